@@ -1,0 +1,1 @@
+"""The Flask-free, database-free core: Open Badges 3.0 documents, proofs, DIDs, status lists, images."""

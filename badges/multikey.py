@@ -1,0 +1,52 @@
+"""Ed25519 keys as Multikey strings: multicodec prefix + raw key, multibase base58btc ('z')."""
+from __future__ import annotations
+
+import base58
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from badges.errors import InvalidInput
+
+ED25519_PUB = b"\xed\x01"
+ED25519_PRIV = b"\x80\x26"
+
+
+def encode_base58btc(data: bytes) -> str:
+    """Multibase base58btc: 'z' followed by base58 (Bitcoin alphabet)."""
+    return "z" + base58.b58encode(data).decode("ascii")
+
+
+def decode_base58btc(value: str) -> bytes:
+    """Bytes of a multibase base58btc string; raises InvalidInput for another base or bad digits."""
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise InvalidInput("multibase.unsupported", "Expected a multibase base58btc value starting with 'z'.")
+    try:
+        return base58.b58decode(value[1:])
+    except ValueError:
+        raise InvalidInput("multibase.malformed", "The value is not valid base58btc.") from None
+
+
+def public_multikey(key: Ed25519PublicKey) -> str:
+    """`publicKeyMultibase` for an Ed25519 public key (z6Mk...)."""
+    return encode_base58btc(ED25519_PUB + key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def private_multikey(seed: bytes) -> str:
+    """`secretKeyMultibase` for an Ed25519 32-byte seed."""
+    return encode_base58btc(ED25519_PRIV + seed)
+
+
+def public_key(multikey: str) -> Ed25519PublicKey:
+    """The Ed25519 public key in a `publicKeyMultibase`; raises InvalidInput for other key types."""
+    raw = decode_base58btc(multikey)
+    if not raw.startswith(ED25519_PUB) or len(raw) != 34:
+        raise InvalidInput("multikey.not_ed25519", "The key is not an Ed25519 Multikey public key.")
+    return Ed25519PublicKey.from_public_bytes(raw[2:])
+
+
+def private_key(multikey: str) -> Ed25519PrivateKey:
+    """The Ed25519 private key in a `secretKeyMultibase`; raises InvalidInput for other key types."""
+    raw = decode_base58btc(multikey)
+    if not raw.startswith(ED25519_PRIV) or len(raw) != 34:
+        raise InvalidInput("multikey.not_ed25519", "The key is not an Ed25519 Multikey secret key.")
+    return Ed25519PrivateKey.from_private_bytes(raw[2:])

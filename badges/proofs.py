@@ -1,0 +1,103 @@
+"""Data Integrity proofs with the `eddsa-rdfc-2022` cryptosuite (VC-DI-EdDSA §3.3)."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pyld.jsonld import JsonLdError
+
+from badges import multikey
+from badges.jsonld import BUNDLED, BundledLoader, JsonObject, canonicalize
+from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
+
+PROOF_TYPE = "DataIntegrityProof"
+CRYPTOSUITE = "eddsa-rdfc-2022"
+
+
+class Signer(Protocol):
+    verification_method: str
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+class Ed25519Signer:
+    """A Signer over an in-memory Ed25519 private key."""
+
+    def __init__(self, key: Ed25519PrivateKey, verification_method: str) -> None:
+        self._key = key
+        self.verification_method = verification_method
+
+    def sign(self, data: bytes) -> bytes:
+        return self._key.sign(data)
+
+
+def xsd_datetime(instant: datetime) -> str:
+    """UTC `dateTimeStamp` to the second, e.g. 2023-02-24T23:36:38Z."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hash_data(doc: JsonObject, proof_config: JsonObject, *, loader: BundledLoader) -> bytes:
+    """VC-DI-EdDSA §3.3.4 Hashing: SHA-256(canonical proof config) || SHA-256(canonical document)."""
+    proof_hash = hashlib.sha256(canonicalize(proof_config, loader=loader).encode()).digest()
+    doc_hash = hashlib.sha256(canonicalize(doc, loader=loader).encode()).digest()
+    return proof_hash + doc_hash
+
+
+def sign(doc: JsonObject, *, signer: Signer, created: datetime,
+         loader: BundledLoader = BUNDLED) -> JsonObject:
+    """VC-DI-EdDSA §3.3.1 Create Proof: a copy of `doc` with an assertionMethod proof added."""
+    unsigned = {k: v for k, v in doc.items() if k != "proof"}
+    proof: dict[str, Any] = {
+        "type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE, "created": xsd_datetime(created),
+        "verificationMethod": signer.verification_method, "proofPurpose": "assertionMethod"}
+    config = {**proof, "@context": unsigned["@context"]}
+    proof["proofValue"] = multikey.encode_base58btc(
+        signer.sign(hash_data(unsigned, config, loader=loader)))
+    return {**unsigned, "proof": proof}
+
+
+def proof_of(doc: JsonObject) -> JsonObject:
+    """The single eddsa-rdfc-2022 proof of `doc`; raises CheckFailed for none, several or another suite."""
+    proof = doc.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        proof = proof[0]
+    if not isinstance(proof, dict):
+        raise CheckFailed(MALFORMED, "proof.missing", "The credential has no single proof.", path="/proof")
+    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
+        raise CheckFailed(CRYPTO_ERROR, "proof.unsupported_suite",
+                          f"Only {PROOF_TYPE} with {CRYPTOSUITE} is accepted, not "
+                          f"{proof.get('type')} / {proof.get('cryptosuite')}.", path="/proof/cryptosuite")
+    if proof.get("proofPurpose") != "assertionMethod":
+        raise CheckFailed(CRYPTO_ERROR, "proof.wrong_purpose",
+                          "The proof purpose must be assertionMethod.", path="/proof/proofPurpose")
+    return proof
+
+
+def verify_proof(doc: JsonObject, *, public_key: Ed25519PublicKey,
+                 loader: BundledLoader = BUNDLED) -> None:
+    """VC-DI-EdDSA §3.3.2 Verify Proof; raises CheckFailed saying why the proof does not hold."""
+    proof = proof_of(doc)
+    unsigned = {k: v for k, v in doc.items() if k != "proof"}
+    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    config["@context"] = unsigned.get("@context")
+    try:
+        signature = multikey.decode_base58btc(proof.get("proofValue"))
+    except Exception as e:  # InvalidInput from multibase decoding
+        raise CheckFailed(MALFORMED, "proof.value_malformed", f"proofValue: {e}", path="/proof/proofValue") from None
+    if len(signature) != 64:
+        raise CheckFailed(CRYPTO_ERROR, "proof.value_malformed",
+                          "proofValue is not a 64-byte Ed25519 signature.", path="/proof/proofValue")
+    try:
+        data = hash_data(unsigned, config, loader=loader)
+    except JsonLdError as e:
+        raise CheckFailed(MALFORMED, "proof.canonicalization_failed",
+                          f"The credential cannot be canonicalized: {e.args[0]}") from None
+    try:
+        public_key.verify(signature, data)
+    except InvalidSignature:
+        raise CheckFailed(CRYPTO_ERROR, "proof.signature_mismatch",
+                          "The signature does not match the credential: it was changed after "
+                          "signing or signed by another key.", path="/proof/proofValue") from None

@@ -1,0 +1,104 @@
+"""A verification report: every named check with its outcome, built as the checks run."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from badges.errors import VC_DM, Problem
+
+STATUS_LIST = "https://www.w3.org/TR/vc-bitstring-status-list#"
+PARSING_ERROR = VC_DM + "PARSING_ERROR"
+CRYPTO_ERROR = VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR"
+MALFORMED = VC_DM + "MALFORMED_VALUE_ERROR"
+RANGE_ERROR = VC_DM + "RANGE_ERROR"
+STATUS_RETRIEVAL = STATUS_LIST + "STATUS_RETRIEVAL_ERROR"
+STATUS_VERIFICATION = STATUS_LIST + "STATUS_VERIFICATION_ERROR"
+
+
+class CheckId(StrEnum):
+    PARSE = "parse"
+    CONTEXT = "context"
+    SCHEMA = "schema"
+    ISSUER_KEY = "issuer_key"
+    PROOF = "proof"
+    VALIDITY = "validity"
+    STATUS = "status"
+    RECIPIENT = "recipient"
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    SKIPPED = "skipped"
+
+
+class CheckFailed(Exception):
+    """The evidence says no: the check ran and the credential does not pass it."""
+
+    def __init__(self, type_: str, code: str, detail: str, *, path: str | None = None) -> None:
+        super().__init__(detail)
+        self.problem = Problem(type_, code, detail, path)
+
+
+class CheckUndecided(CheckFailed):
+    """The check could not be carried out (e.g. a status list that cannot be fetched)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    id: CheckId
+    outcome: Outcome
+    problem: Problem | None = None
+    required: bool = True
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The check as JSON for the API."""
+        out: dict[str, Any] = {"id": str(self.id), "outcome": str(self.outcome),
+                               "required": self.required}
+        if self.problem:
+            out["problem"] = self.problem.as_json()
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    checks: tuple[Check, ...]
+    credential: dict[str, Any] | None
+    checked_at: datetime
+
+    @property
+    def verified(self) -> bool:
+        """True only when every required check passed."""
+        return all(c.outcome is Outcome.PASSED for c in self.checks if c.required)
+
+    @property
+    def verdict(self) -> str:
+        """One word for people: valid, revoked, suspended, expired, not_genuine or unknown."""
+        if self.verified:
+            return "valid"
+        for check in self.checks:
+            if check.outcome is Outcome.FAILED:
+                if check.id is CheckId.STATUS and check.problem:
+                    return check.problem.code.removeprefix("status.")
+                if check.id is CheckId.VALIDITY and check.problem:
+                    return "expired" if check.problem.code == "validity.expired" else "not_yet_valid"
+                if check.id is CheckId.RECIPIENT:
+                    return "not_recipient"
+                return "not_genuine"
+        return "unknown"
+
+    def check(self, check_id: CheckId) -> Check:
+        """The check with this id (every report lists every check)."""
+        return next(c for c in self.checks if c.id is check_id)
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as the JSON the API returns."""
+        return {"verified": self.verified, "verdict": self.verdict,
+                "checkedAt": self.checked_at.isoformat().replace("+00:00", "Z"),
+                "checks": [c.as_json() for c in self.checks]}

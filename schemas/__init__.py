@@ -1,0 +1,36 @@
+"""Bundled data: JSON-LD context documents and JSON Schemas, read from the installed package."""
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+CONTEXT_FILES: dict[str, str] = {
+    "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
+    "https://www.w3.org/ns/credentials/undefined-terms/v2": "credentials-undefined-terms-v2.jsonld",
+    "https://www.w3.org/2018/credentials/v1": "credentials-v1.jsonld",
+    "https://w3id.org/security/data-integrity/v2": "data-integrity-v2.jsonld",
+    "https://w3id.org/security/data-integrity/v1": "data-integrity-v1.jsonld",
+    "https://w3id.org/security/multikey/v1": "multikey-v1.jsonld",
+    "https://www.w3.org/ns/credentials/status/v1": "bitstring-status-list-v1.jsonld",
+    "https://www.w3.org/ns/did/v1": "did-v1.jsonld",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "ob-v3p0-context-3.0.3.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": "ob-v3p0-context-3.0.2.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json": "ob-v3p0-context-3.0.1.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context.json": "ob-v3p0-context-3.0.0.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json": "ob-v3p0-extensions.json",
+}
+
+
+@cache
+def context(url: str) -> dict[str, Any]:
+    """The bundled context document served for `url`; KeyError when we do not bundle it."""
+    name = CONTEXT_FILES[url]
+    return json.loads(resources.files(__name__).joinpath("contexts", name).read_bytes())
+
+
+@cache
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema `schemas/json/<name>.json`."""
+    return json.loads(resources.files(__name__).joinpath("json", f"{name}.json").read_bytes())
