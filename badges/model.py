@@ -72,18 +72,18 @@ def achievement_credential(*, credential_id: str, issuer: JsonObject, achievemen
                            recipient: Recipient, valid_from: datetime,
                            valid_until: datetime | None = None,
                            status: JsonObject | None = None,
-                           awarded: datetime | None = None) -> JsonObject:
+                           completed: datetime | None = None) -> JsonObject:
     """An unsigned OpenBadgeCredential (OB 3.0 §8.1 AchievementCredential) for one recipient."""
     subject: JsonObject = {
         "type": ["AchievementSubject"], "name": recipient.name,
         "identifier": [recipient.identity_object()], "achievement": achievement}
+    if completed is not None:
+        subject["activityEndDate"] = xsd_datetime(completed)
     doc: JsonObject = {
         "@context": list(CREDENTIAL_CONTEXT), "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": achievement.get("name", ""), "issuer": issuer,
         "validFrom": xsd_datetime(valid_from), "credentialSubject": subject}
-    if awarded is not None:
-        doc["awardedDate"] = xsd_datetime(awarded)
     if valid_until is not None:
         doc["validUntil"] = xsd_datetime(valid_until)
     if status is not None:
@@ -103,14 +103,19 @@ def profile(*, did: str, name: str, url: str | None = None, email: str | None = 
     return doc
 
 
+def check_achievement_type(achievement_type: str) -> None:
+    """InvalidInput unless the type is in the OB 3.0 vocabulary or an `ext:` extension."""
+    if achievement_type not in ACHIEVEMENT_TYPES and not achievement_type.startswith("ext:"):
+        raise InvalidInput("achievement.type_unknown", f"{achievement_type!r} is not an OB 3.0 "
+                           "achievement type.", path="/achievementType")
+
+
 def achievement(*, achievement_id: str, name: str, description: str, criteria: str,
                 achievement_type: str = "Course", image: str | None = None,
                 language: str = "ko", translations: dict[str, str] | None = None,
                 extra: dict[str, Any] | None = None) -> JsonObject:
     """OB 3.0 Achievement in `language`; `translations` maps other languages to the URL of that version."""
-    if achievement_type not in ACHIEVEMENT_TYPES and not achievement_type.startswith("ext:"):
-        raise InvalidInput("achievement.type_unknown", f"{achievement_type!r} is not an OB 3.0 "
-                           "achievement type.", path="/achievementType")
+    check_achievement_type(achievement_type)
     doc: JsonObject = {"id": achievement_id, "type": ["Achievement"], "achievementType": achievement_type,
                        "name": name, "description": description, "criteria": {"narrative": criteria},
                        "inLanguage": language}

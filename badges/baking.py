@@ -1,0 +1,219 @@
+"""Baked badges (OB 3.0 §5.3 "Baked Badge"): one credential carried inside a PNG or SVG image.
+
+PNG: an uncompressed `iTXt` chunk with keyword `openbadgecredential`, written over the original bytes so
+the image data is never re-encoded. SVG: an `<openbadges:credential>` element right after the `<svg>` tag,
+holding a compact JWS in its `verify` attribute or the credential JSON in CDATA.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from typing import NamedTuple
+from xml.dom.minidom import Document, Element
+from xml.parsers.expat import ExpatError
+
+from defusedxml import DefusedXmlException
+from defusedxml.minidom import parseString
+
+from badges.errors import InvalidInput, TooLarge
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+KEYWORD = b"openbadgecredential"
+OB_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024  # cap on a compressed iTXt once inflated (hostile files exist)
+
+_NOTHING_TO_BAKE = "There is no credential to bake: the text is empty."
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+class _Chunk(NamedTuple):
+    type: bytes
+    start: int  # offset of the length field
+    end: int  # offset just past the CRC
+    data: bytes
+
+
+def bake_png(png: bytes, credential: str, *, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
+    """The PNG with `credential` in its one `openbadgecredential` iTXt chunk; raises InvalidInput, TooLarge."""
+    _check_size(png, max_bytes=max_bytes)
+    text = _nonempty(credential, detail=_NOTHING_TO_BAKE).encode("utf-8")
+    # keyword, NUL, compression flag 0, method 0, empty language tag + NUL, empty translated keyword + NUL
+    baked = _chunk_bytes(b"iTXt", KEYWORD + b"\x00\x00\x00\x00\x00" + text)
+    parts = [PNG_SIGNATURE]
+    for chunk in _chunks(png):
+        if chunk.type == b"iTXt" and chunk.data.startswith(KEYWORD + b"\x00"):
+            continue  # the spec allows only one: an earlier credential is replaced
+        if chunk.type == b"IEND":
+            parts.append(baked)
+        parts.append(png[chunk.start:chunk.end])
+    return b"".join(parts)  # anything after IEND is not part of the PNG and is dropped
+
+
+def extract_png(png: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> str:
+    """The text of the first `openbadgecredential` iTXt chunk; raises InvalidInput, TooLarge."""
+    _check_size(png, max_bytes=max_bytes)
+    for chunk in _chunks(png):
+        if chunk.type == b"iTXt":
+            text = _itxt_credential(chunk.data)
+            if text is not None:
+                return _nonempty(text)  # the spec lets a reader stop at the first one
+    raise InvalidInput("baking.no_credential", "The PNG carries no Open Badges 3.0 credential "
+                       "(no iTXt chunk with the keyword 'openbadgecredential').")
+
+
+def bake_svg(svg: bytes, credential: str, *, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
+    """The SVG with one `<openbadges:credential>` element first in the root; raises InvalidInput, TooLarge."""
+    _check_size(svg, max_bytes=max_bytes)
+    text = _nonempty(credential, detail=_NOTHING_TO_BAKE)
+    doc, root = _parse_svg(svg)
+    bound = root.getAttribute("xmlns:openbadges")
+    if bound and bound != OB_NAMESPACE:
+        raise InvalidInput("baking.svg_prefix_taken", f"The SVG binds the prefix 'openbadges' to {bound!r}, "
+                           f"not to {OB_NAMESPACE}. Rename that prefix in the image and bake it again.")
+    for old in doc.getElementsByTagNameNS(OB_NAMESPACE, "credential"):
+        if old.parentNode is not None:
+            old.parentNode.removeChild(old)
+    root.setAttribute("xmlns:openbadges", OB_NAMESPACE)
+    element = doc.createElementNS(OB_NAMESPACE, "openbadges:credential")
+    if _COMPACT_JWS.fullmatch(text):
+        element.setAttribute("verify", text)
+    else:
+        _append_cdata(doc, element, text)
+    root.insertBefore(element, root.firstChild)
+    return doc.toxml(encoding="utf-8")
+
+
+def extract_svg(svg: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> str:
+    """The credential in the first `<openbadges:credential>` element; raises InvalidInput, TooLarge."""
+    _check_size(svg, max_bytes=max_bytes)
+    found = _parse_svg(svg)[1].getElementsByTagNameNS(OB_NAMESPACE, "credential")
+    if not found:
+        raise InvalidInput("baking.no_credential", "The SVG carries no Open Badges 3.0 credential "
+                           f"(no <openbadges:credential> element in the {OB_NAMESPACE} namespace).")
+    element = found[0]
+    if element.hasAttribute("verify"):
+        return _nonempty(element.getAttribute("verify"))
+    return _nonempty("".join(node.data for node in element.childNodes
+                          if node.nodeType in (node.TEXT_NODE, node.CDATA_SECTION_NODE)))
+
+
+def extract_credential(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> str:
+    """The credential baked into a PNG or SVG image; raises InvalidInput, TooLarge."""
+    if data.startswith(PNG_SIGNATURE):
+        return extract_png(data, max_bytes=max_bytes)
+    if data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return extract_svg(data, max_bytes=max_bytes)
+    raise InvalidInput("baking.unsupported_format", "The file is neither a PNG nor an SVG image; "
+                       "only those two formats can carry a baked badge.")
+
+
+def _chunks(png: bytes) -> Iterator[_Chunk]:
+    """Each chunk up to and including IEND, CRC-checked; raises InvalidInput on a damaged or non-PNG file."""
+    if not png.startswith(PNG_SIGNATURE):
+        raise InvalidInput("baking.not_png", "The file is not a PNG image: it does not start with the PNG signature.")
+    pos = len(PNG_SIGNATURE)
+    while True:
+        if pos + 12 > len(png):
+            raise _truncated()
+        length, ctype = struct.unpack_from(">I4s", png, pos)
+        end = pos + 12 + length
+        if length > 0x7FFFFFFF or end > len(png):
+            raise _truncated()
+        if not ctype.isalpha() or (pos == len(PNG_SIGNATURE)) != (ctype == b"IHDR"):
+            raise InvalidInput("baking.png_malformed", f"The PNG has a malformed chunk at byte {pos}: "
+                               "it must start with IHDR and use four-letter chunk names. Export the image again.")
+        data = png[pos + 8:end - 4]
+        if zlib.crc32(data, zlib.crc32(ctype)) != struct.unpack_from(">I", png, end - 4)[0]:
+            raise InvalidInput("baking.png_bad_crc", f"The PNG chunk {ctype.decode()} at byte {pos} fails its "
+                               "CRC check, so the file is damaged. Export or download the image again.")
+        yield _Chunk(ctype, pos, end, data)
+        if ctype == b"IEND":
+            return
+        pos = end
+
+
+def _itxt_credential(data: bytes) -> str | None:
+    """The text of an `openbadgecredential` iTXt body, or None for another keyword; raises InvalidInput."""
+    keyword, _, rest = data.partition(b"\x00")
+    if keyword != KEYWORD:
+        return None
+    fields = rest[2:].split(b"\x00", 2)  # language tag, translated keyword, text
+    if len(rest) < 2 or rest[0] not in (0, 1) or rest[1] != 0 or len(fields) != 3:
+        raise _malformed_itxt()
+    text = _inflate(fields[2]) if rest[0] == 1 else fields[2]
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _malformed_itxt() from None
+
+
+def _inflate(data: bytes) -> bytes:
+    """`data` zlib-inflated, refusing output over MAX_CREDENTIAL_BYTES; raises InvalidInput."""
+    inflater = zlib.decompressobj()
+    try:
+        text = inflater.decompress(data, MAX_CREDENTIAL_BYTES + 1)
+    except zlib.error:
+        raise _malformed_itxt() from None
+    if len(text) > MAX_CREDENTIAL_BYTES:
+        raise InvalidInput("baking.credential_too_large", "The PNG's compressed credential expands to more "
+                           f"than {MAX_CREDENTIAL_BYTES} bytes, so it was refused. Bake the credential uncompressed.")
+    if not inflater.eof:
+        raise _malformed_itxt()
+    return text
+
+
+def _parse_svg(svg: bytes) -> tuple[Document, Element]:
+    """The SVG's DOM and root, with entity declarations and external references refused; raises InvalidInput."""
+    try:
+        doc: Document = parseString(svg)  # defusedxml: a bare DOCTYPE (design tools emit one) is fine, entities are not
+    except DefusedXmlException:
+        raise InvalidInput("baking.svg_unsafe", "The SVG declares XML entities or external references, which are "
+                           "refused for safety. Remove them from its DOCTYPE and try again.") from None
+    except ExpatError as e:
+        raise InvalidInput("baking.svg_malformed", f"The SVG is not well-formed XML ({e}).") from None
+    root = doc.documentElement
+    if root is None or root.localName != "svg":
+        raise InvalidInput("baking.not_svg", "The XML file is not an SVG image: its root element is "
+                           f"<{root.tagName if root else ''}>, not <svg>.")
+    return doc, root
+
+
+def _append_cdata(doc: Document, element: Element, text: str) -> None:
+    """Add `text` as CDATA, split wherever it contains ']]>' (which would end a CDATA section)."""
+    pieces = text.split("]]>")
+    for i, piece in enumerate(pieces):
+        head = ">" if i else ""
+        tail = "]]" if i < len(pieces) - 1 else ""
+        element.appendChild(doc.createCDATASection(head + piece + tail))
+
+
+def _chunk_bytes(ctype: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and CRC-32 over type and data."""
+    return struct.pack(">I", len(data)) + ctype + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(ctype)))
+
+
+def _check_size(data: bytes, *, max_bytes: int) -> None:
+    """Return if `data` fits; raises TooLarge."""
+    if len(data) > max_bytes:
+        raise TooLarge("baking.image_too_large", f"The image is {len(data)} bytes; the limit is {max_bytes}. "
+                       "Use a smaller image.")
+
+
+def _nonempty(text: str, *, detail: str = "The image's Open Badges credential is empty.") -> str:
+    """`text` without surrounding whitespace; raises InvalidInput when nothing is left."""
+    if not text.strip():
+        raise InvalidInput("baking.empty_credential", detail)
+    return text.strip()
+
+
+def _truncated() -> InvalidInput:
+    return InvalidInput("baking.png_truncated", "The PNG ends in the middle of a chunk or before its IEND chunk, "
+                        "so the file is incomplete. Download or export it again.")
+
+
+def _malformed_itxt() -> InvalidInput:
+    return InvalidInput("baking.png_malformed", "The PNG's 'openbadgecredential' iTXt chunk is malformed "
+                        "(bad header, compression data or UTF-8 text). Bake the badge again.")

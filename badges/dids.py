@@ -1,0 +1,89 @@
+"""did:key and did:web: identifiers, DID documents, and finding an assertion key in one."""
+from __future__ import annotations
+
+from urllib.parse import quote, unquote, urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from badges import multikey
+from badges.errors import InvalidInput
+from badges.jsonld import JsonObject
+from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
+
+DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
+
+
+def did_key(public_key: Ed25519PublicKey) -> str:
+    """The did:key of an Ed25519 public key (did:key:z6Mk...)."""
+    return "did:key:" + multikey.public_multikey(public_key)
+
+
+def did_key_method(did: str) -> str:
+    """The verification method id of a did:key: the DID, '#', the multikey."""
+    return f"{did}#{did.removeprefix('did:key:')}"
+
+
+def did_web(base_url: str, *path: str) -> str:
+    """The did:web for a document at <base_url>/<path...>/did.json (or /.well-known/did.json)."""
+    parts = urlsplit(base_url)
+    segments = [quote(parts.netloc, safe="")]
+    segments += [quote(s, safe="") for s in parts.path.strip("/").split("/") if s]
+    segments += [quote(s, safe="") for s in path]
+    return "did:web:" + ":".join(segments)
+
+
+def did_web_url(did: str, *, scheme: str = "https") -> str:
+    """did:web §3.2.2 Read: the URL of the DID document for `did`; InvalidInput if it is not a did:web."""
+    if not did.startswith("did:web:") or "#" in did or "/" in did:
+        raise InvalidInput("did.web_malformed", f"{did!r} is not a did:web identifier.")
+    host, *path = did.removeprefix("did:web:").split(":")
+    host = unquote(host)
+    if not host or any(c in host for c in "/?#@ "):
+        raise InvalidInput("did.web_malformed", f"{did!r} does not name a host.")
+    path_part = "/".join(unquote(p) for p in path) + "/did.json" if path else ".well-known/did.json"
+    return f"{scheme}://{host}/{path_part}"
+
+
+def did_document(did: str, public_keys: list[tuple[str, str]]) -> JsonObject:
+    """A DID document listing (fragment, publicKeyMultibase) keys as Multikey assertion methods."""
+    methods = [{"id": f"{did}#{fragment}", "type": "Multikey", "controller": did,
+                "publicKeyMultibase": mk} for fragment, mk in public_keys]
+    ids = [m["id"] for m in methods]
+    return {"@context": list(DID_CONTEXT), "id": did, "verificationMethod": methods,
+            "assertionMethod": ids, "authentication": ids}
+
+
+def did_key_document(did: str) -> JsonObject:
+    """did:key §3.1.1 Create: the DID document a did:key stands for; CheckFailed if not Ed25519."""
+    mk = did.removeprefix("did:key:")
+    try:
+        multikey.public_key(mk)
+    except InvalidInput as e:
+        raise CheckFailed(MALFORMED, "issuer_key.did_key_unsupported", f"{did}: {e.detail}") from None
+    return did_document(did, [(mk, mk)])
+
+
+def assertion_key(document: JsonObject, method_id: str) -> Ed25519PublicKey:
+    """The public key of `method_id` if the DID document lists it for assertionMethod; else CheckFailed."""
+    did = method_id.split("#", 1)[0]
+    if document.get("id") != did:
+        raise CheckFailed(CRYPTO_ERROR, "issuer_key.document_mismatch",
+                          f"The DID document is for {document.get('id')!r}, not {did!r}.")
+    listed = {m if isinstance(m, str) else m.get("id") for m in document.get("assertionMethod", [])}
+    absolute = {f"{did}{m}" if isinstance(m, str) and m.startswith("#") else m for m in listed}
+    if method_id not in absolute:
+        raise CheckFailed(CRYPTO_ERROR, "issuer_key.not_assertion_method",
+                          f"{method_id} is not one of the issuer's assertion keys.", path="/proof/verificationMethod")
+    candidates = [m for m in document.get("verificationMethod", []) + document.get("assertionMethod", [])
+                  if isinstance(m, dict)]
+    for method in candidates:
+        mid = method.get("id", "")
+        if (f"{did}{mid}" if mid.startswith("#") else mid) == method_id:
+            if method.get("controller") != did:
+                raise CheckFailed(CRYPTO_ERROR, "issuer_key.wrong_controller",
+                                  f"{method_id} is controlled by {method.get('controller')!r}, not {did}.")
+            try:
+                return multikey.public_key(method.get("publicKeyMultibase", ""))
+            except InvalidInput as e:
+                raise CheckFailed(MALFORMED, "issuer_key.unsupported", f"{method_id}: {e.detail}") from None
+    raise CheckFailed(CRYPTO_ERROR, "issuer_key.not_found", f"The DID document has no key {method_id}.")

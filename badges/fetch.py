@@ -1,0 +1,111 @@
+"""Safe outbound GET: https only, public addresses only, a timeout, a size cap, few redirects."""
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from badges.errors import TooLarge, Unavailable
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """Limits for one fetch; `allow_private` and `allow_http` exist for tests on loopback only."""
+
+    timeout_s: float = 5.0
+    max_bytes: int = 512_000
+    max_redirects: int = 3
+    allow_http: bool = False
+    allow_private: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+    max_age: int | None
+
+
+def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") -> Fetched:
+    """GET `url` under `policy`; raises Unavailable (unreachable, refused, not 200) or TooLarge."""
+    for _ in range(policy.max_redirects + 1):
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not (policy.allow_http and parts.scheme == "http"):
+            raise Unavailable("fetch.scheme_refused", f"Only https URLs are fetched, not {url}.")
+        if not parts.hostname:
+            raise Unavailable("fetch.no_host", f"{url} names no host.")
+        address = _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                  allow_private=policy.allow_private)
+        conn = _connection(parts.scheme, parts.hostname, address, parts.port, policy.timeout_s)
+        try:
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            conn.request("GET", target, headers={
+                "Host": parts.netloc.rpartition("@")[2], "Accept": accept,
+                "Accept-Encoding": "identity", "User-Agent": "badges-verifier/0.1"})
+            response = conn.getresponse()
+            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location"))
+                continue
+            if response.status != 200:
+                raise Unavailable("fetch.status", f"{url} answered HTTP {response.status}.")
+            declared = response.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+                raise TooLarge("fetch.too_large", f"{url} is larger than {policy.max_bytes} bytes.")
+            body = response.read(policy.max_bytes + 1)
+            if len(body) > policy.max_bytes:
+                raise TooLarge("fetch.too_large", f"{url} is larger than {policy.max_bytes} bytes.")
+            return Fetched(url, response.status, response.getheader("Content-Type", ""), body,
+                           _max_age(response.getheader("Cache-Control", "")))
+        except (OSError, http.client.HTTPException) as e:
+            raise Unavailable("fetch.failed", f"{url} could not be fetched: {e}.") from None
+        finally:
+            conn.close()
+    raise Unavailable("fetch.redirect_loop", f"{url} redirected more than {policy.max_redirects} times.")
+
+
+def _public_address(host: str, port: int, *, allow_private: bool) -> str:
+    """Resolve `host` once and return an address that is safe to connect to (no DNS rebinding)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise Unavailable("fetch.dns_failed", f"The host {host} could not be resolved.") from None
+    for *_, sockaddr in infos:
+        ip = ipaddress.ip_address(sockaddr[0])
+        if allow_private or ip.is_global:
+            return str(ip)
+    raise Unavailable("fetch.private_address", f"{host} resolves to a private or local address; "
+                      "it is not fetched.")
+
+
+def _connection(scheme: str, host: str, address: str, port: int | None,
+                timeout: float) -> http.client.HTTPConnection:
+    if scheme == "http":
+        conn = http.client.HTTPConnection(address, port or 80, timeout=timeout)
+    else:
+        conn = _PinnedHTTPSConnection(address, port or 443, timeout=timeout,
+                                      context=ssl.create_default_context())
+        conn.server_hostname = host
+    return conn
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to an already vetted IP address, with SNI and certificate checks for the real host name."""
+
+    server_hostname: str
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.server_hostname)
+
+
+def _max_age(cache_control: str) -> int | None:
+    for part in cache_control.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "max-age" and value.isdigit():
+            return int(value)
+    return None

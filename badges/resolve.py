@@ -1,0 +1,62 @@
+"""Resolving did:web documents and status list credentials over HTTP, with a short-lived cache."""
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from badges import dids
+from badges.errors import BadgeError
+from badges.fetch import FetchPolicy, fetch
+from badges.jsonld import JsonObject
+from badges.report import STATUS_RETRIEVAL, CheckUndecided
+
+DID_RESOLUTION = "https://www.w3.org/TR/did-resolution#"
+
+
+class HttpResolver:
+    """A Resolver (badges.verify) that fetches over the network under a FetchPolicy."""
+
+    def __init__(self, policy: FetchPolicy, *, did_web_scheme: str = "https", ttl_s: float = 300.0,
+                 max_entries: int = 1024, clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self.did_web_scheme = did_web_scheme
+        self._ttl = ttl_s
+        self._max_entries = max_entries
+        self._clock = clock
+        self._cache: OrderedDict[str, tuple[float, JsonObject]] = OrderedDict()
+
+    def did_document(self, did: str) -> JsonObject:
+        """The DID document of a did:web, or CheckUndecided saying why it could not be had."""
+        try:
+            return self._get(dids.did_web_url(did, scheme=self.did_web_scheme), "application/did+json")
+        except BadgeError as e:
+            raise CheckUndecided(DID_RESOLUTION + "notFound", "issuer_key.unresolvable",
+                                 f"The issuer's DID document could not be retrieved: {e.detail}") from None
+
+    def status_list(self, url: str) -> JsonObject:
+        """The status list credential at `url`, or CheckUndecided (STATUS_RETRIEVAL_ERROR)."""
+        try:
+            return self._get(url, "application/vc+ld+json, application/json")
+        except BadgeError as e:
+            raise CheckUndecided(STATUS_RETRIEVAL, "status.unreachable",
+                                 f"The status list could not be retrieved: {e.detail}") from None
+
+    def _get(self, url: str, accept: str) -> JsonObject:
+        cached = self._cache.get(url)
+        if cached and cached[0] > self._clock():
+            return cached[1]
+        fetched = fetch(url, policy=self.policy, accept=accept)
+        try:
+            document = json.loads(fetched.body)
+        except (ValueError, RecursionError):
+            raise CheckUndecided(STATUS_RETRIEVAL, "fetch.not_json", f"{url} did not return JSON.") from None
+        if not isinstance(document, dict):
+            raise CheckUndecided(STATUS_RETRIEVAL, "fetch.not_json", f"{url} did not return a JSON object.")
+        ttl = min(self._ttl, fetched.max_age) if fetched.max_age is not None else self._ttl
+        self._cache[url] = (self._clock() + ttl, document)
+        self._cache.move_to_end(url)
+        while len(self._cache) > self._max_entries:
+            self._cache.popitem(last=False)
+        return document

@@ -1,0 +1,162 @@
+"""Credentials signed and verified per second: our Python eddsa-rdfc-2022 against the JavaScript reference.
+
+Run `python bench/bench_proofs.py [--seconds S] [--rounds N]`. Both sides run on one CPU core, sign the same
+typical OB 3.0 credential and verify it the same way (resolve the did:key, check the key is an assertion method,
+verify the proof); status lists are fetched by neither. Each figure is the median of N rounds of S seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+import schemas
+from badges import dids, model, multikey, proofs
+from badges.jsonld import JsonObject
+
+INTEROP = Path(__file__).resolve().parents[1] / "interop"
+WARM_UP = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    signs: float
+    verifies: float
+
+
+def typical_credential(issuer: str, issued: datetime) -> JsonObject:
+    """An OB 3.0 credential as the issuer service makes one: profile, achievement, hashed e-mail, status."""
+    return model.achievement_credential(
+        credential_id="urn:uuid:0b6f3c2e-8d4a-4e1b-9c7f-5a2d1e3b4c6f",
+        issuer=model.profile(did=issuer, name="한국 디지털 아카데미", url="https://academy.example.kr",
+                             image="https://academy.example.kr/logo.png"),
+        achievement=model.achievement(
+            achievement_id="https://academy.example.kr/achievements/data-analysis",
+            name="데이터 분석 입문 과정 수료", description="파이썬으로 데이터를 정리하고 시각화하는 8주 과정",
+            criteria="출석 80% 이상, 모든 과제 제출, 최종 프로젝트 통과",
+            image="https://academy.example.kr/achievements/data-analysis.png"),
+        recipient=model.Recipient("김서연", "seoyeon.kim@example.kr"), valid_from=issued,
+        status={"id": "https://academy.example.kr/status/1#4021", "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation", "statusListIndex": "4021",
+                "statusListCredential": "https://academy.example.kr/status/1"})
+
+
+def median_rate(operation: Callable[[], object], *, seconds: float, rounds: int) -> float:
+    """Median over `rounds` of how many times per second `operation` completes in `seconds`."""
+    for _ in range(WARM_UP):
+        operation()
+    rates = []
+    for _ in range(rounds):
+        count, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds:
+            operation()
+            count += 1
+        rates.append(count / elapsed)
+    return statistics.median(rates)
+
+
+def python_rates(doc: JsonObject, key: Ed25519PrivateKey, *, seconds: float, rounds: int) -> Rates:
+    """Our `badges.proofs` signing and verifying `doc`."""
+    issuer = dids.did_key(key.public_key())
+    signer = proofs.Ed25519Signer(key, dids.did_key_method(issuer))
+    now = datetime.now(timezone.utc)
+    signed = proofs.sign(doc, signer=signer, created=now)
+
+    def verify() -> None:
+        method = signed["proof"]["verificationMethod"]
+        document = dids.did_key_document(method.split("#", 1)[0])
+        proofs.verify_proof(signed, public_key=dids.assertion_key(document, method))
+
+    return Rates(signs=median_rate(lambda: proofs.sign(doc, signer=signer, created=now),
+                                   seconds=seconds, rounds=rounds),
+                 verifies=median_rate(verify, seconds=seconds, rounds=rounds))
+
+
+def javascript_rates(doc: JsonObject, key: Ed25519PrivateKey, *, seconds: float, rounds: int) -> Rates | str:
+    """The reference stack's rates measured inside node, or why it could not run."""
+    node = shutil.which("node")
+    if node is None:
+        return "node is not installed"
+    if not (INTEROP / "node_modules").is_dir():
+        return "interop/node_modules is missing: run `npm ci --prefix interop`"
+    seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    request = {"mode": "bench", "credential": doc, "seconds": seconds, "rounds": rounds,
+               "documents": {url: schemas.context(url) for url in schemas.CONTEXT_FILES},
+               "publicKeyMultibase": multikey.public_multikey(key.public_key()),
+               "secretKeyMultibase": multikey.private_multikey(seed)}
+    done = subprocess.run([node, str(INTEROP / "vc.mjs")], input=json.dumps(request), capture_output=True,
+                          text=True, timeout=60 + 4 * seconds * rounds, check=False)
+    if done.returncode != 0:
+        return f"vc.mjs failed: {done.stderr.strip().splitlines()[0]}"
+    answer = json.loads(done.stdout)
+    return Rates(signs=answer["signsPerSecond"], verifies=answer["verifiesPerSecond"])
+
+
+def pin_to_one_core() -> str:
+    """Restrict this process (and node, which inherits it) to one CPU; says which."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity here)"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
+def node_version() -> str:
+    """`node --version`, or a dash when node is missing."""
+    node = shutil.which("node")
+    if node is None:
+        return "-"
+    return subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def print_table(python: Rates, javascript: Rates | str) -> None:
+    """The figures as an aligned table, plus the JavaScript / Python ratio."""
+    rows = [("Python (badges.proofs, pyld)", f"{python.signs:,.1f}", f"{python.verifies:,.1f}")]
+    if isinstance(javascript, Rates):
+        rows.append(("JavaScript reference (vc 7.3.0)", f"{javascript.signs:,.1f}", f"{javascript.verifies:,.1f}"))
+        rows.append(("ratio JavaScript / Python", f"{javascript.signs / python.signs:.2f}x",
+                     f"{javascript.verifies / python.verifies:.2f}x"))
+    header = ("implementation", "signed / s", "verified / s")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    line = "  ".join("-" * w for w in widths)
+    print(f"{header[0]:<{widths[0]}}  {header[1]:>{widths[1]}}  {header[2]:>{widths[2]}}")
+    print(line)
+    for name, signs, verifies in rows:
+        print(f"{name:<{widths[0]}}  {signs:>{widths[1]}}  {verifies:>{widths[2]}}")
+    if isinstance(javascript, str):
+        print(f"(JavaScript reference not measured: {javascript})")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Measure both implementations and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of one round (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per figure; the median is shown (default 3)")
+    args = parser.parse_args(argv)
+    pinned = pin_to_one_core()
+    key = Ed25519PrivateKey.generate()
+    doc = typical_credential(dids.did_key(key.public_key()), datetime.now(timezone.utc))
+    print(f"OB 3.0 credential, DataIntegrityProof eddsa-rdfc-2022, did:key issuer; {pinned}; "
+          f"median of {args.rounds} x {args.seconds:g} s")
+    print(f"Python {platform.python_version()} (pyld {metadata.version('pyld')}, "
+          f"cryptography {metadata.version('cryptography')}), node {node_version()}\n")
+    python = python_rates(doc, key, seconds=args.seconds, rounds=args.rounds)
+    javascript = javascript_rates(doc, key, seconds=args.seconds, rounds=args.rounds)
+    print_table(python, javascript)
+
+
+if __name__ == "__main__":
+    main()

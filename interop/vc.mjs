@@ -1,0 +1,204 @@
+// The reference stack (Digital Bazaar vc + data-integrity + eddsa-rdfc-2022)
+// behind one JSON request on stdin and one JSON answer on stdout.
+//
+// Modes (request field `mode`):
+//   sign   {credential, documents, publicKeyMultibase, secretKeyMultibase,
+//           created} -> the credential signed by did:key:<publicKeyMultibase>
+//   verify {credential, documents, now?, statusUnrevoked?}
+//          -> {verified, error}
+//   bench  {credential, documents, publicKeyMultibase, secretKeyMultibase,
+//           seconds, rounds?}
+//          -> {signsPerSecond, verifiesPerSecond} (medians over the rounds)
+//
+// Nothing is fetched: the document loader serves the request's `documents`
+// (URL -> JSON) and derives Ed25519 did:key documents from the key itself.
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import * as vc from '@digitalbazaar/vc';
+import {cryptosuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {performance} from 'node:perf_hooks';
+
+const DID_CONTEXT = [
+  'https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'];
+// An Ed25519 Multikey (multicodec 0xed01 + 32 bytes) is always z6Mk + 44 digits.
+const ED25519_MULTIKEY = /^z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/;
+
+const MODES = {sign, verify, bench};
+
+async function main() {
+  const request = JSON.parse(await readStdin());
+  const run = MODES[request.mode];
+  if(!run) {
+    throw new TypeError(
+      `"mode" must be one of ${Object.keys(MODES).join(', ')}, ` +
+      `not ${JSON.stringify(request.mode)}.`);
+  }
+  process.stdout.write(JSON.stringify(await run(request)));
+}
+
+async function sign({credential, documents, publicKeyMultibase,
+  secretKeyMultibase, created}) {
+  required({credential, documents, publicKeyMultibase, secretKeyMultibase,
+    created});
+  const key = await issuerKey({publicKeyMultibase, secretKeyMultibase});
+  return issue(credential, key, created, loader(documents));
+}
+
+async function verify({credential, documents, now, statusUnrevoked = false}) {
+  required({credential, documents});
+  const result = await check(credential, {
+    documentLoader: loader(documents), now, statusUnrevoked});
+  return {verified: result.verified, error: result.verified ?
+    null : describe(result)};
+}
+
+async function bench({credential, documents, publicKeyMultibase,
+  secretKeyMultibase, seconds, rounds = 3}) {
+  required({credential, documents, publicKeyMultibase, secretKeyMultibase,
+    seconds});
+  const key = await issuerKey({publicKeyMultibase, secretKeyMultibase});
+  const documentLoader = loader(documents);
+  const created = new Date().toISOString();
+  const signed = await issue(credential, key, created, documentLoader);
+  // Status lists are not fetched on either side of the benchmark.
+  const options = {documentLoader, statusUnrevoked: true};
+  const verifyOnce = async () => {
+    const result = await check(signed, options);
+    if(!result.verified) {
+      throw new Error(`The benchmark credential does not verify: ${
+        describe(result)}`);
+    }
+  };
+  const signOnce = () => issue(credential, key, created, documentLoader);
+  return {
+    signsPerSecond: await medianRate(signOnce, seconds, rounds),
+    verifiesPerSecond: await medianRate(verifyOnce, seconds, rounds)
+  };
+}
+
+async function issuerKey({publicKeyMultibase, secretKeyMultibase}) {
+  const controller = `did:key:${publicKeyMultibase}`;
+  return Ed25519Multikey.from({
+    id: `${controller}#${publicKeyMultibase}`, controller,
+    publicKeyMultibase, secretKeyMultibase
+  });
+}
+
+function issue(credential, key, created, documentLoader) {
+  const suite = new DataIntegrityProof({
+    signer: key.signer(), date: created, cryptosuite});
+  return vc.issue({credential: structuredClone(credential), suite,
+    documentLoader});
+}
+
+function check(credential, {documentLoader, now, statusUnrevoked}) {
+  // Without `checkStatus` the library refuses any credential that has a
+  // `credentialStatus`; the caller must say that it vouches for the status.
+  const checkStatus = statusUnrevoked ?
+    async () => ({verified: true}) : undefined;
+  return vc.verifyCredential({
+    credential, documentLoader, checkStatus, now,
+    suite: new DataIntegrityProof({cryptosuite})
+  });
+}
+
+function loader(documents) {
+  return async url => {
+    const document = await documentFor(url, documents);
+    if(document === undefined) {
+      throw new Error(
+        `${url} is not among the request's documents; nothing is fetched.`);
+    }
+    return {contextUrl: null, documentUrl: url, document};
+  };
+}
+
+async function documentFor(url, documents) {
+  if(Object.hasOwn(documents, url)) {
+    return documents[url];
+  }
+  const [base, fragment] = url.split('#');
+  if(fragment !== undefined && Object.hasOwn(documents, base)) {
+    return methodIn(documents[base], url);
+  }
+  if(url.startsWith('did:key:')) {
+    return didKey(base, fragment);
+  }
+  return undefined;
+}
+
+function methodIn(didDocument, url) {
+  const method = (didDocument.verificationMethod || []).find(
+    m => m.id === url || didDocument.id + m.id === url);
+  return method && {
+    '@context': didDocument['@context'], ...method, id: url};
+}
+
+async function didKey(did, fragment) {
+  const publicKeyMultibase = did.slice('did:key:'.length);
+  if(!ED25519_MULTIKEY.test(publicKeyMultibase)) {
+    throw new Error(`${did} is not an Ed25519 did:key.`);
+  }
+  if(fragment !== undefined && fragment !== publicKeyMultibase) {
+    throw new Error(`${did} has no verification method #${fragment}.`);
+  }
+  const key = await Ed25519Multikey.from({
+    id: `${did}#${publicKeyMultibase}`, controller: did, publicKeyMultibase});
+  const method = await key.export({publicKey: true, includeContext: true});
+  if(fragment !== undefined) {
+    return method;
+  }
+  const {'@context': _, ...embedded} = method;
+  return {
+    '@context': DID_CONTEXT, id: did, verificationMethod: [embedded],
+    assertionMethod: [method.id], authentication: [method.id]
+  };
+}
+
+function describe(result) {
+  const errors = [result.error, ...(result.results || []).map(r => r.error)]
+    .flatMap(e => e?.errors || (e ? [e] : []));
+  const messages = [...new Set(errors.map(e => e.message || String(e)))];
+  return messages.join('; ') || 'not verified';
+}
+
+async function medianRate(operation, seconds, rounds) {
+  for(let i = 0; i < 20; ++i) {
+    await operation();
+  }
+  const rates = [];
+  for(let round = 0; round < rounds; ++round) {
+    let count = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while(elapsed < seconds * 1000) {
+      await operation();
+      ++count;
+      elapsed = performance.now() - start;
+    }
+    rates.push(count / (elapsed / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)];
+}
+
+function required(fields) {
+  for(const [name, value] of Object.entries(fields)) {
+    if(value === undefined || value === null) {
+      throw new TypeError(`"${name}" is required.`);
+    }
+  }
+}
+
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+main().catch(error => {
+  process.stderr.write(`vc.mjs: ${error.stack || error}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,147 @@
+"""SQLAlchemy 2.0 models: data only, no IO policy (that lives in the feature services)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (DateTime, ForeignKey, Integer, LargeBinary, MetaData, String, Text,
+                        TypeDecorator, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware UTC one")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime()}
+
+
+class Org(Base):
+    """A training organisation: one tenant, one DID."""
+
+    __tablename__ = "orgs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    did: Mapped[str] = mapped_column(String(300), unique=True)
+    name_ko: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(320))
+    description_ko: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+    keys: Mapped[list[SigningKey]] = relationship(back_populates="org", order_by="SigningKey.id")
+
+
+class ApiToken(Base):
+    """A per-organisation API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class SigningKey(Base):
+    """An Ed25519 key of an org, sealed under the KEK; retired keys stay published in the DID document."""
+
+    __tablename__ = "signing_keys"
+    __table_args__ = (UniqueConstraint("org_id", "fragment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    fragment: Mapped[str] = mapped_column(String(100))
+    public_multibase: Mapped[str] = mapped_column(String(100))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+    org: Mapped[Org] = relationship(back_populates="keys")
+
+
+class Achievement(Base):
+    """A course (OB 3.0 Achievement) in Korean and English."""
+
+    __tablename__ = "achievements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    achievement_type: Mapped[str] = mapped_column(String(60), default="Course")
+    name_ko: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    description_ko: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text)
+    criteria_ko: Mapped[str] = mapped_column(Text)
+    criteria_en: Mapped[str] = mapped_column(Text)
+    image_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    valid_months: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+    org: Mapped[Org] = relationship()
+
+
+class StatusList(Base):
+    """A Bitstring Status List: the bits, the allocation counter, and the signed list credential."""
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    length: Mapped[int]
+    multiplier: Mapped[int]
+    offset: Mapped[int]
+    allocated: Mapped[int] = mapped_column(default=0)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime]
+
+
+class Credential(Base):
+    """An issued credential: the signed JSON exactly as issued, plus columns to find it by."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),
+                      UniqueConstraint("org_id", "idempotency_key"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
+    recipient_hash: Mapped[str] = mapped_column(String(100), index=True)
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int]
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    issued_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(String(500))
+
+    org: Mapped[Org] = relationship()
+    achievement: Mapped[Achievement] = relationship()
+    status_list: Mapped[StatusList] = relationship()

@@ -1,0 +1,62 @@
+"""The application factory: composes settings, database, keys and resolvers with the blueprints."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from badges.fetch import FetchPolicy
+from badges.resolve import HttpResolver
+from issuer import api as issuer_api
+from issuer import pages as issuer_pages
+from issuer.service import Issuing
+from store.db import make_engine, session_factory
+from store.links import Links
+from verifier import api as verifier_api
+from verifier import pages as verifier_pages
+from verifier.service import LocalResolver
+from web import errors, i18n
+from web.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything request handlers need, built once per app (stored in app.extensions["badges"])."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    issuing: Issuing
+    resolver: LocalResolver
+
+
+def build_services(settings: Settings) -> Services:
+    """Engine, session factory, issuing context and the local-first resolver for `settings`."""
+    engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    links = Links(settings.public_base_url)
+    policy = FetchPolicy(timeout_s=settings.fetch_timeout_s, max_bytes=settings.fetch_max_bytes,
+                         allow_http=settings.insecure_fetch, allow_private=settings.insecure_fetch)
+    remote = HttpResolver(policy, did_web_scheme="http" if settings.insecure_fetch else "https")
+    return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key),
+                    LocalResolver(sessions, links, remote))
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The Flask app for `settings` (default: from the environment and ./instance)."""
+    if settings is None:
+        instance = Path(os.environ.get("BADGES_INSTANCE", "instance")).resolve()
+        settings = Settings.from_env(os.environ, instance_dir=instance)
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_request_bytes,
+                      JSON_AS_ASCII=False, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
+    app.extensions["badges"] = build_services(settings)
+    app.jinja_env.globals.update(t=i18n.translate, locale=i18n.locale)
+    for module in (issuer_api, issuer_pages, verifier_api, verifier_pages):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    return app

@@ -1,0 +1,180 @@
+"""The `badges` command: init, demo, serve, issue, revoke, token, rotate-key, verify."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from badges.errors import BadgeError
+from badges.model import Recipient
+from issuer import service
+from store import orgs
+from store.db import transaction, upgrade
+from store.models import Achievement
+from verifier.service import verify_upload
+from web.app import Services, build_services, create_app
+from web.settings import ConfigError, Settings, init_instance
+
+DEMO_SLUG = "demo"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `badges` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    instance = Path(os.environ.get("BADGES_INSTANCE", "instance")).resolve()
+    try:
+        if args.command in ("init", "serve", "demo"):
+            init_instance(instance)
+        env = dict(os.environ)
+        if args.command == "serve":
+            env.setdefault("BADGES_PUBLIC_URL", f"http://{args.host}:{args.port}")
+        settings = Settings.from_env(env, instance_dir=instance)
+        if args.command in ("init", "serve", "demo"):
+            upgrade(settings.database_url)
+        return args.run(args, build_services(settings))
+    except (BadgeError, ConfigError) as e:
+        print(f"error: {getattr(e, 'detail', e)}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="badges", description=(
+        "Issue and verify Open Badges 3.0 credentials. Settings come from BADGES_* environment variables; "
+        "secrets are generated into ./instance on first use (BADGES_INSTANCE moves it)."))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, run, help: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(run=run)
+        return sub
+
+    command("init", _init, "Create ./instance (secret key, key-encryption key) and the database tables.")
+    command("demo", _demo, "Create the demo organisation, a course and one issued badge; print their URLs.")
+    serve = command("serve", _serve, "Set up (init + demo) and run the web service.")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    issue = command("issue", _issue, "Issue a badge for a course to one person; prints the credential URL.")
+    issue.add_argument("--org", default=DEMO_SLUG, help="organisation short name (default: demo)")
+    issue.add_argument("--course", required=True, help="course id (see `badges courses`)")
+    issue.add_argument("--name", required=True, help="recipient's full name")
+    issue.add_argument("--email", required=True, help="recipient's e-mail (published only salted and hashed)")
+    courses = command("courses", _courses, "List an organisation's courses and their ids.")
+    courses.add_argument("--org", default=DEMO_SLUG)
+    revoke = command("revoke", _revoke, "Revoke an issued credential.")
+    revoke.add_argument("credential_id")
+    revoke.add_argument("--org", default=DEMO_SLUG)
+    revoke.add_argument("--reason", required=True)
+    token = command("token", _token, "Create an API token for an organisation (shown once).")
+    token.add_argument("--org", default=DEMO_SLUG)
+    token.add_argument("--label", default="cli")
+    rotate = command("rotate-key", _rotate, "Give an organisation a new signing key; old keys stay published.")
+    rotate.add_argument("--org", default=DEMO_SLUG)
+    verify = command("verify", _verify, "Verify a credential file (JSON, baked PNG or SVG) and print the report.")
+    verify.add_argument("file", type=Path)
+    verify.add_argument("--email", help="also check the badge was issued to this e-mail")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _init(args: argparse.Namespace, svc: Services) -> int:
+    print(f"Ready: database {svc.settings.database_url}")
+    return 0
+
+
+def _demo(args: argparse.Namespace, svc: Services) -> int:
+    links, now = svc.issuing.links, _now()
+    with transaction(svc.sessions) as session:
+        org = orgs.find_org(session, DEMO_SLUG) or service.create_org(
+            session, svc.issuing, slug=DEMO_SLUG, name_ko="한국디지털인재아카데미",
+            name_en="Korea Digital Talent Academy", url="https://academy.example", now=now)
+        course = session.scalar(select(Achievement).where(Achievement.org_id == org.id)) or \
+            service.create_achievement(session, org=org, now=now, data=service.AchievementIn(
+                name_ko="파이썬 데이터 분석 기초", name_en="Python Data Analysis Basics",
+                description_ko="파이썬으로 데이터를 읽고, 정리하고, 시각화하는 40시간 과정입니다.",
+                description_en="A 40-hour course on reading, cleaning and charting data with Python.",
+                criteria_ko="모든 실습 과제를 제출하고 최종 프로젝트를 통과했습니다.",
+                criteria_en="Submitted every lab and passed the final project."))
+        issued = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=now,
+                                     recipient=Recipient("홍길동", "gildong.hong@example.com"),
+                                     idempotency_key="demo-badge-1")
+        token = service.create_api_token(session, org=org, label="demo", now=now)
+    credential = issued.credential
+    print(f"Organisation:   {links.org(org.slug)}\nCourse:         {links.achievement(course.public_id)}\n"
+          f"Badge:          {links.credential(credential.id)}\nQR landing:     {links.verify(credential.id)}\n"
+          f"Verify page:    {links.base_url}/verify\nDID document:   {links.org(org.slug)}/did.json\n"
+          f"API token:      {token}\n  e.g. curl -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+          f"-d '{{\"recipient\": {{\"name\": \"김하늘\", \"email\": \"haneul@example.com\"}}}}' "
+          f"{links.base_url}/api/v1/achievements/{course.public_id}/credentials")
+    return 0
+
+
+def _serve(args: argparse.Namespace, svc: Services) -> int:
+    _demo(args, svc)
+    print(f"\nServing on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
+    create_app(svc.settings).run(host=args.host, port=args.port, threaded=True)
+    return 0
+
+
+def _issue(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        org = orgs.get_org(session, args.org)
+        course = service.get_achievement(session, org_id=org.id, public_id=args.course)
+        issued = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=_now(),
+                                     recipient=Recipient(args.name, args.email))
+    print(svc.issuing.links.credential(issued.credential.id))
+    return 0
+
+
+def _courses(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        org = orgs.get_org(session, args.org)
+        for course in session.scalars(select(Achievement).where(Achievement.org_id == org.id)):
+            print(f"{course.public_id}  {course.name_ko} / {course.name_en}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        org = orgs.get_org(session, args.org)
+        service.revoke(session, svc.issuing, org=org, credential_id=args.credential_id, reason=args.reason,
+                       now=_now())
+    print(f"Revoked {args.credential_id}")
+    return 0
+
+
+def _token(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        print(service.create_api_token(session, org=orgs.get_org(session, args.org), label=args.label, now=_now()))
+    return 0
+
+
+def _rotate(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        org = orgs.get_org(session, args.org)
+        key = service.rotate_key(session, svc.issuing, org=org, now=_now())
+        print(f"New signing key {org.did}#{key.fragment}")
+    return 0
+
+
+def _verify(args: argparse.Namespace, svc: Services) -> int:
+    data = args.file.read_bytes()
+    report = verify_upload(data, resolve=svc.resolver, now=_now(), skew=svc.settings.clock_skew,
+                           holder=args.email)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        print(f"{report.verdict.upper()}")
+        for check in report.checks:
+            note = check.problem.detail if check.problem else (check.reason or "")
+            print(f"  {check.id:<11} {check.outcome:<8} {note}")
+    return 0 if report.verified else 1

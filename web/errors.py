@@ -1,0 +1,39 @@
+"""One error handler: BadgeError and HTTP errors become problem+json or an HTML page, never a trace."""
+from __future__ import annotations
+
+from flask import Flask, Response, json, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from badges.errors import BadgeError
+from web.i18n import translate
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", "application/problem+json"])
+    return request.path.startswith("/api/") or best != "text/html"
+
+
+def _respond(status: int, title: str, code: str, detail: str, path: str | None = None,
+             type_: str = "about:blank") -> Response:
+    if _wants_json():
+        body = {"type": type_, "title": title, "status": status, "code": code, "detail": detail,
+                "message": translate(code) if translate(code) != code else detail}
+        if path:
+            body["path"] = path
+        return Response(json.dumps(body, ensure_ascii=False), status=status,
+                        mimetype="application/problem+json")
+    return Response(render_template("error.html", status=status, title=title, code=code, detail=detail),
+                    status=status, mimetype="text/html")
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on `app`."""
+
+    @app.errorhandler(BadgeError)
+    def badge_error(e: BadgeError) -> Response:
+        return _respond(e.status, type(e).__name__, e.code, e.detail, e.path, e.type)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Response:
+        code = f"http.{e.code}"
+        return _respond(e.code or 500, e.name, code, e.description or e.name)

@@ -1,0 +1,74 @@
+"""Helpers shared by the blueprints: services, transactions, JSON bodies, the clock."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+import schemas
+from flask import current_app, request
+from sqlalchemy.orm import Session
+
+from badges.errors import InvalidInput, TooLarge
+from store import db
+
+if TYPE_CHECKING:
+    from web.app import Services
+
+
+def services() -> Services:
+    """The app's Services (see web.app.create_app)."""
+    return current_app.extensions["badges"]
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One database transaction for this request: commit at the end or roll back on error."""
+    with db.transaction(services().sessions) as session:
+        yield session
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def read_body(max_bytes: int) -> bytes:
+    """The raw request body, refused with TooLarge beyond `max_bytes`."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise TooLarge("request.too_large", f"The request body is over {max_bytes} bytes.")
+    data = request.get_data(cache=True)
+    if len(data) > max_bytes:
+        raise TooLarge("request.too_large", f"The request body is over {max_bytes} bytes.")
+    return data
+
+
+def read_json(*, schema: str, max_bytes: int) -> dict[str, Any]:
+    """The JSON body, checked against schemas/json/<schema>.json; InvalidInput points at the error."""
+    if not request.mimetype.endswith("json"):
+        raise InvalidInput("request.not_json", "Send the body as JSON with Content-Type: application/json.")
+    body = parse_json(read_body(max_bytes))
+    validate(body, schema=schema)
+    return body
+
+
+def parse_json(raw: bytes) -> Any:
+    """`raw` parsed as JSON; InvalidInput saying where it breaks."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise InvalidInput("request.malformed_json", f"The body is not valid JSON: {e}.") from None
+
+
+def validate(body: Any, *, schema: str) -> None:
+    """InvalidInput pointing at the first place `body` breaks schemas/json/<schema>.json."""
+    validator = jsonschema.Draft202012Validator(schemas.json_schema(schema),
+                                                format_checker=jsonschema.FormatChecker())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    if error is not None:
+        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
+        raise InvalidInput("request.schema", f"{pointer}: {error.message}", path=pointer)

@@ -1,0 +1,25 @@
+"""Korean and English text for pages: the locale of a request and the message catalogue."""
+from __future__ import annotations
+
+from flask import request
+
+from web.messages import MESSAGES
+
+LOCALES = ("ko", "en")
+
+
+def locale() -> str:
+    """?lang= first, then the `lang` cookie, then the browser's Accept-Language; Korean by default."""
+    asked = request.args.get("lang") or request.cookies.get("lang")
+    if asked in LOCALES:
+        return asked
+    return request.accept_languages.best_match(LOCALES, default="ko") or "ko"
+
+
+def translate(key: str, lang: str | None = None, **values: object) -> str:
+    """The message for `key` in the request's locale (English, then the key itself, as fallbacks)."""
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang or locale()) or entry["en"]
+    return text.format(**values) if values else text

@@ -1,0 +1,74 @@
+"""Configuration: read once from the environment (and the instance folder), frozen, passed down."""
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import keys
+from badges.errors import InvalidInput
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message says which variable to set."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    key_encryption_key: bytes
+    public_base_url: str
+    instance_dir: Path
+    max_request_bytes: int = 1_000_000
+    fetch_timeout_s: float = 5.0
+    fetch_max_bytes: int = 512_000
+    clock_skew: timedelta = timedelta(minutes=5)
+    insecure_fetch: bool = False  # http:// and loopback addresses allowed: local development and tests
+    locales: tuple[str, ...] = ("ko", "en")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, instance_dir: Path) -> Settings:
+        """BADGES_* variables; secrets come from env or from files in instance_dir, never from literals."""
+        production = env.get("BADGES_ENV", "development") == "production"
+        secret = env.get("BADGES_SECRET_KEY") or _instance_secret(instance_dir, "secret_key", production,
+                                                                  "BADGES_SECRET_KEY")
+        kek_text = env.get("BADGES_KEY_ENCRYPTION_KEY") or _instance_secret(
+            instance_dir, "key_encryption_key", production, "BADGES_KEY_ENCRYPTION_KEY")
+        try:
+            kek = keys.check_kek(base64.b64decode(kek_text, validate=True))
+        except (binascii.Error, ValueError, InvalidInput):
+            raise ConfigError("BADGES_KEY_ENCRYPTION_KEY must be 32 random bytes in base64 "
+                              "(python -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')."
+                              ) from None
+        base_url = env.get("BADGES_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+        return cls(
+            database_url=env.get("BADGES_DATABASE_URL", f"sqlite:///{instance_dir / 'badges.sqlite3'}"),
+            secret_key=secret, key_encryption_key=kek, public_base_url=base_url, instance_dir=instance_dir,
+            insecure_fetch=not production and env.get("BADGES_INSECURE_FETCH", "0") == "1")
+
+
+def _instance_secret(instance_dir: Path, name: str, production: bool, variable: str) -> str:
+    if production:
+        raise ConfigError(f"{variable} is not set; production never generates or reads secrets from files.")
+    path = instance_dir / name
+    if not path.exists():
+        raise ConfigError(f"{path} does not exist: run `badges init` (or set {variable}).")
+    return path.read_text().strip()
+
+
+def init_instance(instance_dir: Path) -> None:
+    """Create the instance folder with a generated secret key and KEK (mode 0600), keeping existing ones."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    for name, make in (("secret_key", lambda: secrets.token_urlsafe(48)),
+                       ("key_encryption_key", lambda: base64.b64encode(keys.new_kek()).decode())):
+        path = instance_dir / name
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(make() + "\n")
