@@ -38,9 +38,23 @@ BUNDLED = BundledLoader()
 
 
 def canonicalize(doc: JsonObject, *, loader: BundledLoader = BUNDLED) -> str:
-    """RDFC-1.0 canonical N-Quads of `doc`; raises pyld's JsonLdError for unknown contexts or bad JSON-LD."""
-    return jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                  "documentLoader": loader})
+    """RDFC-1.0 canonical N-Quads of `doc`; JsonLdError for unknown contexts, bad JSON-LD, or a property
+    no context defines (it would silently fall out of what is signed: the reference's "safe mode")."""
+    processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
+    return processor.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                     "documentLoader": loader})
+
+
+def _refuse_dropped(term: str | None) -> None:
+    raise jsonld.JsonLdError(f"The property {term!r} is not defined by the document's contexts, so it "
+                             "could not be signed or checked.", "jsonld.SafeModeError")
+
+
+def error_message(error: jsonld.JsonLdError) -> str:
+    """The innermost message of a chain of pyld errors (pyld wraps the cause in generic ones)."""
+    while isinstance(error.__cause__, jsonld.JsonLdError):
+        error = error.__cause__
+    return str(error.args[0])
 
 
 def context_urls(doc: JsonObject) -> list[str]:
@@ -52,10 +66,16 @@ def context_urls(doc: JsonObject) -> list[str]:
 
 def require_bundled(doc: JsonObject, *, loader: BundledLoader = BUNDLED) -> None:
     """Raise InvalidInput naming the first `@context` URL that is not bundled."""
-    for i, url in enumerate(context_urls(doc)):
+    ctx = doc.get("@context")
+    # the pointer indexes the document's own array (inline contexts included), or names a lone string
+    pointers = ([(f"/@context/{i}", c) for i, c in enumerate(ctx)] if isinstance(ctx, list)
+                else [("/@context", ctx)])
+    for pointer, url in pointers:
+        if not isinstance(url, str):
+            continue
         try:
             loader(url)
         except jsonld.JsonLdError:
             raise InvalidInput("context.unknown", f"The context {url} is not supported; "
                                "use the VC 2.0 and Open Badges 3.0 contexts.",
-                               path=f"/@context/{i}") from None
+                               path=pointer) from None

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyld.jsonld import JsonLdError
 
 from badges import multikey
-from badges.jsonld import BUNDLED, BundledLoader, JsonObject, canonicalize
+from badges.jsonld import BUNDLED, BundledLoader, JsonObject, canonicalize, error_message
 from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -94,7 +94,7 @@ def verify_proof(doc: JsonObject, *, public_key: Ed25519PublicKey,
         data = hash_data(unsigned, config, loader=loader)
     except JsonLdError as e:
         raise CheckFailed(MALFORMED, "proof.canonicalization_failed",
-                          f"The credential cannot be canonicalized: {e.args[0]}") from None
+                          f"The credential cannot be canonicalized: {error_message(e)}") from None
     try:
         public_key.verify(signature, data)
     except InvalidSignature:

@@ -5,7 +5,9 @@
 //   sign   {credential, documents, publicKeyMultibase, secretKeyMultibase,
 //           created} -> the credential signed by did:key:<publicKeyMultibase>
 //   verify {credential, documents, now?, statusUnrevoked?}
-//          -> {verified, error}
+//          -> {verified, error}; a credential with `credentialStatus` fails
+//          unless `statusUnrevoked` is true (no status list is ever fetched,
+//          so the caller has to vouch for the status; fail closed otherwise)
 //   bench  {credential, documents, publicKeyMultibase, secretKeyMultibase,
 //           seconds, rounds?}
 //          -> {signsPerSecond, verifiesPerSecond} (medians over the rounds)

@@ -1,0 +1,110 @@
+"""Fixtures: settings, databases (SQLite and PostgreSQL), app, client, services, a live server."""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+import keys
+from store.db import make_engine, upgrade
+from store.models import Base
+from web.app import Services, build_services, create_app
+from web.settings import Settings
+
+PG_ADMIN = os.environ.get("BADGES_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+BASE_URL = "http://badges.test"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database on each backend; PostgreSQL gets a database of its own for the run."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'badges.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"badges_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for one test; every table is emptied afterwards, so no test sees another's rows."""
+    yield Settings(database_url=database_url, secret_key="test-secret-key", key_encryption_key=keys.new_kek(),
+                   public_base_url=BASE_URL, instance_dir=tmp_path)
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(text(f"DELETE FROM {table.name}"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["badges"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def svc(app: Flask) -> Services:
+    """The app's services, for calling the service layer directly."""
+    return app.extensions["badges"]
+
+
+class LiveServer:
+    def __init__(self, settings: Settings) -> None:
+        self.app: Flask | None = None
+        self._server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.settings = replace(settings, public_base_url=self.url, insecure_fetch=True)
+        self.app = create_app(self.settings)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _dispatch(self, environ, start_response):  # type: ignore[no-untyped-def]
+        assert self.app is not None
+        return self.app(environ, start_response)
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None
+        return self.app.extensions["badges"]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
+        self.services.engine.dispose()
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """The app served over real HTTP on 127.0.0.1, its public URL being that address."""
+    server = LiveServer(settings)
+    server.start()
+    yield server
+    server.stop()
