@@ -94,9 +94,9 @@ class VerificationReport:
                 return "not_genuine"
         return "unknown"
 
-    def check(self, check_id: CheckId) -> Check:
+    def check(self, check_id: CheckId | str) -> Check:
         """The check with this id (every report lists every check)."""
-        return next(c for c in self.checks if c.id is check_id)
+        return next(c for c in self.checks if c.id == check_id)
 
     def as_json(self) -> dict[str, Any]:
         """The report as the JSON the API returns."""
