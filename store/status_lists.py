@@ -24,7 +24,7 @@ def allocate(session: Session, *, org_id: int, purpose: str, now: datetime,
         .order_by(StatusList.id.desc()).limit(1).with_for_update()).first()
     if current is None or current.allocated >= current.length:
         current = StatusList(org_id=org_id, purpose=purpose, length=length,
-                             multiplier=secrets.randbelow(length // 2) * 2 + 1,
+                             multiplier=secrets.randbelow(length // 2 - 2) * 2 + 3,  # odd, never ±1
                              offset=secrets.randbelow(length), allocated=0,
                              bits=bytes(status.new_list(length)), updated_at=now)
         session.add(current)

@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     instance = Path(os.environ.get("BADGES_INSTANCE", "instance")).resolve()
     try:
-        if args.command in ("init", "serve", "demo"):
+        if args.command in ("init", "serve", "demo") and os.environ.get("BADGES_ENV") != "production":
             init_instance(instance)
         env = dict(os.environ)
         if args.command == "serve":

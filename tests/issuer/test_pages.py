@@ -9,15 +9,17 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from badges import baking, dids
+from issuer import service
+from store.credentials import get_credential
+from store.db import transaction
 from store.models import Org
-from tests.factories import issue, make_course, make_org
+from tests.factories import NOW, issue, make_course, make_org
 from web.app import Services
 
 
 def test_credential_json_is_served_exactly_as_stored(client: FlaskClient, svc: Services) -> None:
     org, _ = make_org(svc)
     credential_id = issue(svc, org, make_course(svc, org))
-    from store.credentials import get_credential
     with svc.sessions() as session:
         stored = get_credential(session, credential_id).document
     response = client.get(f"/credentials/{credential_id}.json")
@@ -53,9 +55,6 @@ def test_qr_code_opens_the_verification_landing_page(client: FlaskClient, svc: S
 
 
 def test_did_document_lists_every_key_after_rotation(client: FlaskClient, svc: Services) -> None:
-    from issuer import service
-    from store.db import transaction
-    from tests.factories import NOW
     org, _ = make_org(svc)
     with transaction(svc.sessions) as session:
         service.rotate_key(session, svc.issuing, org=session.get(Org, org.id), now=NOW)
@@ -66,9 +65,6 @@ def test_did_document_lists_every_key_after_rotation(client: FlaskClient, svc: S
 
 
 def test_badge_issued_before_a_key_rotation_still_verifies(client: FlaskClient, svc: Services) -> None:
-    from issuer import service
-    from store.db import transaction
-    from tests.factories import NOW
     org, _ = make_org(svc)
     course = make_course(svc, org)
     before = issue(svc, org, course)
