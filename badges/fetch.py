@@ -5,6 +5,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -33,6 +34,7 @@ class Fetched:
 
 def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") -> Fetched:
     """GET `url` under `policy`; raises Unavailable (unreachable, refused, not 200) or TooLarge."""
+    deadline = time.monotonic() + policy.timeout_s
     for _ in range(policy.max_redirects + 1):
         parts = urlsplit(url)
         if parts.scheme != "https" and not (policy.allow_http and parts.scheme == "http"):
@@ -42,6 +44,7 @@ def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") ->
         address = _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
                                   allow_private=policy.allow_private)
         conn = _connection(parts.scheme, parts.hostname, address, parts.port, policy.timeout_s)
+        response = None
         try:
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             conn.request("GET", target, headers={
@@ -56,7 +59,7 @@ def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") ->
             declared = response.getheader("Content-Length")
             if declared and declared.isdigit() and int(declared) > policy.max_bytes:
                 raise TooLarge("fetch.too_large", f"{url} is larger than {policy.max_bytes} bytes.")
-            body = response.read(policy.max_bytes + 1)
+            body = _read_before(deadline, response, policy.max_bytes + 1)
             if len(body) > policy.max_bytes:
                 raise TooLarge("fetch.too_large", f"{url} is larger than {policy.max_bytes} bytes.")
             return Fetched(url, response.status, response.getheader("Content-Type", ""), body,
@@ -64,8 +67,24 @@ def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") ->
         except (OSError, http.client.HTTPException) as e:
             raise Unavailable("fetch.failed", f"{url} could not be fetched: {e}.") from None
         finally:
+            if response is not None:  # a `Connection: close` response owns the socket: close it too
+                response.close()
             conn.close()
     raise Unavailable("fetch.redirect_loop", f"{url} redirected more than {policy.max_redirects} times.")
+
+
+def _read_before(deadline: float, response: http.client.HTTPResponse, limit: int) -> bytes:
+    """Up to `limit` bytes of the body; TimeoutError once `deadline` passes, so that the timeout bounds
+    the whole body and not each read (a server sending a byte at a time cannot hold the caller)."""
+    body = bytearray()
+    while len(body) < limit:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the body took longer than the timeout")
+        piece = response.read1(min(65_536, limit - len(body)))
+        if not piece:
+            break
+        body += piece
+    return bytes(body)
 
 
 def _public_address(host: str, port: int, *, allow_private: bool) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
+from playwright.sync_api import Browser, Page, sync_playwright
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -20,6 +23,7 @@ from store.db import make_engine, upgrade
 from store.models import Base
 from web.app import Services, build_services, create_app
 from web.settings import Settings
+from tests.e2e.browser import FLAGS, chromium
 
 PG_ADMIN = os.environ.get("BADGES_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BASE_URL = "http://badges.test"
@@ -108,3 +112,46 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives (aiosmtpd)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, SmtpSink]]:
+    """(smtp_url, sink): point Settings.smtp_url at the URL and read sink.messages."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield f"smtp://127.0.0.1:{port}", sink
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[Browser]:
+    """Debian's headless Chromium driven by Playwright (no browser download)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium_browser: Browser) -> Iterator[Page]:
+    """A fresh phone-sized browser tab for a Korean reader (new cookies every test)."""
+    context = chromium_browser.new_context(locale="ko-KR", viewport={"width": 412, "height": 915},
+                                           extra_http_headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +19,7 @@ from store.links import Links
 from verifier import api as verifier_api
 from verifier import pages as verifier_pages
 from verifier.service import LocalResolver
-from web import errors, i18n
+from web import errors, i18n, security
 from web.settings import Settings
 
 
@@ -53,10 +53,23 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings = Settings.from_env(os.environ, instance_dir=instance)
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_request_bytes,
-                      JSON_AS_ASCII=False, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SECURE=settings.secure_cookies, PERMANENT_SESSION_LIFETIME=12 * 3600)
     app.extensions["badges"] = build_services(settings)
     app.jinja_env.globals.update(t=i18n.translate, locale=i18n.locale)
     for module in (issuer_api, issuer_pages, verifier_api, verifier_pages):
         app.register_blueprint(module.bp)
     errors.register(app)
+    security.protect(app)
+    app.after_request(_security_headers)
+    app.after_request(i18n.remember_choice)
     return app
+
+
+def _security_headers(response: Response) -> Response:
+    """Pages load nothing from elsewhere and cannot be framed; documents are never sniffed as HTML."""
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response

@@ -1,7 +1,7 @@
 """Korean and English text for pages: the locale of a request and the message catalogue."""
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 
 from web.messages import MESSAGES
 
@@ -23,3 +23,11 @@ def translate(key: str, lang: str | None = None, **values: object) -> str:
         return key
     text = entry.get(lang or locale()) or entry["en"]
     return text.format(**values) if values else text
+
+
+def remember_choice(response: Response) -> Response:
+    """A language picked with ?lang= sticks for later pages (a cookie for a year)."""
+    asked = request.args.get("lang")
+    if asked in LOCALES and request.cookies.get("lang") != asked:
+        response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

@@ -31,6 +31,10 @@ class Settings:
     clock_skew: timedelta = timedelta(minutes=5)
     insecure_fetch: bool = False  # http:// and loopback addresses allowed: local development and tests
     locales: tuple[str, ...] = ("ko", "en")
+    smtp_url: str | None = None  # smtp://user:password@host:port (smtps:// for implicit TLS); None: no e-mail
+    mail_from: str = "badges@localhost"
+    redis_url: str | None = None  # a job queue on Redis when set; jobs run in-process otherwise
+    secure_cookies: bool = False  # Secure flag on cookies (production, behind HTTPS)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, instance_dir: Path) -> Settings:
@@ -50,7 +54,9 @@ class Settings:
         return cls(
             database_url=env.get("BADGES_DATABASE_URL", f"sqlite:///{instance_dir / 'badges.sqlite3'}"),
             secret_key=secret, key_encryption_key=kek, public_base_url=base_url, instance_dir=instance_dir,
-            insecure_fetch=not production and env.get("BADGES_INSECURE_FETCH", "0") == "1")
+            insecure_fetch=not production and env.get("BADGES_INSECURE_FETCH", "0") == "1",
+            smtp_url=env.get("BADGES_SMTP_URL") or None, mail_from=env.get("BADGES_MAIL_FROM", "badges@localhost"),
+            redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production)
 
 
 def _instance_secret(instance_dir: Path, name: str, production: bool, variable: str) -> str:

@@ -33,6 +33,7 @@ class LocalServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = 5  # no socket operation of the server outlives a test by more than this
 
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
@@ -47,7 +48,8 @@ class LocalServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
+                                        daemon=True)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -237,6 +239,25 @@ def test_fetch_accepts_a_body_of_exactly_the_cap(server: LocalServer, route: Cal
     server.routes["/doc"] = route(b"x" * 1000)
     fetched = fetch(server.url("/doc"), policy=FetchPolicy(allow_http=True, allow_private=True, max_bytes=1000))
     assert fetched.body == b"x" * 1000
+
+
+def test_fetch_hangs_up_on_a_body_it_refuses(server: LocalServer) -> None:
+    hung_up = threading.Event()
+
+    def endless(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Connection", "close")  # no length: the response owns the connection
+        handler.end_headers()
+        try:
+            while not server.release.is_set():
+                handler.wfile.write(bytes(65_536))
+        except OSError:  # broken pipe or reset once the client hangs up; a timeout if it never does
+            hung_up.set()
+    server.routes["/endless"] = endless
+    with pytest.raises(TooLarge) as caught:
+        fetch(server.url("/endless"), policy=FetchPolicy(allow_http=True, allow_private=True, max_bytes=1000))
+    assert hung_up.wait(2)
+    assert caught.value.code == "fetch.too_large"  # the error (and what it references) is still alive
 
 
 def test_fetch_gives_up_on_a_server_slower_than_the_timeout(server: LocalServer) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import Page
 
 from badges.fetch import FetchPolicy
 from badges.resolve import HttpResolver
 from badges.verify import verify_credential
 from tests.conftest import LiveServer
-from tests.e2e import browser
 from tests.factories import make_course, make_org
 
 
@@ -32,7 +32,14 @@ def scan(image_path: Path) -> str:
     return codes[0].text
 
 
-def test_employer_scans_the_qr_code_and_sees_valid_then_revoked(live_server: LiveServer, tmp_path: Path) -> None:
+def screenshot(page: Page, url: str, path: Path) -> Path:
+    page.goto(url)
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
+def test_employer_scans_the_qr_code_and_sees_valid_then_revoked(live_server: LiveServer, page: Page,
+                                                                tmp_path: Path) -> None:
     svc = live_server.services
     org, token = make_org(svc, "bootcamp", with_token=True)
     course = make_course(svc, org)
@@ -41,17 +48,20 @@ def test_employer_scans_the_qr_code_and_sees_valid_then_revoked(live_server: Liv
     assert status == 201
     credential_url = json.loads(body)["id"]
 
-    page = browser.screenshot(credential_url, tmp_path / "credential.png")
-    landing_url = scan(page)
+    landing_url = scan(screenshot(page, credential_url, tmp_path / "credential.png"))
     assert landing_url.startswith(f"{live_server.url}/v/")
-    valid = browser.dom(landing_url)
-    assert 'data-verdict="valid"' in valid and "유효한 배지입니다" in valid
+    page.goto(landing_url)
+    assert page.get_attribute("#verdict", "data-verdict") == "valid"
+    assert "유효한 배지입니다" in page.inner_text("#verdict")
 
     credential_id = credential_url.rsplit("/", 1)[1]
     call("POST", f"{live_server.url}/api/v1/credentials/{credential_id}/revoke", {"reason": "발급 오류"}, token)
-    revoked = browser.dom(scan(browser.screenshot(credential_url, tmp_path / "after.png")))
-    assert 'data-verdict="revoked"' in revoked
-    assert 'data-check="status" data-outcome="failed"' in revoked
+    page.goto(scan(screenshot(page, credential_url, tmp_path / "after.png")))
+    assert page.get_attribute("#verdict", "data-verdict") == "revoked"
+    assert page.get_attribute('[data-check="status"]', "data-outcome") == "failed"
+    page.fill("#email", "haeun@example.com")
+    page.click("button[type=submit]")
+    assert page.get_attribute('[data-check="recipient"]', "data-outcome") == "passed"
 
 
 def test_another_verifier_resolves_our_did_web_and_status_list_over_http(live_server: LiveServer) -> None:
@@ -70,7 +80,7 @@ def test_another_verifier_resolves_our_did_web_and_status_list_over_http(live_se
     assert refused.check("issuer_key").problem.code == "issuer_key.unresolvable"
 
 
-def test_the_verify_page_checks_an_uploaded_baked_badge(live_server: LiveServer, tmp_path: Path) -> None:
+def test_the_verify_page_checks_an_uploaded_baked_badge(live_server: LiveServer, page: Page, tmp_path: Path) -> None:
     svc = live_server.services
     org, token = make_org(svc, "uni", with_token=True)
     course = make_course(svc, org)
@@ -78,12 +88,24 @@ def test_the_verify_page_checks_an_uploaded_baked_badge(live_server: LiveServer,
                    {"recipient": {"name": "Alex Kim", "email": "alex@example.com"}}, token)
     credential_id = json.loads(body)["id"].rsplit("/", 1)[1]
     with urllib.request.urlopen(f"{live_server.url}/credentials/{credential_id}.png", timeout=30) as response:
-        png = response.read()
-    boundary = "----badgetest"
-    form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"badge.png\"\r\n"
-            f"Content-Type: image/png\r\n\r\n").encode() + png + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(f"{live_server.url}/verify?lang=en", data=form, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        html = response.read().decode()
-    assert 'data-verdict="valid"' in html and "Valid badge" in html and "Alex Kim" in html
+        (tmp_path / "badge.png").write_bytes(response.read())
+    page.goto(f"{live_server.url}/verify?lang=en")
+    page.set_input_files("#file", tmp_path / "badge.png")
+    page.click("button[type=submit]")
+    assert page.get_attribute("#verdict", "data-verdict") == "valid"
+    assert "Valid badge" in page.inner_text("#verdict") and "Alex Kim" in page.content()
+    page.screenshot(path=tmp_path / "report.png", full_page=True)
+
+
+def test_the_verify_page_reports_pasted_tampered_json_as_not_genuine(live_server: LiveServer, page: Page) -> None:
+    svc = live_server.services
+    org, token = make_org(svc, "uni", with_token=True)
+    course = make_course(svc, org)
+    _, body = call("POST", f"{live_server.url}/api/v1/achievements/{course.public_id}/credentials",
+                   {"recipient": {"name": "Alex Kim", "email": "alex@example.com"}}, token)
+    page.goto(f"{live_server.url}/verify")
+    page.fill("#credential", body.decode().replace("Alex Kim", "Alex Lee"))
+    page.click("button[type=submit]")
+    assert page.get_attribute("#verdict", "data-verdict") == "not_genuine"
+    assert page.get_attribute('[data-check="proof"]', "data-outcome") == "failed"
+    assert page.get_attribute('[data-check="status"]', "data-outcome") == "skipped"

@@ -1,0 +1,66 @@
+"""Sending e-mail over SMTP as configured by BADGES_SMTP_URL (no e-mail at all when unset)."""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+from badges.errors import Unavailable
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str  # e.g. "image/png"
+    inline_id: str | None = None  # Content-ID for <img src="cid:...">
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    attachments: tuple[Attachment, ...] = field(default=())
+
+
+def send(mail: Mail, *, smtp_url: str | None, sender: str, timeout_s: float = 10.0) -> None:
+    """Deliver `mail`; raises Unavailable with the SMTP server's reason when it cannot be sent."""
+    if not smtp_url:
+        raise Unavailable("mail.not_configured", "E-mail is not configured: set BADGES_SMTP_URL.")
+    message = _message(mail, sender)
+    parts = urlsplit(smtp_url)
+    try:
+        if parts.scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(parts.hostname or "localhost", parts.port or 465,
+                                                    timeout=timeout_s, context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(parts.hostname or "localhost", parts.port or 25, timeout=timeout_s)
+        with client:
+            if parts.scheme == "smtp+starttls":
+                client.starttls(context=ssl.create_default_context())
+            if parts.username:
+                client.login(unquote(parts.username), unquote(parts.password or ""))
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as e:
+        raise Unavailable("mail.send_failed", f"The mail to {mail.to} was not sent: {e}") from None
+
+
+def _message(mail: Mail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, mail.to, mail.subject
+    message.set_content(mail.text)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")
+        html_part = message.get_payload()[-1]
+        for a in (a for a in mail.attachments if a.inline_id):
+            maintype, subtype = a.mimetype.split("/", 1)
+            html_part.add_related(a.content, maintype=maintype, subtype=subtype, cid=f"<{a.inline_id}>",
+                                  filename=a.filename)
+    for a in (a for a in mail.attachments if not a.inline_id):
+        maintype, subtype = a.mimetype.split("/", 1)
+        message.add_attachment(a.content, maintype=maintype, subtype=subtype, filename=a.filename)
+    return message

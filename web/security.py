@@ -1,0 +1,85 @@
+"""Sign-in sessions, CSRF protection for forms, and password hashing (argon2id)."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, abort, request, session
+
+from badges.errors import InvalidInput
+
+F = TypeVar("F", bound=Callable[..., Any])
+_hasher = PasswordHasher()
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+MIN_PASSWORD = 10
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`; InvalidInput if it is too short to be safe."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput("auth.password_too_short",
+                           f"Choose a password of at least {MIN_PASSWORD} characters.", path="/password")
+    return _hasher.hash(password)
+
+
+def check_password(hashed: str, password: str) -> bool:
+    """True when `password` matches the argon2 `hashed` value."""
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def log_in(kind: str, user_id: int) -> None:
+    """Start a fresh session for a staff member or a learner (`kind`), against session fixation."""
+    session.clear()
+    session[kind] = user_id
+    session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    session.permanent = True
+
+
+def log_out() -> None:
+    session.clear()
+
+
+def signed_in(kind: str) -> int | None:
+    """The id of the signed-in user of `kind`, or None."""
+    value = session.get(kind)
+    return value if isinstance(value, int) else None
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (created on first use); put it in every form as `csrf_token`."""
+    token = session.get(CSRF_FIELD)
+    if not isinstance(token, str):
+        token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+def csrf_exempt(view: F) -> F:
+    """Mark a view whose POST changes nothing (e.g. verifying an upload) as needing no CSRF token."""
+    view.csrf_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def protect(app: Flask, *, exempt_prefixes: tuple[str, ...] = ("/api/",)) -> None:
+    """Refuse state-changing requests to pages (not the token-authenticated API) without the CSRF token."""
+
+    @app.before_request
+    def _check_csrf() -> None:
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith(exempt_prefixes):
+            return
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "csrf_exempt", False):
+            return
+        sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+        expected = session.get(CSRF_FIELD)
+        if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
+            abort(400, description="The form expired or came from another site. Reload the page and try again.")
+
+    app.jinja_env.globals["csrf_token"] = csrf_token
