@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from store.models import Base
+from store.tables import Base
 
 url = context.config.get_main_option("sqlalchemy.url")
 if context.is_offline_mode():

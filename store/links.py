@@ -31,6 +31,11 @@ class Links:
     def status_list(self, slug: str, list_id: int) -> str:
         return f"{self.base_url}/orgs/{slug}/status/{list_id}"
 
+    def parse_credential(self, url: str) -> str | None:
+        """The credential id when `url` is one of our credential URLs, else None."""
+        match = re.fullmatch(re.escape(self.base_url) + r"/credentials/([0-9a-f-]{36})", url)
+        return match[1] if match else None
+
     def parse_status_list(self, url: str) -> tuple[str, int] | None:
         """(slug, list id) when `url` is one of our status lists, else None."""
         match = re.fullmatch(re.escape(self.base_url) + r"/orgs/([a-z0-9-]+)/status/(\d+)", url)

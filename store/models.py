@@ -145,3 +145,16 @@ class Credential(Base):
     org: Mapped[Org] = relationship()
     achievement: Mapped[Achievement] = relationship()
     status_list: Mapped[StatusList] = relationship()
+
+
+class VerificationEvent(Base):
+    """One verification of one of our credentials: counted for the issuer's dashboard."""
+
+    __tablename__ = "verification_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # "qr" (landing page), "page" (upload / paste), "api"
+    verdict: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]

@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 import keys
 from store.db import make_engine, upgrade
-from store.models import Base
+from store.tables import Base
 from web.app import Services, build_services, create_app
 from web.settings import Settings
 from tests.e2e.browser import FLAGS, chromium

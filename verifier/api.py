@@ -5,8 +5,8 @@ import json
 
 from flask import Blueprint, Response, request
 
-from verifier.service import verify_upload
-from web.http import parse_json, read_body, services, utcnow, validate
+from verifier.service import record, verify_upload
+from web.http import parse_json, read_body, services, transaction, utcnow, validate
 
 bp = Blueprint("verifier_api", __name__, url_prefix="/api/v1")
 MAX_UPLOAD = 2_000_000
@@ -28,7 +28,10 @@ def verify() -> Response:
             raw = (credential if isinstance(credential, str)
                    else json.dumps(credential, ensure_ascii=False)).encode()
             holder = body.get("recipientEmail", holder)
-    report = verify_upload(raw, resolve=services().resolver, now=utcnow(),
-                           skew=services().settings.clock_skew, holder=holder)
+    now = utcnow()
+    report = verify_upload(raw, resolve=services().resolver, now=now, skew=services().settings.clock_skew,
+                           holder=holder)
+    with transaction() as session:
+        record(session, report, links=services().issuing.links, channel="api", now=now)
     return Response(json.dumps({**report.as_json(), "credential": report.credential}, ensure_ascii=False),
                     mimetype="application/json")

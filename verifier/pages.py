@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 
 from badges.errors import InvalidInput
 from store.credentials import get_credential
-from verifier.service import verify_upload
+from verifier.service import record, verify_upload
 from web.http import services, transaction, utcnow
 from web.security import csrf_exempt
 
@@ -25,8 +25,11 @@ def verify_submit() -> tuple[str, int] | str:
     data = upload.read(MAX_UPLOAD + 1) if upload and upload.filename else request.form.get("credential", "").encode()
     if not data.strip():
         raise InvalidInput("verify.nothing_given", "Paste the credential JSON or choose a file to check.")
-    report = verify_upload(data, resolve=services().resolver, now=utcnow(),
+    now = utcnow()
+    report = verify_upload(data, resolve=services().resolver, now=now,
                            skew=services().settings.clock_skew, holder=request.form.get("email") or None)
+    with transaction() as session:
+        record(session, report, links=services().issuing.links, channel="page", now=now)
     return render_template("verifier/report.html", report=report, credential_id=None)
 
 
@@ -36,6 +39,9 @@ def landing(credential_id: str) -> str:
     """Where the QR code on a badge leads: verifies the credential as issued, and the holder on request."""
     with transaction() as session:
         document = get_credential(session, credential_id).document
-    report = verify_upload(document, resolve=services().resolver, now=utcnow(),
+    now = utcnow()
+    report = verify_upload(document, resolve=services().resolver, now=now,
                            skew=services().settings.clock_skew, holder=request.form.get("email") or None)
+    with transaction() as session:
+        record(session, report, links=services().issuing.links, channel="qr", now=now)
     return render_template("verifier/report.html", report=report, credential_id=credential_id)

@@ -13,7 +13,7 @@ from badges.verify import Resolver, verify_credential
 from badges.jsonld import JsonObject
 from store import orgs
 from store.links import Links
-from store.models import Org, StatusList
+from store.models import Credential, Org, StatusList, VerificationEvent
 
 
 class LocalResolver:
@@ -51,3 +51,13 @@ def verify_upload(data: bytes, *, resolve: Resolver, now: datetime, skew: timede
     if not stripped.startswith((b"{", b"[")):
         data = baking.extract_credential(data).encode()
     return verify_credential(data, resolve=resolve, now=now, skew=skew, holder=holder or None)
+
+
+def record(session: Session, report: VerificationReport, *, links: Links, channel: str, now: datetime) -> None:
+    """Count a verification of one of our own credentials, for its issuer's dashboard."""
+    document = report.credential if isinstance(report.credential, dict) else {}
+    credential_id = links.parse_credential(str(document.get("id", "")))
+    credential = session.get(Credential, credential_id) if credential_id else None
+    if credential is not None:
+        session.add(VerificationEvent(org_id=credential.org_id, credential_id=credential.id, channel=channel,
+                                      verdict=report.verdict, at=now))

@@ -23,6 +23,9 @@ from web import errors, i18n, security
 from web.settings import Settings
 
 
+BLUEPRINTS = (issuer_api, issuer_pages, verifier_api, verifier_pages)
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """Everything request handlers need, built once per app (stored in app.extensions["badges"])."""
@@ -57,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                       SESSION_COOKIE_SECURE=settings.secure_cookies, PERMANENT_SESSION_LIFETIME=12 * 3600)
     app.extensions["badges"] = build_services(settings)
     app.jinja_env.globals.update(t=i18n.translate, locale=i18n.locale)
-    for module in (issuer_api, issuer_pages, verifier_api, verifier_pages):
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     errors.register(app)
     security.protect(app)

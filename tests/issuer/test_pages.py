@@ -85,7 +85,7 @@ def test_achievement_page_and_json_in_both_languages(client: FlaskClient, svc: S
     korean = client.get(f"/achievements/{course.public_id}", headers={"Accept": "application/json"}).get_json()
     assert (english["name"], english["inLanguage"]) == ("Cloud Native Development", "en")
     assert (korean["name"], korean["inLanguage"]) == ("클라우드 네이티브 개발", "ko")
-    page = client.get(f"/achievements/{course.public_id}").get_data(as_text=True)
+    page = client.get(f"/achievements/{course.public_id}?lang=ko").get_data(as_text=True)
     assert "쿠버네티스로 서비스를 배포하는 과정" in page
     assert client.get(f"/achievements/{course.public_id}/image.png").mimetype == "image/png"
 

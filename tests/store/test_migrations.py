@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from store.db import make_engine
-from store.models import Base
+from store.tables import Base
 
 
 def test_migrated_database_matches_the_models(database_url: str) -> None:

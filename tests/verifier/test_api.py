@@ -5,8 +5,10 @@ import json
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from badges import baking
+from store.models import VerificationEvent
 from tests.factories import issue, make_course, make_org
 from web.app import Services
 
@@ -84,3 +86,15 @@ def test_unknown_contexts_are_reported_not_fetched(client: FlaskClient, document
     assert check["outcome"] == "failed" and "evil.example" in check["problem"]["detail"]
     assert check["problem"]["path"] == "/@context/2"
     assert all(outcomes(report)[later] == "skipped" for later in ("schema", "issuer_key", "proof", "status"))
+
+
+def test_verifications_of_our_badges_are_counted_per_channel(client: FlaskClient, svc: Services,
+                                                             document: bytes) -> None:
+    credential_id = json.loads(document)["id"].rsplit("/", 1)[1]
+    client.post("/api/v1/verify", data=document, content_type="application/json")
+    client.get(f"/v/{credential_id}")
+    client.post("/verify", data={"credential": document.decode()})
+    with svc.sessions() as session:
+        events = session.execute(select(VerificationEvent.channel, VerificationEvent.verdict)
+                                 .order_by(VerificationEvent.id)).all()
+    assert [tuple(e) for e in events] == [("api", "valid"), ("qr", "valid"), ("page", "valid")]
