@@ -19,7 +19,7 @@ from badges import artwork, model, multikey, proofs, status
 from badges.errors import Conflict, InvalidInput, NotFound
 from badges.jsonld import JsonObject
 from store import status_lists
-from store.credentials import get_credential
+from store.credentials import email_lookup, get_credential
 from store.links import Links
 from store.models import Achievement, ApiToken, Credential, Org, SigningKey, StatusList
 
@@ -32,6 +32,11 @@ class Issuing:
 
     links: Links
     kek: bytes
+
+    @property
+    def lookup_key(self) -> bytes:
+        """The key of the e-mail lookup hashes, derived from the KEK (stable as long as the keys are)."""
+        return hashlib.sha256(b"badges recipient lookup" + self.kek).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +191,7 @@ def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achiev
     signed = proofs.sign(unsigned, signer=signer(ctx, org), created=now)
     credential = Credential(
         id=credential_id, org_id=org.id, achievement_id=achievement.id, recipient_hash=recipient.hashed_email,
+        recipient_lookup=email_lookup(recipient.email, ctx.lookup_key),
         status_list_id=status_list.id, status_index=index, idempotency_key=idempotency_key,
         request_hash=request_hash, issued_at=now,
         document=json.dumps(signed, ensure_ascii=False, indent=2).encode())

@@ -1,11 +1,27 @@
 """Looking issued credentials up."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.errors import NotFound
+from badges.model import normalise_email
 from store.models import Credential
+
+
+def email_lookup(email: str, key: bytes) -> str:
+    """A keyed hash of an e-mail address that finds its credentials here without storing the address
+    (the published identityHash is salted per credential, so it cannot be searched)."""
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def credentials_for_email(session: Session, email: str, *, key: bytes) -> list[Credential]:
+    """Every credential issued here to `email`, newest first."""
+    return list(session.scalars(select(Credential).where(Credential.recipient_lookup == email_lookup(email, key))
+                                .order_by(Credential.issued_at.desc(), Credential.id)))
 
 
 def get_credential(session: Session, credential_id: str, *, org_id: int | None = None) -> Credential:

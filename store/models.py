@@ -132,7 +132,8 @@ class Credential(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
-    recipient_hash: Mapped[str] = mapped_column(String(100), index=True)
+    recipient_hash: Mapped[str] = mapped_column(String(100))  # as published: salted per credential
+    recipient_lookup: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash: find by e-mail
     status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int]
     idempotency_key: Mapped[str | None] = mapped_column(String(200))

@@ -1,4 +1,4 @@
-"""verification events
+"""verification events; credentials findable by a keyed hash of the e-mail
 
 Revision ID: 0002
 Revises: 0001
@@ -15,6 +15,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("credentials") as batch:
+        batch.add_column(sa.Column("recipient_lookup", sa.String(length=64), nullable=False, server_default=""))
+        batch.create_index(batch.f("ix_credentials_recipient_lookup"), ["recipient_lookup"], unique=False)
+        batch.drop_index("ix_credentials_recipient_hash")
+    with op.batch_alter_table("credentials") as batch:
+        batch.alter_column("recipient_lookup", server_default=None)
     op.create_table(
         "verification_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -35,3 +41,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("verification_events")
+    with op.batch_alter_table("credentials") as batch:
+        batch.create_index("ix_credentials_recipient_hash", ["recipient_hash"], unique=False)
+        batch.drop_index(batch.f("ix_credentials_recipient_lookup"))
+        batch.drop_column("recipient_lookup")

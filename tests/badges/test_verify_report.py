@@ -395,3 +395,22 @@ def test_report_as_json_lists_every_check_with_its_problem(issuer: Issuer) -> No
     status_check: dict[str, Any] = next(c for c in body["checks"] if c["id"] == "status")
     assert status_check["outcome"] == "failed"
     assert status_check["problem"]["code"] == "status.revoked"
+
+
+# --- status list credentials shaped in other legal ways ---------------------------------------------
+
+def test_a_status_list_credential_without_valid_from_is_still_checked(issuer: Issuer) -> None:
+    # VC 2.0 makes validFrom optional, and Bitstring Status List does not require it either.
+    unsigned = {k: v for k, v in issuer.publish_list().items() if k not in ("proof", "validFrom")}
+    issuer.resolver.status_lists[LIST_URL] = issuer.sign(unsigned)
+    report = verify(issuer, as_bytes(issuer.sign(issuer.credential())))
+    assert report.check(CheckId.STATUS).outcome is Outcome.PASSED
+
+
+def test_a_status_list_whose_subject_is_not_an_object_leaves_status_unknown(issuer: Issuer) -> None:
+    unsigned = {k: v for k, v in issuer.publish_list().items() if k != "proof"}
+    unsigned["credentialSubject"] = [unsigned["credentialSubject"]]
+    issuer.resolver.status_lists[LIST_URL] = issuer.sign(unsigned)
+    report = verify(issuer, as_bytes(issuer.sign(issuer.credential())))
+    assert report.check(CheckId.STATUS).outcome is Outcome.UNKNOWN
+    assert report.verdict == "unknown"
