@@ -153,8 +153,8 @@ def parse_instant(value: str, path: str) -> datetime:
 
 
 def check_validity_period(doc: JsonObject, now: datetime, skew: timedelta) -> None:
-    """validFrom <= now <= validUntil, allowing `skew` either way."""
-    if parse_instant(doc["validFrom"], "/validFrom") > now + skew:
+    """validFrom <= now <= validUntil, allowing `skew` either way (VC 2.0: both are optional)."""
+    if "validFrom" in doc and parse_instant(doc["validFrom"], "/validFrom") > now + skew:
         raise CheckFailed(RANGE_ERROR, "validity.not_yet_valid",
                           f"The credential is valid only from {doc['validFrom']}.", path="/validFrom")
     if "validUntil" in doc and parse_instant(doc["validUntil"], "/validUntil") < now - skew:
@@ -184,6 +184,9 @@ def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: time
     list_credential = resolve.status_list(url)
     _verify_status_list_credential(list_credential, resolve, now, skew)
     subject = list_credential.get("credentialSubject", {})
+    if not isinstance(subject, dict):
+        raise CheckUndecided(STATUS_VERIFICATION, "status.list_malformed",
+                             "The status list credential's credentialSubject is not an object.")
     if subject.get("statusPurpose") != purpose:
         raise CheckUndecided(STATUS_VERIFICATION, "status.purpose_mismatch",
                              f"The status list is for {subject.get('statusPurpose')!r}, not {purpose!r}.")

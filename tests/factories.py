@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from badges.model import Recipient
-from issuer import service
+from issuer import service, staff
 from store.db import transaction
+from store.console import Role, StaffUser
 from store.models import Achievement, Org
 from web.app import Services
 
@@ -37,3 +38,15 @@ def issue(svc: Services, org: Org, course: Achievement, *, email: str = "minji.k
         issued = service.issue_badge(session, svc.issuing, org=session.get(Org, org.id),
                                      achievement=session.get(Achievement, course.id), recipient=Recipient(name, email), now=now)
         return issued.credential.id
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_staff(svc: Services, org: Org | None, *, email: str, role: str = "owner") -> StaffUser:
+    """A console account (password PASSWORD) with `role` in `org` (no membership when org is None)."""
+    with transaction(svc.sessions) as session:
+        person = staff.create_staff(session, email=email, name=email.split("@")[0], password=PASSWORD, now=NOW)
+        if org is not None:
+            staff.grant(session, staff=person, org=session.get(Org, org.id), role=Role(role), now=NOW)
+        return person

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from badges.fetch import FetchPolicy
 from badges.resolve import HttpResolver
 from issuer import api as issuer_api
+from issuer import console_auth
 from issuer import pages as issuer_pages
 from issuer.service import Issuing
 from store.db import make_engine, session_factory
@@ -23,7 +24,7 @@ from web import errors, i18n, security
 from web.settings import Settings
 
 
-BLUEPRINTS = (issuer_api, issuer_pages, verifier_api, verifier_pages)
+BLUEPRINTS = (issuer_api, issuer_pages, console_auth, verifier_api, verifier_pages)
 
 
 @dataclass(frozen=True, slots=True)

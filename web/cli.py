@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -13,15 +14,18 @@ from sqlalchemy import select
 
 from badges.errors import BadgeError
 from badges.model import Recipient
-from issuer import service
+from issuer import audit, service
+from issuer import staff as staff_service
 from store import orgs
 from store.db import transaction, upgrade
+from store.console import Role
 from store.models import Achievement
 from verifier.service import verify_upload
 from web.app import Services, build_services, create_app
 from web.settings import ConfigError, Settings, init_instance
 
 DEMO_SLUG = "demo"
+DEMO_OWNER = "owner@academy.example"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     token = command("token", _token, "Create an API token for an organisation (shown once).")
     token.add_argument("--org", default=DEMO_SLUG)
     token.add_argument("--label", default="cli")
+    staff = command("staff", _staff, "Give a person a console account and a role in an organisation.")
+    staff.add_argument("--org", default=DEMO_SLUG)
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--name", default="")
+    staff.add_argument("--role", choices=[r.value for r in Role], default=Role.OWNER.value)
+    staff.add_argument("--password-stdin", action="store_true",
+                       help="read the password from standard input (default: generate one and print it)")
     rotate = command("rotate-key", _rotate, "Give an organisation a new signing key; old keys stay published.")
     rotate.add_argument("--org", default=DEMO_SLUG)
     verify = command("verify", _verify, "Verify a credential file (JSON, baked PNG or SVG) and print the report.")
@@ -108,13 +119,21 @@ def _demo(args: argparse.Namespace, svc: Services) -> int:
                                      recipient=Recipient("홍길동", "gildong.hong@example.com"),
                                      idempotency_key="demo-badge-1")
         token = service.create_api_token(session, org=org, label="demo", now=now)
+        owner = staff_service.find_staff(session, DEMO_OWNER)
+        password = None
+        if owner is None:
+            password = secrets.token_urlsafe(12)
+            owner = staff_service.create_staff(session, email=DEMO_OWNER, name="데모 관리자", password=password, now=now)
+            staff_service.grant(session, staff=owner, org=org, role=Role.OWNER, now=now)
     credential = issued.credential
     print(f"Organisation:   {links.org(org.slug)}\nCourse:         {links.achievement(course.public_id)}\n"
           f"Badge:          {links.credential(credential.id)}\nQR landing:     {links.verify(credential.id)}\n"
           f"Verify page:    {links.base_url}/verify\nDID document:   {links.org(org.slug)}/did.json\n"
           f"API token:      {token}\n  e.g. curl -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
           f"-d '{{\"recipient\": {{\"name\": \"김하늘\", \"email\": \"haneul@example.com\"}}}}' "
-          f"{links.base_url}/api/v1/achievements/{course.public_id}/credentials")
+          f"{links.base_url}/api/v1/achievements/{course.public_id}/credentials\n"
+          f"Console:        {links.base_url}/console/sign-in  as {DEMO_OWNER}"
+          + (f" / {password}" if password else " (password shown on first run; `badges staff` sets a new one)"))
     return 0
 
 
@@ -155,6 +174,25 @@ def _revoke(args: argparse.Namespace, svc: Services) -> int:
 def _token(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
         print(service.create_api_token(session, org=orgs.get_org(session, args.org), label=args.label, now=_now()))
+    return 0
+
+
+def _staff(args: argparse.Namespace, svc: Services) -> int:
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else secrets.token_urlsafe(12)
+    with transaction(svc.sessions) as session:
+        org, now = orgs.get_org(session, args.org), _now()
+        person = staff_service.find_staff(session, args.email)
+        if person is None:
+            person = staff_service.create_staff(session, email=args.email, name=args.name, password=password,
+                                                now=now)
+        else:
+            staff_service.set_password(person, password)
+        staff_service.grant(session, staff=person, org=org, role=Role(args.role), now=now)
+        audit.record(session, org_id=org.id, actor="cli", action="staff.grant", target=person.email,
+                     role=args.role, now=now)
+    print(f"{person.email} is {args.role} of {org.slug}; sign in at {svc.issuing.links.base_url}/console/sign-in")
+    if not args.password_stdin:
+        print(f"Password: {password}")
     return 0
 
 

@@ -6,33 +6,13 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, request, session
 
-from badges.errors import InvalidInput
+from keys.passwords import check_password, hash_password  # noqa: F401  (the web layer's import point)
 
 F = TypeVar("F", bound=Callable[..., Any])
-_hasher = PasswordHasher()
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-MIN_PASSWORD = 10
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of `password`; InvalidInput if it is too short to be safe."""
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput("auth.password_too_short",
-                           f"Choose a password of at least {MIN_PASSWORD} characters.", path="/password")
-    return _hasher.hash(password)
-
-
-def check_password(hashed: str, password: str) -> bool:
-    """True when `password` matches the argon2 `hashed` value."""
-    try:
-        return _hasher.verify(hashed, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def log_in(kind: str, user_id: int) -> None:

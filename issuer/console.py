@@ -1,0 +1,71 @@
+"""Console plumbing shared by its blueprints: who is signed in, in which organisation, with which role."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from badges.errors import BadgeError
+from issuer import staff as staff_service
+from store.console import Role
+from store.models import Org
+from web.http import transaction
+from web.security import signed_in
+
+F = TypeVar("F", bound=Callable[..., Any])
+STAFF = "staff"  # the session key of a signed-in staff member
+
+
+class Forbidden(BadgeError):
+    status = 403
+    type = "about:blank"
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """The request's console context: the staff member, their organisation and role there."""
+
+    staff_id: int
+    org: Org
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this staff member."""
+        return f"staff:{self.staff_id}"
+
+
+def current() -> Console:
+    """The console context set by @console_view."""
+    return g.console
+
+
+def console_view(role: Role) -> Callable[[F], F]:
+    """Require a signed-in staff member with at least `role` in the organisation named by `org_slug`."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, org_slug: str, **kwargs: Any) -> Any:
+            staff_id = signed_in(STAFF)
+            if staff_id is None:
+                return redirect(url_for("console_auth.sign_in", next=request.full_path))
+            with transaction() as session:
+                org, granted = staff_service.role_in(session, staff_id=staff_id, org_slug=org_slug)
+            if not granted.allows(role):
+                raise Forbidden("console.role_required", f"This needs the {role} role in {org.name_en}; "
+                                f"you are {granted}. Ask an owner of the organisation.")
+            g.console = Console(staff_id, org, granted)
+            return view(*args, org_slug=org_slug, **kwargs)
+        return wrapper  # type: ignore[return-value]
+    return decorate
+
+
+def back_to(default: str) -> Response:
+    """Redirect to a same-site `next` URL if one was given, else to `default`."""
+    target = request.args.get("next") or request.form.get("next") or ""
+    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return redirect(target if safe else default)

@@ -1,0 +1,51 @@
+"""Console sign-in and sign-out, the list of one's organisations, and an organisation's home."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from issuer import staff as staff_service
+from issuer.console import STAFF, back_to, console_view, current
+from store.console import Role
+from web.http import transaction
+from web.security import log_in, log_out, signed_in
+
+bp = Blueprint("console_auth", __name__, url_prefix="/console")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Response | tuple[str, int] | str:
+    if request.method == "GET":
+        return render_template("issuer/console/sign_in.html")
+    with transaction() as session:
+        staff = staff_service.authenticate(session, email=request.form.get("email", ""),
+                                           password=request.form.get("password", ""))
+    if staff is None:
+        return render_template("issuer/console/sign_in.html", failed=True,
+                               email=request.form.get("email", "")), 401
+    log_in(STAFF, staff.id)
+    return back_to(url_for("console_auth.index"))
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    log_out()
+    return redirect(url_for("console_auth.sign_in"))
+
+
+@bp.get("")
+def index() -> Response | str:
+    staff_id = signed_in(STAFF)
+    if staff_id is None:
+        return redirect(url_for("console_auth.sign_in"))
+    with transaction() as session:
+        mine = staff_service.memberships(session, staff_id)
+        if len(mine) == 1:
+            return redirect(url_for("console_auth.home", org_slug=mine[0].org.slug))
+        return render_template("issuer/console/index.html", memberships=mine)
+
+
+@bp.get("/<org_slug>")
+@console_view(Role.VIEWER)
+def home(org_slug: str) -> str:
+    return render_template("issuer/console/home.html", console=current())

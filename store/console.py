@@ -1,0 +1,65 @@
+"""Staff of training organisations and what they did: accounts, memberships with roles, the audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.models import Base, Org
+
+
+class Role(StrEnum):
+    """What a staff member may do in one organisation; each role includes the ones before it."""
+
+    VIEWER = "viewer"
+    ISSUER = "issuer"
+    OWNER = "owner"
+
+    def allows(self, needed: Role) -> bool:
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
+
+
+class StaffUser(Base):
+    """A person who signs in to the console; may belong to several organisations."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Membership(Base):
+    """A staff member's role in one organisation."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("staff_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+
+    staff: Mapped[StaffUser] = relationship()
+    org: Mapped[Org] = relationship()
+
+
+class AuditEntry(Base):
+    """One change made in an organisation: who (staff, API token or CLI), what, to which thing, when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # "staff:<id>", "token:<id>", "cli"
+    action: Mapped[str] = mapped_column(String(60))  # e.g. "credential.issue", "key.rotate"
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime]
