@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.errors import BadgeError, InvalidInput
 from badges.model import Recipient
-from issuer import service
+from issuer import service, tokens
+from issuer.console import Forbidden
 from store.credentials import get_credential
 from store.models import Achievement, Credential, Org
 from web.http import read_json, services, transaction, utcnow
@@ -22,14 +23,19 @@ class Unauthorized(BadgeError):
     type = "about:blank"
 
 
-def token_org(session: Session) -> Org:
-    """The organisation of the request's bearer token; Unauthorized otherwise."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    org = service.org_for_token(session, token.strip()) if scheme.lower() == "bearer" and token else None
-    if org is None:
+def token_org(session: Session, scope: str) -> Org:
+    """The organisation of the request's bearer token, if the token has `scope`; 401 / 403 otherwise.
+    The token's audit name is left in g.actor."""
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    token = tokens.find_token(session, presented.strip()) if scheme.lower() == "bearer" and presented else None
+    if token is None:
         raise Unauthorized("auth.token_invalid", "Send a valid API token as 'Authorization: Bearer <token>'; "
                            "an organisation owner can create one with `badges token`.")
-    return org
+    if not token.allows(scope):
+        raise Forbidden("auth.scope_missing", f"This token may not {scope}; its scopes are {token.scopes}. "
+                        "Create a token with that scope.")
+    g.actor = f"token:{token.id}"
+    return token.org
 
 
 def _completed(value: str | None) -> datetime | None:
@@ -43,7 +49,7 @@ def _completed(value: str | None) -> datetime | None:
 def issue(public_id: str) -> Response:
     body = read_json(schema="issue-request", max_bytes=64_000)
     with transaction() as session:
-        org = token_org(session)
+        org = token_org(session, "issue")
         achievement = service.get_achievement(session, org_id=org.id, public_id=public_id)
         try:
             completed = _completed(body.get("completedAt"))
@@ -68,7 +74,7 @@ def create_achievement() -> tuple[Response, int]:
            for lang in ("ko", "en")},
         achievement_type=body.get("achievementType", "Course"), valid_months=body.get("validMonths"))
     with transaction() as session:
-        achievement = service.create_achievement(session, org=token_org(session), data=data, now=utcnow())
+        achievement = service.create_achievement(session, org=token_org(session, "courses"), data=data, now=utcnow())
         document = service.achievement_document(services().issuing, achievement)
     return jsonify(document), 201
 
@@ -76,7 +82,7 @@ def create_achievement() -> tuple[Response, int]:
 @bp.get("/achievements")
 def list_achievements() -> Response:
     with transaction() as session:
-        org = token_org(session)
+        org = token_org(session, "read")
         rows = session.scalars(select(Achievement).where(Achievement.org_id == org.id)
                                .order_by(Achievement.id)).all()
         return jsonify([service.achievement_document(services().issuing, a) for a in rows])
@@ -85,7 +91,7 @@ def list_achievements() -> Response:
 @bp.get("/credentials/<credential_id>")
 def credential_state(credential_id: str) -> Response:
     with transaction() as session:
-        credential = get_credential(session, credential_id, org_id=token_org(session).id)
+        credential = get_credential(session, credential_id, org_id=token_org(session, "read").id)
         return jsonify(_state(credential))
 
 
@@ -93,7 +99,7 @@ def credential_state(credential_id: str) -> Response:
 def revoke(credential_id: str) -> Response:
     body = read_json(schema="revoke-request", max_bytes=8_000)
     with transaction() as session:
-        org = token_org(session)
+        org = token_org(session, "revoke")
         credential = service.revoke(session, services().issuing, org=org, credential_id=credential_id,
                                     reason=body["reason"], now=utcnow())
         return jsonify(_state(credential))

@@ -5,7 +5,6 @@ import calendar
 import hashlib
 import json
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,7 @@ from badges.jsonld import JsonObject
 from store import status_lists
 from store.credentials import email_lookup, get_credential
 from store.links import Links
-from store.models import Achievement, ApiToken, Credential, Org, SigningKey, StatusList
+from store.models import Achievement, Credential, Org, SigningKey, StatusList
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
@@ -72,24 +71,6 @@ def create_org(session: Session, ctx: Issuing, *, slug: str, name_ko: str, name_
     session.flush()
     rotate_key(session, ctx, org=org, now=now)
     return org
-
-
-def create_api_token(session: Session, *, org: Org, label: str, now: datetime) -> str:
-    """A new API token for `org`; the plain token is returned once and only its hash is stored."""
-    token = "bdg_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(org_id=org.id, token_hash=token_hash(token), label=label, created_at=now))
-    return token
-
-
-def token_hash(token: str) -> str:
-    """SHA-256 of an API token (tokens are 256-bit random, so a fast hash is enough)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def org_for_token(session: Session, token: str) -> Org | None:
-    """The organisation an unrevoked API token belongs to, or None."""
-    return session.scalar(select(Org).join(ApiToken, ApiToken.org_id == Org.id).where(
-        ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None)))
 
 
 def rotate_key(session: Session, ctx: Issuing, *, org: Org, now: datetime) -> SigningKey:

@@ -62,8 +62,14 @@ class ApiToken(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(100), default="")
+    scopes: Mapped[str] = mapped_column(String(200), default="read issue revoke courses")  # space-separated
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+    org: Mapped[Org] = relationship()
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes.split()
 
 
 class SigningKey(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from badges.model import Recipient
-from issuer import service, staff
+from issuer import service, staff, tokens
 from store.db import transaction
 from store.console import Role, StaffUser
 from store.models import Achievement, Org
@@ -13,12 +13,14 @@ from web.app import Services
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
 
-def make_org(svc: Services, slug: str = "acme", *, with_token: bool = False) -> tuple[Org, str | None]:
-    """A new organisation (and an API token when asked)."""
+def make_org(svc: Services, slug: str = "acme", *, with_token: bool = False,
+             scopes: tuple[str, ...] = tokens.SCOPES) -> tuple[Org, str | None]:
+    """A new organisation (and an API token with `scopes` when asked)."""
     with transaction(svc.sessions) as session:
         org = service.create_org(session, svc.issuing, slug=slug, name_ko=f"{slug} 아카데미",
                                  name_en=f"{slug.title()} Academy", url=f"https://{slug}.example", now=NOW)
-        token = service.create_api_token(session, org=org, label="test", now=NOW) if with_token else None
+        token = tokens.create_api_token(session, org=org, label="test", now=NOW,
+                                        scopes=scopes) if with_token else None
     return org, token
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from badges.errors import BadgeError
 from badges.model import Recipient
-from issuer import audit, service
+from issuer import audit, service, tokens
 from issuer import staff as staff_service
 from store import orgs
 from store.db import transaction, upgrade
@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     token = command("token", _token, "Create an API token for an organisation (shown once).")
     token.add_argument("--org", default=DEMO_SLUG)
     token.add_argument("--label", default="cli")
+    token.add_argument("--scopes", default=" ".join(tokens.SCOPES),
+                       help=f"space-separated, some of: {' '.join(tokens.SCOPES)} (default: all)")
     staff = command("staff", _staff, "Give a person a console account and a role in an organisation.")
     staff.add_argument("--org", default=DEMO_SLUG)
     staff.add_argument("--email", required=True)
@@ -118,7 +120,7 @@ def _demo(args: argparse.Namespace, svc: Services) -> int:
         issued = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=now,
                                      recipient=Recipient("홍길동", "gildong.hong@example.com"),
                                      idempotency_key="demo-badge-1")
-        token = service.create_api_token(session, org=org, label="demo", now=now)
+        token = tokens.create_api_token(session, org=org, label="demo", now=now)
         owner = staff_service.find_staff(session, DEMO_OWNER)
         password = None
         if owner is None:
@@ -173,7 +175,8 @@ def _revoke(args: argparse.Namespace, svc: Services) -> int:
 
 def _token(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
-        print(service.create_api_token(session, org=orgs.get_org(session, args.org), label=args.label, now=_now()))
+        print(tokens.create_api_token(session, org=orgs.get_org(session, args.org), label=args.label,
+                                      scopes=tuple(args.scopes.split()), now=_now()))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""console: staff accounts, memberships, audit log
+"""console: staff accounts, memberships, audit log, API token scopes
 
 Revision ID: 0003
 Revises: 0002
@@ -15,6 +15,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.add_column(sa.Column("scopes", sa.String(length=200), nullable=False,
+                                   server_default="read issue revoke courses"))
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.alter_column("scopes", server_default=None)
     op.create_table(
         "staff_users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -60,3 +65,5 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     op.drop_table("memberships")
     op.drop_table("staff_users")
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("scopes")

@@ -135,3 +135,14 @@ def test_create_course_through_the_api_in_korean_and_english(client: FlaskClient
     assert doc["related"][0]["inLanguage"] == "en"
     listed = client.get("/api/v1/achievements", headers={"Authorization": f"Bearer {acme['token']}"}).get_json()
     assert [a["name"] for a in listed] == ["클라우드 네이티브 개발", "데이터 엔지니어링"]
+
+
+def test_a_token_can_only_do_what_its_scopes_allow(client: FlaskClient, svc: Services) -> None:
+    org, read_only = make_org(svc, "readers", with_token=True, scopes=("read",))
+    course = make_course(svc, org)
+    response = client.post(f"/api/v1/achievements/{course.public_id}/credentials", json={
+        "recipient": {"name": "A", "email": "a@example.com"}}, headers={"Authorization": f"Bearer {read_only}"})
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "auth.scope_missing"
+    assert client.get("/api/v1/achievements", headers={"Authorization": f"Bearer {read_only}"}).status_code == 200
+    assert credential_count(svc) == 0
