@@ -1,0 +1,223 @@
+"""Fast RDFC-1.0 canonical N-Quads, byte-identical to pyld's, for documents that share a shape.
+
+pyld spends ~5 ms a credential re-processing the same large contexts. Documents issued and verified here
+come in few shapes (the same keys, types and contexts, different strings), so pyld runs once per shape on
+a copy whose strings are replaced by placeholder IRIs; its quads become a template whose slots are
+filled with each document's strings. RDFC-1.0 (§4.4) then labels the blank nodes; when first-degree
+hashes tie (rare: two blank nodes saying exactly the same), pyld canonicalizes the document instead.
+
+A string only fills a slot when pyld would have treated it exactly as the placeholder: an IRI slot takes
+an absolute IRI that no term or prefix could rewrite; a literal slot takes any string, except where the
+datatype would make pyld rewrite it (xsd:double). Anything else, and every shape pyld cannot template
+(JSON literals, placeholders in language tags...), goes through pyld itself. tests/badges/test_rdfc.py
+compares both on generated documents.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pyld.jsonld import JsonLdError
+from pyld.nquads import escape
+
+JsonObject = dict[str, Any]
+PLACEHOLDER = "urn:x-rdfc-slot:"
+STRUCTURAL_KEYS = frozenset({"@context", "@type", "type", "@language", "@direction", "@base", "@vocab",
+                             "@container", "@index", "@json"})
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")  # pyld's test, without its '_:' case
+IRI_SLOT, LITERAL_SLOT, DOUBLE_SLOT = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    index: int
+    kind: int
+    suffix: str = ""  # after the closing quote of a literal: ^^<datatype> or @lang
+
+
+Component = str | _Slot
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    quads: tuple[tuple[Component, Component, Component, Component], ...]
+    terms: frozenset[str]  # every term or prefix a context of this shape defines
+
+
+class Canonicalizer:
+    """Canonical N-Quads through per-shape templates; `slow` is pyld's canonicalization (the reference)."""
+
+    def __init__(self, *, to_rdf: Callable[[JsonObject], dict[str, Any]], slow: Callable[[JsonObject], str],
+                 terms: frozenset[str], max_shapes: int = 256) -> None:
+        self._to_rdf = to_rdf
+        self._slow = slow
+        self._terms = terms
+        self._max_shapes = max_shapes
+        self._templates: OrderedDict[str, _Template | None] = OrderedDict()
+
+    def __call__(self, doc: JsonObject) -> str:
+        """RDFC-1.0 canonical N-Quads of `doc`; raises what pyld raises for documents it refuses."""
+        values: list[str] = []
+        skeleton = _skeleton(doc, values)
+        key = json.dumps(skeleton, sort_keys=False, ensure_ascii=False)
+        if key in self._templates:
+            self._templates.move_to_end(key)
+            template = self._templates[key]
+        else:
+            try:
+                template = self._learn(skeleton, doc)
+            except JsonLdError:  # the placeholders can fail where the real strings would not: ask pyld
+                template = None
+            self._templates[key] = template
+            if len(self._templates) > self._max_shapes:
+                self._templates.popitem(last=False)
+        quads = _fill(template, values) if template is not None else None
+        if quads is None:
+            return self._slow(doc)
+        return _label(quads) or self._slow(doc)
+
+    def _learn(self, skeleton: Any, doc: JsonObject) -> _Template | None:
+        dataset = self._to_rdf(skeleton)  # raises like pyld for an unknown context or an undefined term
+        quads = []
+        for graph, triples in dataset.items():
+            for triple in triples:
+                name = {"type": "blank node" if graph.startswith("_:") else "IRI", "value": graph}
+                parts = (_component(triple["subject"]), _component(triple["predicate"]),
+                         _component(triple["object"]), "" if graph == "@default" else _component(name))
+                if any(p is None for p in parts):
+                    return None
+                quads.append(parts)
+        return _Template(tuple(quads), self._terms | _inline_terms(doc))  # type: ignore[arg-type]
+
+
+def _skeleton(node: Any, values: list[str]) -> Any:
+    """A copy of `node` with every fillable string replaced by a numbered placeholder IRI."""
+    if isinstance(node, dict):
+        return {k: (v if k in STRUCTURAL_KEYS else _skeleton(v, values)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_skeleton(v, values) for v in node]
+    if isinstance(node, str):
+        values.append(node)
+        return f"{PLACEHOLDER}{len(values) - 1}"
+    return node
+
+
+def _component(term: dict[str, Any]) -> Component | None:
+    """One quad component as N-Quads text, or a slot; None when a placeholder sits inside other text."""
+    kind, value = term["type"], term["value"]
+    if kind == "IRI":
+        if value.startswith(PLACEHOLDER):
+            return _Slot(int(value[len(PLACEHOLDER):]), IRI_SLOT) if value[len(PLACEHOLDER):].isdigit() else None
+        return f"<{value}>"
+    if kind == "blank node":
+        return value
+    datatype, language = term.get("datatype", XSD_STRING), term.get("language")
+    suffix = f"@{language}" if datatype == RDF_LANGSTRING and language else \
+        "" if datatype in (XSD_STRING, RDF_LANGSTRING) else f"^^<{datatype}>"
+    if PLACEHOLDER in suffix:
+        return None
+    if value.startswith(PLACEHOLDER) and value[len(PLACEHOLDER):].isdigit():
+        return _Slot(int(value[len(PLACEHOLDER):]), DOUBLE_SLOT if datatype == XSD_DOUBLE else LITERAL_SLOT,
+                     suffix)
+    if PLACEHOLDER in value:
+        return None
+    return f'"{escape(value)}"{suffix}'
+
+
+def _inline_terms(node: Any) -> frozenset[str]:
+    """Keys of every context object embedded in the document (they may define prefixes)."""
+    found: set[str] = set()
+
+    def walk(n: Any, in_context: bool) -> None:
+        if isinstance(n, dict):
+            if in_context:
+                found.update(n)
+            for k, v in n.items():
+                walk(v, in_context or k == "@context")
+        elif isinstance(n, list):
+            for v in n:
+                walk(v, in_context)
+    walk(node, False)
+    return frozenset(found)
+
+
+Quad = tuple[str, str, str, str]
+
+
+def _fill(template: _Template, values: list[str]) -> list[Quad] | None:
+    """The template's quads with `values` in the slots; None if a value does not fit its slot."""
+    filled: list[Quad] = []
+    for quad in template.quads:
+        parts = []
+        for part in quad:
+            if isinstance(part, str):
+                parts.append(part)
+                continue
+            value = values[part.index]
+            if part.kind == IRI_SLOT:
+                if not _plain_iri(value, template.terms):
+                    return None
+                parts.append(f"<{value}>")
+            else:
+                if part.kind == DOUBLE_SLOT and _is_float(value):
+                    return None
+                parts.append(f'"{escape(value)}"{part.suffix}')
+        filled.append((parts[0], parts[1], parts[2], parts[3]))
+    return list(dict.fromkeys(filled))  # a dataset is a set: merged nodes give the same quad twice
+
+
+def _plain_iri(value: str, terms: frozenset[str]) -> bool:
+    """True when JSON-LD expansion would keep `value` exactly as it is, as pyld keeps a placeholder."""
+    if not ABSOLUTE_IRI.match(value) or value in terms:
+        return False
+    return value.partition(":")[0] not in terms
+
+
+def _is_float(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _line(quad: Quad) -> str:
+    s, p, o, g = quad
+    return f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n"
+
+
+def _label(quads: list[Quad]) -> str | None:
+    """RDFC-1.0 §4.4 when every blank node's first-degree hash is unique; None when some tie."""
+    mentions: dict[str, list[Quad]] = {}
+    for quad in quads:
+        for part in (quad[0], quad[2], quad[3]):
+            if part.startswith("_:"):
+                mentions.setdefault(part, []).append(quad)
+    by_hash: dict[str, str] = {}
+    for node, mentioned in mentions.items():
+        digest = _first_degree_hash(node, mentioned)
+        if digest in by_hash:
+            return None
+        by_hash[digest] = node
+    canonical = {node: f"_:c14n{i}" for i, (_, node) in enumerate(sorted(by_hash.items()))}
+    return "".join(sorted(_line(_relabel(q, lambda b: canonical[b])) for q in quads))
+
+
+def _first_degree_hash(node: str, quads: list[Quad]) -> str:
+    """RDFC-1.0 §4.6 Hash First Degree Quads: the node itself is _:a, every other blank node _:z."""
+    lines = sorted(_line(_relabel(q, lambda b: "_:a" if b == node else "_:z")) for q in quads)
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def _relabel(quad: Quad, label: Callable[[str], str]) -> Quad:
+    s, p, o, g = quad
+    return (label(s) if s.startswith("_:") else s, p, label(o) if o.startswith("_:") else o,
+            label(g) if g.startswith("_:") else g)

@@ -1,0 +1,152 @@
+"""The fast canonicalizer gives pyld's canonical N-Quads byte for byte, on whatever documents it is given."""
+from __future__ import annotations
+
+import copy
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyld.jsonld import JsonLdError
+
+from badges import model, status
+from badges.jsonld import BUNDLED, BundledLoader, error_message
+
+VECTORS = Path(__file__).parent.parent / "vectors" / "eddsa-rdfc-2022"
+EXAMPLES = {"https://www.w3.org/ns/credentials/examples/v2":
+            {"@context": {"@vocab": "https://www.w3.org/ns/credentials/examples#"}}}
+NOW = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
+MAX_EXAMPLES = int(os.environ.get("BADGES_RDFC_EXAMPLES", "400"))  # raise it for a longer differential run
+
+
+def credential(name: str = "파이썬 기초", email: str = "a@example.com") -> dict[str, Any]:
+    return model.achievement_credential(
+        credential_id="https://badges.example/credentials/0b6f3d9e-4a59-4d2e-9a5c-2d7d5e0b7c11",
+        issuer=model.profile(did="did:web:badges.example:orgs:acme", name="에이크미 아카데미",
+                             url="https://acme.example", email="hello@acme.example", image="https://acme.example/l.png"),
+        achievement=model.achievement(achievement_id="https://badges.example/achievements/1", name=name,
+                                      description="설명", criteria="수료", image="https://badges.example/a/1.png",
+                                      translations={"en": "https://badges.example/achievements/1?lang=en"}),
+        recipient=model.Recipient("홍길동", email, salt="5a1t"), valid_from=NOW, completed=NOW,
+        status=status.status_entry(list_url="https://badges.example/orgs/acme/status/1", index=77))
+
+
+def both(doc: dict[str, Any], loader: BundledLoader = BUNDLED) -> tuple[object, object]:
+    """(fast result, pyld result), each the N-Quads or the innermost message of the error raised."""
+    results = []
+    for run in (loader.canonicalize, loader._slow_canonicalize):
+        try:
+            results.append(run(copy.deepcopy(doc)))
+        except JsonLdError as e:
+            results.append(("error", error_message(e)))
+    return results[0], results[1]
+
+
+def test_the_w3c_vector_document_canonicalizes_as_published() -> None:
+    loader = BundledLoader(EXAMPLES)
+    document = json.loads((VECTORS / "unsigned.json").read_text())
+    expected = (VECTORS / "canonDocDataInt.txt").read_text()
+    assert loader.canonicalize(document) == expected
+    assert loader.canonicalize(document) == expected  # the second time through the template
+
+
+def test_a_typical_credential_matches_pyld_and_uses_the_template() -> None:
+    loader = BundledLoader()
+    fast, slow = both(credential(), loader)
+    assert fast == slow
+    assert len(loader.canonicalize._templates) == 1
+    assert both(credential(name="데이터 분석", email="b@example.com"), loader)[0] == \
+        loader._slow_canonicalize(credential(name="데이터 분석", email="b@example.com"))
+    assert len(loader.canonicalize._templates) == 1
+
+
+TRICKY = st.sampled_from([
+    "", " ", "\\", '"', "\n\r\t", "_:b0", "_:c14n0", "relative/path", "xsd:string", "schema:name", "did:key:z6Mk",
+    "urn:uuid:1", "https://example.com/a b", "https://example.com/ä", "mailto:x@example.com", "@type", "@id",
+    "1.5", "1e3", "NaN", "-0", "true", "id", "type", "Profile", "urn:x-rdfc-slot:3", "https://example.com/#x",
+    "ht tp://x", "A:b", "a:", ":a", "2026-01-01T00:00:00Z"])
+STRINGS = st.one_of(TRICKY, st.text(max_size=12), st.from_regex(r"https?://[a-z]{1,5}\.example/[a-z0-9/_-]{0,8}",
+                                                                  fullmatch=True))
+PATHS = [("name",), ("id",), ("issuer", "id"), ("issuer", "name"), ("issuer", "url"), ("issuer", "image", "id"),
+         ("credentialSubject", "name"), ("credentialSubject", "achievement", "id"),
+         ("credentialSubject", "achievement", "name"), ("credentialSubject", "achievement", "criteria", "narrative"),
+         ("credentialSubject", "achievement", "image", "id"), ("credentialSubject", "achievement", "achievementType"),
+         ("credentialSubject", "achievement", "related", 0, "id"), ("credentialSubject", "identifier", 0, "salt"),
+         ("credentialSubject", "identifier", 0, "identityHash"), ("validFrom",), ("credentialStatus", "id"),
+         ("credentialStatus", "statusListIndex"), ("credentialStatus", "statusListCredential"),
+         ("credentialStatus", "statusPurpose"), ("credentialSubject", "achievement", "inLanguage")]
+EXTRA = st.sampled_from([
+    ("credentialSubject", "achievement", "creditsAvailable", 2.5), ("credentialSubject", "achievement", "creditsAvailable", "3.5"),
+    ("credentialSubject", "achievement", "creditsAvailable", 3), ("credentialSubject", "achievement", "tag", ["a", "b", "a"]),
+    ("credentialSubject", "identifier", 0, "hashed", False), ("credentialSubject", "undefinedTerm", "x"),
+    ("issuer", "id", "https://badges.example/credentials/0b6f3d9e-4a59-4d2e-9a5c-2d7d5e0b7c11"),
+    ("credentialSubject", "achievement", "id", "did:web:badges.example:orgs:acme"),
+    ("description", [{"@value": "설명", "@language": "ko"}, {"@value": "About", "@language": "en"}]),
+    ("credentialSubject", "achievement", "alignment", [{"type": ["Alignment"], "targetName": "NCS", "targetUrl": "https://ncs.go.kr/x", "targetCode": "2001"}]),
+    ("credentialSubject", "achievement", "image", None), ("evidence", [{"type": ["Evidence"], "narrative": "n"}, {"type": ["Evidence"], "narrative": "n"}]),
+])
+
+
+def _set(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    node: Any = doc
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+
+
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.lists(st.tuples(st.sampled_from(PATHS), STRINGS), max_size=6),
+       extras=st.lists(EXTRA, max_size=3))
+def test_fast_canonicalization_equals_pyld_on_generated_credentials(
+        changes: list[tuple[tuple[Any, ...], str]], extras: list[tuple[Any, ...]]) -> None:
+    doc = credential()
+    for path, value in changes:
+        _set(doc, path, value)
+    for *path, value in extras:
+        _set(doc, tuple(path), copy.deepcopy(value))
+    fast, slow = both(doc)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_blank_nodes_whose_hashes_tie_get_pyld_labels(same: bool) -> None:
+    doc = credential()
+    evidence = {"type": ["Evidence"], "narrative": "같은 증거"}
+    doc["evidence"] = [evidence, dict(evidence) if same else {**evidence, "narrative": "다른 증거"}]
+    fast, slow = both(doc)
+    assert fast == slow
+
+
+INLINE_CONTEXT = {
+    "@vocab": "https://vocab.example/", "ex": "https://ex.example/ns#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "id": "@id", "type": "@type",
+    "d": {"@id": "ex:d", "@type": "xsd:double"}, "i": {"@id": "ex:i", "@type": "@id"},
+    "v": {"@id": "ex:v", "@type": "@vocab"}, "j": {"@id": "ex:j", "@type": "@json"},
+    "l": {"@id": "ex:l", "@language": "ko"}, "s": {"@id": "ex:s"}, "Thing": "ex:Thing",
+    "list": {"@id": "ex:list", "@container": "@list"}, "lang": {"@id": "ex:lang", "@container": "@language"},
+}
+VALUES = st.one_of(STRINGS, st.integers(-5, 5), st.booleans(), st.floats(allow_nan=False, width=32),
+                   st.none())
+
+
+def nodes(depth: int) -> st.SearchStrategy[dict[str, Any]]:
+    leaf = st.one_of(VALUES, st.fixed_dictionaries({"@value": STRINGS}), st.lists(VALUES, max_size=3))
+    child = nodes(depth - 1) if depth else leaf
+    return st.fixed_dictionaries({}, optional={
+        "id": STRINGS, "type": st.sampled_from(["Thing", "ex:Other", ["Thing", "Other"], "https://t.example/T"]),
+        "s": st.one_of(leaf, child), "d": VALUES, "i": STRINGS, "v": STRINGS, "j": st.one_of(VALUES, child),
+        "l": STRINGS, "list": st.lists(st.one_of(VALUES, child), max_size=3),
+        "lang": st.fixed_dictionaries({"ko": STRINGS}, optional={"en": STRINGS}), "other": st.one_of(leaf, child),
+    })
+
+
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(node=nodes(2))
+def test_fast_canonicalization_equals_pyld_on_generated_json_ld(node: dict[str, Any]) -> None:
+    doc = {"@context": ["https://www.w3.org/ns/credentials/v2", INLINE_CONTEXT], **node}
+    fast, slow = both(doc)
+    assert fast == slow
