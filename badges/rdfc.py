@@ -8,8 +8,10 @@ hashes tie (rare: two blank nodes saying exactly the same), pyld canonicalizes t
 
 A string only fills a slot when pyld would have treated it exactly as the placeholder: an IRI slot takes
 an absolute IRI that no term or prefix could rewrite; a literal slot takes any string, except where the
-datatype would make pyld rewrite it (xsd:double). Anything else, and every shape pyld cannot template
-(JSON literals, placeholders in language tags...), goes through pyld itself. tests/badges/test_rdfc.py
+datatype would make pyld rewrite it (xsd:double). A string that does not fit is "pinned": it becomes part
+of the shape and pyld learns a template with the real string in place (so `"proofPurpose":
+"assertionMethod"`, expanded against the vocabulary, costs pyld once, not every time). Shapes pyld cannot
+template at all (JSON literals, placeholders in language tags...) go through pyld itself. tests/badges/test_rdfc.py
 compares both on generated documents.
 """
 from __future__ import annotations
@@ -52,40 +54,62 @@ class _Template:
     terms: frozenset[str]  # every term or prefix a context of this shape defines
 
 
+@dataclass(slots=True)
+class _Shape:
+    """What is known of one document shape: which strings must be part of the key ("pinned", e.g. a value
+    pyld expands against the vocabulary), and a template for each combination of pinned strings."""
+
+    pinned: frozenset[int]
+    templates: dict[tuple[str, ...], _Template | None]
+
+
 class Canonicalizer:
     """Canonical N-Quads through per-shape templates; `slow` is pyld's canonicalization (the reference)."""
 
     def __init__(self, *, to_rdf: Callable[[JsonObject], dict[str, Any]], slow: Callable[[JsonObject], str],
-                 terms: frozenset[str], max_shapes: int = 256) -> None:
+                 terms: frozenset[str], max_shapes: int = 256, max_templates: int = 64) -> None:
         self._to_rdf = to_rdf
         self._slow = slow
         self._terms = terms
         self._max_shapes = max_shapes
-        self._templates: OrderedDict[str, _Template | None] = OrderedDict()
+        self._max_templates = max_templates
+        self._shapes: OrderedDict[str, _Shape] = OrderedDict()
 
     def __call__(self, doc: JsonObject) -> str:
         """RDFC-1.0 canonical N-Quads of `doc`; raises what pyld raises for documents it refuses."""
         values: list[str] = []
         skeleton = _skeleton(doc, values)
-        key = json.dumps(skeleton, sort_keys=False, ensure_ascii=False)
-        if key in self._templates:
-            self._templates.move_to_end(key)
-            template = self._templates[key]
+        shape = self._shape(json.dumps(skeleton, ensure_ascii=False))
+        while True:
+            pins = tuple(values[i] for i in sorted(shape.pinned))
+            if pins not in shape.templates:
+                if len(shape.templates) >= self._max_templates:
+                    return self._slow(doc)
+                shape.templates[pins] = self._learn(_pin(skeleton, shape.pinned, values), doc)
+            template = shape.templates[pins]
+            if template is None:
+                return self._slow(doc)
+            filled = _fill(template, values)
+            if isinstance(filled, int):  # this string must be seen by pyld itself: pin it and learn again
+                shape.pinned |= {filled}
+                continue
+            return _label(filled) or self._slow(doc)
+
+    def _shape(self, key: str) -> _Shape:
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = self._shapes[key] = _Shape(frozenset(), {})
+            if len(self._shapes) > self._max_shapes:
+                self._shapes.popitem(last=False)
         else:
-            try:
-                template = self._learn(skeleton, doc)
-            except JsonLdError:  # the placeholders can fail where the real strings would not: ask pyld
-                template = None
-            self._templates[key] = template
-            if len(self._templates) > self._max_shapes:
-                self._templates.popitem(last=False)
-        quads = _fill(template, values) if template is not None else None
-        if quads is None:
-            return self._slow(doc)
-        return _label(quads) or self._slow(doc)
+            self._shapes.move_to_end(key)
+        return shape
 
     def _learn(self, skeleton: Any, doc: JsonObject) -> _Template | None:
-        dataset = self._to_rdf(skeleton)  # raises like pyld for an unknown context or an undefined term
+        try:
+            dataset = self._to_rdf(skeleton)
+        except JsonLdError:  # the placeholders can fail where the real strings would not: ask pyld
+            return None
         quads = []
         for graph, triples in dataset.items():
             for triple in triples:
@@ -107,6 +131,19 @@ def _skeleton(node: Any, values: list[str]) -> Any:
     if isinstance(node, str):
         values.append(node)
         return f"{PLACEHOLDER}{len(values) - 1}"
+    return node
+
+
+def _pin(node: Any, pinned: frozenset[int], values: list[str]) -> Any:
+    """The skeleton with the pinned placeholders put back to their real strings."""
+    if not pinned:
+        return node
+    if isinstance(node, dict):
+        return {k: (v if k in STRUCTURAL_KEYS else _pin(v, pinned, values)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_pin(v, pinned, values) for v in node]
+    if isinstance(node, str) and node.startswith(PLACEHOLDER) and int(node[len(PLACEHOLDER):]) in pinned:
+        return values[int(node[len(PLACEHOLDER):])]
     return node
 
 
@@ -152,8 +189,8 @@ def _inline_terms(node: Any) -> frozenset[str]:
 Quad = tuple[str, str, str, str]
 
 
-def _fill(template: _Template, values: list[str]) -> list[Quad] | None:
-    """The template's quads with `values` in the slots; None if a value does not fit its slot."""
+def _fill(template: _Template, values: list[str]) -> list[Quad] | int:
+    """The template's quads with `values` in the slots, or the index of a value that does not fit."""
     filled: list[Quad] = []
     for quad in template.quads:
         parts = []
@@ -164,11 +201,11 @@ def _fill(template: _Template, values: list[str]) -> list[Quad] | None:
             value = values[part.index]
             if part.kind == IRI_SLOT:
                 if not _plain_iri(value, template.terms):
-                    return None
+                    return part.index
                 parts.append(f"<{value}>")
             else:
                 if part.kind == DOUBLE_SLOT and _is_float(value):
-                    return None
+                    return part.index
                 parts.append(f'"{escape(value)}"{part.suffix}')
         filled.append((parts[0], parts[1], parts[2], parts[3]))
     return list(dict.fromkeys(filled))  # a dataset is a set: merged nodes give the same quad twice

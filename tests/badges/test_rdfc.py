@@ -58,10 +58,10 @@ def test_a_typical_credential_matches_pyld_and_uses_the_template() -> None:
     loader = BundledLoader()
     fast, slow = both(credential(), loader)
     assert fast == slow
-    assert len(loader.canonicalize._templates) == 1
+    assert len(loader.canonicalize._shapes) == 1
     assert both(credential(name="데이터 분석", email="b@example.com"), loader)[0] == \
         loader._slow_canonicalize(credential(name="데이터 분석", email="b@example.com"))
-    assert len(loader.canonicalize._templates) == 1
+    assert len(loader.canonicalize._shapes) == 1
 
 
 TRICKY = st.sampled_from([
