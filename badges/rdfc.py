@@ -21,7 +21,7 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyld.jsonld import JsonLdError
@@ -52,6 +52,7 @@ Component = str | _Slot
 class _Template:
     quads: tuple[tuple[Component, Component, Component, Component], ...]
     terms: frozenset[str]  # every term or prefix a context of this shape defines
+    plain: dict[str, bool] = field(default_factory=dict)  # memo of _plain_iri for this template
 
 
 @dataclass(slots=True)
@@ -191,24 +192,32 @@ Quad = tuple[str, str, str, str]
 
 def _fill(template: _Template, values: list[str]) -> list[Quad] | int:
     """The template's quads with `values` in the slots, or the index of a value that does not fit."""
+    plain = template.plain
     filled: list[Quad] = []
     for quad in template.quads:
-        parts = []
+        parts: list[str] = []
         for part in quad:
-            if isinstance(part, str):
-                parts.append(part)
+            if part.__class__ is str:
+                parts.append(part)  # type: ignore[arg-type]
                 continue
-            value = values[part.index]
-            if part.kind == IRI_SLOT:
-                if not _plain_iri(value, template.terms):
-                    return part.index
+            value = values[part.index]  # type: ignore[union-attr]
+            if part.kind == IRI_SLOT:  # type: ignore[union-attr]
+                ok = plain.get(value)
+                if ok is None:
+                    if len(plain) > 4096:  # bounded: most IRIs (credential ids) are seen once
+                        plain.clear()
+                    ok = plain[value] = _plain_iri(value, template.terms)
+                if not ok:
+                    return part.index  # type: ignore[union-attr]
                 parts.append(f"<{value}>")
+            elif part.kind == DOUBLE_SLOT and _is_float(value):  # type: ignore[union-attr]
+                return part.index  # type: ignore[union-attr]
             else:
-                if part.kind == DOUBLE_SLOT and _is_float(value):
-                    return part.index
-                parts.append(f'"{escape(value)}"{part.suffix}')
+                parts.append(f'"{escape(value)}"{part.suffix}')  # type: ignore[union-attr]
         filled.append((parts[0], parts[1], parts[2], parts[3]))
-    return list(dict.fromkeys(filled))  # a dataset is a set: merged nodes give the same quad twice
+    if len(set(filled)) != len(filled):  # a dataset is a set: merged nodes can give the same quad twice
+        filled = list(dict.fromkeys(filled))
+    return filled
 
 
 def _plain_iri(value: str, terms: frozenset[str]) -> bool:
@@ -226,35 +235,37 @@ def _is_float(value: str) -> bool:
     return True
 
 
-def _line(quad: Quad) -> str:
-    s, p, o, g = quad
+def _line(s: str, p: str, o: str, g: str) -> str:
     return f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n"
 
 
 def _label(quads: list[Quad]) -> str | None:
     """RDFC-1.0 §4.4 when every blank node's first-degree hash is unique; None when some tie."""
     mentions: dict[str, list[Quad]] = {}
+    lines: list[str] = []
     for quad in quads:
-        for part in (quad[0], quad[2], quad[3]):
-            if part.startswith("_:"):
-                mentions.setdefault(part, []).append(quad)
+        s, p, o, g = quad
+        if s[0] == "_" or o[0] == "_" or (g and g[0] == "_"):
+            for node in {n for n in (s, o, g) if n and n[0] == "_"}:
+                mentions.setdefault(node, []).append(quad)
+        else:
+            lines.append(_line(s, p, o, g))
     by_hash: dict[str, str] = {}
-    for node, mentioned in mentions.items():
-        digest = _first_degree_hash(node, mentioned)
+    for node, mentioned in mentions.items():  # §4.6 Hash First Degree Quads: itself _:a, others _:z
+        first = sorted(_line("_:a" if s == node else "_:z" if s[0] == "_" else s, p,
+                             "_:a" if o == node else "_:z" if o[0] == "_" else o,
+                             "_:a" if g == node else "_:z" if g and g[0] == "_" else g) for s, p, o, g in mentioned)
+        digest = hashlib.sha256("".join(first).encode()).hexdigest()
         if digest in by_hash:
             return None
         by_hash[digest] = node
     canonical = {node: f"_:c14n{i}" for i, (_, node) in enumerate(sorted(by_hash.items()))}
-    return "".join(sorted(_line(_relabel(q, lambda b: canonical[b])) for q in quads))
-
-
-def _first_degree_hash(node: str, quads: list[Quad]) -> str:
-    """RDFC-1.0 §4.6 Hash First Degree Quads: the node itself is _:a, every other blank node _:z."""
-    lines = sorted(_line(_relabel(q, lambda b: "_:a" if b == node else "_:z")) for q in quads)
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
-
-
-def _relabel(quad: Quad, label: Callable[[str], str]) -> Quad:
-    s, p, o, g = quad
-    return (label(s) if s.startswith("_:") else s, p, label(o) if o.startswith("_:") else o,
-            label(g) if g.startswith("_:") else g)
+    done: set[Quad] = set()
+    for mentioned in mentions.values():
+        for quad in mentioned:
+            if quad not in done:
+                done.add(quad)
+                s, p, o, g = quad
+                lines.append(_line(canonical.get(s, s), p, canonical.get(o, o), canonical.get(g, g) if g else g))
+    lines.sort()
+    return "".join(lines)
