@@ -148,8 +148,11 @@ def _pin(node: Any, pinned: frozenset[int], values: list[str]) -> Any:
     return node
 
 
-def _component(term: dict[str, Any]) -> Component | None:
-    """One quad component as N-Quads text, or a slot; None when a placeholder sits inside other text."""
+def _component(term: dict[str, Any] | None) -> Component | None:
+    """One quad component as N-Quads text, or a slot; None when a placeholder sits inside other text
+    (or pyld produced no term at all, as it does for a list holding a node with an invalid id)."""
+    if not isinstance(term, dict):
+        return None
     kind, value = term["type"], term["value"]
     if kind == "IRI":
         if value.startswith(PLACEHOLDER):
