@@ -1,6 +1,8 @@
 """did:key and did:web: identifiers, DID documents, and finding an assertion key in one."""
 from __future__ import annotations
 
+import base64
+import binascii
 from urllib.parse import quote, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -63,13 +65,31 @@ def did_key_document(did: str) -> JsonObject:
     return did_document(did, [(mk, mk)])
 
 
+def jwk_public_key(jwk: JsonObject) -> Ed25519PublicKey:
+    """The Ed25519 key of an OKP JWK (RFC 8037); raises InvalidInput for any other kind of key."""
+    x = jwk.get("x")
+    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or not isinstance(x, str) or "d" in jwk:
+        raise InvalidInput("multikey.not_ed25519", "The key is not an Ed25519 public JWK (kty OKP, crv Ed25519).")
+    try:
+        raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidInput("multikey.not_ed25519", "The JWK's x is not base64url.") from None
+    if len(raw) != 32:
+        raise InvalidInput("multikey.not_ed25519", "The JWK's x is not a 32-byte Ed25519 key.")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
 def assertion_key(document: JsonObject, method_id: str) -> Ed25519PublicKey:
     """The public key of `method_id` if the DID document lists it for assertionMethod; else CheckFailed."""
     did = method_id.split("#", 1)[0]
+    if not all(isinstance(document.get(name, []), list) for name in ("verificationMethod", "assertionMethod")):
+        raise CheckFailed(MALFORMED, "issuer_key.document_malformed",
+                          "The DID document's verificationMethod and assertionMethod must be lists.")
     if document.get("id") != did:
         raise CheckFailed(CRYPTO_ERROR, "issuer_key.document_mismatch",
                           f"The DID document is for {document.get('id')!r}, not {did!r}.")
-    listed = {m if isinstance(m, str) else m.get("id") for m in document.get("assertionMethod", [])}
+    listed = {m if isinstance(m, str) else str(m.get("id")) if isinstance(m, dict) else ""
+              for m in document.get("assertionMethod", [])}
     absolute = {f"{did}{m}" if isinstance(m, str) and m.startswith("#") else m for m in listed}
     if method_id not in absolute:
         raise CheckFailed(CRYPTO_ERROR, "issuer_key.not_assertion_method",
@@ -77,13 +97,15 @@ def assertion_key(document: JsonObject, method_id: str) -> Ed25519PublicKey:
     candidates = [m for m in document.get("verificationMethod", []) + document.get("assertionMethod", [])
                   if isinstance(m, dict)]
     for method in candidates:
-        mid = method.get("id", "")
+        mid = str(method.get("id", ""))
         if (f"{did}{mid}" if mid.startswith("#") else mid) == method_id:
             if method.get("controller") != did:
                 raise CheckFailed(CRYPTO_ERROR, "issuer_key.wrong_controller",
                                   f"{method_id} is controlled by {method.get('controller')!r}, not {did}.")
             try:
-                return multikey.public_key(method.get("publicKeyMultibase", ""))
+                if isinstance(method.get("publicKeyJwk"), dict):  # JsonWebKey2020 and JsonWebKey methods
+                    return jwk_public_key(method["publicKeyJwk"])
+                return multikey.public_key(str(method.get("publicKeyMultibase", "")))
             except InvalidInput as e:
                 raise CheckFailed(MALFORMED, "issuer_key.unsupported", f"{method_id}: {e.detail}") from None
     raise CheckFailed(CRYPTO_ERROR, "issuer_key.not_found", f"The DID document has no key {method_id}.")

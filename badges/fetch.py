@@ -5,11 +5,16 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from badges.errors import TooLarge, Unavailable
+
+
+class Gone(Unavailable):
+    """The server answered 410 Gone: the document existed and was withdrawn (OB 2.0 revocation, for one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +48,16 @@ def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") ->
             raise Unavailable("fetch.no_host", f"{url} names no host.")
         address = _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
                                   allow_private=policy.allow_private)
-        conn = _connection(parts.scheme, parts.hostname, address, parts.port, policy.timeout_s)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Unavailable("fetch.failed", f"{url} could not be fetched within {policy.timeout_s} s.")
+        conn = _connection(parts.scheme, parts.hostname, address, parts.port, remaining)
+        # The socket timeout bounds each read; the watchdog bounds the whole exchange, so a server trickling
+        # its status line and headers a byte at a time cannot hold the caller either.
+        timed_out = threading.Event()
+        watchdog = threading.Timer(remaining, _hang_up, args=(conn, timed_out))
+        watchdog.daemon = True
+        watchdog.start()
         response = None
         try:
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -54,12 +68,16 @@ def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") ->
             if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
                 url = urljoin(url, response.getheader("Location"))
                 continue
+            if response.status == 410:
+                raise Gone("fetch.status", f"{url} answered HTTP 410 Gone: it was withdrawn.")
             if response.status != 200:
                 raise Unavailable("fetch.status", f"{url} answered HTTP {response.status}.")
             declared = response.getheader("Content-Length")
             if declared and declared.isdigit() and int(declared) > policy.max_bytes:
                 raise TooLarge("fetch.too_large", f"{url} is larger than {policy.max_bytes} bytes.")
             body = _read_before(deadline, response, policy.max_bytes + 1)
+            if timed_out.is_set():  # the watchdog cut the body short
+                raise TimeoutError("the exchange took longer than the timeout")
             if len(body) > policy.max_bytes:
                 raise TooLarge("fetch.too_large", f"{url} is larger than {policy.max_bytes} bytes.")
             return Fetched(url, response.status, response.getheader("Content-Type", ""), body,
@@ -67,6 +85,7 @@ def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") ->
         except (OSError, http.client.HTTPException) as e:
             raise Unavailable("fetch.failed", f"{url} could not be fetched: {e}.") from None
         finally:
+            watchdog.cancel()
             if response is not None:  # a `Connection: close` response owns the socket: close it too
                 response.close()
             conn.close()
@@ -85,6 +104,17 @@ def _read_before(deadline: float, response: http.client.HTTPResponse, limit: int
             break
         body += piece
     return bytes(body)
+
+
+def _hang_up(conn: http.client.HTTPConnection, timed_out: threading.Event) -> None:
+    """Shut the connection's socket down, ending any read blocked on it (the fetch then fails)."""
+    timed_out.set()
+    sock = conn.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
 
 
 def _public_address(host: str, port: int, *, allow_private: bool) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,7 +72,7 @@ class Recipient:
 def achievement_credential(*, credential_id: str, issuer: JsonObject, achievement: JsonObject,
                            recipient: Recipient, valid_from: datetime,
                            valid_until: datetime | None = None,
-                           status: JsonObject | None = None,
+                           status: JsonObject | list[JsonObject] | None = None,
                            completed: datetime | None = None) -> JsonObject:
     """An unsigned OpenBadgeCredential (OB 3.0 §8.1 AchievementCredential) for one recipient."""
     subject: JsonObject = {
@@ -110,19 +111,72 @@ def check_achievement_type(achievement_type: str) -> None:
                            "achievement type.", path="/achievementType")
 
 
+ALIGNMENT_TARGET_TYPES = ("ceasn:Competency", "ceterms:Credential", "CFItem", "CFRubric", "CFRubricCriterion",
+                          "CFRubricCriterionLevel", "CTDL")
+HOURS = "ext:hours"  # OB 3.0 has no hours term: an `ext:` IRI property, as OB extensions are named
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """OB 3.0 §B.1.2 Alignment: a competency framework item the achievement meets (e.g. an NCS unit)."""
+
+    target_name: str
+    target_url: str
+    target_code: str = ""
+    target_framework: str = ""
+    target_type: str = ""
+    target_description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.target_name.strip():
+            raise InvalidInput("course.alignment_name_missing", "Each alignment needs a target name.",
+                               path="/alignment/targetName")
+        if not self.target_url.startswith(("https://", "http://")):
+            raise InvalidInput("course.alignment_url_invalid", f"{self.target_url!r} is not a web address; "
+                               "each alignment needs the https:// URL of its framework entry.",
+                               path="/alignment/targetUrl")
+        if self.target_type and self.target_type not in ALIGNMENT_TARGET_TYPES \
+                and not self.target_type.startswith("ext:"):
+            raise InvalidInput("course.alignment_type_unknown", f"{self.target_type!r} is not an OB 3.0 "
+                               "alignment target type.", path="/alignment/targetType")
+
+    def as_json(self) -> JsonObject:
+        """The Alignment object, without empty optional fields."""
+        doc: JsonObject = {"type": ["Alignment"], "targetName": self.target_name, "targetUrl": self.target_url}
+        for key, value in (("targetCode", self.target_code), ("targetFramework", self.target_framework),
+                           ("targetType", self.target_type), ("targetDescription", self.target_description)):
+            if value:
+                doc[key] = value
+        return doc
+
+
 def achievement(*, achievement_id: str, name: str, description: str, criteria: str,
                 achievement_type: str = "Course", image: str | None = None,
                 language: str = "ko", translations: dict[str, str] | None = None,
-                extra: dict[str, Any] | None = None) -> JsonObject:
-    """OB 3.0 Achievement in `language`; `translations` maps other languages to the URL of that version."""
+                version: str | None = None, credits: float | None = None, hours: float | None = None,
+                tags: Sequence[str] = (), alignments: Sequence[Alignment] = (),
+                related: Sequence[JsonObject] = (), extra: dict[str, Any] | None = None) -> JsonObject:
+    """OB 3.0 Achievement in `language`; `translations` maps other languages to the URL of that version,
+    `related` adds further Related entries (e.g. earlier versions)."""
     check_achievement_type(achievement_type)
     doc: JsonObject = {"id": achievement_id, "type": ["Achievement"], "achievementType": achievement_type,
                        "name": name, "description": description, "criteria": {"narrative": criteria},
                        "inLanguage": language}
+    if version:
+        doc["version"] = version
     if image:
         doc["image"] = {"id": image, "type": "Image", "caption": name}
-    if translations:
-        doc["related"] = [{"id": url, "type": ["Related"], "inLanguage": lang}
-                          for lang, url in sorted(translations.items())]
+    if credits is not None:
+        doc["creditsAvailable"] = credits
+    if hours is not None:
+        doc[HOURS] = int(hours) if float(hours).is_integer() else hours
+    if tags:
+        doc["tag"] = list(tags)
+    if alignments:
+        doc["alignment"] = [a.as_json() for a in alignments]
+    entries = [{"id": url, "type": ["Related"], "inLanguage": lang}
+               for lang, url in sorted((translations or {}).items())] + list(related)
+    if entries:
+        doc["related"] = entries
     doc.update(extra or {})
     return doc

@@ -15,6 +15,8 @@ from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
+ASSERTION = "assertionMethod"
+AUTHENTICATION = "authentication"
 
 
 class Signer(Protocol):
@@ -46,21 +48,24 @@ def hash_data(doc: JsonObject, proof_config: JsonObject, *, loader: BundledLoade
     return proof_hash + doc_hash
 
 
-def sign(doc: JsonObject, *, signer: Signer, created: datetime,
-         loader: BundledLoader = BUNDLED) -> JsonObject:
-    """VC-DI-EdDSA §3.3.1 Create Proof: a copy of `doc` with an assertionMethod proof added."""
+def sign(doc: JsonObject, *, signer: Signer, created: datetime, loader: BundledLoader = BUNDLED,
+         purpose: str = ASSERTION, challenge: str | None = None, domain: str | None = None) -> JsonObject:
+    """VC-DI-EdDSA §3.3.1 Create Proof: a copy of `doc` with a proof for `purpose` (assertionMethod unless
+    told; a presentation uses authentication, with the verifier's `challenge` and `domain` when given)."""
     unsigned = {k: v for k, v in doc.items() if k != "proof"}
     proof: dict[str, Any] = {
         "type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE, "created": xsd_datetime(created),
-        "verificationMethod": signer.verification_method, "proofPurpose": "assertionMethod"}
+        "verificationMethod": signer.verification_method, "proofPurpose": purpose}
+    proof.update({k: v for k, v in (("challenge", challenge), ("domain", domain)) if v is not None})
     config = {**proof, "@context": unsigned["@context"]}
     proof["proofValue"] = multikey.encode_base58btc(
         signer.sign(hash_data(unsigned, config, loader=loader)))
     return {**unsigned, "proof": proof}
 
 
-def proof_of(doc: JsonObject) -> JsonObject:
-    """The single eddsa-rdfc-2022 proof of `doc`; raises CheckFailed for none, several or another suite."""
+def proof_of(doc: JsonObject, *, purpose: str = ASSERTION) -> JsonObject:
+    """The single eddsa-rdfc-2022 proof of `doc` for `purpose`; CheckFailed for none, several, another suite
+    or another purpose."""
     proof = doc.get("proof")
     if isinstance(proof, list) and len(proof) == 1:
         proof = proof[0]
@@ -70,16 +75,16 @@ def proof_of(doc: JsonObject) -> JsonObject:
         raise CheckFailed(CRYPTO_ERROR, "proof.unsupported_suite",
                           f"Only {PROOF_TYPE} with {CRYPTOSUITE} is accepted, not "
                           f"{proof.get('type')} / {proof.get('cryptosuite')}.", path="/proof/cryptosuite")
-    if proof.get("proofPurpose") != "assertionMethod":
+    if proof.get("proofPurpose") != purpose:
         raise CheckFailed(CRYPTO_ERROR, "proof.wrong_purpose",
-                          "The proof purpose must be assertionMethod.", path="/proof/proofPurpose")
+                          f"The proof purpose must be {purpose}.", path="/proof/proofPurpose")
     return proof
 
 
-def verify_proof(doc: JsonObject, *, public_key: Ed25519PublicKey,
-                 loader: BundledLoader = BUNDLED) -> None:
-    """VC-DI-EdDSA §3.3.2 Verify Proof; raises CheckFailed saying why the proof does not hold."""
-    proof = proof_of(doc)
+def verify_proof(doc: JsonObject, *, public_key: Ed25519PublicKey, loader: BundledLoader = BUNDLED,
+                 purpose: str = ASSERTION) -> None:
+    """VC-DI-EdDSA §3.3.2 Verify Proof for `purpose`; raises CheckFailed saying why the proof does not hold."""
+    proof = proof_of(doc, purpose=purpose)
     unsigned = {k: v for k, v in doc.items() if k != "proof"}
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = unsigned.get("@context")

@@ -29,6 +29,16 @@ class CheckId(StrEnum):
     RECIPIENT = "recipient"
 
 
+class CredentialFormat(StrEnum):
+    """How the credential was presented; every format is checked by the same named checks."""
+
+    VC_LD = "vc-ld"  # JSON-LD VC with an embedded proof (DataIntegrityProof eddsa-rdfc-2022, Ed25519Signature2020)
+    VC_JWT = "vc-jwt"  # VC secured as a compact JWS (OB 3.0 §8.2, VC-JOSE-COSE)
+    OB2_HOSTED = "ob2-hosted"  # Open Badges 2.0 assertion, verified against the issuer's hosted copy
+    OB2_SIGNED = "ob2-signed"  # Open Badges 2.0 assertion as a JWS, verified with the issuer's public key
+    UNKNOWN = "unknown"  # not recognised (the parse check says why)
+
+
 class Outcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
@@ -46,6 +56,14 @@ class CheckFailed(Exception):
 
 class CheckUndecided(CheckFailed):
     """The check could not be carried out (e.g. a status list that cannot be fetched)."""
+
+
+class CheckNotApplicable(Exception):
+    """The check does not apply to this credential (e.g. it has no status list): skipped, not required."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +90,8 @@ class VerificationReport:
     checks: tuple[Check, ...]
     credential: dict[str, Any] | None
     checked_at: datetime
+    format: CredentialFormat = CredentialFormat.VC_LD
+    resolved: dict[str, Any] | None = None  # documents the checks retrieved, e.g. an OB 2.0 BadgeClass and Issuer
 
     @property
     def verified(self) -> bool:
@@ -100,6 +120,6 @@ class VerificationReport:
 
     def as_json(self) -> dict[str, Any]:
         """The report as the JSON the API returns."""
-        return {"verified": self.verified, "verdict": self.verdict,
+        return {"verified": self.verified, "verdict": self.verdict, "format": str(self.format),
                 "checkedAt": self.checked_at.isoformat().replace("+00:00", "Z"),
                 "checks": [c.as_json() for c in self.checks]}

@@ -1,4 +1,5 @@
-"""Resolving did:web documents and status list credentials over HTTP, with a short-lived cache."""
+"""Resolving did:web documents, status list credentials and other issuers' documents over HTTP, with a
+short-lived cache."""
 from __future__ import annotations
 
 import json
@@ -8,11 +9,12 @@ from collections.abc import Callable
 
 from badges import dids
 from badges.errors import BadgeError
-from badges.fetch import FetchPolicy, fetch
+from badges.fetch import FetchPolicy, Gone, fetch
 from badges.jsonld import JsonObject
 from badges.report import STATUS_RETRIEVAL, CheckUndecided
 
 DID_RESOLUTION = "https://www.w3.org/TR/did-resolution#"
+DOCUMENT_RETRIEVAL = "about:blank"
 
 
 class HttpResolver:
@@ -42,6 +44,16 @@ class HttpResolver:
         except BadgeError as e:
             raise CheckUndecided(STATUS_RETRIEVAL, "status.unreachable",
                                  f"The status list could not be retrieved: {e.detail}") from None
+
+    def document(self, url: str) -> JsonObject:
+        """Any other JSON document a check needs (an OB 2.0 assertion, BadgeClass, Issuer, key or revocation
+        list); CheckUndecided with code `document.gone` for 410 Gone, `document.unreachable` otherwise."""
+        try:
+            return self._get(url, "application/ld+json, application/json")
+        except BadgeError as e:
+            code = "document.gone" if isinstance(e, Gone) else "document.unreachable"
+            raise CheckUndecided(STATUS_RETRIEVAL if code == "document.gone" else DOCUMENT_RETRIEVAL, code,
+                                 f"{url} could not be retrieved: {e.detail}") from None
 
     def _get(self, url: str, accept: str) -> JsonObject:
         cached = self._cache.get(url)

@@ -11,6 +11,11 @@
 //   bench  {credential, documents, publicKeyMultibase, secretKeyMultibase,
 //           seconds, rounds?}
 //          -> {signsPerSecond, verifiesPerSecond} (medians over the rounds)
+//   sign2020 / verify2020: as sign / verify, with the older Ed25519Signature2020
+//          suite (@digitalbazaar/ed25519-signature-2020) instead
+//   signJwt {payload, kid, publicKeyMultibase, secretKeyMultibase}
+//          -> {jwt}: a compact JWS (alg EdDSA, typ JWT) made by `jose`
+//   verifyJwt {jwt, publicKeyMultibase} -> {verified, payload, header, error}
 //
 // Nothing is fetched: the document loader serves the request's `documents`
 // (URL -> JSON) and derives Ed25519 did:key documents from the key itself.
@@ -18,6 +23,8 @@ import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as vc from '@digitalbazaar/vc';
 import {cryptosuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
+import * as jose from 'jose';
 import {performance} from 'node:perf_hooks';
 
 const DID_CONTEXT = [
@@ -25,7 +32,7 @@ const DID_CONTEXT = [
 // An Ed25519 Multikey (multicodec 0xed01 + 32 bytes) is always z6Mk + 44 digits.
 const ED25519_MULTIKEY = /^z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/;
 
-const MODES = {sign, verify, bench};
+const MODES = {sign, verify, bench, sign2020, verify2020, signJwt, verifyJwt};
 
 async function main() {
   const request = JSON.parse(await readStdin());
@@ -76,6 +83,58 @@ async function bench({credential, documents, publicKeyMultibase,
     signsPerSecond: await medianRate(signOnce, seconds, rounds),
     verifiesPerSecond: await medianRate(verifyOnce, seconds, rounds)
   };
+}
+
+async function sign2020({credential, documents, publicKeyMultibase,
+  secretKeyMultibase, created}) {
+  required({credential, documents, publicKeyMultibase, secretKeyMultibase,
+    created});
+  const key = await issuerKey({publicKeyMultibase, secretKeyMultibase});
+  const suite = new Ed25519Signature2020({signer: key.signer(), date: created});
+  return vc.issue({credential: structuredClone(credential), suite,
+    documentLoader: loader(documents)});
+}
+
+async function verify2020({credential, documents, now}) {
+  required({credential, documents});
+  const result = await vc.verifyCredential({
+    credential, documentLoader: loader(documents), now,
+    checkStatus: async () => ({verified: true}),
+    suite: new Ed25519Signature2020()
+  });
+  return {verified: result.verified, error: result.verified ?
+    null : describe(result)};
+}
+
+async function signJwt({payload, kid, publicKeyMultibase, secretKeyMultibase}) {
+  required({payload, kid, publicKeyMultibase, secretKeyMultibase});
+  const key = await jose.importJWK(await jwk({publicKeyMultibase,
+    secretKeyMultibase}), 'EdDSA');
+  const jwt = await new jose.CompactSign(
+    new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({alg: 'EdDSA', typ: 'JWT', kid})
+    .sign(key);
+  return {jwt};
+}
+
+async function verifyJwt({jwt, publicKeyMultibase}) {
+  required({jwt, publicKeyMultibase});
+  const key = await jose.importJWK(await jwk({publicKeyMultibase}), 'EdDSA');
+  try {
+    const {payload, protectedHeader} = await jose.compactVerify(jwt, key,
+      {algorithms: ['EdDSA']});
+    return {verified: true, header: protectedHeader,
+      payload: JSON.parse(new TextDecoder().decode(payload)), error: null};
+  } catch(e) {
+    return {verified: false, error: e.code || e.message};
+  }
+}
+
+async function jwk({publicKeyMultibase, secretKeyMultibase}) {
+  const key = await Ed25519Multikey.from({
+    id: 'urn:key', controller: 'urn:controller', publicKeyMultibase,
+    secretKeyMultibase});
+  return Ed25519Multikey.toJwk({keyPair: key, secretKey: !!secretKeyMultibase});
 }
 
 async function issuerKey({publicKeyMultibase, secretKeyMultibase}) {

@@ -1,21 +1,28 @@
 """The issuing JSON API; every call is scoped to the organisation of its bearer token."""
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timezone
+from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.errors import BadgeError, InvalidInput
+from badges import model
 from badges.model import Recipient
-from issuer import service, tokens
+from issuer import audit, courses, notify, service, tokens
 from issuer.console import Forbidden
 from store.credentials import get_credential
 from store.models import Achievement, Credential, Org
 from web.http import read_json, services, transaction, utcnow
 
 bp = Blueprint("issuer_api", __name__, url_prefix="/api/v1")
+COURSE_BYTES = 800_000  # a course body may carry its image (512 KB) as a data: URL
+ALIGNMENT_KEYS = {"targetName": "target_name", "targetUrl": "target_url", "targetCode": "target_code",
+                  "targetFramework": "target_framework", "targetType": "target_type",
+                  "targetDescription": "target_description"}
 
 
 class Unauthorized(BadgeError):
@@ -56,27 +63,92 @@ def issue(public_id: str) -> Response:
         except ValueError:
             raise InvalidInput("issue.completed_invalid", "completedAt is not a real date.",
                                path="/completedAt") from None
+        now = utcnow()
         issued = service.issue_badge(
             session, services().issuing, org=org, achievement=achievement, completed=completed,
             recipient=Recipient(body["recipient"]["name"], body["recipient"]["email"]),
-            idempotency_key=body.get("id"), now=utcnow())
+            idempotency_key=body.get("id"), now=now)
+        if issued.created:
+            audit.record(session, org_id=org.id, actor=g.actor, action="credential.issue",
+                         target=issued.credential.id, course=achievement.public_id, now=now)
+        mail_id = notify.enqueue(session, issued.credential, email=body["recipient"]["email"], now=now).id \
+            if issued.created and body.get("notify") else None
     credential = issued.credential
+    headers = {"Location": services().issuing.links.credential(credential.id)}
+    if mail_id is not None:  # sent after the commit; a failure stays in the outbox (GET /api/v1/outbox)
+        headers["Notification-State"] = notify.deliver(services(), [mail_id])[0].state
     return Response(credential.document, status=201 if issued.created else 200,
-                    mimetype="application/json",
-                    headers={"Location": services().issuing.links.credential(credential.id)})
+                    mimetype="application/json", headers=headers)
 
 
 @bp.post("/achievements")
 def create_achievement() -> tuple[Response, int]:
-    body = read_json(schema="achievement-request", max_bytes=64_000)
-    data = service.AchievementIn(
-        **{f"{field}_{lang}": body[field].get(lang, "") for field in ("name", "description", "criteria")
-           for lang in ("ko", "en")},
-        achievement_type=body.get("achievementType", "Course"), valid_months=body.get("validMonths"))
+    body = read_json(schema="achievement-request", max_bytes=COURSE_BYTES)
+    data = course_in(body)
     with transaction() as session:
-        achievement = service.create_achievement(session, org=token_org(session, "courses"), data=data, now=utcnow())
+        org, now = token_org(session, "courses"), utcnow()
+        achievement = service.create_achievement(session, org=org, data=data, now=now)
+        audit.record(session, org_id=org.id, actor=g.actor, action="course.create", target=achievement.public_id,
+                     name=achievement.name_ko or achievement.name_en, now=now)
         document = service.achievement_document(services().issuing, achievement)
     return jsonify(document), 201
+
+
+@bp.get("/achievements/<public_id>")
+def course(public_id: str) -> Response:
+    with transaction() as session:
+        achievement = service.get_achievement(session, org_id=token_org(session, "read").id, public_id=public_id)
+        return jsonify(_course(achievement))
+
+
+@bp.post("/achievements/<public_id>/versions")
+def new_version(public_id: str) -> tuple[Response, int]:
+    body = read_json(schema="achievement-request", max_bytes=COURSE_BYTES)
+    data = course_in(body)
+    with transaction() as session:
+        org, now = token_org(session, "courses"), utcnow()
+        achievement = service.get_achievement(session, org_id=org.id, public_id=public_id)
+        version = courses.new_version(session, org=org, achievement=achievement, data=data, now=now)
+        if version is not None:
+            audit.record(session, org_id=org.id, actor=g.actor, action="course.version", target=public_id,
+                         version=version.version, now=now)
+        return jsonify(_course(achievement)), 200 if version is None else 201
+
+
+@bp.post("/achievements/<public_id>/<any(archive, restore):action>")
+def archive(public_id: str, action: str) -> Response:
+    with transaction() as session:
+        org, now = token_org(session, "courses"), utcnow()
+        achievement = service.get_achievement(session, org_id=org.id, public_id=public_id)
+        changed = courses.archive(achievement, now=now) if action == "archive" else courses.restore(achievement)
+        if changed:
+            audit.record(session, org_id=org.id, actor=g.actor, action=f"course.{action}", target=public_id, now=now)
+        return jsonify(_course(achievement))
+
+
+def course_in(body: dict[str, Any]) -> courses.AchievementIn:
+    """The course described by a checked achievement-request body."""
+    try:
+        alignments = tuple(model.Alignment(**{ALIGNMENT_KEYS[k]: v for k, v in a.items()})
+                           for a in body.get("alignments", []))
+    except InvalidInput as e:
+        raise InvalidInput(e.code, e.detail, path="/alignments") from None
+    image = body.get("image")
+    return courses.AchievementIn(
+        **{f"{field}_{lang}": body[field].get(lang, "") for field in ("name", "description", "criteria")
+           for lang in ("ko", "en")},
+        achievement_type=body.get("achievementType", "Course"), valid_months=body.get("validMonths"),
+        hours=body.get("hours"), credits=body.get("credits"), tags=tuple(body.get("tags", [])),
+        alignments=alignments, image=base64.b64decode(image.split(",", 1)[1]) if image else None)
+
+
+def _course(achievement: Achievement) -> dict[str, Any]:
+    links = services().issuing.links
+    return {"id": links.achievement(achievement.public_id), "publicId": achievement.public_id,
+            "version": achievement.version, "archived": achievement.archived_at is not None,
+            "versions": [{"version": v.version, "id": courses.version_url(links, achievement.public_id, v.version),
+                          "createdAt": v.created_at.isoformat()} for v in achievement.versions],
+            "achievement": service.achievement_document(services().issuing, achievement)}
 
 
 @bp.get("/achievements")
@@ -92,22 +164,52 @@ def list_achievements() -> Response:
 def credential_state(credential_id: str) -> Response:
     with transaction() as session:
         credential = get_credential(session, credential_id, org_id=token_org(session, "read").id)
-        return jsonify(_state(credential))
+        return jsonify(state_json(credential))
 
 
 @bp.post("/credentials/<credential_id>/revoke")
 def revoke(credential_id: str) -> Response:
     body = read_json(schema="revoke-request", max_bytes=8_000)
     with transaction() as session:
-        org = token_org(session, "revoke")
+        org, now = token_org(session, "revoke"), utcnow()
         credential = service.revoke(session, services().issuing, org=org, credential_id=credential_id,
-                                    reason=body["reason"], now=utcnow())
-        return jsonify(_state(credential))
+                                    reason=body["reason"], now=now)
+        audit.record(session, org_id=org.id, actor=g.actor, action="credential.revoke", target=credential.id,
+                     reason=body["reason"], now=now)
+        return jsonify(state_json(credential))
 
 
-def _state(credential: Credential) -> dict[str, object]:
+@bp.post("/credentials/<credential_id>/suspend")
+def suspend(credential_id: str) -> Response:
+    body = read_json(schema="revoke-request", max_bytes=8_000)
+    with transaction() as session:
+        org, now = token_org(session, "revoke"), utcnow()
+        credential = service.suspend(session, services().issuing, org=org, credential_id=credential_id,
+                                     reason=body["reason"], now=now)
+        audit.record(session, org_id=org.id, actor=g.actor, action="credential.suspend", target=credential.id,
+                     reason=body["reason"], now=now)
+        return jsonify(state_json(credential))
+
+
+@bp.post("/credentials/<credential_id>/reinstate")
+def reinstate(credential_id: str) -> Response:
+    with transaction() as session:
+        org, now = token_org(session, "revoke"), utcnow()
+        credential = service.reinstate(session, services().issuing, org=org, credential_id=credential_id, now=now)
+        audit.record(session, org_id=org.id, actor=g.actor, action="credential.reinstate", target=credential.id,
+                     now=now)
+        return jsonify(state_json(credential))
+
+
+def state_json(credential: Credential) -> dict[str, object]:
+    """A credential's state as the API reports it (also used by the cohort and bulk endpoints)."""
     links = services().issuing.links
-    return {"id": links.credential(credential.id), "state": "revoked" if credential.revoked_at else "active",
-            "issuedAt": credential.issued_at.isoformat(), "revokedAt":
-                credential.revoked_at.isoformat() if credential.revoked_at else None,
-            "revocationReason": credential.revocation_reason, "verifyUrl": links.verify(credential.id)}
+
+    def when(instant: datetime | None) -> str | None:
+        return instant.isoformat() if instant else None
+
+    return {"id": links.credential(credential.id), "state": credential.state(utcnow()),
+            "issuedAt": when(credential.issued_at), "validUntil": when(credential.valid_until),
+            "revokedAt": when(credential.revoked_at), "revocationReason": credential.revocation_reason,
+            "suspendedAt": when(credential.suspended_at), "suspensionReason": credential.suspension_reason,
+            "verifyUrl": links.verify(credential.id)}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError
@@ -14,10 +14,13 @@ from issuer import staff as staff_service
 from store.console import Role
 from store.models import Org
 from web.http import transaction
+from web.i18n import translate
 from web.security import signed_in
 
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF = "staff"  # the session key of a signed-in staff member
+# /console/<org_slug> shares its path space with these pages, so no organisation may take their names
+RESERVED_SLUGS = frozenset({"sign-in", "sign-out", "invitations"})
 
 
 class Forbidden(BadgeError):
@@ -60,6 +63,7 @@ def console_view(role: Role) -> Callable[[F], F]:
                                 f"you are {granted}. Ask an owner of the organisation.")
             g.console = Console(staff_id, org, granted)
             return view(*args, org_slug=org_slug, **kwargs)
+        wrapper.console_role = role  # type: ignore[attr-defined]  # read by the tenant-isolation test
         return wrapper  # type: ignore[return-value]
     return decorate
 
@@ -69,3 +73,8 @@ def back_to(default: str) -> Response:
     target = request.args.get("next") or request.form.get("next") or ""
     safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
     return redirect(target if safe else default)
+
+
+def tell(key: str, category: str = "ok", **values: str) -> None:
+    """Show a message from the catalogue on the next page, in the reader's language ("ok" or "error")."""
+    flash(translate(key, **values), category)

@@ -1,13 +1,14 @@
-"""Console sign-in and sign-out, the list of one's organisations, and an organisation's home."""
+"""Console sign-in and sign-out, the list of one's organisations, and an organisation's home: its dashboard."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from issuer import dashboard
 from issuer import staff as staff_service
 from issuer.console import STAFF, back_to, console_view, current
 from store.console import Role
-from web.http import transaction
+from web.http import transaction, utcnow
 from web.security import log_in, log_out, signed_in
 
 bp = Blueprint("console_auth", __name__, url_prefix="/console")
@@ -48,4 +49,11 @@ def index() -> Response | str:
 @bp.get("/<org_slug>")
 @console_view(Role.VIEWER)
 def home(org_slug: str) -> str:
-    return render_template("issuer/console/home.html", console=current())
+    console = current()
+    with transaction() as session:
+        summary = dashboard.summary(session, org_id=console.org.id, now=utcnow())
+    months = summary.months
+    issued = dashboard.bar_chart([(m.month, {"issued": m.issued}) for m in months], series=("issued",))
+    verified = dashboard.bar_chart([(m.month, m.verified) for m in months], series=dashboard.CHANNELS)
+    return render_template("issuer/console/home.html", console=console, summary=summary, issued_chart=issued,
+                           verified_chart=verified, channels=dashboard.CHANNELS)

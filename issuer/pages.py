@@ -1,17 +1,18 @@
 """Public pages and documents: credentials, courses, issuer profiles, DID documents, status lists."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 from flask import Blueprint, Response, render_template, request
 
-from badges import baking, qr
+from badges import baking, images, qr
 from badges.errors import NotFound
-from issuer import service
+from issuer import courses, service
 from store.credentials import get_credential
 from store import orgs
 from store.models import StatusList
-from web.http import services, transaction
+from web.http import services, transaction, utcnow
 from web.i18n import locale
 
 bp = Blueprint("issuer_pages", __name__)
@@ -29,8 +30,9 @@ def home() -> str:
 def credential_page(credential_id: str) -> str:
     with transaction() as session:
         credential = get_credential(session, credential_id)
-        return render_template("issuer/credential.html", credential=credential,
-                               document=json.loads(credential.document), links=services().issuing.links)
+        return render_template("issuer/credential.html", credential=credential, state=credential.state(utcnow()),
+                               version=credential.version, document=json.loads(credential.document),
+                               links=services().issuing.links)
 
 
 @bp.get("/credentials/<credential_id>.json")
@@ -43,12 +45,19 @@ def credential_json(credential_id: str) -> Response:
 
 
 @bp.get("/credentials/<credential_id>.png")
-def credential_png(credential_id: str) -> Response:
+@bp.get("/credentials/<credential_id>.svg")
+def credential_image(credential_id: str) -> Response:
+    """The badge image of the credential's course version, baked with the credential as issued."""
     with transaction() as session:
         credential = get_credential(session, credential_id)
-        png = baking.bake_png(credential.achievement.image_png or b"", credential.document.decode())
-    return Response(png, mimetype="image/png",
-                    headers={"Content-Disposition": f'attachment; filename="badge-{credential_id}.png"'})
+        image, image_type = credential.version.image or b"", credential.version.image_type
+    extension = "svg" if image_type == images.SVG else "png"
+    if not request.path.endswith(f".{extension}"):
+        raise NotFound("credential.image_format", f"This badge's image is {extension.upper()}: "
+                       f"download /credentials/{credential_id}.{extension}.")
+    bake = baking.bake_svg if image_type == images.SVG else baking.bake_png
+    return _image_response(bake(image, credential.document.decode()), image_type, headers={
+        "Content-Disposition": f'attachment; filename="badge-{credential_id}.{extension}"'})
 
 
 @bp.get("/credentials/<credential_id>/qr.png")
@@ -60,22 +69,43 @@ def credential_qr(credential_id: str) -> Response:
 
 
 @bp.get("/achievements/<public_id>")
-def achievement_page(public_id: str) -> Response | str:
+@bp.get("/achievements/<public_id>/versions/<int:number>")
+def achievement_page(public_id: str, number: int | None = None) -> Response | str:
+    """A course (its latest version) or one version of it: a page, or JSON with ?format=json&lang=en."""
     with transaction() as session:
         achievement = service.get_achievement(session, org_id=None, public_id=public_id)
+        version = courses.get_version(session, achievement, number)
         if request.args.get("format") == "json" or request.accept_mimetypes.best in ("application/json", JSON_LD):
             language = "en" if request.args.get("lang") == "en" else "ko"
-            document = service.achievement_document(services().issuing, achievement, language=language)
+            document = service.achievement_document(services().issuing, version, language=language)
             return Response(json.dumps(document, ensure_ascii=False), mimetype="application/json")
-        return render_template("issuer/achievement.html", achievement=achievement,
+        return render_template("issuer/achievement.html", achievement=achievement, version=version,
+                               image_url=courses.image_url(services().issuing.links, public_id, version.version,
+                                                           version.image_type),
                                links=services().issuing.links)
 
 
 @bp.get("/achievements/<public_id>/image.png")
-def achievement_image(public_id: str) -> Response:
+@bp.get("/achievements/<public_id>/versions/<int:number>/image.png")
+@bp.get("/achievements/<public_id>/versions/<int:number>/image.svg")
+def achievement_image(public_id: str, number: int | None = None) -> Response:
+    """The image of a course version (the latest at the course's own image URL), PNG or sanitised SVG."""
     with transaction() as session:
-        achievement = service.get_achievement(session, org_id=None, public_id=public_id)
-    return Response(achievement.image_png, mimetype="image/png", headers={"Cache-Control": "public, max-age=3600"})
+        version = courses.get_version(session, service.get_achievement(session, org_id=None, public_id=public_id),
+                                      number)
+        image, image_type = version.image, version.image_type
+    if image is None or (number is not None and not request.path.endswith(
+            ".svg" if image_type == images.SVG else ".png")):
+        raise NotFound("course.no_image", "The course has no image at this address.")
+    return _image_response(image, image_type, headers={"Cache-Control": "public, max-age=3600"})
+
+
+def _image_response(image: bytes, image_type: str, *, headers: dict[str, str]) -> Response:
+    """An image; an SVG opened on its own may draw, never run or fetch anything."""
+    response = Response(image, mimetype=image_type, headers=headers)
+    if image_type == images.SVG:
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    return response
 
 
 @bp.get("/orgs/<slug>")
@@ -84,6 +114,22 @@ def org_page(slug: str) -> str:
         org = orgs.get_org(session, slug)
         return render_template("issuer/org.html", org=org, profile=service.issuer_profile(services().issuing, org),
                                links=services().issuing.links, lang=locale())
+
+
+@bp.get("/orgs/<slug>/logo")
+def org_logo(slug: str) -> Response:
+    """The organisation's logo as uploaded (PNG) or sanitised (SVG): the `image` of its issuer Profile."""
+    with transaction() as session:
+        org = orgs.get_org(session, slug)
+        logo, logo_type = org.logo, org.logo_type
+    if logo is None or logo_type is None:
+        raise NotFound("org.no_logo", f"{slug} has no logo.")
+    response = Response(logo, mimetype=logo_type, headers={
+        "Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300",
+        # an SVG opened on its own is a document of this origin: it may draw, never run or fetch anything
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"})
+    response.set_etag(hashlib.sha256(logo).hexdigest())
+    return response.make_conditional(request)
 
 
 @bp.get("/orgs/<slug>/did.json")

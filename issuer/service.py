@@ -1,4 +1,4 @@
-"""Issuing: organisations, keys, courses, credentials and revocation. No Flask; the caller owns the session."""
+"""Issuing: organisations, keys, credentials, revocation and suspension. No Flask; the caller owns the session."""
 from __future__ import annotations
 
 import calendar
@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,15 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import keys
-from badges import artwork, model, multikey, proofs, status
-from badges.errors import Conflict, InvalidInput, NotFound
+from badges import model, multikey, proofs, status
+from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.jsonld import JsonObject
+from issuer import courses
+from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
 from store import status_lists
 from store.credentials import email_lookup, get_credential
 from store.links import Links
-from store.models import Achievement, Credential, Org, SigningKey, StatusList
+from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+ACTIONS = ("revoke", "suspend", "reinstate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +40,6 @@ class Issuing:
     def lookup_key(self) -> bytes:
         """The key of the e-mail lookup hashes, derived from the KEK (stable as long as the keys are)."""
         return hashlib.sha256(b"badges recipient lookup" + self.kek).digest()
-
-
-@dataclass(frozen=True, slots=True)
-class AchievementIn:
-    name_ko: str
-    name_en: str
-    description_ko: str
-    description_en: str
-    criteria_ko: str
-    criteria_en: str
-    achievement_type: str = "Course"
-    valid_months: int | None = None
-    image_png: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,58 +89,30 @@ def _key_aad(org_id: int, fragment: str) -> bytes:
     return f"badges signing key {org_id}/{fragment}".encode()
 
 
-def create_achievement(session: Session, *, org: Org, data: AchievementIn, now: datetime) -> Achievement:
-    """A new course the organisation can issue badges for."""
-    model.check_achievement_type(data.achievement_type)
-    if not (data.name_ko or data.name_en).strip():
-        raise InvalidInput("achievement.name_missing", "The course needs a name in Korean or English.",
-                           path="/name")
-    if data.valid_months is not None and not 1 <= data.valid_months <= 1200:
-        raise InvalidInput("achievement.valid_months", "Validity must be 1 to 1200 months, or none.",
-                           path="/validMonths")
-    fields = {f: getattr(data, f) for f in AchievementIn.__dataclass_fields__}
-    if fields["image_png"] is None:
-        fields["image_png"] = artwork.badge_png(data.name_ko or data.name_en, org.name_en or org.name_ko,
-                                                font_path=artwork.korean_font(), hue=org.id)
-    achievement = Achievement(public_id=str(uuid.uuid4()), org_id=org.id, created_at=now, **fields)
-    session.add(achievement)
-    session.flush()
-    return achievement
-
-
-def get_achievement(session: Session, *, org_id: int | None, public_id: str) -> Achievement:
-    """The achievement, within `org_id` when given (tenant isolation); NotFound otherwise."""
-    query = select(Achievement).where(Achievement.public_id == public_id)
-    if org_id is not None:
-        query = query.where(Achievement.org_id == org_id)
-    achievement = session.scalar(query)
-    if achievement is None:
-        raise NotFound("achievement.not_found", f"There is no course {public_id!r} here.")
-    return achievement
-
-
-def achievement_document(ctx: Issuing, achievement: Achievement, *, language: str = "ko") -> JsonObject:
-    """The OB 3.0 Achievement in one language, linking its other-language version."""
-    other = "en" if language == "ko" else "ko"
-    url = ctx.links.achievement(achievement.public_id)
-    text = {f: getattr(achievement, f"{f}_{language}") or getattr(achievement, f"{f}_{other}")
-            for f in ("name", "description", "criteria")}
-    return model.achievement(
-        achievement_id=url if language == "ko" else f"{url}?lang=en", language=language,
-        achievement_type=achievement.achievement_type, image=f"{url}/image.png",
-        translations={other: url if other == "ko" else f"{url}?lang=en"}, **text)
+def achievement_document(ctx: Issuing, achievement: Achievement | AchievementVersion, *,
+                         language: str = "ko") -> JsonObject:
+    """The OB 3.0 Achievement of a course version (of its latest version when given the course)."""
+    version = achievement.versions[-1] if isinstance(achievement, Achievement) else achievement
+    return courses.achievement_document(ctx.links, version, language=language)
 
 
 def issuer_profile(ctx: Issuing, org: Org) -> JsonObject:
-    """The organisation as an OB 3.0 issuer Profile."""
-    return model.profile(did=org.did, name=org.name_ko or org.name_en, url=org.url or ctx.links.org(org.slug),
-                         email=org.email, description=org.description_ko or None)
+    """The organisation as an OB 3.0 issuer Profile, with its logo (served at /orgs/<slug>/logo) if it has one.
+    OB 3.0 gives a Profile one plain-string name and description, so they are Korean (English when there is
+    no Korean); the English name goes where the spec has room for it, as the logo Image's caption."""
+    profile = model.profile(did=org.did, name=org.name_ko or org.name_en, url=org.url or ctx.links.org(org.slug),
+                            email=org.email, description=org.description_ko or org.description_en or None,
+                            image=f"{ctx.links.org(org.slug)}/logo" if org.logo_type else None)
+    if org.logo_type and org.name_en and org.name_en != profile["name"]:
+        profile["image"]["caption"] = org.name_en
+    return profile
 
 
 def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement,
                 recipient: model.Recipient, now: datetime, completed: datetime | None = None,
-                idempotency_key: str | None = None) -> Issued:
-    """Sign and store one credential; the same idempotency key and request returns the first one."""
+                idempotency_key: str | None = None, version: AchievementVersion | None = None) -> Issued:
+    """Sign and store one credential of `version` (default: the course's latest); the same idempotency key
+    and request returns the first one. NotFound, Conflict (archived course, key reused for someone else)."""
     if achievement.org_id != org.id:
         raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
     request_hash = hashlib.sha256(json.dumps(
@@ -159,22 +122,26 @@ def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achiev
         earlier = _by_idempotency_key(session, org.id, idempotency_key, request_hash)
         if earlier is not None:
             return Issued(earlier, created=False)
-    status_list, index = status_lists.allocate(session, org_id=org.id, purpose="revocation", now=now)
-    if status_list.document is None:
-        publish_status_list(ctx, org, status_list, now=now)
+    if achievement.archived_at is not None:
+        raise Conflict("course.archived", f"The course was archived on {achievement.archived_at:%Y-%m-%d}, so "
+                       "no new badges can be issued for it. Restore it first, or choose another course.")
+    version = version or achievement.versions[-1]
+    entries = {purpose: _allocate(session, ctx, org, purpose, now) for purpose in ("revocation", "suspension")}
     credential_id = str(uuid.uuid4())
+    valid_until = add_months(now, version.valid_months) if version.valid_months else None
     unsigned = model.achievement_credential(
         credential_id=ctx.links.credential(credential_id), issuer=issuer_profile(ctx, org),
-        achievement=achievement_document(ctx, achievement), recipient=recipient, valid_from=now,
-        valid_until=add_months(now, achievement.valid_months) if achievement.valid_months else None,
-        completed=completed, status=status.status_entry(
-            list_url=ctx.links.status_list(org.slug, status_list.id), index=index))
+        achievement=courses.achievement_document(ctx.links, version), recipient=recipient, valid_from=now,
+        valid_until=valid_until, completed=completed, status=[
+            status.status_entry(list_url=ctx.links.status_list(org.slug, entry[0].id), index=entry[1],
+                                purpose=purpose) for purpose, entry in entries.items()])
     signed = proofs.sign(unsigned, signer=signer(ctx, org), created=now)
     credential = Credential(
-        id=credential_id, org_id=org.id, achievement_id=achievement.id, recipient_hash=recipient.hashed_email,
-        recipient_lookup=email_lookup(recipient.email, ctx.lookup_key),
-        status_list_id=status_list.id, status_index=index, idempotency_key=idempotency_key,
-        request_hash=request_hash, issued_at=now,
+        id=credential_id, org_id=org.id, achievement_id=achievement.id, version_id=version.id,
+        recipient_hash=recipient.hashed_email, recipient_lookup=email_lookup(recipient.email, ctx.lookup_key),
+        status_list_id=entries["revocation"][0].id, status_index=entries["revocation"][1],
+        suspension_list_id=entries["suspension"][0].id, suspension_index=entries["suspension"][1],
+        idempotency_key=idempotency_key, request_hash=request_hash, issued_at=now, valid_until=valid_until,
         document=json.dumps(signed, ensure_ascii=False, indent=2).encode())
     try:
         with session.begin_nested():
@@ -189,6 +156,14 @@ def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achiev
     return Issued(credential, created=True)
 
 
+def _allocate(session: Session, ctx: Issuing, org: Org, purpose: str, now: datetime) -> tuple[StatusList, int]:
+    """A fresh index in the org's list for `purpose`; a new list is published before its first use."""
+    status_list, index = status_lists.allocate(session, org_id=org.id, purpose=purpose, now=now)
+    if status_list.document is None:
+        publish_status_list(ctx, org, status_list, now=now)
+    return status_list, index
+
+
 def _by_idempotency_key(session: Session, org_id: int, key: str, request_hash: str) -> Credential | None:
     earlier = session.scalar(select(Credential).where(
         Credential.org_id == org_id, Credential.idempotency_key == key))
@@ -198,20 +173,88 @@ def _by_idempotency_key(session: Session, org_id: int, key: str, request_hash: s
     return earlier
 
 
-def revoke(session: Session, ctx: Issuing, *, org: Org, credential_id: str, reason: str,
-           now: datetime) -> Credential:
-    """Flip the credential's revocation bit and re-sign the published list in the same transaction."""
-    credential = get_credential(session, credential_id, org_id=org.id)
+def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: Sequence[str], action: str,
+                  reason: str, now: datetime) -> list[tuple[str, BadgeError | None]]:
+    """Revoke, suspend or reinstate each credential, then re-sign every status list touched, once, in this
+    transaction; returns each id with the error that left it unchanged (NotFound, Conflict) or None."""
+    if action not in ACTIONS:
+        raise InvalidInput("revoke.action_unknown", f"The action must be one of {', '.join(ACTIONS)}.",
+                           path="/action")
+    reason = reason.strip()
+    if action != "reinstate" and not reason:
+        raise InvalidInput("revoke.reason_missing", "Give a reason: the recipient and verifiers will see it.",
+                           path="/reason")
+    touched: dict[int, StatusList] = {}
+    results: list[tuple[str, BadgeError | None]] = []
+    for credential_id in dict.fromkeys(credential_ids):
+        try:
+            credential = get_credential(session, credential_id, org_id=org.id)
+            list_id, index = _status_slot(credential, action)
+        except (NotFound, Conflict) as e:
+            results.append((credential_id, e))
+            continue
+        if list_id not in touched:
+            touched[list_id] = session.scalars(select(StatusList).where(StatusList.id == list_id)
+                                               .with_for_update()).one()
+        status_lists.set_bit(touched[list_id], index, action != "reinstate", now=now)
+        _record_state(credential, action, reason[:500], now)
+        results.append((credential_id, None))
+    for status_list in touched.values():
+        publish_status_list(ctx, org, status_list, now=now)
+    return results
+
+
+def _status_slot(credential: Credential, action: str) -> tuple[int, int]:
+    """The (list, index) the action flips; Conflict when the credential's state does not allow it."""
     if credential.revoked_at is not None:
         raise Conflict("credential.already_revoked", f"The credential was already revoked on "
                        f"{credential.revoked_at:%Y-%m-%d}.")
-    status_list = session.scalars(select(StatusList).where(StatusList.id == credential.status_list_id)
-                                  .with_for_update()).one()
-    status_lists.set_bit(status_list, credential.status_index, True, now=now)
-    publish_status_list(ctx, org, status_list, now=now)
-    credential.revoked_at = now
-    credential.revocation_reason = reason[:500]
-    return credential
+    if action == "revoke":
+        return credential.status_list_id, credential.status_index
+    if credential.suspension_list_id is None or credential.suspension_index is None:
+        raise Conflict("revoke.cannot_suspend", "This credential was issued before suspension existed, "
+                       "so it can only be revoked.")
+    if (action == "suspend") == (credential.suspended_at is not None):
+        raise Conflict(f"revoke.{'already_suspended' if action == 'suspend' else 'not_suspended'}",
+                       "The credential is already suspended." if action == "suspend"
+                       else "The credential is not suspended, so there is nothing to reinstate.")
+    return credential.suspension_list_id, credential.suspension_index
+
+
+def _record_state(credential: Credential, action: str, reason: str, now: datetime) -> None:
+    if action == "revoke":
+        credential.revoked_at, credential.revocation_reason = now, reason
+    elif action == "suspend":
+        credential.suspended_at, credential.suspension_reason = now, reason
+    else:
+        credential.suspended_at, credential.suspension_reason = None, None
+
+
+def revoke(session: Session, ctx: Issuing, *, org: Org, credential_id: str, reason: str,
+           now: datetime) -> Credential:
+    """Flip the credential's revocation bit and re-sign the published list in the same transaction."""
+    return _change_one(session, ctx, org=org, credential_id=credential_id, action="revoke", reason=reason, now=now)
+
+
+def suspend(session: Session, ctx: Issuing, *, org: Org, credential_id: str, reason: str,
+            now: datetime) -> Credential:
+    """Set the credential's suspension bit and re-sign the suspension list; reinstate() undoes it."""
+    return _change_one(session, ctx, org=org, credential_id=credential_id, action="suspend", reason=reason,
+                       now=now)
+
+
+def reinstate(session: Session, ctx: Issuing, *, org: Org, credential_id: str, now: datetime) -> Credential:
+    """Clear a suspended credential's suspension bit and re-sign the suspension list."""
+    return _change_one(session, ctx, org=org, credential_id=credential_id, action="reinstate", reason="", now=now)
+
+
+def _change_one(session: Session, ctx: Issuing, *, org: Org, credential_id: str, action: str, reason: str,
+                now: datetime) -> Credential:
+    [(_, error)] = change_status(session, ctx, org=org, credential_ids=[credential_id], action=action,
+                                 reason=reason, now=now)
+    if error is not None:
+        raise error
+    return get_credential(session, credential_id, org_id=org.id)
 
 
 def publish_status_list(ctx: Issuing, org: Org, status_list: StatusList, *, now: datetime) -> None:

@@ -71,3 +71,51 @@ def memberships(session: Session, staff_id: int) -> list[Membership]:
     """The staff member's organisations and roles, by organisation name."""
     return list(session.scalars(select(Membership).join(Org).where(Membership.staff_id == staff_id)
                                 .order_by(Org.name_en)))
+
+
+def members(session: Session, *, org_id: int) -> list[Membership]:
+    """Everyone with a role in the organisation: owners first, then by e-mail."""
+    rank = {role.value: i for i, role in enumerate(reversed(Role))}
+    rows = session.scalars(select(Membership).join(StaffUser).where(Membership.org_id == org_id)
+                           .order_by(StaffUser.email)).all()
+    return sorted(rows, key=lambda m: rank.get(m.role, len(rank)))
+
+
+def get_member(session: Session, *, org_id: int, staff_id: int) -> Membership:
+    """The staff member's membership in the organisation; NotFound otherwise (tenant isolation)."""
+    membership = session.scalar(select(Membership).where(Membership.org_id == org_id,
+                                                         Membership.staff_id == staff_id))
+    if membership is None:
+        raise NotFound("people.member_not_found", "There is no such member in this organisation.")
+    return membership
+
+
+def change_role(session: Session, *, org_id: int, staff_id: int, role: Role) -> tuple[Membership, Role]:
+    """Set a member's role; returns the membership and the role it had. Conflict for the last owner."""
+    membership = get_member(session, org_id=org_id, staff_id=staff_id)
+    before = Role(membership.role)
+    if before is Role.OWNER and role is not Role.OWNER:
+        _keep_an_owner(session, org_id=org_id, leaving=membership)
+    membership.role = role
+    session.flush()
+    return membership, before
+
+
+def remove_member(session: Session, *, org_id: int, staff_id: int) -> Membership:
+    """Take away the member's role in the organisation (the account stays). Conflict for the last owner."""
+    membership = get_member(session, org_id=org_id, staff_id=staff_id)
+    if membership.role == Role.OWNER:
+        _keep_an_owner(session, org_id=org_id, leaving=membership)
+    session.delete(membership)
+    session.flush()
+    return membership
+
+
+def _keep_an_owner(session: Session, *, org_id: int, leaving: Membership) -> None:
+    """Conflict unless an owner other than `leaving` remains; the owners' rows are locked meanwhile, so two
+    owners demoting each other at once cannot leave the organisation without one."""
+    owners = session.scalars(select(Membership.id).where(Membership.org_id == org_id, Membership.role == Role.OWNER)
+                             .with_for_update()).all()
+    if not set(owners) - {leaving.id}:
+        raise Conflict("people.last_owner", "An organisation needs at least one owner: make someone else "
+                       "owner first.")

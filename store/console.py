@@ -1,4 +1,5 @@
-"""Staff of training organisations and what they did: accounts, memberships with roles, the audit log."""
+"""Staff of training organisations and what they did: accounts, memberships with roles, invitations,
+the audit log."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -49,6 +50,32 @@ class Membership(Base):
 
     staff: Mapped[StaffUser] = relationship()
     org: Mapped[Org] = relationship()
+
+
+class Invitation(Base):
+    """An e-mailed offer of a role in an organisation; only the SHA-256 of its link's token is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str] = mapped_column(String(200))  # an audit actor: "staff:<id>" or "cli"
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]  # the last successful send of the e-mail
+    send_error: Mapped[str | None] = mapped_column(String(500))  # why the last send failed
+    accepted_at: Mapped[datetime | None]
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    cancelled_at: Mapped[datetime | None]
+
+    org: Mapped[Org] = relationship()
+
+    def pending(self, now: datetime) -> bool:
+        """Neither accepted, cancelled nor expired at `now`."""
+        return self.accepted_at is None and self.cancelled_at is None and now < self.expires_at
 
 
 class AuditEntry(Base):

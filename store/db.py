@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+READ_ONLY = "badges_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -31,9 +32,17 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same database for sessions that only read: on SQLite they begin DEFERRED, so they neither wait
+    for nor block a writer (WAL) - e.g. the verifier reading a DID document while an issuing transaction
+    is open in the same process."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

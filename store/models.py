@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (DateTime, ForeignKey, Integer, LargeBinary, MetaData, String, Text,
+from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String, Text,
                         TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -48,6 +48,8 @@ class Org(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     description_ko: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # PNG, or SVG sanitised on upload
+    logo_type: Mapped[str | None] = mapped_column(String(40))  # "image/png" or "image/svg+xml"
     created_at: Mapped[datetime]
 
     keys: Mapped[list[SigningKey]] = relationship(back_populates="org", order_by="SigningKey.id")
@@ -89,14 +91,10 @@ class SigningKey(Base):
     org: Mapped[Org] = relationship(back_populates="keys")
 
 
-class Achievement(Base):
-    """A course (OB 3.0 Achievement) in Korean and English."""
+class CourseContent:
+    """What a course says, in Korean and English: the course row holds its latest version's content and each
+    AchievementVersion a frozen copy, so a credential's page and baked image show the course as issued."""
 
-    __tablename__ = "achievements"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(40), unique=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     achievement_type: Mapped[str] = mapped_column(String(60), default="Course")
     name_ko: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
@@ -104,11 +102,45 @@ class Achievement(Base):
     description_en: Mapped[str] = mapped_column(Text)
     criteria_ko: Mapped[str] = mapped_column(Text)
     criteria_en: Mapped[str] = mapped_column(Text)
-    image_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # PNG, or SVG sanitised on upload
+    image_type: Mapped[str] = mapped_column(String(40), default="image/png")
+    image_generated: Mapped[bool] = mapped_column(default=True)  # drawn from the name: redrawn when it changes
     valid_months: Mapped[int | None] = mapped_column(Integer)
+    hours: Mapped[float | None]
+    credits: Mapped[float | None]
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    alignments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # OB 3.0 Alignment fields
+
+
+class Achievement(CourseContent, Base):
+    """A course (OB 3.0 Achievement): its stable identity and public URL, and its latest version's content."""
+
+    __tablename__ = "achievements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)  # the latest version's number
+    archived_at: Mapped[datetime | None]  # no new badges once archived; issued ones are unaffected
     created_at: Mapped[datetime]
 
     org: Mapped[Org] = relationship()
+    versions: Mapped[list[AchievementVersion]] = relationship(
+        back_populates="achievement", order_by="AchievementVersion.version")
+
+
+class AchievementVersion(CourseContent, Base):
+    """One version of a course, frozen when it was made; credentials point at the version they embed."""
+
+    __tablename__ = "achievement_versions"
+    __table_args__ = (UniqueConstraint("achievement_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"))
+    version: Mapped[int]
+    created_at: Mapped[datetime]
+
+    achievement: Mapped[Achievement] = relationship(back_populates="versions")
 
 
 class StatusList(Base):
@@ -133,25 +165,44 @@ class Credential(Base):
 
     __tablename__ = "credentials"
     __table_args__ = (UniqueConstraint("status_list_id", "status_index"),
+                      UniqueConstraint("suspension_list_id", "suspension_index"),
                       UniqueConstraint("org_id", "idempotency_key"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("achievement_versions.id"), index=True)
     recipient_hash: Mapped[str] = mapped_column(String(100))  # as published: salted per credential
     recipient_lookup: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash: find by e-mail
-    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))  # revocation
     status_index: Mapped[int]
+    suspension_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_lists.id"))  # None: issued before
+    suspension_index: Mapped[int | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     document: Mapped[bytes] = mapped_column(LargeBinary)
     issued_at: Mapped[datetime]
+    valid_until: Mapped[datetime | None]  # as in the document: None never expires
     revoked_at: Mapped[datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(String(500))
+    suspended_at: Mapped[datetime | None]
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
     org: Mapped[Org] = relationship()
     achievement: Mapped[Achievement] = relationship()
-    status_list: Mapped[StatusList] = relationship()
+    version: Mapped[AchievementVersion] = relationship()
+    status_list: Mapped[StatusList] = relationship(foreign_keys=[status_list_id])
+    suspension_list: Mapped[StatusList | None] = relationship(foreign_keys=[suspension_list_id])
+
+    def state(self, now: datetime) -> str:
+        """"revoked", "suspended", "expired" or "active" at `now` (revocation outranks the others)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.suspended_at is not None:
+            return "suspended"
+        if self.valid_until is not None and self.valid_until < now:
+            return "expired"
+        return "active"
 
 
 class VerificationEvent(Base):

@@ -1,14 +1,23 @@
 """Plain functions that make test data through the real services (real keys, real signatures)."""
 from __future__ import annotations
 
+import re
+import secrets
+from dataclasses import replace
 from datetime import datetime, timezone
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from badges.model import Recipient
 from issuer import service, staff, tokens
+from issuer.console import STAFF
 from store.db import transaction
 from store.console import Role, StaffUser
 from store.models import Achievement, Org
 from web.app import Services
+from web.security import CSRF_FIELD
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -24,13 +33,15 @@ def make_org(svc: Services, slug: str = "acme", *, with_token: bool = False,
     return org, token
 
 
-def make_course(svc: Services, org: Org, *, valid_months: int | None = None) -> Achievement:
-    """A course of `org` with Korean and English text."""
+def make_course(svc: Services, org: Org, *, valid_months: int | None = None, **fields: Any) -> Achievement:
+    """A course of `org` with Korean and English text (`fields` override AchievementIn's, e.g. tags=...)."""
+    data = service.AchievementIn(
+        name_ko="클라우드 네이티브 개발", name_en="Cloud Native Development",
+        description_ko="쿠버네티스로 서비스를 배포하는 과정", description_en="Deploying services on Kubernetes",
+        criteria_ko="최종 프로젝트 통과", criteria_en="Passed the final project", valid_months=valid_months)
     with transaction(svc.sessions) as session:
-        return service.create_achievement(session, org=session.get(Org, org.id), now=NOW, data=service.AchievementIn(
-            name_ko="클라우드 네이티브 개발", name_en="Cloud Native Development",
-            description_ko="쿠버네티스로 서비스를 배포하는 과정", description_en="Deploying services on Kubernetes",
-            criteria_ko="최종 프로젝트 통과", criteria_en="Passed the final project", valid_months=valid_months))
+        return service.create_achievement(session, org=session.get_one(Org, org.id), now=NOW,
+                                          data=replace(data, **fields))
 
 
 def issue(svc: Services, org: Org, course: Achievement, *, email: str = "minji.kim@example.com",
@@ -52,3 +63,36 @@ def make_staff(svc: Services, org: Org | None, *, email: str, role: str = "owner
         if org is not None:
             staff.grant(session, staff=person, org=session.get(Org, org.id), role=Role(role), now=NOW)
         return person
+
+
+def csrf_token(client: FlaskClient, path: str = "/console/sign-in") -> str:
+    """The CSRF token the page at `path` puts in its forms."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match[1]
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
+    """Sign a console account in on `client`."""
+    return client.post("/console/sign-in", data={"email": email, "password": password,
+                                                 "csrf_token": csrf_token(client)})
+
+
+def console_post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+    """POST a console form with the session's CSRF token."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
+
+
+
+def enter_as(client: FlaskClient, svc: Services, org: Org, *, email: str, role: str = "issuer") -> StaffUser:
+    """A member of `org` with `role`, signed in on `client` by session (argon2's deliberate slowness is skipped:
+    the sign-in form itself is tested in tests/issuer/test_console_auth.py)."""
+    with transaction(svc.sessions) as session:
+        person = StaffUser(email=email, name=email.split("@")[0], password_hash="!", created_at=NOW)
+        session.add(person)
+        session.flush()
+        staff.grant(session, staff=person, org=session.get_one(Org, org.id), role=Role(role), now=NOW)
+    with client.session_transaction() as cookie:
+        cookie[STAFF] = person.id
+        cookie[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return person

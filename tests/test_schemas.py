@@ -25,6 +25,10 @@ PUBLISHED = {
     "ob-v3p0-context-3.0.1.json": "af095468326d3449160509b26ca71576e6321d13c85b0369cfe3b654c9a48fba",
     "ob-v3p0-context-3.0.0.json": "9f1c8f9f361ba2994b9b50701f41149919542c50c7b7455b2846d87959295d72",
     "ob-v3p0-extensions.json": "2d013f981d1f4516081a6a04e55468ba2b071d4153b794f19a79715c45a89a5e",
+    # Not among the shared contexts: recorded from ed25519-signature-2020-context 1.1.0 (npm) and from the
+    # 1EdTech validator `openbadges` 1.1.2 (PyPI) by tools/refresh_contexts.py.
+    "ed25519-signature-2020-v1.jsonld": "b9e1ab971fd8bf2c7553e0c4a9438e0b9450afde1ea1ca5b2492368b9f549588",
+    "openbadges-v2.json": "ee8c373cb831e92f0033b7f26b61a43b2719932a20da2c396e5dad48ec429b2d",
 }
 
 

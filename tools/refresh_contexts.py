@@ -1,17 +1,22 @@
 """Rewrite schemas/contexts/ (and its SHA256SUMS) from the npm packages the contexts are taken from.
 
-Run `python tools/refresh_contexts.py`; it needs node and npm. The W3C contexts are packaged files copied byte for
-byte; the Open Badges package ships its contexts only as JS objects, so those are its `contexts.get(url)` export
-serialised by node as JSON with a 2-space indent and a final newline. Afterwards `git diff schemas/contexts` shows
-what changed upstream (nothing, for the pinned versions below).
+Run `python tools/refresh_contexts.py`; it needs node, npm and pip. The W3C and security contexts are packaged files
+copied byte for byte; the Open Badges 3.0 package ships its contexts only as JS objects, so those are its
+`contexts.get(url)` export serialised by node as JSON with a 2-space indent and a final newline. The Open Badges 2.0
+context is shipped by no npm package: it comes from the 1EdTech validator on PyPI (`openbadges`), whose
+`openbadges_context.py` holds it as a Python literal, serialised here the same way. Afterwards
+`git diff schemas/contexts` shows what changed upstream (nothing, for the pinned versions below).
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import schemas
@@ -25,8 +30,13 @@ PACKAGES = {
     "@digitalbazaar/multikey-context": "2.0.1",
     "@digitalbazaar/vc-bitstring-status-list-context": "1.1.0",
     "did-context": "3.1.1",
+    "ed25519-signature-2020-context": "1.1.0",
     OPEN_BADGES: "3.0.0",
 }
+
+# The Open Badges 2.0 context: (PyPI package, version, module inside its wheel, variable holding the context).
+OPEN_BADGES_V2 = ("openbadges", "1.1.2", "openbadges/verifier/openbadges_context.py", "OPENBADGES_CONTEXT_V2_DICT")
+OPEN_BADGES_V2_FILE = "openbadges-v2.json"
 
 # Our file name -> (package, file inside the package), copied byte for byte.
 COPIED = {
@@ -40,6 +50,8 @@ COPIED = {
     "bitstring-status-list-v1.jsonld": ("@digitalbazaar/vc-bitstring-status-list-context",
                                         "contexts/vc-bitstring-status-list-v1.jsonld"),
     "did-v1.jsonld": ("did-context", "contexts/did-v1.jsonld"),
+    "ed25519-signature-2020-v1.jsonld": ("ed25519-signature-2020-context",
+                                         "contexts/ed25519-signature-2020-v1.jsonld"),
 }
 
 # Serialises the Open Badges package's exports: prints {url: JSON text} for the URLs given as arguments.
@@ -75,13 +87,29 @@ def exported_contexts(modules: Path, urls: list[str]) -> dict[str, str]:
     return texts
 
 
+def open_badges_v2_context(into: Path) -> str:
+    """The Open Badges 2.0 context as JSON text, read (never imported) from the pinned validator wheel."""
+    package, version, module, variable = OPEN_BADGES_V2
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(into),
+                    f"{package}=={version}"], check=True)
+    wheel = next(into.glob(f"{package}-{version}-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        tree = ast.parse(archive.read(module))
+    value = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == variable for t in node.targets))
+    return json.dumps(ast.literal_eval(value), indent=2, ensure_ascii=False) + "\n"
+
+
 def write_contexts(modules: Path) -> list[str]:
     """Write every file of `schemas.CONTEXT_FILES` into schemas/contexts; returns the names in that order."""
     names = list(schemas.CONTEXT_FILES.values())
-    exported_urls = [url for url, name in schemas.CONTEXT_FILES.items() if name not in COPIED]
+    exported_urls = [url for url, name in schemas.CONTEXT_FILES.items()
+                     if name not in COPIED and name != OPEN_BADGES_V2_FILE]
     texts = exported_contexts(modules, exported_urls)
     for url, name in schemas.CONTEXT_FILES.items():
-        if name in COPIED:
+        if name == OPEN_BADGES_V2_FILE:
+            (CONTEXTS / name).write_bytes(open_badges_v2_context(modules.parent).encode())
+        elif name in COPIED:
             package, path = COPIED[name]
             shutil.copyfile(modules / package / path, CONTEXTS / name)
         else:

@@ -1,16 +1,19 @@
-"""The verification web page (paste or upload) and the QR landing page; both render one report."""
+"""The verification page (scan, link, paste, upload), the QR landing page, and their printable summaries."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import FileStorage
 
-from badges.errors import InvalidInput
-from store.credentials import get_credential
-from verifier.service import record, verify_upload
-from web.http import services, transaction, utcnow
+from badges.errors import InvalidInput, TooLarge
+from verifier import service, views
+from verifier.views import MAX_PHOTO, MAX_UPLOAD, Verified
+from web.http import transaction
+from web.i18n import locale
+from web.ratelimit import rate_limited
 from web.security import csrf_exempt
 
 bp = Blueprint("verifier_pages", __name__)
-MAX_UPLOAD = 2_000_000
 
 
 @bp.get("/verify")
@@ -20,28 +23,79 @@ def verify_form() -> str:
 
 @bp.post("/verify")
 @csrf_exempt
-def verify_submit() -> tuple[str, int] | str:
-    upload = request.files.get("file")
-    data = upload.read(MAX_UPLOAD + 1) if upload and upload.filename else request.form.get("credential", "").encode()
+@rate_limited
+def verify_submit() -> ResponseReturnValue:
+    """Whichever input was given: a QR photo, a file, a link, or pasted text (in that order)."""
+    request.max_content_length = MAX_PHOTO + 100_000  # phone photos are larger than the app-wide request cap
+    holder = request.form.get("email")
+    photo, upload = request.files.get("photo"), request.files.get("file")
+    credential_id = None
+    if photo and photo.filename:
+        data, credential_id = views.from_scan(service.scanned_text(_read(photo, MAX_PHOTO)))
+        if credential_id and not holder:  # our own badge: the QR landing page is the fastest path
+            return redirect(url_for("verifier_pages.landing", credential_id=credential_id), code=303)
+    elif upload and upload.filename:
+        data = _read(upload, MAX_UPLOAD)
+    elif request.form.get("url", "").strip():
+        data, credential_id = views.from_url(request.form["url"])
+    else:
+        data = request.form.get("credential", "").strip().encode()
     if not data.strip():
         raise InvalidInput("verify.nothing_given", "Paste the credential JSON or choose a file to check.")
-    now = utcnow()
-    report = verify_upload(data, resolve=services().resolver, now=now,
-                           skew=services().settings.clock_skew, holder=request.form.get("email") or None)
-    with transaction() as session:
-        record(session, report, links=services().issuing.links, channel="page", now=now)
-    return render_template("verifier/report.html", report=report, credential_id=None)
+    return _page(views.verify(data, holder=holder, channel="page", credential_id=credential_id))
+
+
+@bp.post("/verify/summary.pdf")
+@csrf_exempt
+@rate_limited
+def verify_pdf() -> Response:
+    """The printable summary of a credential the report page hands back (JSON or JWT text)."""
+    data = request.form.get("credential", "").encode()
+    if not data.strip():
+        raise InvalidInput("verify.nothing_given", "Paste the credential JSON or choose a file to check.")
+    if len(data) > MAX_UPLOAD:
+        raise TooLarge("request.too_large", f"The credential is over {MAX_UPLOAD} bytes.")
+    return _pdf(views.verify(data, holder=request.form.get("email"), channel="page"), "badge")
 
 
 @bp.route("/v/<credential_id>", methods=["GET", "POST"])
 @csrf_exempt
+@rate_limited
 def landing(credential_id: str) -> str:
     """Where the QR code on a badge leads: verifies the credential as issued, and the holder on request."""
     with transaction() as session:
-        document = get_credential(session, credential_id).document
-    now = utcnow()
-    report = verify_upload(document, resolve=services().resolver, now=now,
-                           skew=services().settings.clock_skew, holder=request.form.get("email") or None)
+        document = service.stored_document(session, credential_id)
+    return _page(views.verify(document, holder=request.form.get("email"), channel="qr",
+                              credential_id=credential_id))
+
+
+@bp.route("/v/<credential_id>/summary.pdf", methods=["GET", "POST"])
+@csrf_exempt
+@rate_limited
+def landing_pdf(credential_id: str) -> Response:
     with transaction() as session:
-        record(session, report, links=services().issuing.links, channel="qr", now=now)
-    return render_template("verifier/report.html", report=report, credential_id=credential_id)
+        document = service.stored_document(session, credential_id)
+    verified = views.verify(document, holder=request.form.get("email"), channel="qr", credential_id=credential_id)
+    return _pdf(verified, credential_id)
+
+
+def _read(upload: FileStorage, limit: int) -> bytes:
+    try:
+        data = upload.read(limit + 1)
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: close it now
+    if len(data) > limit:
+        raise TooLarge("request.too_large", f"The file is over {limit} bytes.")
+    return data
+
+
+def _page(verified: Verified) -> str:
+    return render_template("verifier/report.html", report=verified.report, summary=verified.summary,
+                           source=verified.source.decode("utf-8", errors="replace"),
+                           credential_id=verified.credential_id, holder=request.form.get("email", ""))
+
+
+def _pdf(verified: Verified, name: str) -> Response:
+    lang = locale()
+    return Response(views.summary_pdf(verified, lang=lang), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="verification-{name}.pdf"', "Cache-Control": "no-store"})

@@ -2,18 +2,25 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from badges import baking
+from badges import baking, scan
+from badges.errors import BadgeError, InvalidInput
+from badges.fetch import FetchPolicy, Gone, fetch
+from badges.jsonld import JsonObject
 from badges.report import STATUS_RETRIEVAL, CheckUndecided, VerificationReport
 from badges.verify import Resolver, verify_credential
-from badges.jsonld import JsonObject
 from store import orgs
+from store.credentials import get_credential
 from store.links import Links
 from store.models import Credential, Org, StatusList, VerificationEvent
+
+ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, application/vc+jwt, application/jwt, "
+          "image/png, image/svg+xml;q=0.9, text/plain;q=0.5")
 
 
 class LocalResolver:
@@ -43,14 +50,60 @@ class LocalResolver:
             raise CheckUndecided(STATUS_RETRIEVAL, "status.unreachable", f"There is no status list at {url}.")
         return json.loads(document)
 
+    def document(self, url: str) -> JsonObject:
+        """Other issuers' documents (OB 2.0); this service publishes none of its own."""
+        return self._remote.document(url)
+
+
+def credential_bytes(data: bytes) -> bytes:
+    """The credential itself: `data`, or the credential baked into it when it is a PNG or SVG image."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((baking.PNG_SIGNATURE, b"<")):
+        try:
+            return baking.extract_credential(data).encode()
+        except RecursionError:  # minidom walks the tree recursively: an SVG nested thousands deep
+            raise InvalidInput("baking.svg_malformed", "The SVG is nested too deeply to be read.") from None
+    return data
+
 
 def verify_upload(data: bytes, *, resolve: Resolver, now: datetime, skew: timedelta,
                   holder: str | None = None) -> VerificationReport:
-    """Verify credential JSON, or a baked PNG / SVG badge (the credential is extracted first)."""
-    stripped = data.lstrip()
-    if not stripped.startswith((b"{", b"[")):
-        data = baking.extract_credential(data).encode()
-    return verify_credential(data, resolve=resolve, now=now, skew=skew, holder=holder or None)
+    """Verify credential JSON or a VC-JWT / OB 2.0 JWS, or a baked PNG / SVG (its credential extracted first)."""
+    return verify_credential(credential_bytes(data), resolve=resolve, now=now, skew=skew, holder=holder or None)
+
+
+def own_credential_id(url: str, links: Links) -> str | None:
+    """The id when `url` is one of this deployment's credential, badge or QR landing URLs."""
+    pattern = re.escape(links.base_url) + r"/(?:credentials|v)/([0-9a-f-]{36})(?:\.json|\.png)?/?"
+    match = re.fullmatch(pattern, url.strip())
+    return match[1] if match else links.parse_credential(url.strip())
+
+
+def stored_document(session: Session, credential_id: str) -> bytes:
+    """The signed credential exactly as issued here; NotFound otherwise."""
+    return get_credential(session, credential_id).document
+
+
+def fetch_credential(url: str, *, policy: FetchPolicy) -> bytes:
+    """The credential (JSON, JWT or baked image) another system serves at `url`, fetched under `policy`;
+    InvalidInput saying why when it cannot be had (a link the employer was given is their input)."""
+    try:
+        fetched = fetch(url.strip(), policy=policy, accept=ACCEPT)
+    except Gone:
+        raise InvalidInput("verify.url_gone", "The issuer answers that what this link pointed to is gone (HTTP 410): "
+                           "the badge was revoked or deleted.", path="/url") from None
+    except BadgeError as e:
+        raise InvalidInput("verify.url_unreachable", f"The link could not be opened: {e.detail}",
+                           path="/url") from None
+    if fetched.content_type.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml"):
+        raise InvalidInput("verify.url_is_page", "The link leads to a web page, not to a credential. Ask for the "
+                           "credential's own link (JSON), or for the badge file.", path="/url")
+    return fetched.body
+
+
+def scanned_text(photo: bytes) -> str:
+    """The text of the QR code in a photo (scan.read_qr's errors pass through)."""
+    return scan.read_qr(photo)
 
 
 def record(session: Session, report: VerificationReport, *, links: Links, channel: str, now: datetime) -> None:

@@ -12,19 +12,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from badges.fetch import FetchPolicy
 from badges.resolve import HttpResolver
 from issuer import api as issuer_api
-from issuer import console_auth
+from issuer import console_auth, console_org, console_people
+from issuer import api_cohorts, console_courses, console_credentials, console_issue, jobs
 from issuer import pages as issuer_pages
 from issuer.service import Issuing
-from store.db import make_engine, session_factory
+from store.db import make_engine, read_only, session_factory
 from store.links import Links
 from verifier import api as verifier_api
 from verifier import pages as verifier_pages
 from verifier.service import LocalResolver
-from web import errors, i18n, security
+from wallet import account_pages as wallet_accounts
+from wallet import pages as wallet_pages
+from wallet import share_pages as wallet_share
+from web import errors, i18n, openapi, ratelimit, security
 from web.settings import Settings
 
 
-BLUEPRINTS = (issuer_api, issuer_pages, console_auth, verifier_api, verifier_pages)
+BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
+              openapi, wallet_pages, wallet_accounts, wallet_share,
+              console_courses, console_issue, console_credentials, api_cohorts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,7 @@ def build_services(settings: Settings) -> Services:
                          allow_http=settings.insecure_fetch, allow_private=settings.insecure_fetch)
     remote = HttpResolver(policy, did_web_scheme="http" if settings.insecure_fetch else "https")
     return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key),
-                    LocalResolver(sessions, links, remote))
+                    LocalResolver(session_factory(read_only(engine)), links, remote))
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -60,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SECURE=settings.secure_cookies, PERMANENT_SESSION_LIFETIME=12 * 3600)
     app.extensions["badges"] = build_services(settings)
+    ratelimit.install(app, ratelimit.FixedWindowLimiter(settings.verify_rate_limit, 60.0))
     app.jinja_env.globals.update(t=i18n.translate, locale=i18n.locale)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
@@ -67,6 +74,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     security.protect(app)
     app.after_request(_security_headers)
     app.after_request(i18n.remember_choice)
+    runner = app.extensions[jobs.EXTENSION] = jobs.ThreadRunner(app.extensions["badges"])
+    jobs.resume_unfinished(app.extensions["badges"], runner)  # cohort jobs a crash or restart interrupted
     return app
 
 

@@ -1,4 +1,4 @@
-"""The `badges` command: init, demo, serve, issue, revoke, token, rotate-key, verify."""
+"""The `badges` command: init, demo, serve, org create, issue, revoke, token, rotate-key, verify."""
 from __future__ import annotations
 
 import argparse
@@ -12,15 +12,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from badges.errors import BadgeError
+from badges.errors import BadgeError, InvalidInput, Unavailable
 from badges.model import Recipient
-from issuer import audit, service, tokens
+from issuer import audit, invitation_mail, invitations, service, tokens
 from issuer import staff as staff_service
+from issuer.console import RESERVED_SLUGS
 from store import orgs
 from store.db import transaction, upgrade
 from store.console import Role
 from store.models import Achievement
 from verifier.service import verify_upload
+from web import mail
 from web.app import Services, build_services, create_app
 from web.settings import ConfigError, Settings, init_instance
 
@@ -88,6 +90,19 @@ def _parser() -> argparse.ArgumentParser:
                        help="read the password from standard input (default: generate one and print it)")
     rotate = command("rotate-key", _rotate, "Give an organisation a new signing key; old keys stay published.")
     rotate.add_argument("--org", default=DEMO_SLUG)
+    org = commands.add_parser("org", help="Manage organisations (for the alliance's operator).",
+                              description="Manage organisations (for the alliance's operator).")
+    org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
+    create = org_commands.add_parser("create", help="Add an organisation and e-mail its first owner an invitation.",
+                                     description="Add an organisation (with its did:web and a signing key) and "
+                                     "invite its first owner by e-mail; the invitation link is printed as well.")
+    create.set_defaults(run=_org_create)
+    create.add_argument("slug", help="short name in URLs: a-z, 0-9 and '-' (e.g. korea-it-academy)")
+    create.add_argument("--name-ko", required=True, help="the name in Korean")
+    create.add_argument("--name-en", required=True, help="the name in English")
+    create.add_argument("--owner", required=True, help="e-mail of the first owner, who gets the invitation")
+    create.add_argument("--url", help="the organisation's website")
+    create.add_argument("--email", help="the organisation's public contact e-mail")
     verify = command("verify", _verify, "Verify a credential file (JSON, baked PNG or SVG) and print the report.")
     verify.add_argument("file", type=Path)
     verify.add_argument("--email", help="also check the badge was issued to this e-mail")
@@ -148,10 +163,12 @@ def _serve(args: argparse.Namespace, svc: Services) -> int:
 
 def _issue(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
-        org = orgs.get_org(session, args.org)
+        org, now = orgs.get_org(session, args.org), _now()
         course = service.get_achievement(session, org_id=org.id, public_id=args.course)
-        issued = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=_now(),
+        issued = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=now,
                                      recipient=Recipient(args.name, args.email))
+        audit.record(session, org_id=org.id, actor="cli", action="credential.issue", target=issued.credential.id,
+                     course=course.public_id, now=now)
     print(svc.issuing.links.credential(issued.credential.id))
     return 0
 
@@ -166,17 +183,23 @@ def _courses(args: argparse.Namespace, svc: Services) -> int:
 
 def _revoke(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
-        org = orgs.get_org(session, args.org)
+        org, now = orgs.get_org(session, args.org), _now()
         service.revoke(session, svc.issuing, org=org, credential_id=args.credential_id, reason=args.reason,
-                       now=_now())
+                       now=now)
+        audit.record(session, org_id=org.id, actor="cli", action="credential.revoke", target=args.credential_id,
+                     reason=args.reason, now=now)
     print(f"Revoked {args.credential_id}")
     return 0
 
 
 def _token(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
-        print(tokens.create_api_token(session, org=orgs.get_org(session, args.org), label=args.label,
-                                      scopes=tuple(args.scopes.split()), now=_now()))
+        org, now = orgs.get_org(session, args.org), _now()
+        record, token = tokens.new_token(session, org=org, label=args.label, scopes=tuple(args.scopes.split()),
+                                         now=now)
+        audit.record(session, org_id=org.id, actor="cli", action="token.create", target=f"token:{record.id}",
+                     label=record.label, scopes=record.scopes, now=now)
+    print(token)
     return 0
 
 
@@ -201,9 +224,38 @@ def _staff(args: argparse.Namespace, svc: Services) -> int:
 
 def _rotate(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
-        org = orgs.get_org(session, args.org)
-        key = service.rotate_key(session, svc.issuing, org=org, now=_now())
+        org, now = orgs.get_org(session, args.org), _now()
+        key = service.rotate_key(session, svc.issuing, org=org, now=now)
+        audit.record(session, org_id=org.id, actor="cli", action="key.rotate", target=key.fragment, now=now)
         print(f"New signing key {org.did}#{key.fragment}")
+    return 0
+
+
+def _org_create(args: argparse.Namespace, svc: Services) -> int:
+    if args.slug in RESERVED_SLUGS:
+        raise InvalidInput("org.slug_invalid", f"{args.slug!r} is a console page's name; choose another.")
+    with transaction(svc.sessions) as session:
+        now = _now()
+        org = service.create_org(session, svc.issuing, slug=args.slug, name_ko=args.name_ko, name_en=args.name_en,
+                                 url=args.url, email=args.email, now=now)
+        audit.record(session, org_id=org.id, actor="cli", action="org.create", target=org.slug, now=now)
+        issued = invitations.invite(session, org=org, email=args.owner, role=Role.OWNER, actor="cli", now=now)
+        audit.record(session, org_id=org.id, actor="cli", action="staff.invite", target=issued.invitation.email,
+                     role=Role.OWNER.value, now=now)
+        message = invitation_mail.compose(issued.invitation, org=org,
+                                          link=invitations.link(svc.issuing.links.base_url, issued.token))
+    try:
+        mail.send(message, smtp_url=svc.settings.smtp_url, sender=svc.settings.mail_from)
+        error = None
+    except Unavailable as e:
+        error = e.detail
+    with transaction(svc.sessions) as session:
+        invitations.record_delivery(session, invitation_id=issued.invitation.id, now=_now(), error=error)
+    print(f"Organisation:   {svc.issuing.links.org(org.slug)}\nDID:            {org.did}\n"
+          f"Owner invited:  {issued.invitation.email} "
+          + ("(e-mail sent)" if error is None else f"(e-mail NOT sent: {error}; pass them the link yourself)")
+          + f"\nInvitation:     {invitations.link(svc.issuing.links.base_url, issued.token)}"
+          f"\n                valid until {issued.invitation.expires_at:%Y-%m-%d %H:%M} UTC, works once")
     return 0
 
 

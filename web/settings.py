@@ -35,6 +35,7 @@ class Settings:
     mail_from: str = "badges@localhost"
     redis_url: str | None = None  # a job queue on Redis when set; jobs run in-process otherwise
     secure_cookies: bool = False  # Secure flag on cookies (production, behind HTTPS)
+    verify_rate_limit: int = 60  # verifications per client address per minute (page, QR landing and API)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, instance_dir: Path) -> Settings:

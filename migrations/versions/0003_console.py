@@ -1,4 +1,4 @@
-"""console: staff accounts, memberships, audit log, API token scopes
+"""console: staff accounts, memberships, invitations, audit log, API token scopes, organisation logos
 
 Revision ID: 0003
 Revises: 0002
@@ -59,9 +59,39 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_log") as batch:
         batch.create_index(batch.f("ix_audit_log_org_id"), ["org_id"], unique=False)
+    op.create_table(
+        "invitations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("invited_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("send_error", sa.String(length=500), nullable=True),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("accepted_by", sa.Integer(), nullable=True),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["accepted_by"], ["staff_users.id"],
+                                name=op.f("fk_invitations_accepted_by_staff_users")),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name=op.f("fk_invitations_org_id_orgs")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_invitations_token_hash")),
+    )
+    with op.batch_alter_table("invitations") as batch:
+        batch.create_index(batch.f("ix_invitations_org_id"), ["org_id"], unique=False)
+    with op.batch_alter_table("orgs") as batch:
+        batch.add_column(sa.Column("logo", sa.LargeBinary(), nullable=True))
+        batch.add_column(sa.Column("logo_type", sa.String(length=40), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("orgs") as batch:
+        batch.drop_column("logo_type")
+        batch.drop_column("logo")
+    op.drop_table("invitations")
     op.drop_table("audit_log")
     op.drop_table("memberships")
     op.drop_table("staff_users")

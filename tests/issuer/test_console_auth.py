@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import PASSWORD, make_org, make_staff
+from issuer import staff as staff_service
+from issuer.console import STAFF
+from store.console import Role, StaffUser
+from store.db import transaction
+from store.models import Org
+from tests.factories import NOW, PASSWORD, make_org, make_staff
 from web.app import Services
+from web.security import CSRF_FIELD
 
 
 def csrf(client: FlaskClient, path: str) -> str:
@@ -19,6 +26,25 @@ def csrf(client: FlaskClient, path: str) -> str:
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
     token = csrf(client, "/console/sign-in")
     return client.post("/console/sign-in", data={"email": email, "password": password, "csrf_token": token})
+
+
+def enter_console(client: FlaskClient, staff: StaffUser) -> None:
+    """Start the session a sign-in would start, without the deliberately slow argon2 check (the sign-in form
+    itself is tested in this module)."""
+    with client.session_transaction() as session:
+        session[STAFF] = staff.id
+        session[CSRF_FIELD] = secrets.token_urlsafe(32)
+
+
+def make_member(svc: Services, org: Org, *, email: str, role: str = "owner") -> StaffUser:
+    """A console account with `role` in `org` that has no usable password (skips argon2's deliberate slowness;
+    pair it with enter_console)."""
+    with transaction(svc.sessions) as session:
+        person = StaffUser(email=email, name=email.split("@")[0], password_hash="!", created_at=NOW)
+        session.add(person)
+        session.flush()
+        staff_service.grant(session, staff=person, org=session.get_one(Org, org.id), role=Role(role), now=NOW)
+        return person
 
 
 def test_staff_signs_in_and_lands_in_their_organisation(client: FlaskClient, svc: Services) -> None:

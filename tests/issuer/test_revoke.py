@@ -18,7 +18,9 @@ def test_revoking_a_badge_publishes_it_and_verification_reports_revoked(client: 
     credential_id = issue(svc, org, course)
     other_id = issue(svc, org, course, email="other@example.com")
     document = client.get(f"/credentials/{credential_id}.json").data
-    status_url = json.loads(document)["credentialStatus"]["statusListCredential"]
+    entry = json.loads(document)["credentialStatus"][0]
+    assert entry["statusPurpose"] == "revocation"
+    status_url = entry["statusListCredential"]
     before = client.get(status_url.removeprefix("http://badges.test")).get_json()
 
     response = client.post(f"/api/v1/credentials/{credential_id}/revoke", json={"reason": "부정행위 확인"},
@@ -29,7 +31,7 @@ def test_revoking_a_badge_publishes_it_and_verification_reports_revoked(client: 
     after = client.get(status_url.removeprefix("http://badges.test")).get_json()
     assert after["proof"]["proofValue"] != before["proof"]["proofValue"]
     bits = status.decode_list(after["credentialSubject"]["encodedList"])
-    assert status.get_bit(bits, int(json.loads(document)["credentialStatus"]["statusListIndex"]))
+    assert status.get_bit(bits, int(entry["statusListIndex"]))
     report = client.post("/api/v1/verify", data=document, content_type="application/json").get_json()
     assert report["verdict"] == "revoked"
     assert [c["outcome"] for c in report["checks"] if c["id"] == CheckId.STATUS] == [Outcome.FAILED]

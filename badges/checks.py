@@ -1,0 +1,196 @@
+"""The checks of a W3C Verifiable Credential (VC 2.0 or 1.1), each raising CheckFailed / CheckUndecided."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from types import ModuleType
+from typing import Protocol
+
+import jsonschema
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+import schemas
+from badges import dids, legacy_proofs, model, proofs, status
+from badges.errors import InvalidInput
+from badges.jsonld import JsonObject, require_bundled
+from badges.report import (MALFORMED, RANGE_ERROR, STATUS_LIST_LENGTH, STATUS_VERIFICATION, CheckFailed,
+                           CheckNotApplicable, CheckUndecided)
+
+
+class Resolver(Protocol):
+    """Where DID documents, status lists and other documents come from; raise CheckUndecided when unreachable."""
+
+    def did_document(self, did: str) -> JsonObject: ...
+
+    def status_list(self, url: str) -> JsonObject: ...
+
+    def document(self, url: str) -> JsonObject: ...
+
+
+def check_contexts(doc: JsonObject) -> None:
+    """Every `@context` URL must be one we bundle: contexts are never fetched."""
+    try:
+        require_bundled(doc)
+    except InvalidInput as e:
+        raise CheckFailed(MALFORMED, e.code, e.detail, path=e.path) from None
+
+
+def check_schema(doc: JsonObject, name: str) -> None:
+    """`doc` matches schemas/json/<name>.json; the problem points at the first error."""
+    validator = jsonschema.Draft202012Validator(schemas.json_schema(name))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    if error is not None:
+        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
+        raise CheckFailed(MALFORMED, "schema.invalid", f"{pointer}: {error.message}", path=pointer)
+
+
+def check_shape(doc: JsonObject) -> None:
+    """The credential matches schemas/json/ob-credential.json (an OB 3.0 credential, VC 2.0 or VC 1.1)."""
+    check_schema(doc, "ob-credential")
+
+
+def issuer_id(doc: JsonObject) -> str:
+    """The credential's issuer identifier."""
+    issuer = doc.get("issuer")
+    return str(issuer.get("id", "")) if isinstance(issuer, dict) else str(issuer)
+
+
+def _suite(doc: JsonObject) -> ModuleType:
+    """The proof module for the credential's proof type (eddsa-rdfc-2022 unless it says Ed25519Signature2020)."""
+    proof = doc.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        proof = proof[0]
+    if isinstance(proof, dict) and proof.get("type") == legacy_proofs.PROOF_TYPE:
+        return legacy_proofs
+    return proofs
+
+
+def issuer_key(doc: JsonObject, resolve: Resolver) -> Ed25519PublicKey:
+    """The key that signed `doc`, if it is one of its issuer's assertion keys (CredentialIssuancePurpose)."""
+    method = _suite(doc).proof_of(doc).get("verificationMethod")
+    if not isinstance(method, str):
+        raise CheckFailed(MALFORMED, "issuer_key.method_missing", "The proof names no verificationMethod.",
+                          path="/proof/verificationMethod")
+    return method_key(method, issuer_id(doc), resolve)
+
+
+def method_key(method: str, issuer: str, resolve: Resolver) -> Ed25519PublicKey:
+    """The Ed25519 key of verification method `method`, which must belong to `issuer` (did:key or did:web)."""
+    did = method.split("#", 1)[0]
+    if did != issuer:
+        raise CheckFailed(proofs.CRYPTO_ERROR, "issuer_key.not_issuers_key",
+                          f"The credential was signed by {did}, which is not its issuer {issuer}.",
+                          path="/proof/verificationMethod")
+    if did.startswith("did:key:"):
+        document = dids.did_key_document(did)
+    elif did.startswith("did:web:"):
+        document = resolve.did_document(did)
+    else:
+        raise CheckFailed(MALFORMED, "issuer_key.method_unsupported",
+                          f"Issuer keys are resolved from did:key and did:web only, not {did}.")
+    return dids.assertion_key(document, method)
+
+
+def check_proof(doc: JsonObject, key: Ed25519PublicKey) -> None:
+    """The credential's proof (eddsa-rdfc-2022 or Ed25519Signature2020) holds for this key."""
+    _suite(doc).verify_proof(doc, public_key=key)
+
+
+def parse_instant(value: object, path: str) -> datetime:
+    """An XSD dateTime with a time zone; CheckFailed otherwise."""
+    try:
+        instant = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise CheckFailed(MALFORMED, "validity.malformed", f"{value!r:.60} is not a date-time.", path=path) from None
+    if instant.tzinfo is None:
+        raise CheckFailed(MALFORMED, "validity.malformed", f"{value!r:.60} has no time zone.", path=path)
+    return instant
+
+
+def check_window(start: datetime | None, end: datetime | None, now: datetime, skew: timedelta, *,
+                 start_path: str, end_path: str) -> None:
+    """start <= now <= end, allowing `skew` either way; either bound may be absent."""
+    if start is not None and start > now + skew:
+        raise CheckFailed(RANGE_ERROR, "validity.not_yet_valid",
+                          f"The credential is valid only from {start.isoformat()}.", path=start_path)
+    if end is not None and end < now - skew:
+        raise CheckFailed(RANGE_ERROR, "validity.expired", f"The credential expired on {end.isoformat()}.",
+                          path=end_path)
+
+
+def check_validity_period(doc: JsonObject, now: datetime, skew: timedelta) -> None:
+    """validFrom <= now <= validUntil (VC 1.1: issuanceDate, expirationDate), allowing `skew` either way."""
+    start_name = "validFrom" if "validFrom" in doc else "issuanceDate"
+    end_name = "validUntil" if "validUntil" in doc else "expirationDate"
+    start = parse_instant(doc[start_name], f"/{start_name}") if start_name in doc else None
+    end = parse_instant(doc[end_name], f"/{end_name}") if end_name in doc else None
+    check_window(start, end, now, skew, start_path=f"/{start_name}", end_path=f"/{end_name}")
+
+
+def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timedelta) -> None:
+    """Bitstring Status List §3.2 Validate Algorithm for every status entry; unknown types are undecided."""
+    entries = doc.get("credentialStatus")
+    if not entries:
+        raise CheckNotApplicable("status.none")
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if entry.get("type") != "BitstringStatusListEntry":
+            raise CheckUndecided(STATUS_VERIFICATION, "status.type_unsupported",
+                                 f"Status type {entry.get('type')!r} cannot be checked here.")
+        _check_entry(entry, resolve, now, skew)
+
+
+def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: timedelta) -> None:
+    url, purpose = entry.get("statusListCredential"), entry.get("statusPurpose")
+    try:
+        index = status.index_from_entry(entry)
+    except InvalidInput as e:
+        raise CheckFailed(MALFORMED, e.code, e.detail, path="/credentialStatus/statusListIndex") from None
+    if not isinstance(url, str) or purpose not in ("revocation", "suspension"):
+        raise CheckFailed(MALFORMED, "status.entry_malformed",
+                          "The status entry needs a statusListCredential URL and a known statusPurpose.")
+    list_credential = resolve.status_list(url)
+    _verify_status_list_credential(list_credential, resolve, now, skew)
+    subject = list_credential.get("credentialSubject", {})
+    if not isinstance(subject, dict):
+        raise CheckUndecided(STATUS_VERIFICATION, "status.list_malformed",
+                             "The status list credential's credentialSubject is not an object.")
+    if subject.get("statusPurpose") != purpose:
+        raise CheckUndecided(STATUS_VERIFICATION, "status.purpose_mismatch",
+                             f"The status list is for {subject.get('statusPurpose')!r}, not {purpose!r}.")
+    try:
+        bits = status.decode_list(subject.get("encodedList", ""))
+    except InvalidInput as e:
+        raise CheckUndecided(STATUS_VERIFICATION, e.code, e.detail) from None
+    if len(bits) * 8 < status.DEFAULT_LENGTH or index >= len(bits) * 8:
+        raise CheckUndecided(STATUS_LIST_LENGTH, "status.list_too_short",
+                             f"The status list has {len(bits) * 8} entries; index {index} is out of range.")
+    if status.get_bit(bits, index):
+        word = "revoked" if purpose == "revocation" else "suspended"
+        raise CheckFailed(STATUS_VERIFICATION, f"status.{word}", f"The issuer has {word} this credential.")
+
+
+def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: datetime,
+                                   skew: timedelta) -> None:
+    """The status list credential is signed by its issuer and current; if not, status is undecided."""
+    try:
+        check_contexts(doc)
+        types = doc.get("type")
+        if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
+            raise CheckFailed(MALFORMED, "status.list_wrong_type", "Not a BitstringStatusListCredential.")
+        check_proof(doc, issuer_key(doc, resolve))
+        check_validity_period(doc, now, skew)
+    except CheckUndecided:
+        raise
+    except CheckFailed as e:
+        raise CheckUndecided(STATUS_VERIFICATION, "status.list_unverifiable",
+                             f"The status list credential does not verify: {e.problem.detail}") from None
+
+
+def check_recipient(doc: JsonObject, holder: str) -> None:
+    """The credential names `holder` (an e-mail) among its subject's salted, hashed identifiers."""
+    subject = doc.get("credentialSubject")
+    identifiers = subject.get("identifier", []) if isinstance(subject, dict) else []
+    if not any(model.email_matches(holder, i) for i in identifiers if isinstance(identifiers, list)
+               and isinstance(i, dict) and i.get("identityType") == "emailAddress"):
+        raise CheckFailed(MALFORMED, "recipient.mismatch",
+                          "The credential was not issued to this e-mail address.",
+                          path="/credentialSubject/identifier")

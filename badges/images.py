@@ -1,0 +1,155 @@
+"""Uploaded images (organisation logos, course images): PNG checked, SVG sanitised, both size-capped.
+
+An uploaded SVG is served back from our own origin, so it must not be able to run script, load anything
+from elsewhere or hide active content: it is parsed with defusedxml (no entities, no external references,
+as when extracting baked badges), and only an allowlist of drawing elements and attributes is kept.
+"""
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from xml.dom.minidom import Element, Node
+
+from PIL import Image, UnidentifiedImageError
+
+from badges import baking
+from badges.errors import InvalidInput, TooLarge
+
+PNG = "image/png"
+SVG = "image/svg+xml"
+MAX_BYTES = 512 * 1024
+MAX_DEPTH = 64  # nesting of SVG elements (writing the SVG out again recurses once per level)
+MAX_SIDE = 4096  # pixels, either way: a logo larger than this is a mistake or a decompression bomb
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+
+ELEMENTS = frozenset({
+    "svg", "g", "defs", "symbol", "use", "title", "desc", "style", "path", "rect", "circle", "ellipse", "line",
+    "polyline", "polygon", "text", "tspan", "textPath", "linearGradient", "radialGradient", "stop", "clipPath",
+    "mask", "pattern", "image", "filter", "feGaussianBlur", "feOffset", "feBlend", "feFlood", "feComposite",
+    "feMerge", "feMergeNode", "feColorMatrix", "feDropShadow"})
+ATTRIBUTES = frozenset({
+    "id", "class", "style", "version", "viewBox", "preserveAspectRatio", "width", "height", "x", "y", "x1", "x2",
+    "y1", "y2", "cx", "cy", "r", "rx", "ry", "fx", "fy", "d", "points", "pathLength", "transform", "fill",
+    "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap", "stroke-linejoin",
+    "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset", "stroke-opacity", "opacity", "color",
+    "clip-path", "clip-rule", "clipPathUnits", "mask", "maskUnits", "maskContentUnits", "filter",
+    "filterUnits", "primitiveUnits", "display", "visibility", "overflow", "offset", "stop-color",
+    "stop-opacity", "gradientUnits", "gradientTransform", "spreadMethod", "patternUnits",
+    "patternContentUnits", "patternTransform", "font-family", "font-size", "font-weight", "font-style",
+    "font-variant", "text-anchor", "dominant-baseline", "alignment-baseline", "baseline-shift",
+    "letter-spacing", "word-spacing", "text-decoration", "textLength", "lengthAdjust", "dx", "dy", "rotate",
+    "startOffset", "in", "in2", "result", "stdDeviation", "mode", "operator", "k1", "k2", "k3", "k4", "values",
+    "type", "flood-color", "flood-opacity", "lighting-color", "color-interpolation-filters", "href",
+    "xml:space", "xml:lang", "lang", "role", "aria-label", "aria-hidden", "focusable"})
+_EXTERNAL = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|expression\s*\(|javascript:|behavior\s*:", re.IGNORECASE)
+_INLINE_RASTER = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedImage:
+    """An uploaded image that is safe to store and serve: its bytes and media type."""
+
+    data: bytes
+    mimetype: str
+
+
+def check_image(data: bytes, *, max_bytes: int = MAX_BYTES) -> CheckedImage:
+    """A PNG as uploaded, or an SVG with everything but drawing removed; raises InvalidInput, TooLarge."""
+    if len(data) > max_bytes:
+        raise TooLarge("image.too_large", f"The image is {len(data):,} bytes; the limit is {max_bytes:,}. "
+                       "Export it smaller (a logo needs no more than 512×512 pixels) and upload it again.")
+    if not data:
+        raise InvalidInput("image.empty", "The file is empty. Choose a PNG or SVG image.")
+    if data.startswith(baking.PNG_SIGNATURE):
+        return CheckedImage(check_png(data), PNG)
+    if data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return CheckedImage(sanitise_svg(data), SVG)
+    raise InvalidInput("image.unsupported", "Only PNG and SVG images can be uploaded; convert the file to "
+                       "one of those and try again.")
+
+
+def check_png(data: bytes) -> bytes:
+    """`data` unchanged when it is a whole, undamaged PNG of sensible size; raises InvalidInput."""
+    try:
+        for _chunk in baking._chunks(data):  # every chunk CRC-checked up to IEND, as for baked badges
+            pass
+    except InvalidInput as e:
+        raise InvalidInput("image.png_damaged", e.detail) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                size = image.size
+                if max(size) <= MAX_SIDE:
+                    image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
+        raise InvalidInput("image.png_damaged", "The PNG's pixels cannot be read, so the file is damaged. "
+                           "Export it again.") from None
+    if max(size) > MAX_SIDE:
+        raise InvalidInput("image.too_many_pixels", f"The image is {size[0]}×{size[1]} pixels; the limit is "
+                           f"{MAX_SIDE} either way. Export it smaller.")
+    return data
+
+
+def sanitise_svg(data: bytes) -> bytes:
+    """The SVG with only allowlisted elements and attributes, no scripts, event handlers or external
+    references; raises InvalidInput when it is not a well-formed SVG (parsed as baked badges are)."""
+    try:
+        doc, root = baking._parse_svg(data)
+    except InvalidInput as e:
+        raise InvalidInput("image.svg_invalid", e.detail) from None
+    if root.namespaceURI != SVG_NS:
+        raise InvalidInput("image.svg_invalid", f'The <svg> element lacks xmlns="{SVG_NS}", so browsers would '
+                           "not draw it. Export it again as an SVG file.")
+    for node in list(doc.childNodes):
+        if node is not root:
+            doc.removeChild(node)  # DOCTYPE, processing instructions, comments outside the image
+    elements = [(root, 1)]
+    while elements:  # a loop, not recursion: a hostile file may nest thousands of levels deep
+        element, depth = elements.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidInput("image.svg_invalid", f"The SVG nests elements more than {MAX_DEPTH} deep; "
+                               "simplify its groups and export it again.")
+        _clean_attributes(element)
+        for child in list(element.childNodes):
+            if child.nodeType == Node.ELEMENT_NODE and child.namespaceURI == SVG_NS \
+                    and child.localName in ELEMENTS \
+                    and not (child.localName == "style" and _EXTERNAL.search(_text(child))):
+                elements.append((child, depth + 1))
+            elif child.nodeType not in (Node.TEXT_NODE, Node.CDATA_SECTION_NODE):
+                # script, foreignObject, a, animate, set, editors' metadata, comments, processing instructions
+                element.removeChild(child)
+    return doc.toxml(encoding="utf-8")
+
+
+def _clean_attributes(element: Element) -> None:
+    for attribute in list(element.attributes.values()):
+        if not _keeps_attribute(element, attribute.localName or attribute.name, attribute.namespaceURI,
+                                attribute.value):
+            element.removeAttributeNode(attribute)
+
+
+def _keeps_attribute(element: Element, name: str, namespace: str | None, value: str) -> bool:
+    if namespace == "http://www.w3.org/2000/xmlns/":
+        return value in (SVG_NS, XLINK_NS)
+    if namespace not in (None, XLINK_NS, "http://www.w3.org/XML/1998/namespace"):
+        return False
+    if namespace == XLINK_NS and name != "href":
+        return False
+    if namespace is None and name.startswith("xml"):
+        return False  # xml:* attributes carry the XML namespace, never none
+    if namespace == "http://www.w3.org/XML/1998/namespace":
+        name = f"xml:{name}"
+    if name not in ATTRIBUTES or _EXTERNAL.search(value):
+        return False
+    if name == "href":  # local references only; <image> may also carry an inline raster picture
+        return value.startswith("#") or (element.localName == "image" and bool(_INLINE_RASTER.fullmatch(value)))
+    return True
+
+
+def _text(element: Element) -> str:
+    return "".join(n.data for n in element.childNodes if n.nodeType in (Node.TEXT_NODE, Node.CDATA_SECTION_NODE))

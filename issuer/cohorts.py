@@ -1,0 +1,318 @@
+"""Cohort files: a CSV (UTF-8 with or without BOM, or CP949 / EUC-KR as Korean Excel saves it) or an .xlsx
+workbook, read into rows and checked cell by cell before anything is signed. Pure: no database, no Flask.
+
+Row numbers are the ones the spreadsheet shows (the header is row 1), so an error can say "row 14, column
+이메일" and the person fixing the file finds the cell at once.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import load_workbook
+
+from badges.errors import InvalidInput, TooLarge
+from badges.model import Recipient, normalise_email
+
+MAX_FILE_BYTES = 900_000  # under the app's 1 MB request cap, so the form's other fields still fit
+MAX_ROWS = 5_000
+MAX_XLSX_INFLATED = 40_000_000  # a workbook is a zip: refuse bombs before openpyxl inflates them
+MAX_CELL = 1_000
+MAX_XLSX_ROWS_SCANNED = 200_000  # blank formatted rows included: a sheet this long is not a cohort
+COLUMNS = ("name", "email", "completed")
+ALIASES: dict[str, frozenset[str]] = {
+    "name": frozenset({"name", "fullname", "recipient", "recipientname", "이름", "성명", "성함", "수료자",
+                       "수료자명", "학습자", "학습자명", "교육생", "교육생명"}),
+    "email": frozenset({"email", "emailaddress", "mail", "이메일", "이메일주소", "메일", "전자우편", "전자메일"}),
+    "completed": frozenset({"completed", "completedon", "completedat", "completiondate", "completeddate", "date",
+                            "수료일", "수료일자", "이수일", "이수일자", "완료일", "수료날짜"}),
+}
+_DATE = re.compile(r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*[.일]?(?:[ T].*)?")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """The cells of an uploaded file: its header row and its data rows (row number, cells by header)."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, Any]], ...]
+    encoding: str  # "utf-8", "utf-8-sig", "cp949" or "xlsx"
+    columns: dict[str, str] = field(default_factory=dict)  # our column name -> the file's header
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """What is wrong with one row: a message code, the file's column it is about, and the values to show."""
+
+    code: str
+    column: str
+    detail: str  # English
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRow:
+    """One row as it will be issued, or the problem that stops it."""
+
+    line: int
+    raw: dict[str, str]
+    name: str
+    email: str
+    completed: date | None
+    problem: RowProblem | None = None
+
+
+def read_table(data: bytes, *, filename: str = "") -> Sheet:
+    """The rows of a CSV or .xlsx upload; InvalidInput / TooLarge saying what is wrong with the file."""
+    if len(data) > MAX_FILE_BYTES:
+        raise TooLarge("cohort.file_too_large", f"The file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,} "
+                       f"(about {MAX_ROWS:,} people). Split it into smaller files.")
+    if not data.strip():
+        raise InvalidInput("cohort.file_empty", "The file is empty. Choose the CSV or Excel file of the cohort.")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InvalidInput("cohort.file_xls", "This is an old Excel (.xls) file. In Excel choose Save As and "
+                           "pick 'Excel Workbook (.xlsx)' or 'CSV UTF-8', then upload that.")
+    if data.startswith(b"PK\x03\x04"):
+        headers, rows = _xlsx_rows(data)
+        encoding = "xlsx"
+    else:
+        text, encoding = _decode(data)
+        headers, rows = _csv_rows(text)
+    return _sheet(headers, rows, encoding)
+
+
+def check_rows(sheet: Sheet, *, default_completed: date | None, today: date) -> list[CheckedRow]:
+    """Every row with its first problem, if any (missing or malformed cells, repeated people)."""
+    if "completed" not in sheet.columns and default_completed is None:
+        raise InvalidInput("cohort.date_needed", "The file has no completion date column (수료일 / completed): "
+                           "enter the completion date for the whole cohort in the form.", path="/completed")
+    seen: dict[tuple[str, date | None], int] = {}
+    checked = []
+    for line, cells in sheet.rows:
+        row = _check_row(line, cells, sheet, default_completed=default_completed, today=today)
+        key = (normalise_email(row.email), row.completed)
+        if row.problem is None and key in seen:
+            row = _with_problem(row, RowProblem("cohort.row.repeated", sheet.columns["email"],
+                                                f"The same person and date are already on row {seen[key]}.",
+                                                {"line": seen[key]}))
+        seen.setdefault(key, line)
+        checked.append(row)
+    return checked
+
+
+def rows_from_json(items: Iterable[Mapping[str, Any]], *, default_completed: date | None,
+                   today: date) -> list[CheckedRow]:
+    """The rows of an API cohort request ({name, email, completedAt?}), checked as uploaded rows are."""
+    rows = tuple((n, {"name": i.get("name", ""), "email": i.get("email", ""), "completed": i.get("completedAt", "")})
+                 for n, i in enumerate(items, start=1))
+    return check_rows(Sheet(COLUMNS, rows, "json", {c: c for c in COLUMNS}), default_completed=default_completed,
+                      today=today)
+
+
+def failed_rows_csv(headers: Iterable[str], rows: Iterable[tuple[int, Mapping[str, str], str, str]]) -> bytes:
+    """A CSV of rows that were not issued, as uploaded plus their row number and error in Korean and English:
+    UTF-8 with a BOM (Excel opens it as UTF-8), cells that a spreadsheet would run as formulas made inert."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    names = list(headers)
+    writer.writerow(["행 / row", *names, "오류", "error"])
+    for line, raw, error_ko, error_en in rows:
+        writer.writerow([str(line), *(_inert(str(raw.get(h, ""))) for h in names), _inert(error_ko), _inert(error_en)])
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was in; InvalidInput when it is neither UTF-8 nor CP949."""
+    for encoding in ("utf-8-sig", "cp949"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
+            encoding = "utf-8"
+        return text, encoding
+    raise InvalidInput("cohort.file_encoding", "The file is neither UTF-8 nor CP949 (EUC-KR) text. Save it from "
+                       "Excel as 'CSV UTF-8' or as an Excel workbook (.xlsx) and upload it again.")
+
+
+def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        records = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as e:
+        raise InvalidInput("cohort.file_malformed", f"The CSV file cannot be read ({e}). Save it again from "
+                           "Excel and upload it.") from None
+    if len(records) > MAX_ROWS + 1:
+        raise _too_many(len(records) - 1)
+    if not records:
+        raise InvalidInput("cohort.file_empty", "The file is empty. Choose the CSV or Excel file of the cohort.")
+    return records[0], list(enumerate(records[1:], start=2))
+
+
+def _xlsx_rows(data: bytes) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise _unreadable_workbook() from None
+    if inflated > MAX_XLSX_INFLATED:
+        raise TooLarge("cohort.file_too_large", "The workbook expands to more than "
+                       f"{MAX_XLSX_INFLATED // 1_000_000} MB. Keep only the sheet of the cohort and upload it again.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not read
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                records: list[tuple[int, list[Any]]] = []
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    if number > MAX_XLSX_ROWS_SCANNED or len(records) > MAX_ROWS + 1:
+                        raise _too_many(max(len(records), number))
+                    if any(_cell(c) for c in values):  # rows that are only formatting do not count
+                        records.append((number, list(values)))
+            finally:
+                workbook.close()
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, IndexError):
+        raise _unreadable_workbook() from None
+    if not records:
+        raise InvalidInput("cohort.file_empty", "The first sheet of the workbook is empty.")
+    return [_cell(c) for c in records[0][1]], records[1:]
+
+
+def _sheet(headers: list[Any], rows: list[tuple[int, list[Any]]], encoding: str) -> Sheet:
+    names = [str(h).strip() or f"column {i + 1}" for i, h in enumerate(headers)]
+    columns: dict[str, str] = {}
+    for name in names:
+        ours = _column_of(name)
+        if ours and ours not in columns:
+            columns[ours] = name
+    missing = [c for c in ("name", "email") if c not in columns]
+    if missing:
+        raise InvalidInput("cohort.columns_missing", f"The first row must name the columns; found {names[:8]}, but "
+                           "no column for " + " and ".join(missing) + ". Use the headers 이름 (name), 이메일 "
+                           "(email) and, if each person has their own date, 수료일 (completed).",
+                           path="/" + missing[0])
+    kept = []
+    for line, values in rows:
+        cells = {name: values[i] if i < len(values) else "" for i, name in enumerate(names)}
+        if any(_cell(v) for v in cells.values()):
+            kept.append((line, cells))
+    if not kept:
+        raise InvalidInput("cohort.no_rows", "The file has a header row but nobody under it.")
+    if len(kept) > MAX_ROWS:
+        raise _too_many(len(kept))
+    return Sheet(tuple(names), tuple(kept), encoding, columns)
+
+
+def _column_of(header: str) -> str | None:
+    """Which of our columns a header names, e.g. "이메일 (E-mail)" -> "email"; None for other columns."""
+    for part in re.split(r"[()/|\[\]]", header):
+        key = re.sub(r"[\s_\-.:*]", "", part.lower())
+        for column, aliases in ALIASES.items():
+            if key in aliases:
+                return column
+    return None
+
+
+def _check_row(line: int, cells: dict[str, Any], sheet: Sheet, *, default_completed: date | None,
+               today: date) -> CheckedRow:
+    raw = {k: _cell(v) for k, v in cells.items()}
+    name_col, email_col = sheet.columns["name"], sheet.columns["email"]
+    date_col = sheet.columns.get("completed", "")
+    name, email = " ".join(raw[name_col].split()), raw[email_col].strip()
+    completed, date_problem = _completion(cells.get(date_col, "") if date_col else "", date_col,
+                                          default_completed, today)
+    row = CheckedRow(line, raw, name, email, completed)
+    if not name:
+        return _with_problem(row, RowProblem("cohort.row.name_missing", name_col, "The name is empty."))
+    if len(name) > 200:
+        return _with_problem(row, RowProblem("cohort.row.name_too_long", name_col,
+                                             "The name is longer than 200 characters."))
+    if not email:
+        return _with_problem(row, RowProblem("cohort.row.email_missing", email_col, "The e-mail is empty."))
+    try:
+        if len(email) > 320:
+            raise InvalidInput("recipient.email_invalid", "too long")
+        Recipient(name, email)
+    except InvalidInput:
+        return _with_problem(row, RowProblem("cohort.row.email_invalid", email_col,
+                                             f"{email[:80]!r} is not an e-mail address.", {"value": email[:80]}))
+    if date_problem is not None:
+        return _with_problem(row, date_problem)
+    return row
+
+
+def _completion(value: Any, column: str, default: date | None, today: date) -> tuple[date | None, RowProblem | None]:
+    """The completion date of a cell (a date, or text such as 2026-03-02, 2026.3.2, 20260302), else the default."""
+    text = "" if isinstance(value, date) else _cell(value)
+    if not text and not isinstance(value, date):
+        if default is None:
+            return None, RowProblem("cohort.row.date_missing", column, "The completion date is empty; fill it in "
+                                    "(or give one date for the whole cohort).")
+        return default, None
+    found = value.date() if isinstance(value, datetime) else value if isinstance(value, date) else _parse_date(text)
+    if found is None:
+        return None, RowProblem("cohort.row.date_invalid", column, f"{text[:40]!r} is not a date; write it as "
+                                "2026-03-02.", {"value": text[:40]})
+    if found > today:
+        return None, RowProblem("cohort.row.date_future", column, f"{found} is in the future.",
+                                {"value": found.isoformat()})
+    if found.year < 1950:
+        return None, RowProblem("cohort.row.date_invalid", column, f"{found} is not a plausible completion date.",
+                                {"value": found.isoformat()})
+    return found, None
+
+
+def _parse_date(text: str) -> date | None:
+    match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _cell(value: Any) -> str:
+    """A cell as text: numbers without a trailing .0, dates as ISO dates, capped in length."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()[:MAX_CELL]
+
+
+def _with_problem(row: CheckedRow, problem: RowProblem) -> CheckedRow:
+    return CheckedRow(row.line, row.raw, row.name, row.email, row.completed, problem)
+
+
+def _inert(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs as a formula (CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def _too_many(count: int) -> TooLarge:
+    return TooLarge("cohort.too_many_rows", f"The file has {count:,} rows; up to {MAX_ROWS:,} can be issued at once. "
+                    "Split it into smaller files.")
+
+
+def _unreadable_workbook() -> InvalidInput:
+    return InvalidInput("cohort.file_unreadable", "The Excel file cannot be read. Open it in Excel, save it again "
+                        "as an Excel workbook (.xlsx) or 'CSV UTF-8', and upload that.")

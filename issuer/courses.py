@@ -1,0 +1,224 @@
+"""Courses: create, edit as a new version, archive, and their OB 3.0 Achievement documents. No Flask.
+
+A course keeps one public URL (/achievements/<public_id>) for its whole life. Every edit makes a new numbered
+version with a URL of its own (/achievements/<public_id>/versions/<n>), which is the `id` of the Achievement
+that credentials embed; a credential points at its version and never changes when the course does.
+"""
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badges import artwork, images, model
+from badges.errors import InvalidInput, NotFound
+from badges.jsonld import JsonObject
+from store.links import Links
+from store.models import Achievement, AchievementVersion, Org
+
+MAX_TEXT = 5000
+MAX_NAME = 300
+MAX_TAGS = 30
+MAX_TAG_LENGTH = 60
+MAX_ALIGNMENTS = 20
+MAX_RELATED_VERSIONS = 10  # earlier versions listed in a version's `related`
+
+
+@dataclass(frozen=True, slots=True)
+class AchievementIn:
+    """A course as staff describe it; `image` is an uploaded PNG or SVG (None keeps or generates one)."""
+
+    name_ko: str
+    name_en: str
+    description_ko: str
+    description_en: str
+    criteria_ko: str
+    criteria_en: str
+    achievement_type: str = "Course"
+    valid_months: int | None = None
+    hours: float | None = None
+    credits: float | None = None
+    tags: tuple[str, ...] = ()
+    alignments: tuple[model.Alignment, ...] = ()
+    image: bytes | None = None
+    generate_image: bool = False  # replace an uploaded image with a generated one
+
+
+def create_achievement(session: Session, *, org: Org, data: AchievementIn, now: datetime) -> Achievement:
+    """A new course with its version 1; InvalidInput or TooLarge (with the field as path) for bad data."""
+    content = _content(org, data, previous=None)
+    achievement = Achievement(public_id=str(uuid.uuid4()), org_id=org.id, version=1, created_at=now, **content)
+    achievement.versions.append(AchievementVersion(version=1, created_at=now, **content))
+    session.add(achievement)
+    session.flush()
+    return achievement
+
+
+def new_version(session: Session, *, org: Org, achievement: Achievement, data: AchievementIn,
+                now: datetime) -> AchievementVersion | None:
+    """The next version of the course with `data`, or None when nothing changed; issued credentials keep
+    the version they embed. InvalidInput or TooLarge for bad data."""
+    if achievement.org_id != org.id:
+        raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
+    content = _content(org, data, previous=achievement)
+    if all(getattr(achievement, name) == value for name, value in content.items()):
+        return None
+    achievement.version += 1
+    for name, value in content.items():
+        setattr(achievement, name, value)
+    version = AchievementVersion(version=achievement.version, created_at=now, **content)
+    achievement.versions.append(version)
+    session.flush()
+    return version
+
+
+def archive(achievement: Achievement, *, now: datetime) -> bool:
+    """Stop issuing the course (issued badges stay valid); False if it was archived already."""
+    if achievement.archived_at is not None:
+        return False
+    achievement.archived_at = now
+    return True
+
+
+def restore(achievement: Achievement) -> bool:
+    """Allow issuing the course again; False if it was not archived."""
+    if achievement.archived_at is None:
+        return False
+    achievement.archived_at = None
+    return True
+
+
+def get_achievement(session: Session, *, org_id: int | None, public_id: str) -> Achievement:
+    """The achievement, within `org_id` when given (tenant isolation); NotFound otherwise."""
+    query = select(Achievement).where(Achievement.public_id == public_id)
+    if org_id is not None:
+        query = query.where(Achievement.org_id == org_id)
+    achievement = session.scalar(query)
+    if achievement is None:
+        raise NotFound("achievement.not_found", f"There is no course {public_id!r} here.")
+    return achievement
+
+
+def get_version(session: Session, achievement: Achievement, number: int | None = None) -> AchievementVersion:
+    """Version `number` of the course (its latest when None); NotFound otherwise."""
+    version = session.scalar(select(AchievementVersion).where(
+        AchievementVersion.achievement_id == achievement.id,
+        AchievementVersion.version == (achievement.version if number is None else number)))
+    if version is None:
+        raise NotFound("course.version_not_found", f"The course has no version {number}.")
+    return version
+
+
+def list_courses(session: Session, *, org_id: int, archived: bool | None = None) -> list[Achievement]:
+    """The organisation's courses, newest first; only archived (True) or active (False) ones when asked."""
+    query = select(Achievement).where(Achievement.org_id == org_id)
+    if archived is not None:
+        query = query.where(Achievement.archived_at.is_not(None) if archived else Achievement.archived_at.is_(None))
+    return list(session.scalars(query.order_by(Achievement.id.desc())))
+
+
+def version_url(links: Links, public_id: str, number: int) -> str:
+    """The URL (and Achievement id) of one version of a course."""
+    return f"{links.achievement(public_id)}/versions/{number}"
+
+
+def image_url(links: Links, public_id: str, number: int, image_type: str) -> str:
+    """Where one version's image is served."""
+    return f"{version_url(links, public_id, number)}/image.{'svg' if image_type == images.SVG else 'png'}"
+
+
+def achievement_document(links: Links, version: AchievementVersion, *, language: str = "ko") -> JsonObject:
+    """OB 3.0 Achievement of one course version in `language`, linking its other language and earlier versions."""
+    other = "en" if language == "ko" else "ko"
+    public_id = version.achievement.public_id
+    url = version_url(links, public_id, version.version)
+    text = {f: getattr(version, f"{f}_{language}") or getattr(version, f"{f}_{other}")
+            for f in ("name", "description", "criteria")}
+    earlier = range(version.version - 1, max(0, version.version - 1 - MAX_RELATED_VERSIONS), -1)
+    return model.achievement(
+        achievement_id=url if language == "ko" else f"{url}?lang=en", language=language,
+        achievement_type=version.achievement_type, version=str(version.version),
+        image=image_url(links, public_id, version.version, version.image_type) if version.image else None,
+        translations={other: url if other == "ko" else f"{url}?lang=en"},
+        credits=version.credits, hours=version.hours, tags=tuple(version.tags),
+        alignments=tuple(alignment_of(a) for a in version.alignments),
+        related=[{"id": version_url(links, public_id, n), "type": ["Related"], "version": str(n)}
+                 for n in earlier], **text)
+
+
+def alignment_of(stored: dict[str, str]) -> model.Alignment:
+    """The Alignment value of one stored alignment."""
+    return model.Alignment(**{k: stored.get(k, "") for k in model.Alignment.__dataclass_fields__})
+
+
+def _content(org: Org, data: AchievementIn, *, previous: Achievement | None) -> dict[str, Any]:
+    """The checked column values of `data` (the image uploaded, kept from `previous`, or drawn)."""
+    model.check_achievement_type(data.achievement_type)
+    text = {name: getattr(data, name).strip() for name in
+            ("name_ko", "name_en", "description_ko", "description_en", "criteria_ko", "criteria_en")}
+    for name, value in text.items():
+        limit = MAX_NAME if name.startswith("name") else MAX_TEXT
+        if len(value) > limit:
+            raise InvalidInput("course.too_long", f"Keep this to {limit} characters (it has {len(value)}).",
+                               path=f"/{name}")
+    if not (text["name_ko"] or text["name_en"]):
+        raise InvalidInput("achievement.name_missing", "The course needs a name in Korean or English.",
+                           path="/name_ko")
+    if data.valid_months is not None and not 1 <= data.valid_months <= 1200:
+        raise InvalidInput("achievement.valid_months", "Validity must be 1 to 1200 months, or none.",
+                           path="/validMonths")
+    content: dict[str, Any] = {
+        **text, "achievement_type": data.achievement_type, "valid_months": data.valid_months,
+        "hours": _amount(data.hours, "hours", 100_000), "credits": _amount(data.credits, "credits", 1_000),
+        "tags": _tags(data.tags), "alignments": _alignments(data.alignments)}
+    content.update(_image(org, data, previous=previous, name=text["name_ko"] or text["name_en"]))
+    return content
+
+
+def _amount(value: float | None, name: str, limit: float) -> float | None:
+    if value is None:
+        return None
+    if not math.isfinite(value) or not 0 < value <= limit:
+        raise InvalidInput(f"course.{name}_invalid", f"{name.title()} must be a number above 0 and at most "
+                           f"{limit:g}, or left empty.", path=f"/{name}")
+    return value
+
+
+def _tags(tags: tuple[str, ...]) -> list[str]:
+    kept: dict[str, str] = {}
+    for tag in tags:
+        clean = " ".join(tag.split())
+        if len(clean) > MAX_TAG_LENGTH:
+            raise InvalidInput("course.tag_too_long", f"The skill {clean[:20]!r}… is longer than {MAX_TAG_LENGTH} "
+                               "characters.", path="/tags")
+        if clean:
+            kept.setdefault(clean.casefold(), clean)
+    if len(kept) > MAX_TAGS:
+        raise InvalidInput("course.too_many_tags", f"A course can list up to {MAX_TAGS} skills.", path="/tags")
+    return list(kept.values())
+
+
+def _alignments(alignments: tuple[model.Alignment, ...]) -> list[dict[str, str]]:
+    if len(alignments) > MAX_ALIGNMENTS:
+        raise InvalidInput("course.too_many_alignments", f"A course can list up to {MAX_ALIGNMENTS} alignments.",
+                           path="/alignments")
+    for a in alignments:
+        if any(len(getattr(a, f)) > 500 for f in model.Alignment.__dataclass_fields__):
+            raise InvalidInput("course.too_long", "Keep each alignment field to 500 characters.",
+                               path="/alignments")
+    return [{k: getattr(a, k) for k in model.Alignment.__dataclass_fields__ if getattr(a, k)} for a in alignments]
+
+
+def _image(org: Org, data: AchievementIn, *, previous: Achievement | None, name: str) -> dict[str, Any]:
+    if data.image is not None:
+        checked = images.check_image(data.image)
+        return {"image": checked.data, "image_type": checked.mimetype, "image_generated": False}
+    if previous is not None and not data.generate_image and not previous.image_generated:
+        return {"image": previous.image, "image_type": previous.image_type, "image_generated": False}
+    png = artwork.badge_png(name, org.name_en or org.name_ko, font_path=artwork.korean_font(), hue=org.id)
+    return {"image": png, "image_type": images.PNG, "image_generated": True}

@@ -1,0 +1,157 @@
+"""The issuer's dashboard: credentials issued per course and per month, verifications per month by channel,
+and the bar chart that shows them (geometry only; the template draws it). No Flask."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from store.models import Achievement, Credential, VerificationEvent
+
+CHANNELS = ("qr", "page", "api")
+CHART_LEFT = 30  # room for the scale's numbers  # QR landings, the verify page (paste / upload), the JSON API
+
+
+@dataclass(frozen=True, slots=True)
+class CourseCount:
+    public_id: str
+    name_ko: str
+    name_en: str
+    issued: int
+    revoked: int
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """One calendar month (UTC) of the dashboard: credentials issued and verifications by channel."""
+
+    month: str  # "2026-03"
+    issued: int
+    verified: dict[str, int]
+
+    @property
+    def verified_total(self) -> int:
+        return sum(self.verified.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    issued: int
+    revoked: int
+    verified: int
+    courses: list[CourseCount]
+    months: list[Month]
+
+
+def summary(session: Session, *, org_id: int, now: datetime, months: int = 12) -> Summary:
+    """Totals, per-course counts and the last `months` calendar months (UTC, oldest first) of `org_id`."""
+    labels = month_labels(now, months)
+    start = datetime(int(labels[0][:4]), int(labels[0][5:]), 1, tzinfo=now.tzinfo)
+    month = _month(session, Credential.issued_at)
+    issued = dict(session.execute(select(month, func.count()).where(
+        Credential.org_id == org_id, Credential.issued_at >= start).group_by(month)).all())
+    when = _month(session, VerificationEvent.at)
+    verified: dict[str, dict[str, int]] = {label: dict.fromkeys(CHANNELS, 0) for label in labels}
+    for label, channel, count in session.execute(select(when, VerificationEvent.channel, func.count()).where(
+            VerificationEvent.org_id == org_id, VerificationEvent.at >= start)
+            .group_by(when, VerificationEvent.channel)):
+        if label in verified:
+            verified[label][channel] = verified[label].get(channel, 0) + count
+    totals = session.execute(select(func.count(), func.count(Credential.revoked_at))
+                             .where(Credential.org_id == org_id)).one()
+    verified_total = session.scalar(select(func.count()).where(VerificationEvent.org_id == org_id)) or 0
+    return Summary(issued=totals[0], revoked=totals[1], verified=verified_total,
+                   courses=per_course(session, org_id=org_id),
+                   months=[Month(label, issued.get(label, 0), verified[label]) for label in labels])
+
+
+def per_course(session: Session, *, org_id: int) -> list[CourseCount]:
+    """Every course of the organisation with its issued and revoked counts, most issued first."""
+    rows = session.execute(
+        select(Achievement.public_id, Achievement.name_ko, Achievement.name_en, func.count(Credential.id),
+               func.count(Credential.revoked_at))
+        .outerjoin(Credential, Credential.achievement_id == Achievement.id)
+        .where(Achievement.org_id == org_id)
+        .group_by(Achievement.id, Achievement.public_id, Achievement.name_ko, Achievement.name_en)
+        .order_by(func.count(Credential.id).desc(), Achievement.id))
+    return [CourseCount(*row) for row in rows]
+
+
+def month_labels(now: datetime, months: int) -> list[str]:
+    """"YYYY-MM" of the `months` calendar months ending with the one of `now`, oldest first."""
+    index = now.year * 12 + now.month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
+
+
+def _month(session: Session, column: InstrumentedAttribute[datetime]) -> ColumnElement[str]:
+    """ "YYYY-MM" of a UTC timestamp column, in the database's own dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)  # SQLite keeps these as UTC text (store.models.UtcDateTime)
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One segment of a stacked bar, in chart units (the template scales nothing)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    series: str
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A stacked bar chart laid out in a `width` × `height` viewBox with room for axis labels."""
+
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    plot_top: int
+    plot_bottom: int
+    maximum: int
+    ticks: list[tuple[float, int]]  # (y, value) of the horizontal grid lines
+    labels: list[tuple[float, str]]  # (x centre, month) under each bar
+    bars: list[Bar]
+
+
+def bar_chart(columns: list[tuple[str, dict[str, int]]], *, series: tuple[str, ...], width: int = 360,
+              height: int = 190) -> Chart:
+    """Stacked bars, one column per (label, {series: value}), on a scale that starts at zero; sized so that a
+    phone shows it at about 1:1 (its labels stay readable) and a desktop scales it up."""
+    left, right, top, bottom = CHART_LEFT, 4, 8, height - 30
+    maximum = max([sum(values.get(s, 0) for s in series) for _, values in columns] + [0])
+    scale_top = _nice(maximum)
+    step = (width - left - right) / max(len(columns), 1)
+    bars, labels = [], []
+    for i, (label, values) in enumerate(columns):
+        x, base = left + i * step + step * 0.15, float(bottom)
+        labels.append((left + i * step + step / 2, label))
+        for name in series:
+            value = values.get(name, 0)
+            h = (bottom - top) * value / scale_top
+            if value:
+                bars.append(Bar(round(x, 1), round(base - h, 1), round(step * 0.7, 1), round(h, 1), name, value))
+            base -= h
+    ticks = [(round(bottom - (bottom - top) * v / scale_top, 1), v) for v in _ticks(scale_top)]
+    return Chart(width, height, left, width - right, top, bottom, maximum, ticks, labels, bars)
+
+
+def _nice(maximum: int) -> int:
+    """The smallest of 1, 2, 5 × 10^n (at least 4) that is >= `maximum`: a scale top with round ticks."""
+    top = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * top >= max(maximum, 4):
+                return factor * top
+        top *= 10
+
+
+def _ticks(scale_top: int) -> list[int]:
+    step = scale_top // 4 if scale_top % 4 == 0 else scale_top // 5 if scale_top % 5 == 0 else scale_top // 2
+    return list(range(0, scale_top + 1, max(step, 1)))

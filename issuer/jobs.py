@@ -1,0 +1,275 @@
+"""Cohort jobs: a preview that signs nothing, then a run that issues row by row and survives crashes.
+
+The job body is `run(job_id, services=...)`: a plain function that opens its own sessions, so anything can call
+it — the in-process ThreadRunner here (the default), a child process, or later an RQ worker behind the same
+`Runner.submit(job_id)` interface. Rows are issued in small batches, one transaction per batch and one
+savepoint per row (a bad row rolls back alone). Each row's credential carries the row's award key (course,
+person, completion date), and the row's state is written in the same transaction as its credential, so a run
+killed at any instant is resumed by issuing exactly the rows still pending: none twice, none missed.
+
+A job is held through a lease that its runner renews with every batch; a runner that died stops renewing, and
+after the lease runs out anyone may resume the job (the console's button, or the app's start-up).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from badges.errors import BadgeError, Conflict
+from badges.model import Recipient
+from issuer import audit, awards, notify, service
+from issuer.cohorts import CheckedRow
+from store.db import transaction
+from store.issuing import CohortJob, CohortRow, JobState, OutboxMail, RowState, row_counts
+from store.models import Achievement, Credential, Org
+
+if TYPE_CHECKING:
+    from web.app import Services
+
+LEASE = timedelta(seconds=30)
+QUEUED_GRACE = timedelta(seconds=10)  # a confirmed job not picked up by then is offered for resumption
+SQLITE_GAP = 0.12  # seconds between batches on SQLite (see run)
+BATCH = 20  # rows per transaction: bigger batches commit less often, smaller ones lose less to a crash
+EXTENSION = "badges.jobs"  # app.extensions key of the app's Runner
+log = logging.getLogger(__name__)
+
+
+class Runner(Protocol):
+    """Where jobs run: `submit` returns at once, the job runs elsewhere (a thread, a queue worker)."""
+
+    def submit(self, job_id: int, *, delay: float = 0.0) -> None: ...
+
+
+def create_job(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement,
+               rows: Sequence[CheckedRow], source: str, actor: str, now: datetime, notify_recipients: bool,
+               filename: str = "", data: bytes = b"", encoding: str = "") -> CohortJob:
+    """A job in preview: every row checked, the people who already have this award marked, nothing signed."""
+    if achievement.archived_at is not None:
+        raise Conflict("course.archived", "The course is archived, so no new badges can be issued for it.")
+    job = CohortJob(org_id=org.id, achievement_id=achievement.id, source=source, filename=filename[:200],
+                    file_digest=hashlib.sha256(data).hexdigest() if data else "", encoding=encoding,
+                    notify=notify_recipients, state=JobState.PREVIEW, created_by=actor, created_at=now)
+    session.add(job)
+    session.flush()
+    keys = {row.line: awards.award_key(ctx, course_public_id=achievement.public_id, email=row.email,
+                                       completed=row.completed)
+            for row in rows if row.problem is None and row.completed is not None}
+    earlier = _issued_awards(session, org.id, list(keys.values()))
+    session.add_all(_job_row(job, row, keys.get(row.line), earlier) for row in rows)
+    session.flush()
+    return job
+
+
+def _issued_awards(session: Session, org_id: int, keys: list[str]) -> dict[str, Credential]:
+    """The organisation's credentials that carry any of these award keys, by key (one query per 500 keys)."""
+    found: dict[str, Credential] = {}
+    for start in range(0, len(keys), 500):
+        found.update((c.idempotency_key or "", c) for c in session.scalars(select(Credential).where(
+            Credential.org_id == org_id, Credential.idempotency_key.in_(keys[start:start + 500]))))
+    return found
+
+
+def _job_row(job: CohortJob, row: CheckedRow, key: str | None, earlier: dict[str, Credential]) -> CohortRow:
+    """The stored row: invalid with its problem, already issued (this award has a credential), or pending."""
+    stored = CohortRow(job_id=job.id, line=row.line, raw=row.raw, name=row.name[:200], email=row.email[:320],
+                       completed_on=row.completed, state=RowState.PENDING, award_key=key, error_values={})
+    if row.problem is not None:
+        stored.state, stored.error_code, stored.error_column = RowState.INVALID, row.problem.code, row.problem.column
+        stored.error_detail, stored.error_values = row.problem.detail[:500], row.problem.values
+        return stored
+    credential = earlier.get(key or "")
+    if credential is None:
+        return stored
+    named = json.loads(credential.document).get("credentialSubject", {}).get("name", "")
+    if named == row.name:
+        stored.state, stored.credential_id = RowState.DUPLICATE, credential.id
+    else:
+        stored.state, stored.error_code, stored.error_column = RowState.INVALID, "cohort.row.issued_other_name", ""
+        stored.error_detail = (f"This person already has this badge for {row.completed}, issued to the name "
+                               f"{named!r}. Revoke that badge first if the name is wrong.")
+        stored.error_values = {"name": named}
+    return stored
+
+
+def confirm(session: Session, job: CohortJob, *, actor: str, now: datetime) -> None:
+    """Queue a previewed job to be issued with the course's current version; Conflict if it is not a preview."""
+    if job.state != JobState.PREVIEW:
+        raise Conflict("cohort.not_preview", "This upload was already confirmed or cancelled.")
+    if job.achievement.archived_at is not None:
+        raise Conflict("course.archived", "The course was archived since the upload, so nothing was issued.")
+    job.version_id = job.achievement.versions[-1].id
+    job.state, job.confirmed_at = JobState.QUEUED, now
+    audit.record(session, org_id=job.org_id, actor=actor, action="cohort.confirm", target=f"job:{job.id}", now=now,
+                 course=job.achievement.public_id, rows=row_counts(session, job.id)[RowState.PENDING])
+
+
+def cancel(job: CohortJob) -> None:
+    """Throw a preview away; Conflict once it was confirmed."""
+    if job.state != JobState.PREVIEW:
+        raise Conflict("cohort.not_preview", "This upload was already confirmed, so it cannot be cancelled.")
+    job.state = JobState.CANCELLED
+
+
+def stalled(job: CohortJob, now: datetime) -> bool:
+    """True when a confirmed job is not being worked on: its runner crashed, or the app stopped before it ran."""
+    if job.state == JobState.RUNNING:
+        return job.lease_until is None or job.lease_until < now
+    return job.state == JobState.QUEUED and job.confirmed_at is not None and job.confirmed_at < now - QUEUED_GRACE
+
+
+def run(job_id: int, *, services: Services, lease: timedelta = LEASE, batch: int = BATCH) -> bool:
+    """Issue the job's pending rows; False when another runner holds it (or it is not queued or running)."""
+    me = uuid.uuid4().hex
+    if not _claim(services, job_id, me, lease):
+        return False
+    # SQLite has one writer at a time and every transaction here begins IMMEDIATE: a runner that began its next
+    # batch at once would starve the web requests waiting for the lock (their busy handler sleeps up to 100 ms
+    # between tries), so it leaves them a gap. PostgreSQL locks rows, not the database, and needs none.
+    gap = SQLITE_GAP if services.engine.dialect.name == "sqlite" else 0.0
+    while True:
+        with transaction(services.sessions) as session:
+            if not _renew(session, job_id, me, lease):
+                return False  # the lease ran out and someone else resumed the job: they finish it
+            job = session.get(CohortJob, job_id)
+            assert job is not None
+            rows = list(session.scalars(select(CohortRow).where(CohortRow.job_id == job_id,
+                                                                CohortRow.state == RowState.PENDING)
+                                        .order_by(CohortRow.line).limit(batch)))
+            if not rows:
+                job.state, job.finished_at, job.runner, job.lease_until = JobState.DONE, _now(), None, None
+                break
+            mails = [_issue_row(session, services.issuing, job, row) for row in rows]
+        notify.deliver(services, [m for m in mails if m is not None])
+        time.sleep(gap)
+    if services.settings.smtp_url:  # the automatic retry, once the job is done (without a server, why bother)
+        notify.deliver(services, _failed_mails(services, job_id))
+    return True
+
+
+def _claim(services: Services, job_id: int, me: str, lease: timedelta) -> bool:
+    """Take the job if it is queued, or running under a lease that ran out (an atomic conditional UPDATE)."""
+    now = _now()
+    with transaction(services.sessions) as session:
+        claimed = session.execute(
+            update(CohortJob).where(CohortJob.id == job_id, or_(
+                CohortJob.state == JobState.QUEUED,
+                (CohortJob.state == JobState.RUNNING) & or_(CohortJob.lease_until.is_(None),
+                                                            CohortJob.lease_until < now)))
+            .values(state=JobState.RUNNING, runner=me, lease_until=now + lease, runs=CohortJob.runs + 1,
+                    started_at=func.coalesce(CohortJob.started_at, now), error=None)
+            .execution_options(synchronize_session=False))
+        return claimed.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _renew(session: Session, job_id: int, me: str, lease: timedelta) -> bool:
+    renewed = session.execute(update(CohortJob).where(CohortJob.id == job_id, CohortJob.runner == me)
+                              .values(lease_until=_now() + lease).execution_options(synchronize_session=False))
+    return renewed.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _issue_row(session: Session, ctx: service.Issuing, job: CohortJob, row: CohortRow) -> int | None:
+    """Issue one row inside its own savepoint; returns the id of its notification e-mail, if one is due."""
+    now = _now()
+    assert row.completed_on is not None and job.version is not None
+    mail: OutboxMail | None = None
+    try:
+        with session.begin_nested():
+            issued = service.issue_badge(
+                session, ctx, org=job.org, achievement=job.achievement, version=job.version, now=now,
+                recipient=Recipient(row.name, row.email), idempotency_key=row.award_key,
+                completed=awards.completion_instant(row.completed_on))
+            row.credential_id = issued.credential.id
+            row.state = RowState.ISSUED if issued.created else RowState.DUPLICATE
+            if issued.created:
+                audit.record(session, org_id=job.org_id, actor=job.created_by, action="credential.issue",
+                             target=issued.credential.id, now=now, course=job.achievement.public_id,
+                             version=job.version.version, job=job.id)
+                if job.notify:
+                    mail = notify.enqueue(session, issued.credential, email=row.email, job_id=job.id, now=now)
+    except BadgeError as e:  # input or state problems only; bugs propagate and stop the run
+        row.state, row.error_code, row.error_detail = RowState.FAILED, e.code, e.detail[:500]
+        row.error_values = {}
+        return None
+    return mail.id if mail is not None else None
+
+
+def _failed_mails(services: Services, job_id: int) -> list[int]:
+    with transaction(services.sessions) as session:
+        return list(session.scalars(select(OutboxMail.id).where(OutboxMail.job_id == job_id,
+                                                                OutboxMail.state == "failed")))
+
+
+def record_crash(services: Services, job_id: int, error: BaseException) -> None:
+    """Note why a run stopped and free the job at once, so it can be resumed without waiting for the lease."""
+    with transaction(services.sessions) as session:
+        session.execute(update(CohortJob).where(CohortJob.id == job_id, CohortJob.state == JobState.RUNNING)
+                        .values(error=f"{type(error).__name__}: {error}"[:500], runner=None, lease_until=None)
+                        .execution_options(synchronize_session=False))
+
+
+def resume(session: Session, job: CohortJob, runner: Runner, *, now: datetime) -> None:
+    """Run a stalled job again (its done rows stay done); Conflict while its runner is still alive."""
+    if job.state == JobState.RUNNING and job.lease_until is not None and job.lease_until >= now:
+        raise Conflict("cohort.still_running", "The job is still running; reload the page to see its progress.")
+    if job.state not in (JobState.QUEUED, JobState.RUNNING):
+        raise Conflict("cohort.not_resumable", "Only a confirmed job that has not finished can be resumed.")
+    runner.submit(job.id)
+
+
+def resume_unfinished(services: Services, runner: Runner) -> list[int]:
+    """Submit every confirmed job that has not finished (at start-up); those still leased wait for their lease."""
+    now = _now()
+    with transaction(services.sessions) as session:
+        jobs = session.execute(select(CohortJob.id, CohortJob.lease_until).where(
+            CohortJob.state.in_((JobState.QUEUED, JobState.RUNNING)))).all()
+    for job_id, lease_until in jobs:
+        wait = (lease_until - now).total_seconds() + 0.5 if lease_until is not None and lease_until > now else 0.0
+        runner.submit(job_id, delay=wait)
+    return [job_id for job_id, _ in jobs]
+
+
+class ThreadRunner:
+    """Runs each job on a daemon thread of this process."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, job_id: int, *, delay: float = 0.0) -> None:
+        thread = threading.Thread(target=self._run, args=(job_id, delay), name=f"cohort-job-{job_id}", daemon=True)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait for every submitted job to end; False if some are still running after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in threads)
+
+    def _run(self, job_id: int, delay: float) -> None:
+        if delay:
+            time.sleep(delay)
+        try:
+            run(job_id, services=self._services)
+        except Exception as e:  # a thread has nobody to raise to: log it and leave the job resumable
+            log.exception("cohort job %s stopped", job_id)
+            record_crash(self._services, job_id, e)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,57 @@
+"""An organisation's public profile: its names and descriptions in Korean and English, contacts, logo."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from urllib.parse import urlsplit
+
+from badges import images
+from badges.errors import InvalidInput
+from store.models import Org
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileIn:
+    name_ko: str
+    name_en: str
+    description_ko: str = ""
+    description_en: str = ""
+    url: str = ""
+    email: str = ""
+
+
+def update_profile(org: Org, data: ProfileIn) -> list[str]:
+    """Apply `data` to the organisation; returns the names of the fields that changed.
+    InvalidInput (with the field as path) for a missing name, a bad web address or e-mail."""
+    clean = {f.name: getattr(data, f.name).strip() for f in fields(ProfileIn)}
+    for name, limit in (("name_ko", 200), ("name_en", 200), ("url", 500), ("email", 320),
+                        ("description_ko", 4000), ("description_en", 4000)):
+        if len(clean[name]) > limit:
+            raise InvalidInput("org.too_long", f"Keep this to {limit} characters.", path=f"/{name}")
+    for name in ("name_ko", "name_en"):
+        if not clean[name]:
+            raise InvalidInput("org.name_missing", "The organisation needs a name in Korean and in English.",
+                               path=f"/{name}")
+    url = urlsplit(clean["url"])
+    if clean["url"] and (url.scheme not in ("https", "http") or not url.hostname or " " in clean["url"]):
+        raise InvalidInput("org.url_invalid", f"{clean['url']!r} is not a web address; it starts with "
+                           "https://.", path="/url")
+    local, _, domain = clean["email"].partition("@")
+    if clean["email"] and (not local or "." not in domain or any(c.isspace() for c in clean["email"])):
+        raise InvalidInput("org.email_invalid", f"{clean['email']!r} is not an e-mail address.", path="/email")
+    values: dict[str, str | None] = {**clean, "url": clean["url"] or None, "email": clean["email"] or None}
+    changed = [name for name, value in values.items() if getattr(org, name) != value]
+    for name in changed:
+        setattr(org, name, values[name])
+    return changed
+
+
+def set_logo(org: Org, data: bytes) -> images.CheckedImage:
+    """Check (PNG) or sanitise (SVG) the uploaded logo and keep it; InvalidInput or TooLarge otherwise."""
+    checked = images.check_image(data, max_bytes=images.MAX_BYTES)
+    org.logo, org.logo_type = checked.data, checked.mimetype
+    return checked
+
+
+def remove_logo(org: Org) -> None:
+    """Forget the organisation's logo (credentials that named it keep its URL, which then answers 404)."""
+    org.logo, org.logo_type = None, None

@@ -1,0 +1,115 @@
+"""Credentials of other issuers and older systems, verified over real HTTP: another issuer's did:web, status
+list and Open Badges 2.0 documents live on a server on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask.testing import FlaskClient
+
+from badges import baking
+from tests.factories import issue, make_course, make_org
+from tests.other_issuer import EMAIL
+from tests.verifier.corpus import png
+from tests.verifier.remote import RemoteIssuer
+from web.app import Services
+
+
+def outcomes(report: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    return {c["id"]: c["outcome"] for c in report["checks"]}
+
+
+def post(client: FlaskClient, **kwargs: object) -> dict:  # type: ignore[type-arg]
+    response = client.post("/api/v1/verify", **kwargs)  # type: ignore[arg-type]
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+FORMATS = {
+    "JSON-LD with eddsa-rdfc-2022": lambda r: {"json": {"credential": r.issuer.data_integrity(),
+                                                        "recipientEmail": EMAIL}},
+    "VC 1.1 with Ed25519Signature2020": lambda r: {"json": {"credential": r.issuer.ed25519_2020(),
+                                                            "recipientEmail": EMAIL}},
+    "VC-JWT as application/jwt": lambda r: {"data": r.issuer.vc_jwt(), "content_type": "application/jwt",
+                                            "query_string": {"recipientEmail": EMAIL}},
+    "VC-JWT baked into an SVG": lambda r: {"data": baking.bake_svg(b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+                                                                   r.issuer.vc_jwt()),
+                                           "content_type": "image/svg+xml", "query_string": {"recipientEmail": EMAIL}},
+    "OB 2.0 hosted, by its URL": lambda r: {"json": {"url": r.issuer.ob2_assertion()["id"], "recipientEmail": EMAIL}},
+    "OB 2.0 signed, baked into a PNG": lambda r: {"data": baking.bake_png(png(), r.issuer.ob2_signed()),
+                                                  "content_type": "image/png", "query_string": {"recipientEmail": EMAIL}},
+}
+
+
+@pytest.mark.parametrize("body", FORMATS.values(), ids=FORMATS.keys())
+def test_another_issuers_credential_verifies_over_http_in_every_format(fetching_client: FlaskClient,
+                                                                       remote: RemoteIssuer, body) -> None:  # type: ignore[no-untyped-def]
+    report = post(fetching_client, **body(remote))
+    assert report["verdict"] == "valid", report["checks"]
+    assert set(outcomes(report).values()) == {"passed"}
+    assert report["summary"]["registeredMember"] is False
+
+
+def test_another_issuers_revocation_is_read_from_its_status_list(fetching_client: FlaskClient,
+                                                                 remote: RemoteIssuer) -> None:
+    credential = remote.issuer.data_integrity()
+    remote.issuer.revoke()
+    report = post(fetching_client, json=credential)
+    assert (report["verdict"], outcomes(report)["status"]) == ("revoked", "failed")
+
+
+def test_another_issuers_did_document_and_status_list_are_fetched_once_then_cached(
+        fetching_client: FlaskClient, remote: RemoteIssuer) -> None:
+    credential = remote.issuer.data_integrity()
+    for _ in range(3):
+        assert post(fetching_client, json=credential)["verdict"] == "valid"
+    assert (remote.hits["/.well-known/did.json"], remote.hits["/status/1"]) == (1, 1)
+
+
+def test_an_ob2_hosted_assertion_withdrawn_with_410_is_revoked(fetching_client: FlaskClient,
+                                                              remote: RemoteIssuer) -> None:
+    assertion = remote.issuer.ob2_assertion()
+    remote.issuer.publish(assertion["id"], {"id": assertion["id"], "revoked": True}, 410)
+    report = post(fetching_client, json={"credential": assertion})
+    assert (report["format"], report["verdict"]) == ("ob2-hosted", "revoked")
+    assert report["summary"]["achievementName"] == "웹 개발 기초"
+    assert report["summary"]["issuerName"] == "Legacy Academy 레거시 아카데미"
+
+
+def test_an_issuer_server_that_is_down_leaves_the_report_unknown_never_valid(fetching_client: FlaskClient,
+                                                                             remote: RemoteIssuer) -> None:
+    credential = remote.issuer.data_integrity()
+    remote.stop()
+    report = post(fetching_client, json=credential)
+    assert report["verdict"] == "unknown" and report["verified"] is False
+    assert outcomes(report)["issuer_key"] == "unknown"
+
+
+def test_a_credential_link_of_another_system_is_fetched_and_verified(fetching_client: FlaskClient,
+                                                                    remote: RemoteIssuer) -> None:
+    remote.issuer.publish(f"{remote.url}/credentials/abc.json", remote.issuer.data_integrity())
+    report = post(fetching_client, json={"url": f"{remote.url}/credentials/abc.json"})
+    assert report["verdict"] == "valid"
+    assert report["summary"]["holderName"] == "박지우"
+
+
+def test_our_own_credential_link_is_read_locally_and_names_the_member_organisation(
+        client: FlaskClient, svc: Services) -> None:
+    org, _ = make_org(svc, "hanbit")
+    credential_id = issue(svc, org, make_course(svc, org))
+    report = post(client, json={"url": f"http://badges.test/credentials/{credential_id}"})
+    assert report["verdict"] == "valid"
+    assert report["summary"]["registeredMember"] is True
+    assert report["summary"]["member"] == {"slug": "hanbit", "name": {"ko": "hanbit 아카데미", "en": "Hanbit Academy"},
+                                           "profile": "http://badges.test/orgs/hanbit"}
+    landing = post(client, json={"url": f"http://badges.test/v/{credential_id}"})
+    assert landing["credential"] == report["credential"]
+
+
+def test_a_forgery_claiming_a_member_issuer_is_not_called_a_member(client: FlaskClient, svc: Services) -> None:
+    org, _ = make_org(svc, "hanbit")
+    document = json.loads(client.get(f"/credentials/{issue(svc, org, make_course(svc, org))}.json").data)
+    document["credentialSubject"]["name"] = "위조자"
+    report = post(client, json=document)
+    assert report["verdict"] == "not_genuine"
+    assert report["summary"]["registeredMember"] is False

@@ -1,0 +1,102 @@
+"""A printable verification summary (PDF, A4) an HR team can file: verdict, badge, issuer, every check, QR."""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from badges import qr
+from badges.report import VerificationReport
+from verifier.summary import Summary
+
+Translate = Callable[[str], str]
+VERDICT_COLOURS = {"valid": colors.HexColor("#047857"), "unknown": colors.HexColor("#b45309")}
+BAD = colors.HexColor("#b91c1c")
+
+
+def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, lang: str,
+                font: Path | None, landing_url: str | None = None) -> bytes:
+    """The summary as PDF bytes, in `lang` through `t`; `font` must draw Hangul (badges.artwork.korean_font)."""
+    regular, bold = _fonts(font)
+    body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14, wordWrap="CJK")
+    small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor=colors.HexColor("#475569"))
+    title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=16, leading=22)
+    verdict = ParagraphStyle("verdict", parent=body, fontName=bold, fontSize=15, leading=20, textColor=colors.white)
+    story: list[object] = []
+    head = [Paragraph(escape(t("pdf.title")), title),
+            Paragraph(escape(f"{t('verify.checked_at')}: {report.checked_at:%Y-%m-%d %H:%M:%S} UTC"), small)]
+    if landing_url:
+        code = Image(io.BytesIO(qr.qr_png(landing_url, scale=4)), width=32 * mm, height=32 * mm)
+        story.append(Table([[head, code]], colWidths=[130 * mm, 36 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    else:
+        story.extend(head)
+    story.append(Spacer(1, 4 * mm))
+    banner = Table([[Paragraph(escape(t(f"verdict.{report.verdict}")), verdict)]], colWidths=[166 * mm])
+    banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), VERDICT_COLOURS.get(report.verdict, BAD)),
+                                ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6),
+                                ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    story += [banner, Spacer(1, 4 * mm), _facts(summary, t, lang, body), Spacer(1, 5 * mm),
+              Paragraph(escape(t("verify.checks")), title), _checks(report, t, body, small)]
+    if landing_url:
+        story += [Spacer(1, 4 * mm), Paragraph(escape(f"{t('pdf.verify_again')}: {landing_url}"), small)]
+    story.append(Paragraph(escape(t("pdf.footer")), small))
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=18 * mm,
+                      bottomMargin=18 * mm, title=t("pdf.title"), author=t("app.name"), lang=lang).build(story)
+    return out.getvalue()
+
+
+def _facts(summary: Summary, t: Translate, lang: str, style: ParagraphStyle) -> Table:
+    member = summary.member
+    issuer = summary.issuer_name or summary.issuer_id or "—"
+    membership = (t("summary.member").format(name=member.name_ko if lang == "ko" else member.name_en)
+                  if member else t("summary.not_member"))
+    rows = [("credential.awarded_to", summary.holder_name), ("summary.achievement", summary.achievement_name),
+            ("achievement.description", summary.description), ("achievement.criteria", summary.criteria or summary.criteria_url),
+            ("credential.issued_by", f"{issuer}\n{summary.issuer_id or ''}\n{membership}"),
+            ("credential.issued_on", summary.issued), ("credential.valid_until", summary.valid_until or t("credential.no_expiry")),
+            ("credential.completed_on", summary.completed), ("summary.format", t(f"format.{summary.format}") + (f" · {summary.proof_type}" if summary.proof_type else ""))]
+    data = [[Paragraph(escape(t(key)), style), Paragraph(escape(value).replace("\n", "<br/>"), style)]
+            for key, value in rows if value]
+    table = Table(data, colWidths=[38 * mm, 128 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e2e8f0"))]))
+    return table
+
+
+def _checks(report: VerificationReport, t: Translate, style: ParagraphStyle, small: ParagraphStyle) -> Table:
+    rows = []
+    for check in report.checks:
+        note = ""
+        if check.problem:
+            text = t(check.problem.code)
+            note = (text if text != check.problem.code else "") + f"\n{check.problem.detail}"
+        elif check.reason and t(check.reason) != check.reason:
+            note = t(check.reason)
+        rows.append([Paragraph(escape(t(f"check.{check.id}")), style),
+                     Paragraph(escape(t(f"outcome.{check.outcome}")), style),
+                     Paragraph(escape(note.strip()).replace("\n", "<br/>"), small)])
+    table = Table(rows, colWidths=[38 * mm, 22 * mm, 106 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e2e8f0"))]))
+    return table
+
+
+def _fonts(font: Path | None) -> tuple[str, str]:
+    """(regular, bold) font names registered with reportlab: the Korean font's family, else Helvetica."""
+    if font is None:
+        return "Helvetica", "Helvetica-Bold"
+    regular_path = font.with_name(font.name.replace("Bold", "")) if "Bold" in font.name else font
+    for name, path in (("Badges-Regular", regular_path if regular_path.exists() else font), ("Badges-Bold", font)):
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+    return "Badges-Regular", "Badges-Bold"

@@ -1,0 +1,130 @@
+"""What a report says about the badge, in the terms an employer reads: who, what, by whom, when.
+
+The same summary feeds the page, the API and the PDF. Values come from untrusted input, so every one is
+coerced to short text; the issuer is called a registered member only once the signature has been checked.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from badges.checks import issuer_id
+from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
+from store import orgs
+from store.links import Links
+
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member organisation of this deployment, as the summary shows it."""
+
+    slug: str
+    name_ko: str
+    name_en: str
+    profile_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    verdict: str
+    format: str
+    proof_type: str | None
+    credential_id: str | None
+    holder_name: str | None
+    achievement_name: str | None
+    achievement_type: str | None
+    description: str | None
+    criteria: str | None
+    criteria_url: str | None
+    issuer_id: str | None
+    issuer_name: str | None
+    issuer_url: str | None
+    member: Member | None
+    issued: str | None
+    valid_until: str | None
+    completed: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary as the API returns it (camelCase, without empty fields)."""
+        names = {"credential_id": "credentialId", "holder_name": "holderName", "achievement_name": "achievementName",
+                 "achievement_type": "achievementType", "criteria_url": "criteriaUrl", "issuer_id": "issuerId",
+                 "issuer_name": "issuerName", "issuer_url": "issuerUrl", "valid_until": "validUntil",
+                 "proof_type": "proofType"}
+        out = {names.get(k, k): v for k, v in asdict(self).items() if v is not None and k != "member"}
+        out["registeredMember"] = self.member is not None
+        if self.member is not None:
+            out["member"] = {"slug": self.member.slug, "name": {"ko": self.member.name_ko, "en": self.member.name_en},
+                             "profile": self.member.profile_url}
+        return out
+
+
+def summarise(report: VerificationReport, *, session: Session, links: Links) -> Summary:
+    """The summary of `report`, looking the issuer up among this deployment's member organisations."""
+    doc = report.credential or {}
+    if report.format in (CredentialFormat.OB2_HOSTED, CredentialFormat.OB2_SIGNED):
+        facts = _ob2_facts(doc, report.resolved or {})
+    else:
+        facts = _vc_facts(doc)
+    issuer = facts.get("issuer_id")
+    genuine = report.check(CheckId.PROOF).outcome is Outcome.PASSED
+    org = orgs.org_by_did(session, issuer) if genuine and issuer and issuer.startswith("did:") else None
+    member = Member(org.slug, org.name_ko, org.name_en, links.org(org.slug)) if org is not None else None
+    return Summary(verdict=report.verdict, format=str(report.format), member=member, **facts)
+
+
+def _vc_facts(doc: dict[str, Any]) -> dict[str, Any]:
+    subject = _mapping(doc.get("credentialSubject"))
+    achievement = _mapping(subject.get("achievement"))
+    issuer = doc.get("issuer")
+    issuer_obj = _mapping(issuer)
+    criteria = _mapping(achievement.get("criteria"))
+    proof = doc.get("proof")
+    proof = proof[0] if isinstance(proof, list) and proof else proof
+    return {"proof_type": _text(_mapping(proof).get("cryptosuite") or _mapping(proof).get("type")),
+            "credential_id": _text(doc.get("id")), "holder_name": _text(subject.get("name")),
+            "achievement_name": _text(achievement.get("name")), "achievement_type": _text(achievement.get("achievementType")),
+            "description": _text(achievement.get("description")), "criteria": _text(criteria.get("narrative")),
+            "criteria_url": _url(criteria.get("id")),
+            "issuer_id": _text(issuer_id(doc)) if issuer else None, "issuer_name": _text(issuer_obj.get("name")),
+            "issuer_url": _url(issuer_obj.get("url")),
+            "issued": _date(doc.get("validFrom") or doc.get("issuanceDate")),
+            "valid_until": _date(doc.get("validUntil") or doc.get("expirationDate")),
+            "completed": _date(subject.get("activityEndDate"))}
+
+
+def _ob2_facts(doc: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
+    badge = _mapping(resolved.get("badge") or doc.get("badge"))
+    issuer = _mapping(resolved.get("issuer") or badge.get("issuer"))
+    criteria = badge.get("criteria")
+    narrative = _mapping(criteria).get("narrative")
+    criteria_url = _url(criteria if isinstance(criteria, str) else _mapping(criteria).get("id"))
+    signed = _mapping(doc.get("verification")).get("type") in ("signed", "SignedBadge")
+    return {"proof_type": "JWS" if signed else "hosted", "credential_id": _text(doc.get("id")), "holder_name": None,
+            "achievement_name": _text(badge.get("name")), "achievement_type": None,
+            "description": _text(badge.get("description")), "criteria": _text(narrative), "criteria_url": criteria_url,
+            "issuer_id": _text(issuer.get("id")), "issuer_name": _text(issuer.get("name")),
+            "issuer_url": _url(issuer.get("url")), "issued": _date(doc.get("issuedOn")),
+            "valid_until": _date(doc.get("expires")), "completed": None}
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value.strip()[:MAX_TEXT] or None if isinstance(value, str) else None
+
+
+def _url(value: object) -> str | None:
+    """Only http(s) links are shown as links (never javascript: or data:)."""
+    text = _text(value)
+    return text if text and text.lower().startswith(("https://", "http://")) else None
+
+
+def _date(value: object) -> str | None:
+    text = _text(value) if isinstance(value, str) else None
+    return text[:10] if text and len(text) >= 10 and text[4] == "-" else None

@@ -1,0 +1,76 @@
+"""What the page and API blueprints share: turning what was handed in into credential bytes, then verifying,
+recording and summarising it in one place."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from badges.artwork import korean_font
+from badges.errors import InvalidInput
+from badges.fetch import FetchPolicy
+from badges.report import CheckId, Outcome, VerificationReport
+from badges.verify import verify_credential
+from verifier import pdf, service
+from verifier.summary import Summary, summarise
+from web.http import services, transaction, utcnow
+from web.i18n import translate
+
+MAX_UPLOAD = 2_000_000  # a credential, a JWT or a baked badge image
+MAX_PHOTO = 12_000_000  # a phone photo of a QR code
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    report: VerificationReport
+    summary: Summary
+    source: bytes  # the credential as verified (JSON or JWT text), for the holder check and the PDF
+    credential_id: str | None  # set when it is one of this deployment's credentials
+
+
+def fetch_policy() -> FetchPolicy:
+    """The safe-fetch limits for a credential link an employer pastes (loopback only in development)."""
+    settings = services().settings
+    return FetchPolicy(timeout_s=settings.fetch_timeout_s, max_bytes=MAX_UPLOAD,
+                       allow_http=settings.insecure_fetch, allow_private=settings.insecure_fetch)
+
+
+def from_url(url: str) -> tuple[bytes, str | None]:
+    """(credential bytes, our credential id or None) for a link: ours read locally, others fetched safely."""
+    url = url.strip()
+    if len(url) > 2000:
+        raise InvalidInput("verify.url_unreachable", "The link is over 2000 characters.", path="/url")
+    own = service.own_credential_id(url, services().issuing.links)
+    if own is not None:
+        with transaction() as session:
+            return service.stored_document(session, own), own
+    return service.fetch_credential(url, policy=fetch_policy()), None
+
+
+def from_scan(text: str) -> tuple[bytes, str | None]:
+    """What a scanned QR code leads to: a link (ours or another issuer's), or a credential in the code itself."""
+    if text.lower().startswith(("https://", "http://")):
+        return from_url(text)
+    if text.startswith(("{", "eyJ")):
+        return text.encode(), None
+    raise InvalidInput("verify.qr_not_badge", f"The QR code holds {text[:60]!r}, which is neither a badge link "
+                       "nor a badge.")
+
+
+def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str | None = None) -> Verified:
+    """Verify `data` (a credential, JWT or baked image), count it if it is ours, and summarise it."""
+    svc, now = services(), utcnow()
+    source = service.credential_bytes(data)
+    report = verify_credential(source, resolve=svc.resolver, now=now, skew=svc.settings.clock_skew,
+                                       holder=(holder or "").strip() or None)
+    with transaction() as session:
+        service.record(session, report, links=svc.issuing.links, channel=channel, now=now)
+        summary = summarise(report, session=session, links=svc.issuing.links)
+    if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
+        credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")), svc.issuing.links)
+    return Verified(report, summary, source, credential_id)
+
+
+def summary_pdf(verified: Verified, *, lang: str) -> bytes:
+    """The printable summary of `verified` in `lang`, with a QR code of the landing page for our own badges."""
+    landing = services().issuing.links.verify(verified.credential_id) if verified.credential_id else None
+    return pdf.summary_pdf(verified.report, verified.summary, t=lambda key: translate(key, lang), lang=lang,
+                           font=korean_font(), landing_url=landing)

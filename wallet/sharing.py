@@ -1,0 +1,89 @@
+"""Share links: unguessable, revocable URLs to a learner's profile or to one badge. Nothing of a wallet is
+public without one, and a link shows only what the learner chose (never hidden or removed badges)."""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badges.errors import InvalidInput, NotFound
+from store.wallet import Learner, ShareLink, WalletItem, items_of
+
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+MAX_LINKS = 50
+
+
+def create_link(session: Session, learner: Learner, *, item: WalletItem | None, label: str,
+                now: datetime) -> ShareLink:
+    """A new link to the profile (`item` None) or to one of the learner's badges."""
+    if item is not None and (item.learner_id != learner.id or item.removed_at is not None):
+        raise NotFound("wallet.item_not_found", "There is no such credential in this wallet.")
+    if item is not None and item.hidden:
+        raise InvalidInput("wallet.item_hidden", "Unhide the badge before sharing it.")
+    if len(active_links(session, learner.id)) >= MAX_LINKS:
+        raise InvalidInput("wallet.too_many_links", f"A wallet can have up to {MAX_LINKS} share links; "
+                           "revoke one you no longer need.")
+    link = ShareLink(token=secrets.token_urlsafe(24), learner_id=learner.id, item_id=item.id if item else None,
+                     label=label.strip()[:100], created_at=now)
+    session.add(link)
+    session.flush()
+    return link
+
+
+def badge_link(session: Session, learner: Learner, item: WalletItem, *, label: str, now: datetime) -> ShareLink:
+    """The badge's newest active link, or a new one."""
+    existing = [link for link in active_links(session, learner.id) if link.item_id == item.id]
+    return existing[-1] if existing else create_link(session, learner, item=item, label=label, now=now)
+
+
+def active_links(session: Session, learner_id: int) -> list[ShareLink]:
+    """The learner's links that still work, oldest first."""
+    return list(session.scalars(select(ShareLink).where(ShareLink.learner_id == learner_id,
+                                                        ShareLink.revoked_at.is_(None)).order_by(ShareLink.id)))
+
+
+def revoke_link(session: Session, learner_id: int, link_id: int, *, now: datetime) -> None:
+    """Stop a link working at once; NotFound for another learner's link."""
+    link = session.scalar(select(ShareLink).where(ShareLink.id == link_id, ShareLink.learner_id == learner_id))
+    if link is None:
+        raise NotFound("wallet.share_not_found", "There is no such share link.")
+    link.revoked_at = link.revoked_at or now
+
+
+def open_link(session: Session, token: str) -> ShareLink:
+    """The working link for `token`; NotFound for unknown or revoked ones, and for a badge since hidden."""
+    link = session.scalar(select(ShareLink).where(ShareLink.token == token)) if 0 < len(token) <= 64 else None
+    if link is None or link.revoked_at is not None or (link.item is not None and not _shareable(link.item)):
+        raise NotFound("wallet.share_not_found", "This link does not exist or was withdrawn by its owner.")
+    return link
+
+
+def visible_items(session: Session, link: ShareLink) -> list[WalletItem]:
+    """What the link shows: the one badge, or the badges the learner put on the profile."""
+    if link.item is not None:
+        return [link.item]
+    return [i for i in items_of(session, link.learner_id) if i.on_profile and _shareable(i)]
+
+
+def visible_item(session: Session, link: ShareLink, public_id: str) -> WalletItem:
+    """One badge the link shows; NotFound for any other."""
+    item = next((i for i in visible_items(session, link) if i.public_id == public_id), None)
+    if item is None:
+        raise NotFound("wallet.item_not_found", "This link does not show that badge.")
+    return item
+
+
+def _shareable(item: WalletItem) -> bool:
+    return not item.hidden and item.removed_at is None
+
+
+def linkedin_url(*, name: str, issuer: str, awarded_on: date | None, url: str, credential_id: str) -> str:
+    """LinkedIn's "Add to profile" link for a certification, pointing at the badge's share page."""
+    fields = {"startTask": "CERTIFICATION_NAME", "name": name, "organizationName": issuer,
+              "certUrl": url, "certId": credential_id}
+    if awarded_on is not None:
+        fields.update(issueYear=str(awarded_on.year), issueMonth=str(awarded_on.month))
+    return f"{LINKEDIN_ADD}?{urlencode(fields)}"

@@ -1,0 +1,16 @@
+// Progressive extras for the wallet pages: copy a share link, select every badge. Pages work without it.
+document.addEventListener("click", (event) => {
+  const copy = event.target.closest("[data-copy]");
+  if (copy && navigator.clipboard) {
+    navigator.clipboard.writeText(copy.dataset.copy).then(() => { copy.textContent = copy.dataset.copied; });
+  }
+  const all = event.target.closest("[data-select-all]");
+  if (all) {
+    const boxes = document.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`);
+    const check = [...boxes].some((box) => !box.checked);
+    boxes.forEach((box) => { box.checked = check; });
+  }
+});
+document.querySelectorAll("input.link-url").forEach((input) => {
+  input.addEventListener("focus", () => input.select());
+});

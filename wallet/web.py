@@ -1,0 +1,87 @@
+"""What the wallet's blueprints share: the wallet context from the app's services, the signed-in learner, the
+refresh of a wallet before it is shown, safe redirects, and the mail that goes out after a commit."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, redirect, request, url_for
+from sqlalchemy.orm import Session
+
+from badges.errors import Unavailable
+from badges.fetch import FetchPolicy
+from store.wallet import Learner, get_item, items_of
+from wallet import reports, service
+from wallet.accounts import Outgoing
+from wallet.service import WalletContext
+from web.http import services, transaction, utcnow
+from web.i18n import translate
+from web.mail import Mail, send
+from web.security import signed_in
+
+KIND = "learner"
+MAIL_ROUTES = {"confirm": "wallet_accounts.confirm", "sign_in": "wallet_accounts.link_sign_in",
+               "already_registered": "wallet_accounts.link_sign_in"}
+
+
+def wallet_context() -> WalletContext:
+    """The wallet services' view of this deployment's settings, keys and resolver."""
+    svc = services()
+    s = svc.settings
+    return WalletContext(
+        links=svc.issuing.links, secret_key=s.secret_key, kek=s.key_encryption_key,
+        lookup_key=svc.issuing.lookup_key, resolve=svc.resolver, skew=s.clock_skew,
+        fetch_policy=FetchPolicy(timeout_s=s.fetch_timeout_s, max_bytes=s.fetch_max_bytes,
+                                 allow_http=s.insecure_fetch, allow_private=s.insecure_fetch))
+
+
+def require_learner(session: Session) -> Learner:
+    """The signed-in learner; otherwise the request ends in a redirect to the sign-in page."""
+    learner_id = signed_in(KIND)
+    learner = session.get(Learner, learner_id) if learner_id is not None else None
+    if learner is None:
+        target = request.full_path if request.method == "GET" else url_for("wallet_pages.wallet")
+        abort(redirect(url_for("wallet_accounts.sign_in", next=target.rstrip("?"))))
+    return learner
+
+
+def refresh(*, older_than: timedelta = reports.RECHECK_AFTER, only: str | None = None) -> None:
+    """Collect the signed-in learner's newly issued badges and re-check stale ones (or just item `only`):
+    verification runs between two short transactions, never inside one (see wallet.reports)."""
+    ctx, now = wallet_context(), utcnow()
+    with transaction() as session:
+        learner = require_learner(session)
+        service.collect_issued(session, ctx, learner, now=now)
+        items = [get_item(session, learner_id=learner.id, public_id=only)] if only else items_of(session, learner.id)
+        pending = reports.due(learner, items, now=now, older_than=older_than)
+    if pending:
+        done = reports.run(ctx, pending, now=now)
+        with transaction() as session:
+            reports.record_all(session, require_learner(session).id, done)
+
+
+def safe_next(target: str | None) -> str:
+    """`target` if it is a path inside the wallet (never another site), else the wallet's home."""
+    if target and target.startswith("/wallet") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("wallet_pages.wallet")
+
+
+def absolute(path: str) -> str:
+    """The public URL of a path of this service (links in mail, PDFs and QR codes use the public base URL)."""
+    return services().issuing.links.base_url + path
+
+
+def send_mail(outgoing: Outgoing) -> str | None:
+    """Send the mail in Korean and English; None when sent, else the reason it was not."""
+    link = absolute(url_for(MAIL_ROUTES[outgoing.kind], token=outgoing.token))
+    subject = " / ".join(translate(f"wallet.mail.{outgoing.kind}.subject", lang) for lang in ("ko", "en"))
+    text = "\n\n".join(translate(f"wallet.mail.{outgoing.kind}.body", lang, link=link) for lang in ("ko", "en"))
+    settings = services().settings
+    try:
+        send(Mail(to=outgoing.to, subject=subject, text=text), smtp_url=settings.smtp_url, sender=settings.mail_from)
+    except Unavailable as e:
+        if not settings.smtp_url and not settings.secure_cookies:  # development without a mail server
+            current_app.logger.warning("E-mail is not configured (BADGES_SMTP_URL); the %s link for %s is %s",
+                                       outgoing.kind, outgoing.to, link)
+        return e.detail
+    return None
