@@ -20,7 +20,6 @@ from web.security import signed_in
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF = "staff"  # the session key of a signed-in staff member
 # /console/<org_slug> shares its path space with these pages, so no organisation may take their names
-RESERVED_SLUGS = frozenset({"sign-in", "sign-out", "invitations"})
 
 
 class Forbidden(BadgeError):

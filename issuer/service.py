@@ -26,6 +26,7 @@ from store.links import Links
 from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+RESERVED_SLUGS = frozenset({"sign-in", "sign-out", "invitations"})  # /console/<slug> paths that are pages
 ACTIONS = ("revoke", "suspend", "reinstate")
 
 
@@ -54,6 +55,8 @@ def create_org(session: Session, ctx: Issuing, *, slug: str, name_ko: str, name_
     if not SLUG.fullmatch(slug):
         raise InvalidInput("org.slug_invalid", "The short name may use a-z, 0-9 and '-' (up to 64).",
                            path="/slug")
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput("org.slug_invalid", f"{slug!r} is a console page's name; choose another.", path="/slug")
     if session.scalar(select(Org.id).where(Org.slug == slug)) is not None:
         raise Conflict("org.slug_taken", f"An organisation called {slug!r} already exists.")
     org = Org(slug=slug, did=ctx.links.org_did(slug), name_ko=name_ko, name_en=name_en, url=url,

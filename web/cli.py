@@ -12,11 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from badges.errors import BadgeError, InvalidInput, Unavailable
+from badges.errors import BadgeError, Unavailable
 from badges.model import Recipient
 from issuer import audit, invitation_mail, invitations, service, tokens
 from issuer import staff as staff_service
-from issuer.console import RESERVED_SLUGS
 from store import orgs
 from store.db import transaction, upgrade
 from store.console import Role
@@ -232,8 +231,6 @@ def _rotate(args: argparse.Namespace, svc: Services) -> int:
 
 
 def _org_create(args: argparse.Namespace, svc: Services) -> int:
-    if args.slug in RESERVED_SLUGS:
-        raise InvalidInput("org.slug_invalid", f"{args.slug!r} is a console page's name; choose another.")
     with transaction(svc.sessions) as session:
         now = _now()
         org = service.create_org(session, svc.issuing, slug=args.slug, name_ko=args.name_ko, name_en=args.name_en,

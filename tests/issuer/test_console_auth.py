@@ -7,6 +7,8 @@ import secrets
 import pytest
 from flask.testing import FlaskClient
 
+from badges.errors import InvalidInput
+
 from issuer import staff as staff_service
 from issuer.console import STAFF
 from store.console import Role, StaffUser
@@ -107,3 +109,8 @@ def test_signing_out_ends_the_session(client: FlaskClient, svc: Services) -> Non
     token = csrf(client, "/console/acme")
     assert client.post("/console/sign-out", data={"csrf_token": token}).status_code == 302
     assert client.get("/console/acme").status_code == 302
+
+
+def test_an_organisation_cannot_take_the_name_of_a_console_page(svc: Services) -> None:
+    with pytest.raises(InvalidInput, match="console page"):
+        make_org(svc, "sign-in")
