@@ -1,12 +1,14 @@
 """The checks of a W3C Verifiable Credential (VC 2.0 or 1.1), each raising CheckFailed / CheckUndecided."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from functools import lru_cache
 from types import ModuleType
 from typing import Protocol
 
-import jsonschema
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import schemas
 from badges import dids, legacy_proofs, model, proofs, status
@@ -36,11 +38,10 @@ def check_contexts(doc: JsonObject) -> None:
 
 def check_schema(doc: JsonObject, name: str) -> None:
     """`doc` matches schemas/json/<name>.json; the problem points at the first error."""
-    validator = jsonschema.Draft202012Validator(schemas.json_schema(name))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    error = schemas.first_error(name, doc)
     if error is not None:
-        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
-        raise CheckFailed(MALFORMED, "schema.invalid", f"{pointer}: {error.message}", path=pointer)
+        pointer, message = error
+        raise CheckFailed(MALFORMED, "schema.invalid", f"{pointer}: {message}", path=pointer)
 
 
 def check_shape(doc: JsonObject) -> None:
@@ -157,7 +158,7 @@ def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: time
         raise CheckUndecided(STATUS_VERIFICATION, "status.purpose_mismatch",
                              f"The status list is for {subject.get('statusPurpose')!r}, not {purpose!r}.")
     try:
-        bits = status.decode_list(subject.get("encodedList", ""))
+        bits = _list_bits(subject.get("encodedList", ""))
     except InvalidInput as e:
         raise CheckUndecided(STATUS_VERIFICATION, e.code, e.detail) from None
     if len(bits) * 8 < status.DEFAULT_LENGTH or index >= len(bits) * 8:
@@ -176,13 +177,31 @@ def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: date
         types = doc.get("type")
         if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
             raise CheckFailed(MALFORMED, "status.list_wrong_type", "Not a BitstringStatusListCredential.")
-        check_proof(doc, issuer_key(doc, resolve))
+        key = issuer_key(doc, resolve).public_bytes(Encoding.Raw, PublicFormat.Raw)
+        _status_list_proof(json.dumps(doc, sort_keys=True, ensure_ascii=False), key)
         check_validity_period(doc, now, skew)
     except CheckUndecided:
         raise
     except CheckFailed as e:
         raise CheckUndecided(STATUS_VERIFICATION, "status.list_unverifiable",
                              f"The status list credential does not verify: {e.problem.detail}") from None
+
+
+def _list_bits(encoded: object) -> bytes:
+    """status.decode_list, remembered for the lists seen last (many credentials share one list)."""
+    return _cached_bits(encoded) if isinstance(encoded, str) else bytes(status.decode_list(encoded))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=64)
+def _cached_bits(encoded: str) -> bytes:
+    return bytes(status.decode_list(encoded))
+
+
+@lru_cache(maxsize=1024)
+def _status_list_proof(document: str, public_key: bytes) -> None:
+    """check_proof for a status list credential (JSON with sorted keys) and raw key, remembered once it holds:
+    every credential on the list names the same list, so one verification serves them all until it changes."""
+    check_proof(json.loads(document), Ed25519PublicKey.from_public_bytes(public_key))
 
 
 def check_recipient(doc: JsonObject, holder: str) -> None:

@@ -1,6 +1,8 @@
 """Ed25519 keys as Multikey strings: multicodec prefix + raw key, multibase base58btc ('z')."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -38,10 +40,19 @@ def private_multikey(seed: bytes) -> str:
 
 def public_key(multikey: str) -> Ed25519PublicKey:
     """The Ed25519 public key in a `publicKeyMultibase`; raises InvalidInput for other key types."""
+    if not isinstance(multikey, str):
+        return _public_key(multikey)  # the error, without hashing an unhashable value
+    return _cached_public_key(multikey)
+
+
+def _public_key(multikey: str) -> Ed25519PublicKey:
     raw = decode_base58btc(multikey)
     if not raw.startswith(ED25519_PUB) or len(raw) != 34:
         raise InvalidInput("multikey.not_ed25519", "The key is not an Ed25519 Multikey public key.")
     return Ed25519PublicKey.from_public_bytes(raw[2:])
+
+
+_cached_public_key = lru_cache(maxsize=1024)(_public_key)  # issuers' keys recur in every verification
 
 
 def private_key(multikey: str) -> Ed25519PrivateKey:

@@ -9,7 +9,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld.jsonld import JsonLdError
 
-from badges import multikey
+from badges import ed25519, multikey
 from badges.jsonld import BUNDLED, BundledLoader, JsonObject, canonicalize, error_message
 from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
 
@@ -101,7 +101,7 @@ def verify_proof(doc: JsonObject, *, public_key: Ed25519PublicKey, loader: Bundl
         raise CheckFailed(MALFORMED, "proof.canonicalization_failed",
                           f"The credential cannot be canonicalized: {error_message(e)}") from None
     try:
-        public_key.verify(signature, data)
+        ed25519.verify(public_key, signature, data)
     except InvalidSignature:
         raise CheckFailed(CRYPTO_ERROR, "proof.signature_mismatch",
                           "The signature does not match the credential: it was changed after "

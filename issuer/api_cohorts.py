@@ -17,7 +17,7 @@ from web.http import read_json, services, transaction, utcnow
 from web.i18n import translate
 
 bp = Blueprint("issuer_api_cohorts", __name__, url_prefix="/api/v1")
-COHORT_BYTES = 900_000  # 5,000 rows of name, e-mail and date fit with room to spare
+COHORT_BYTES = 2_000_000  # 10,000 rows of name, e-mail and date fit with room to spare
 
 
 @bp.post("/achievements/<public_id>/cohorts")

@@ -30,11 +30,20 @@ if TYPE_CHECKING:
 def enqueue(session: Session, credential: Credential, *, email: str, now: datetime,
             job_id: int | None = None) -> OutboxMail:
     """An outbox row for the recipient of a credential just issued (flushed, so it has an id)."""
-    mail = OutboxMail(org_id=credential.org_id, credential_id=credential.id, job_id=job_id, to_address=email.strip(),
-                      to_display=mask(email), state=MailState.PENDING, created_at=now)
-    session.add(mail)
-    session.flush()
+    [mail] = enqueue_many(session, [(credential, email)], now=now, job_id=job_id)
     return mail
+
+
+def enqueue_many(session: Session, due: Sequence[tuple[Credential, str]], *, now: datetime,
+                 job_id: int | None = None) -> list[OutboxMail]:
+    """enqueue for each (credential, e-mail), with one flush."""
+    mails = [OutboxMail(org_id=credential.org_id, credential_id=credential.id, job_id=job_id,
+                        to_address=email.strip(), to_display=mask(email), state=MailState.PENDING, created_at=now)
+             for credential, email in due]
+    session.add_all(mails)
+    if mails:
+        session.flush()
+    return mails
 
 
 def mask(email: str) -> str:

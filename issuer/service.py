@@ -21,7 +21,7 @@ from badges.jsonld import JsonObject
 from issuer import courses
 from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
 from store import status_lists
-from store.credentials import email_lookup, get_credential
+from store.credentials import by_idempotency_keys, email_lookup, get_credential
 from store.links import Links
 from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
 
@@ -111,69 +111,120 @@ def issuer_profile(ctx: Issuing, org: Org) -> JsonObject:
     return profile
 
 
+@dataclass(frozen=True, slots=True)
+class Award:
+    """One credential to issue: to whom, for a completion when, under which idempotency key (if any)."""
+
+    recipient: model.Recipient
+    completed: datetime | None = None
+    idempotency_key: str | None = None
+
+
 def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement,
                 recipient: model.Recipient, now: datetime, completed: datetime | None = None,
                 idempotency_key: str | None = None, version: AchievementVersion | None = None) -> Issued:
     """Sign and store one credential of `version` (default: the course's latest); the same idempotency key
     and request returns the first one. NotFound, Conflict (archived course, key reused for someone else)."""
+    try:
+        with session.begin_nested():
+            [issued] = issue_many(session, ctx, org=org, achievement=achievement, version=version, now=now,
+                                  awards=[Award(recipient, completed, idempotency_key)])
+    except IntegrityError:  # a concurrent request with the same idempotency key won the race
+        if idempotency_key is None:
+            raise
+        earlier = _by_idempotency_key(session, org.id, idempotency_key,
+                                      _request_hash(achievement, Award(recipient, completed)))
+        if earlier is None:
+            raise
+        return Issued(earlier, created=False)
+    if isinstance(issued, BadgeError):
+        raise issued
+    return issued
+
+
+def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement, awards: Sequence[Award],
+               now: datetime, version: AchievementVersion | None = None) -> list[Issued | BadgeError]:
+    """Issue each award as issue_badge does one, in bulk: one lookup of earlier credentials, status indexes
+    allocated together, one signer, one insert. Each award's result is its credential or the error that stopped
+    it (Conflict: its idempotency key was used for someone else). NotFound and the archived course's Conflict
+    are raised for all; an IntegrityError (a concurrent request took an idempotency key) too, at flush."""
     if achievement.org_id != org.id:
         raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
-    request_hash = hashlib.sha256(json.dumps(
-        [achievement.public_id, recipient.name, model.normalise_email(recipient.email),
-         completed.isoformat() if completed else None], ensure_ascii=False).encode()).hexdigest()
-    if idempotency_key is not None:
-        earlier = _by_idempotency_key(session, org.id, idempotency_key, request_hash)
-        if earlier is not None:
-            return Issued(earlier, created=False)
+    hashes = [_request_hash(achievement, award) for award in awards]
+    earlier = by_idempotency_keys(session, org.id, [a.idempotency_key for a in awards if a.idempotency_key])
+    results: list[Issued | BadgeError | None] = []
+    for award, request_hash in zip(awards, hashes):
+        found = earlier.get(award.idempotency_key or "")
+        if found is None:
+            results.append(None)
+        elif found.request_hash != request_hash:
+            results.append(_idempotency_conflict(award.idempotency_key or ""))
+        else:
+            results.append(Issued(found, created=False))
+    fresh = [i for i, result in enumerate(results) if result is None]
+    if not fresh:
+        return results  # type: ignore[return-value]
     if achievement.archived_at is not None:
         raise Conflict("course.archived", f"The course was archived on {achievement.archived_at:%Y-%m-%d}, so "
                        "no new badges can be issued for it. Restore it first, or choose another course.")
     version = version or achievement.versions[-1]
-    entries = {purpose: _allocate(session, ctx, org, purpose, now) for purpose in ("revocation", "suspension")}
-    credential_id = str(uuid.uuid4())
+    slots = {purpose: _allocate(session, ctx, org, purpose, now, len(fresh)) for purpose in ("revocation", "suspension")}
+    profile, achieved = issuer_profile(ctx, org), courses.achievement_document(ctx.links, version)
+    sign_with = signer(ctx, org)
     valid_until = add_months(now, version.valid_months) if version.valid_months else None
-    unsigned = model.achievement_credential(
-        credential_id=ctx.links.credential(credential_id), issuer=issuer_profile(ctx, org),
-        achievement=courses.achievement_document(ctx.links, version), recipient=recipient, valid_from=now,
-        valid_until=valid_until, completed=completed, status=[
-            status.status_entry(list_url=ctx.links.status_list(org.slug, entry[0].id), index=entry[1],
-                                purpose=purpose) for purpose, entry in entries.items()])
-    signed = proofs.sign(unsigned, signer=signer(ctx, org), created=now)
-    credential = Credential(
-        id=credential_id, org_id=org.id, achievement_id=achievement.id, version_id=version.id,
-        recipient_hash=recipient.hashed_email, recipient_lookup=email_lookup(recipient.email, ctx.lookup_key),
-        status_list_id=entries["revocation"][0].id, status_index=entries["revocation"][1],
-        suspension_list_id=entries["suspension"][0].id, suspension_index=entries["suspension"][1],
-        idempotency_key=idempotency_key, request_hash=request_hash, issued_at=now, valid_until=valid_until,
-        document=json.dumps(signed, ensure_ascii=False, indent=2).encode())
-    try:
-        with session.begin_nested():
-            session.add(credential)
-    except IntegrityError:  # a concurrent request with the same idempotency key won the race
-        if idempotency_key is None:
-            raise
-        earlier = _by_idempotency_key(session, org.id, idempotency_key, request_hash)
-        if earlier is None:
-            raise
-        return Issued(earlier, created=False)
-    return Issued(credential, created=True)
+    credentials = []
+    for n, i in enumerate(fresh):
+        award, (revocation, suspension) = awards[i], (slots["revocation"][n], slots["suspension"][n])
+        credential_id = str(uuid.uuid4())
+        unsigned = model.achievement_credential(
+            credential_id=ctx.links.credential(credential_id), issuer=profile, achievement=achieved,
+            recipient=award.recipient, valid_from=now, valid_until=valid_until, completed=award.completed,
+            status=[status.status_entry(list_url=ctx.links.status_list(org.slug, slot[0].id), index=slot[1],
+                                        purpose=purpose)
+                    for purpose, slot in (("revocation", revocation), ("suspension", suspension))])
+        signed = proofs.sign(unsigned, signer=sign_with, created=now)
+        credential = Credential(
+            id=credential_id, org_id=org.id, achievement_id=achievement.id, version_id=version.id,
+            recipient_hash=award.recipient.hashed_email,
+            recipient_lookup=email_lookup(award.recipient.email, ctx.lookup_key),
+            status_list_id=revocation[0].id, status_index=revocation[1],
+            suspension_list_id=suspension[0].id, suspension_index=suspension[1],
+            idempotency_key=award.idempotency_key, request_hash=hashes[i], issued_at=now, valid_until=valid_until,
+            document=json.dumps(signed, ensure_ascii=False).encode())  # the C encoder: no indent
+        credentials.append(credential)
+        results[i] = Issued(credential, created=True)
+    session.add_all(credentials)
+    session.flush()
+    return results  # type: ignore[return-value]
 
 
-def _allocate(session: Session, ctx: Issuing, org: Org, purpose: str, now: datetime) -> tuple[StatusList, int]:
-    """A fresh index in the org's list for `purpose`; a new list is published before its first use."""
-    status_list, index = status_lists.allocate(session, org_id=org.id, purpose=purpose, now=now)
-    if status_list.document is None:
-        publish_status_list(ctx, org, status_list, now=now)
-    return status_list, index
+def _request_hash(achievement: Achievement, award: Award) -> str:
+    """What makes two requests under one idempotency key the same request: course, person, completion."""
+    return hashlib.sha256(json.dumps(
+        [achievement.public_id, award.recipient.name, model.normalise_email(award.recipient.email),
+         award.completed.isoformat() if award.completed else None], ensure_ascii=False).encode()).hexdigest()
+
+
+def _allocate(session: Session, ctx: Issuing, org: Org, purpose: str, now: datetime,
+              count: int) -> list[tuple[StatusList, int]]:
+    """`count` fresh indexes in the org's lists for `purpose`; a new list is published before its first use."""
+    taken = status_lists.allocate(session, org_id=org.id, purpose=purpose, now=now, count=count)
+    for status_list in {id(s): s for s, _ in taken}.values():
+        if status_list.document is None:
+            publish_status_list(ctx, org, status_list, now=now)
+    return taken
 
 
 def _by_idempotency_key(session: Session, org_id: int, key: str, request_hash: str) -> Credential | None:
-    earlier = session.scalar(select(Credential).where(
-        Credential.org_id == org_id, Credential.idempotency_key == key))
+    earlier = by_idempotency_keys(session, org_id, [key]).get(key)
     if earlier is not None and earlier.request_hash != request_hash:
-        raise Conflict("issue.idempotency_conflict", f"The id {key!r} was already used for a different "
-                       "recipient or course; use a new id for a new credential.", path="/id")
+        raise _idempotency_conflict(key)
     return earlier
+
+
+def _idempotency_conflict(key: str) -> Conflict:
+    return Conflict("issue.idempotency_conflict", f"The id {key!r} was already used for a different "
+                    "recipient or course; use a new id for a new credential.", path="/id")
 
 
 def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: Sequence[str], action: str,

@@ -6,6 +6,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
+
 CONTEXT_FILES: dict[str, str] = {
     "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
     "https://www.w3.org/ns/credentials/undefined-terms/v2": "credentials-undefined-terms-v2.jsonld",
@@ -36,3 +38,18 @@ def context(url: str) -> dict[str, Any]:
 def json_schema(name: str) -> dict[str, Any]:
     """The JSON Schema `schemas/json/<name>.json`."""
     return json.loads(resources.files(__name__).joinpath("json", f"{name}.json").read_bytes())
+
+
+@cache
+def _validator(name: str) -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(json_schema(name), validate_formats=True)
+
+
+def first_error(name: str, instance: Any) -> tuple[str, str] | None:
+    """Where and why `instance` breaks schemas/json/<name>.json (formats checked): the JSON Pointer and message
+    of its shallowest error, or None when it conforms."""
+    validator = _validator(name)
+    if validator.is_valid(instance):
+        return None
+    error = min(validator.iter_errors(instance), key=lambda e: len(e.instance_path))
+    return "/" + "/".join(str(p) for p in error.instance_path), error.message

@@ -33,3 +33,12 @@ def get_credential(session: Session, credential_id: str, *, org_id: int | None =
     if credential is None:
         raise NotFound("credential.not_found", f"There is no credential {credential_id!r} here.")
     return credential
+
+
+def by_idempotency_keys(session: Session, org_id: int, keys: list[str]) -> dict[str, Credential]:
+    """The organisation's credentials under any of these idempotency keys, by key (one query per 500 keys)."""
+    found: dict[str, Credential] = {}
+    for start in range(0, len(keys), 500):
+        found.update((c.idempotency_key or "", c) for c in session.scalars(select(Credential).where(
+            Credential.org_id == org_id, Credential.idempotency_key.in_(keys[start:start + 500]))))
+    return found

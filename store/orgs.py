@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from badges import dids
 from badges.errors import NotFound
 from badges.jsonld import JsonObject
-from store.models import Org
+from store.models import Org, SigningKey
 
 
 def find_org(session: Session, slug: str) -> Org | None:
@@ -31,6 +31,13 @@ def select_orgs() -> Select[tuple[Org]]:
 def org_by_did(session: Session, did: str) -> Org | None:
     """The organisation whose did:web is `did`, if it is one of ours."""
     return session.scalar(select(Org).where(Org.did == did))
+
+
+def did_document_of(session: Session, did: str) -> JsonObject | None:
+    """The DID document of one of our organisations by its did:web (one query), or None when it is not ours."""
+    found = session.execute(select(SigningKey.fragment, SigningKey.public_multibase).join(Org)
+                            .where(Org.did == did).order_by(SigningKey.id)).all()
+    return dids.did_document(did, [(fragment, mk) for fragment, mk in found]) if found else None
 
 
 def did_document(org: Org) -> JsonObject:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -25,34 +27,67 @@ ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, applic
 
 class LocalResolver:
     """Reads our own organisations' DID documents and status lists from the database (the server never
-    calls itself over HTTP); everything else goes to `remote`."""
+    calls itself over HTTP); everything else goes to `remote`. Use `reading()` for one verification: one
+    session, and each document read once however many checks ask for it."""
 
     def __init__(self, factory: sessionmaker[Session], links: Links, remote: Resolver) -> None:
         self._factory = factory
         self._links = links
         self._remote = remote
 
-    def did_document(self, did: str) -> JsonObject:
+    @contextmanager
+    def reading(self) -> Iterator[Resolver]:
+        """A Resolver for one verification, on one read session, remembering what it read until it ends."""
         with self._factory() as session:
-            org = orgs.org_by_did(session, did)
-            if org is not None:
-                return orgs.did_document(org)
-        return self._remote.did_document(did)
+            yield _Reading(self, session)
+
+    def did_document(self, did: str) -> JsonObject:
+        with self.reading() as resolve:
+            return resolve.did_document(did)
 
     def status_list(self, url: str) -> JsonObject:
-        ours = self._links.parse_status_list(url)
-        if ours is None:
-            return self._remote.status_list(url)
-        with self._factory() as session:
-            document = session.scalar(select(StatusList.document).join(Org, Org.id == StatusList.org_id)
-                                      .where(Org.slug == ours[0], StatusList.id == ours[1]))
-        if document is None:
-            raise CheckUndecided(STATUS_RETRIEVAL, "status.unreachable", f"There is no status list at {url}.")
-        return json.loads(document)
+        with self.reading() as resolve:
+            return resolve.status_list(url)
 
     def document(self, url: str) -> JsonObject:
         """Other issuers' documents (OB 2.0); this service publishes none of its own."""
         return self._remote.document(url)
+
+    def _did_document(self, session: Session, did: str) -> JsonObject:
+        document = orgs.did_document_of(session, did)
+        return document if document is not None else self._remote.did_document(did)
+
+    def _status_list(self, session: Session, url: str) -> JsonObject:
+        ours = self._links.parse_status_list(url)
+        if ours is None:
+            return self._remote.status_list(url)
+        document = session.scalar(select(StatusList.document).join(Org, Org.id == StatusList.org_id)
+                                  .where(Org.slug == ours[0], StatusList.id == ours[1]))
+        if document is None:
+            raise CheckUndecided(STATUS_RETRIEVAL, "status.unreachable", f"There is no status list at {url}.")
+        return json.loads(document)
+
+
+class _Reading:
+    """LocalResolver within one verification (see LocalResolver.reading)."""
+
+    def __init__(self, resolver: LocalResolver, session: Session) -> None:
+        self._resolver, self._session = resolver, session
+        self._read: dict[tuple[str, str], JsonObject] = {}
+
+    def did_document(self, did: str) -> JsonObject:
+        return self._once("did", did, self._resolver._did_document)
+
+    def status_list(self, url: str) -> JsonObject:
+        return self._once("status", url, self._resolver._status_list)
+
+    def document(self, url: str) -> JsonObject:
+        return self._resolver.document(url)
+
+    def _once(self, kind: str, key: str, read: Callable[[Session, str], JsonObject]) -> JsonObject:
+        if (kind, key) not in self._read:
+            self._read[kind, key] = read(self._session, key)
+        return self._read[kind, key]
 
 
 def credential_bytes(data: bytes) -> bytes:

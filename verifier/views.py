@@ -59,8 +59,9 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
     """Verify `data` (a credential, JWT or baked image), count it if it is ours, and summarise it."""
     svc, now = services(), utcnow()
     source = service.credential_bytes(data)
-    report = verify_credential(source, resolve=svc.resolver, now=now, skew=svc.settings.clock_skew,
-                                       holder=(holder or "").strip() or None)
+    with svc.resolver.reading() as resolve:
+        report = verify_credential(source, resolve=resolve, now=now, skew=svc.settings.clock_skew,
+                                   holder=(holder or "").strip() or None)
     with transaction() as session:
         service.record(session, report, links=svc.issuing.links, channel=channel, now=now)
         summary = summarise(report, session=session, links=svc.issuing.links)

@@ -9,11 +9,12 @@ from flask import Flask, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from badges.errors import Unavailable
 from badges.fetch import FetchPolicy
 from badges.resolve import HttpResolver
 from issuer import api as issuer_api
 from issuer import console_auth, console_org, console_people
-from issuer import api_cohorts, console_courses, console_credentials, console_issue, jobs
+from issuer import api_cohorts, console_courses, console_credentials, console_issue, jobs, queue
 from issuer import pages as issuer_pages
 from issuer.service import Issuing
 from store.db import make_engine, read_only, session_factory
@@ -25,7 +26,7 @@ from wallet import account_pages as wallet_accounts
 from wallet import pages as wallet_pages
 from wallet import share_pages as wallet_share
 from web import errors, i18n, openapi, ratelimit, security
-from web.settings import Settings
+from web.settings import ConfigError, Settings
 
 
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
@@ -74,9 +75,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     security.protect(app)
     app.after_request(_security_headers)
     app.after_request(i18n.remember_choice)
-    runner = app.extensions[jobs.EXTENSION] = jobs.ThreadRunner(app.extensions["badges"])
+    runner = app.extensions[jobs.EXTENSION] = _runner(app.extensions["badges"])
     jobs.resume_unfinished(app.extensions["badges"], runner)  # cohort jobs a crash or restart interrupted
     return app
+
+
+def _runner(services: Services) -> jobs.Runner:
+    """Cohort jobs go to the RQ queue on Redis when BADGES_REDIS_URL is set, else to threads of this process."""
+    if not services.settings.redis_url:
+        return jobs.ThreadRunner(services)
+    runner = queue.RqRunner(services.settings.redis_url)
+    try:
+        runner.ping()
+    except Unavailable as e:  # refuse to start rather than accept jobs that no worker will ever see
+        raise ConfigError(f"{e.detail} Start it, or unset BADGES_REDIS_URL to run cohort jobs in the app "
+                          "process.") from None
+    return runner
 
 
 def _security_headers(response: Response) -> Response:

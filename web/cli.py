@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from badges.errors import BadgeError, Unavailable
 from badges.model import Recipient
-from issuer import audit, invitation_mail, invitations, service, tokens
+from issuer import audit, invitation_mail, invitations, queue, service, tokens
 from issuer import staff as staff_service
 from store import orgs
 from store.db import transaction, upgrade
@@ -102,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--owner", required=True, help="e-mail of the first owner, who gets the invitation")
     create.add_argument("--url", help="the organisation's website")
     create.add_argument("--email", help="the organisation's public contact e-mail")
+    worker = command("worker", _worker, "Run cohort jobs that the app servers queue on Redis (BADGES_REDIS_URL).")
+    worker.add_argument("--burst", action="store_true", help="stop once the queue is empty (default: keep waiting)")
+    worker.add_argument("--queue", default=queue.QUEUE,
+                        help=f"the queue to take jobs from (default: {queue.QUEUE}, where the app puts them)")
     verify = command("verify", _verify, "Verify a credential file (JSON, baked PNG or SVG) and print the report.")
     verify.add_argument("file", type=Path)
     verify.add_argument("--email", help="also check the badge was issued to this e-mail")
@@ -256,10 +260,19 @@ def _org_create(args: argparse.Namespace, svc: Services) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace, svc: Services) -> int:
+    if not svc.settings.redis_url:
+        raise ConfigError("BADGES_REDIS_URL is not set: a worker takes cohort jobs from the Redis the app servers "
+                          "queue them on (e.g. redis://127.0.0.1:6379/0). Without it the app runs them itself.")
+    queue.work(svc, queue_name=args.queue, burst=args.burst)
+    return 0
+
+
 def _verify(args: argparse.Namespace, svc: Services) -> int:
     data = args.file.read_bytes()
-    report = verify_upload(data, resolve=svc.resolver, now=_now(), skew=svc.settings.clock_skew,
-                           holder=args.email)
+    with svc.resolver.reading() as resolve:
+        report = verify_upload(data, resolve=resolve, now=_now(), skew=svc.settings.clock_skew,
+                               holder=args.email)
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:

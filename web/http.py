@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import schemas
 from flask import current_app, request
 from sqlalchemy.orm import Session
@@ -37,7 +36,9 @@ def utcnow() -> datetime:
 
 
 def read_body(max_bytes: int) -> bytes:
-    """The raw request body, refused with TooLarge beyond `max_bytes`."""
+    """The raw request body, refused with TooLarge beyond `max_bytes` (the endpoint's own limit, which replaces
+    the app-wide MAX_CONTENT_LENGTH for this request)."""
+    request.max_content_length = max_bytes
     length = request.content_length
     if length is not None and length > max_bytes:
         raise TooLarge("request.too_large", f"The request body is over {max_bytes} bytes.")
@@ -66,9 +67,7 @@ def parse_json(raw: bytes) -> Any:
 
 def validate(body: Any, *, schema: str) -> None:
     """InvalidInput pointing at the first place `body` breaks schemas/json/<schema>.json."""
-    validator = jsonschema.Draft202012Validator(schemas.json_schema(schema),
-                                                format_checker=jsonschema.FormatChecker())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    error = schemas.first_error(schema, body)
     if error is not None:
-        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
-        raise InvalidInput("request.schema", f"{pointer}: {error.message}", path=pointer)
+        pointer, message = error
+        raise InvalidInput("request.schema", f"{pointer}: {message}", path=pointer)

@@ -14,6 +14,9 @@ import keys
 from badges.errors import InvalidInput
 
 
+VERIFY_RATE_LIMIT = 60
+
+
 class ConfigError(Exception):
     """The configuration cannot work; the message says which variable to set."""
 
@@ -35,7 +38,7 @@ class Settings:
     mail_from: str = "badges@localhost"
     redis_url: str | None = None  # a job queue on Redis when set; jobs run in-process otherwise
     secure_cookies: bool = False  # Secure flag on cookies (production, behind HTTPS)
-    verify_rate_limit: int = 60  # verifications per client address per minute (page, QR landing and API)
+    verify_rate_limit: int = VERIFY_RATE_LIMIT  # verifications per client address a minute (page, QR, API); 0: none
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, instance_dir: Path) -> Settings:
@@ -56,8 +59,21 @@ class Settings:
             database_url=env.get("BADGES_DATABASE_URL", f"sqlite:///{instance_dir / 'badges.sqlite3'}"),
             secret_key=secret, key_encryption_key=kek, public_base_url=base_url, instance_dir=instance_dir,
             insecure_fetch=not production and env.get("BADGES_INSECURE_FETCH", "0") == "1",
+            verify_rate_limit=_verify_rate_limit(env),
             smtp_url=env.get("BADGES_SMTP_URL") or None, mail_from=env.get("BADGES_MAIL_FROM", "badges@localhost"),
             redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production)
+
+
+def _verify_rate_limit(env: Mapping[str, str]) -> int:
+    text = env.get("BADGES_VERIFY_RATE_LIMIT", "").strip() or str(VERIFY_RATE_LIMIT)
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise ConfigError(f"BADGES_VERIFY_RATE_LIMIT must be a whole number of verifications per client address "
+                          f"per minute, or 0 for no limit (it is {text!r}).")
+    return limit
 
 
 def _instance_secret(instance_dir: Path, name: str, production: bool, variable: str) -> str:

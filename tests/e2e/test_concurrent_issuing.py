@@ -99,3 +99,38 @@ def test_one_idempotency_key_raced_by_many_clients_gives_one_credential(cluster:
     assert len({doc["id"] for _, doc in results}) == 1
     with svc.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Credential)) == 1
+
+
+def test_cohorts_and_single_issues_racing_across_workers_share_no_index_and_lose_no_row(
+        cluster: tuple[str, Services]) -> None:
+    url, svc = cluster
+    org, token = make_org(svc, "cohorts", with_token=True)
+    course = make_course(svc, org)
+    cohort_url = f"{url}/api/v1/achievements/{course.public_id}/cohorts"
+    cohorts = [{"completedAt": "2026-11-20", "rows": [{"name": f"수강생 {c}-{n}", "email": f"c{c}-{n}@example.com"}
+                                                      for n in range(150)]} for c in range(3)]
+    singles = [{"recipient": {"name": f"개인 {n}", "email": f"single{n}@example.com"}} for n in range(60)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        submitted = pool.map(lambda body: post(cohort_url, body, token or ""), cohorts)
+        issued = pool.map(lambda body: post(f"{url}/api/v1/achievements/{course.public_id}/credentials", body,
+                                            token or ""), singles)
+        jobs = [answer["id"] for status, answer in submitted if status == 202]
+        assert [status for status, _ in issued] == [201] * len(singles)
+    assert len(jobs) == len(cohorts)
+    deadline = time.monotonic() + 120
+    for job in jobs:  # each job runs on a thread of whichever worker accepted it
+        while (report := get(f"{url}/api/v1/cohorts/{job}", token or ""))["state"] != "done":
+            assert time.monotonic() < deadline, report
+            time.sleep(0.2)
+        assert report["issued"] == 150 and report["failed"] == 0
+    with svc.sessions() as session:
+        revocation = session.execute(select(Credential.status_list_id, Credential.status_index)).all()
+        suspension = session.execute(select(Credential.suspension_list_id, Credential.suspension_index)).all()
+    total = len(singles) + 150 * len(cohorts)
+    assert len(revocation) == len(set(revocation)) == len(set(suspension)) == total
+
+
+def get(url: str, token: str) -> dict[str, object]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())

@@ -12,11 +12,13 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from issuer import cohorts, jobs
+from badges.model import Recipient
+from issuer import awards, cohorts, jobs, service
 from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, RowState
 from store.models import Achievement, Credential, Org
@@ -162,6 +164,51 @@ def test_a_job_killed_mid_way_resumes_without_duplicates_or_gaps(svc: Services, 
             CohortRow.job_id == job_id, CohortRow.credential_id.is_(None))) == 0
         slots = session.execute(select(Credential.status_list_id, Credential.status_index)).all()
         assert len(set(slots)) == PEOPLE
+
+
+def test_a_batch_that_races_a_single_issue_falls_back_to_row_by_row_and_loses_no_row(
+        svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    org, _ = make_org(svc)
+    course = make_course(svc, org)
+    job_id = queue_job(svc, org, course, 25)
+    with transaction(svc.sessions) as session:  # meanwhile the same award arrives through the form or the API
+        earlier = awards.issue_award(session, svc.issuing, org=session.get_one(Org, org.id),
+                                     achievement=session.get_one(Achievement, course.id),
+                                     recipient=Recipient("수강생 7", "student7@example.com"),
+                                     completed=date(2026, 2, 27), now=NOW).credential.id
+    lookups = []
+    real = service.by_idempotency_keys
+
+    def stale_first_read(session, org_id, keys):  # type: ignore[no-untyped-def]
+        lookups.append(len(keys))  # the batch's lookup misses the credential issued meanwhile, as a race would
+        return {} if len(lookups) == 1 else real(session, org_id, keys)
+    monkeypatch.setattr(service, "by_idempotency_keys", stale_first_read)
+
+    assert jobs.run(job_id, services=svc, batch=10)
+
+    assert lookups[0] == 10 and len(lookups) > 3  # the unique key refused the batch; its rows went one by one
+    assert states(svc, job_id) == {RowState.ISSUED: 24, RowState.DUPLICATE: 1}
+    assert credentials_and_keys(svc) == (25, 25)
+    with transaction(svc.sessions) as session:
+        assert session.scalar(select(CohortRow.credential_id).where(
+            CohortRow.job_id == job_id, CohortRow.state == RowState.DUPLICATE)) == earlier
+
+
+def test_a_row_refused_while_issuing_fails_alone_in_its_batch(svc: Services) -> None:
+    org, _ = make_org(svc)
+    job_id = queue_job(svc, org, make_course(svc, org), 12)
+    with transaction(svc.sessions) as session:  # checked at upload, yet unusable when its turn comes
+        session.execute(update(CohortRow).where(CohortRow.job_id == job_id, CohortRow.line == 5)
+                        .values(email="no address"))
+
+    assert jobs.run(job_id, services=svc, batch=5)
+
+    assert states(svc, job_id) == {RowState.ISSUED: 11, RowState.FAILED: 1}
+    with transaction(svc.sessions) as session:
+        failed = session.scalars(select(CohortRow).where(CohortRow.job_id == job_id,
+                                                         CohortRow.state == RowState.FAILED)).one()
+        assert (failed.line, failed.error_code, failed.credential_id) == (5, "recipient.email_invalid", None)
+    assert credentials_and_keys(svc) == (11, 11)
 
 
 def test_a_second_runner_cannot_take_a_job_whose_runner_is_alive(svc: Services) -> None:
