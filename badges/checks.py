@@ -178,7 +178,7 @@ def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: date
         if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
             raise CheckFailed(MALFORMED, "status.list_wrong_type", "Not a BitstringStatusListCredential.")
         key = issuer_key(doc, resolve).public_bytes(Encoding.Raw, PublicFormat.Raw)
-        _status_list_proof(json.dumps(doc, sort_keys=True, ensure_ascii=False), key)
+        _status_list_proof(json.dumps(doc), key)
         check_validity_period(doc, now, skew)
     except CheckUndecided:
         raise
@@ -199,7 +199,7 @@ def _cached_bits(encoded: str) -> bytes:
 
 @lru_cache(maxsize=1024)
 def _status_list_proof(document: str, public_key: bytes) -> None:
-    """check_proof for a status list credential (JSON with sorted keys) and raw key, remembered once it holds:
+    """check_proof for a status list credential (its JSON text) and raw key, remembered once it holds:
     every credential on the list names the same list, so one verification serves them all until it changes."""
     check_proof(json.loads(document), Ed25519PublicKey.from_public_bytes(public_key))
 

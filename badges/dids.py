@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -34,6 +35,7 @@ def did_web(base_url: str, *path: str) -> str:
     return "did:web:" + ":".join(segments)
 
 
+@lru_cache(maxsize=1024)  # issuers recur in every verification
 def did_web_url(did: str, *, scheme: str = "https") -> str:
     """did:web §3.2.2 Read: the URL of the DID document for `did`; InvalidInput if it is not a did:web."""
     if not did.startswith("did:web:") or "#" in did or "/" in did:

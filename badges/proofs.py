@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Sequence
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
@@ -36,6 +39,7 @@ class Ed25519Signer:
         return self._key.sign(data)
 
 
+@lru_cache(maxsize=256)  # a batch shares its instants, and strftime is slow
 def xsd_datetime(instant: datetime) -> str:
     """UTC `dateTimeStamp` to the second, e.g. 2023-02-24T23:36:38Z."""
     return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -43,24 +47,38 @@ def xsd_datetime(instant: datetime) -> str:
 
 def hash_data(doc: JsonObject, proof_config: JsonObject, *, loader: BundledLoader) -> bytes:
     """VC-DI-EdDSA §3.3.4 Hashing: SHA-256(canonical proof config) || SHA-256(canonical document)."""
-    proof_hash = hashlib.sha256(canonicalize(proof_config, loader=loader).encode()).digest()
+    proof_hash = _config_hash(json.dumps(proof_config, ensure_ascii=False), loader)
     doc_hash = hashlib.sha256(canonicalize(doc, loader=loader).encode()).digest()
     return proof_hash + doc_hash
+
+
+@lru_cache(maxsize=256)
+def _config_hash(proof_config: str, loader: BundledLoader) -> bytes:
+    """SHA-256 of a proof configuration's canonical form, by its JSON text: a batch signed at one instant by one
+    key shares one configuration, so it is canonicalized once."""
+    return hashlib.sha256(canonicalize(json.loads(proof_config), loader=loader).encode()).digest()
 
 
 def sign(doc: JsonObject, *, signer: Signer, created: datetime, loader: BundledLoader = BUNDLED,
          purpose: str = ASSERTION, challenge: str | None = None, domain: str | None = None) -> JsonObject:
     """VC-DI-EdDSA §3.3.1 Create Proof: a copy of `doc` with a proof for `purpose` (assertionMethod unless
     told; a presentation uses authentication, with the verifier's `challenge` and `domain` when given)."""
-    unsigned = {k: v for k, v in doc.items() if k != "proof"}
+    [signed] = sign_many([doc], signer=signer, created=created, loader=loader, purpose=purpose, challenge=challenge,
+                         domain=domain)
+    return signed
+
+
+def sign_many(docs: Sequence[JsonObject], *, signer: Signer, created: datetime, loader: BundledLoader = BUNDLED,
+              purpose: str = ASSERTION, challenge: str | None = None, domain: str | None = None) -> list[JsonObject]:
+    """sign() for each document, with the same proof options (built once)."""
     proof: dict[str, Any] = {
         "type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE, "created": xsd_datetime(created),
         "verificationMethod": signer.verification_method, "proofPurpose": purpose}
     proof.update({k: v for k, v in (("challenge", challenge), ("domain", domain)) if v is not None})
-    config = {**proof, "@context": unsigned["@context"]}
-    proof["proofValue"] = multikey.encode_base58btc(
-        signer.sign(hash_data(unsigned, config, loader=loader)))
-    return {**unsigned, "proof": proof}
+    pairs = [({k: v for k, v in doc.items() if k != "proof"}, {**proof, "@context": doc["@context"]})
+             for doc in docs]
+    return [{**unsigned, "proof": {**proof, "proofValue": multikey.encode_base58btc(
+        signer.sign(hash_data(unsigned, config, loader=loader)))}} for unsigned, config in pairs]
 
 
 def proof_of(doc: JsonObject, *, purpose: str = ASSERTION) -> JsonObject:

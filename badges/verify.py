@@ -125,7 +125,7 @@ def parse_presented(raw: bytes | str) -> Presented:
     if len(raw) > MAX_CREDENTIAL_BYTES:
         raise CheckFailed(PARSING_ERROR, "parse.too_large", f"The credential is over {MAX_CREDENTIAL_BYTES} bytes.")
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    if vc_jwt.COMPACT_JWS.fullmatch(text.strip()):
+    if not text.lstrip().startswith("{") and vc_jwt.COMPACT_JWS.fullmatch(text.strip()):  # JSON is never a JWS
         token = vc_jwt.decode(text.strip())
         if ob2.is_assertion(token.payload):
             return Presented(CredentialFormat.OB2_SIGNED, token.payload, token)

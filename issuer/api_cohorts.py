@@ -12,7 +12,7 @@ from badges.errors import BadgeError, NotFound
 from issuer import audit, cohorts, jobs, notify, service
 from issuer.api import state_json, token_org
 from store.credentials import get_credential
-from store.issuing import CohortJob, get_job, job_rows, row_counts
+from store.issuing import CohortJob, get_job, job_results, row_counts
 from web.http import read_json, services, transaction, utcnow
 from web.i18n import translate
 
@@ -117,7 +117,7 @@ def _report(session: Session, job: CohortJob) -> dict[str, Any]:
     rows = [{"row": r.line, "state": r.state, "credential": links.credential(r.credential_id) if r.credential_id
              else None, **({"problem": {"code": r.error_code, "detail": r.error_detail, "column": r.error_column,
                                         "message": _message(r)}} if r.error_code else {})}
-            for r in job_rows(session, job.id)]
+            for r in job_results(session, job.id)]
     return {"id": job.id, "state": job.state,
             "course": links.achievement(job.achievement.public_id), "total": total,
             "done": total - counts["pending"], **counts, "stalled": jobs.stalled(job, utcnow()), "rows": rows}

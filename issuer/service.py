@@ -143,15 +143,18 @@ def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achiev
 
 
 def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement, awards: Sequence[Award],
-               now: datetime, version: AchievementVersion | None = None) -> list[Issued | BadgeError]:
+               now: datetime, version: AchievementVersion | None = None,
+               look_up_earlier: bool = True) -> list[Issued | BadgeError]:
     """Issue each award as issue_badge does one, in bulk: one lookup of earlier credentials, status indexes
     allocated together, one signer, one insert. Each award's result is its credential or the error that stopped
     it (Conflict: its idempotency key was used for someone else). NotFound and the archived course's Conflict
-    are raised for all; an IntegrityError (a concurrent request took an idempotency key) too, at flush."""
+    are raised for all; an IntegrityError (an idempotency key is taken) too, at flush. Without
+    `look_up_earlier` (the caller checked the keys already) that IntegrityError is the only check."""
     if achievement.org_id != org.id:
         raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
     hashes = [_request_hash(achievement, award) for award in awards]
-    earlier = by_idempotency_keys(session, org.id, [a.idempotency_key for a in awards if a.idempotency_key])
+    earlier = by_idempotency_keys(session, org.id, [a.idempotency_key for a in awards if a.idempotency_key]) \
+        if look_up_earlier else {}
     results: list[Issued | BadgeError | None] = []
     for award, request_hash in zip(awards, hashes):
         found = earlier.get(award.idempotency_key or "")
@@ -168,21 +171,20 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
         raise Conflict("course.archived", f"The course was archived on {achievement.archived_at:%Y-%m-%d}, so "
                        "no new badges can be issued for it. Restore it first, or choose another course.")
     version = version or achievement.versions[-1]
-    slots = {purpose: _allocate(session, ctx, org, purpose, now, len(fresh)) for purpose in ("revocation", "suspension")}
+    slots = {purpose: _allocate(session, ctx, org, purpose, now, len(fresh))
+             for purpose in ("revocation", "suspension")}
     profile, achieved = issuer_profile(ctx, org), courses.achievement_document(ctx.links, version)
-    sign_with = signer(ctx, org)
     valid_until = add_months(now, version.valid_months) if version.valid_months else None
+    ids = [str(uuid.uuid4()) for _ in fresh]
+    signed = proofs.sign_many([model.achievement_credential(
+        credential_id=ctx.links.credential(credential_id), issuer=profile, achievement=achieved,
+        recipient=awards[i].recipient, valid_from=now, valid_until=valid_until, completed=awards[i].completed,
+        status=[status.status_entry(list_url=ctx.links.status_list(org.slug, slots[purpose][n][0].id),
+                                    index=slots[purpose][n][1], purpose=purpose) for purpose in slots])
+        for n, (i, credential_id) in enumerate(zip(fresh, ids))], signer=signer(ctx, org), created=now)
     credentials = []
-    for n, i in enumerate(fresh):
+    for n, (i, credential_id, document) in enumerate(zip(fresh, ids, signed)):
         award, (revocation, suspension) = awards[i], (slots["revocation"][n], slots["suspension"][n])
-        credential_id = str(uuid.uuid4())
-        unsigned = model.achievement_credential(
-            credential_id=ctx.links.credential(credential_id), issuer=profile, achievement=achieved,
-            recipient=award.recipient, valid_from=now, valid_until=valid_until, completed=award.completed,
-            status=[status.status_entry(list_url=ctx.links.status_list(org.slug, slot[0].id), index=slot[1],
-                                        purpose=purpose)
-                    for purpose, slot in (("revocation", revocation), ("suspension", suspension))])
-        signed = proofs.sign(unsigned, signer=sign_with, created=now)
         credential = Credential(
             id=credential_id, org_id=org.id, achievement_id=achievement.id, version_id=version.id,
             recipient_hash=award.recipient.hashed_email,
@@ -190,7 +192,7 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
             status_list_id=revocation[0].id, status_index=revocation[1],
             suspension_list_id=suspension[0].id, suspension_index=suspension[1],
             idempotency_key=award.idempotency_key, request_hash=hashes[i], issued_at=now, valid_until=valid_until,
-            document=json.dumps(signed, ensure_ascii=False).encode())  # the C encoder: no indent
+            document=json.dumps(document, ensure_ascii=False).encode())  # the C encoder: no indent
         credentials.append(credential)
         results[i] = Issued(credential, created=True)
     session.add_all(credentials)

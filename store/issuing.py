@@ -124,6 +124,14 @@ def row_counts(session: Session, job_id: int) -> dict[str, int]:
     return {state.value: counts.get(state.value, 0) for state in RowState}
 
 
+def job_results(session: Session, job_id: int) -> list[Any]:
+    """What became of each of the job's rows, in file order: line, state, credential_id and the error columns
+    (plain rows, not objects: a cohort has thousands)."""
+    return list(session.execute(select(
+        CohortRow.line, CohortRow.state, CohortRow.credential_id, CohortRow.error_code, CohortRow.error_column,
+        CohortRow.error_detail, CohortRow.error_values).where(CohortRow.job_id == job_id).order_by(CohortRow.line)))
+
+
 def job_rows(session: Session, job_id: int, *, states: tuple[str, ...] = ()) -> list[CohortRow]:
     """The job's rows in file order, only those in `states` when given."""
     query = select(CohortRow).where(CohortRow.job_id == job_id)
