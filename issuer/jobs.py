@@ -32,7 +32,7 @@ from badges.errors import BadgeError, Conflict
 from badges.model import Recipient
 from issuer import audit, awards, notify, service
 from issuer.cohorts import CheckedRow
-from store.credentials import by_idempotency_keys
+from store.credentials import by_award_keys
 from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, OutboxMail, RowState, row_counts
 from store.models import Achievement, Credential, Org
@@ -69,7 +69,7 @@ def create_job(session: Session, ctx: service.Issuing, *, org: Org, achievement:
     keys = {row.line: awards.award_key(ctx, course_public_id=achievement.public_id, email=row.email,
                                        completed=row.completed)
             for row in rows if row.problem is None and row.completed is not None}
-    earlier = by_idempotency_keys(session, org.id, list(keys.values()))
+    earlier = by_award_keys(session, achievement.id, set(keys.values()))
     if rows:  # a bulk insert without RETURNING: one pipelined executemany
         session.execute(insert(CohortRow), [_job_row(job, row, keys.get(row.line), earlier) for row in rows])
     return job

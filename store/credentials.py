@@ -42,3 +42,15 @@ def by_idempotency_keys(session: Session, org_id: int, keys: list[str]) -> dict[
         found.update((c.idempotency_key or "", c) for c in session.scalars(select(Credential).where(
             Credential.org_id == org_id, Credential.idempotency_key.in_(keys[start:start + 500]))))
     return found
+
+
+def by_award_keys(session: Session, achievement_id: int, keys: set[str]) -> dict[str, Credential]:
+    """The course's credentials under any of these idempotency keys, by key: one pass over the course's keys
+    (however many are asked for, and whatever the planner knows), then the matches by primary key."""
+    found = {key: credential_id for key, credential_id in session.execute(
+        select(Credential.idempotency_key, Credential.id).where(Credential.achievement_id == achievement_id,
+                                                               Credential.idempotency_key.is_not(None)))
+        if key in keys}
+    ids = list(found.values())
+    return {c.idempotency_key or "": c for start in range(0, len(ids), 500)
+            for c in session.scalars(select(Credential).where(Credential.id.in_(ids[start:start + 500])))}

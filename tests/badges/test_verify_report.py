@@ -364,6 +364,20 @@ def test_verify_reports_status_unknown_never_passed_when_it_cannot_be_checked(
     assert report.verdict == "unknown"
 
 
+def test_a_status_list_verified_once_is_not_trusted_once_changed(issuer: Issuer) -> None:
+    raw = as_bytes(issuer.sign(issuer.credential()))
+    assert verify(issuer, raw).verified  # the list's proof holds, and is remembered
+    listed = issuer.resolver.status_lists[LIST_URL]
+    bits = status.new_list()
+    status.set_bit(bits, INDEX, True)  # the same proof on a list that now says "revoked"
+    listed["credentialSubject"]["encodedList"] = status.encode_list(bits)
+
+    report = verify(issuer, raw)
+
+    assert report.check(CheckId.STATUS).outcome is Outcome.UNKNOWN
+    assert report.check(CheckId.STATUS).problem.code == "status.list_unverifiable"
+
+
 # --- the holder ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("holder", [EMAIL, "MinJun.Kim@Example.KR", "  minjun.kim@example.kr\n"],

@@ -1,0 +1,60 @@
+"""One verification reads each of our own documents once, on one session, and still sees a revocation at once."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from badges.verify import verify_credential
+from issuer import service
+from store.credentials import get_credential
+from store.db import transaction
+from store.models import Org
+from tests.factories import NOW, issue, make_course, make_org
+from web.app import Services
+
+
+@contextmanager
+def statements(svc: Services) -> Iterator[list[str]]:
+    """The SQL statements run on the app's engine meanwhile."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+    event.listen(svc.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(svc.engine, "before_cursor_execute", record)
+
+
+def test_a_verification_reads_the_did_document_and_each_status_list_once(svc: Services) -> None:
+    org, _ = make_org(svc)
+    credential_id = issue(svc, org, make_course(svc, org))
+    with transaction(svc.sessions) as session:
+        document = get_credential(session, credential_id).document
+
+    with statements(svc) as seen, svc.resolver.reading() as resolve:
+        report = verify_credential(document, resolve=resolve, now=NOW)
+
+    assert report.verified
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert sum("signing_keys" in s for s in reads) == 1  # asked for three times: credential and both lists
+    assert sum("status_lists" in s for s in reads) == 2  # revocation and suspension
+
+
+def test_a_revocation_shows_in_the_next_verification(svc: Services) -> None:
+    org, _ = make_org(svc)
+    credential_id = issue(svc, org, make_course(svc, org))
+    with transaction(svc.sessions) as session:
+        document = get_credential(session, credential_id).document
+    with svc.resolver.reading() as resolve:
+        assert verify_credential(document, resolve=resolve, now=NOW).verified
+
+    with transaction(svc.sessions) as session:
+        service.revoke(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+                       reason="잘못 발급됨", now=NOW)
+
+    with svc.resolver.reading() as resolve:
+        assert verify_credential(document, resolve=resolve, now=NOW).verdict == "revoked"
