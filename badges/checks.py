@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 import schemas
 from badges import dids, legacy_proofs, model, proofs, status
 from badges.errors import InvalidInput
+from badges.jsontext import to_json
 from badges.jsonld import JsonObject, require_bundled
 from badges.report import (MALFORMED, RANGE_ERROR, STATUS_LIST_LENGTH, STATUS_VERIFICATION, CheckFailed,
                            CheckNotApplicable, CheckUndecided)
@@ -178,7 +179,7 @@ def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: date
         if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
             raise CheckFailed(MALFORMED, "status.list_wrong_type", "Not a BitstringStatusListCredential.")
         key = issuer_key(doc, resolve).public_bytes(Encoding.Raw, PublicFormat.Raw)
-        _status_list_proof(json.dumps(doc), key)
+        _status_list_proof(to_json(doc), key)
         check_validity_period(doc, now, skew)
     except CheckUndecided:
         raise
@@ -198,7 +199,7 @@ def _cached_bits(encoded: str) -> bytes:
 
 
 @lru_cache(maxsize=1024)
-def _status_list_proof(document: str, public_key: bytes) -> None:
+def _status_list_proof(document: bytes, public_key: bytes) -> None:
     """check_proof for a status list credential (its JSON text) and raw key, remembered once it holds:
     every credential on the list names the same list, so one verification serves them all until it changes."""
     check_proof(json.loads(document), Ed25519PublicKey.from_public_bytes(public_key))

@@ -14,6 +14,7 @@ from pyld.jsonld import JsonLdError
 
 from badges import ed25519, multikey
 from badges.jsonld import BUNDLED, BundledLoader, JsonObject, canonicalize, error_message
+from badges.jsontext import to_json
 from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -47,13 +48,13 @@ def xsd_datetime(instant: datetime) -> str:
 
 def hash_data(doc: JsonObject, proof_config: JsonObject, *, loader: BundledLoader) -> bytes:
     """VC-DI-EdDSA §3.3.4 Hashing: SHA-256(canonical proof config) || SHA-256(canonical document)."""
-    proof_hash = _config_hash(json.dumps(proof_config, ensure_ascii=False), loader)
+    proof_hash = _config_hash(to_json(proof_config), loader)
     doc_hash = hashlib.sha256(canonicalize(doc, loader=loader).encode()).digest()
     return proof_hash + doc_hash
 
 
 @lru_cache(maxsize=256)
-def _config_hash(proof_config: str, loader: BundledLoader) -> bytes:
+def _config_hash(proof_config: bytes, loader: BundledLoader) -> bytes:
     """SHA-256 of a proof configuration's canonical form, by its JSON text: a batch signed at one instant by one
     key shares one configuration, so it is canonicalized once."""
     return hashlib.sha256(canonicalize(json.loads(proof_config), loader=loader).encode()).digest()

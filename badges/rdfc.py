@@ -17,7 +17,6 @@ compares both on generated documents.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,6 +25,8 @@ from typing import Any
 
 from pyld.jsonld import JsonLdError
 from pyld.nquads import escape
+
+from badges.jsontext import to_json
 
 JsonObject = dict[str, Any]
 PLACEHOLDER = "urn:x-rdfc-slot:"
@@ -74,13 +75,13 @@ class Canonicalizer:
         self._terms = terms
         self._max_shapes = max_shapes
         self._max_templates = max_templates
-        self._shapes: OrderedDict[str, _Shape] = OrderedDict()
+        self._shapes: OrderedDict[bytes, _Shape] = OrderedDict()
 
     def __call__(self, doc: JsonObject) -> str:
         """RDFC-1.0 canonical N-Quads of `doc`; raises what pyld raises for documents it refuses."""
         values: list[str] = []
         skeleton = _skeleton(doc, values)
-        shape = self._shape(json.dumps(skeleton, ensure_ascii=False))
+        shape = self._shape(to_json(skeleton))
         while True:
             pins = tuple(values[i] for i in sorted(shape.pinned))
             if pins not in shape.templates:
@@ -96,7 +97,7 @@ class Canonicalizer:
                 continue
             return _label(filled) or self._slow(doc)
 
-    def _shape(self, key: str) -> _Shape:
+    def _shape(self, key: bytes) -> _Shape:
         shape = self._shapes.get(key)
         if shape is None:
             shape = self._shapes[key] = _Shape(frozenset(), {})

@@ -18,6 +18,7 @@ import keys
 from badges import model, multikey, proofs, status
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.jsonld import JsonObject
+from badges.jsontext import to_json
 from issuer import courses
 from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
 from store import status_lists
@@ -192,7 +193,7 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
             status_list_id=revocation[0].id, status_index=revocation[1],
             suspension_list_id=suspension[0].id, suspension_index=suspension[1],
             idempotency_key=award.idempotency_key, request_hash=hashes[i], issued_at=now, valid_until=valid_until,
-            document=json.dumps(document, ensure_ascii=False).encode())  # the C encoder: no indent
+            document=to_json(document))
         credentials.append(credential)
         results[i] = Issued(credential, created=True)
     session.add_all(credentials)
@@ -323,7 +324,7 @@ def publish_status_list(ctx: Issuing, org: Org, status_list: StatusList, *, now:
         "credentialSubject": status.status_list_subject(
             list_url=url, purpose=status_list.purpose, bits=status_list.bits)}
     signed = proofs.sign(unsigned, signer=signer(ctx, org), created=now)
-    status_list.document = json.dumps(signed).encode()
+    status_list.document = to_json(signed)
     status_list.updated_at = now
 
 

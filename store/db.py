@@ -10,6 +10,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from badges.jsontext import to_json
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 READ_ONLY = "badges_read_only"
 
@@ -17,7 +19,7 @@ READ_ONLY = "badges_read_only"
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_text)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -35,7 +37,12 @@ def make_engine(url: str) -> Engine:
             read_only = conn.get_execution_options().get(READ_ONLY, False)
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
+
+
+def _json_text(value: object) -> str:
+    """JSON columns (audit details, cohort rows) written by orjson: thousands of rows per cohort."""
+    return to_json(value).decode()
 
 
 def read_only(engine: Engine) -> Engine:
