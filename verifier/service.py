@@ -145,7 +145,8 @@ def record(session: Session, report: VerificationReport, *, links: Links, channe
     """Count a verification of one of our own credentials, for its issuer's dashboard."""
     document = report.credential if isinstance(report.credential, dict) else {}
     credential_id = links.parse_credential(str(document.get("id", "")))
-    credential = session.get(Credential, credential_id) if credential_id else None
-    if credential is not None:
-        session.add(VerificationEvent(org_id=credential.org_id, credential_id=credential.id, channel=channel,
+    org_id = session.scalar(select(Credential.org_id).where(Credential.id == credential_id)) if credential_id \
+        else None
+    if org_id is not None:
+        session.add(VerificationEvent(org_id=org_id, credential_id=credential_id, channel=channel,
                                       verdict=report.verdict, at=now))
