@@ -30,6 +30,7 @@ from badges.jsontext import to_json
 
 JsonObject = dict[str, Any]
 PLACEHOLDER = "urn:x-rdfc-slot:"
+PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 STRUCTURAL_KEYS = frozenset({"@context", "@type", "type", "@language", "@direction", "@base", "@vocab",
                              "@container", "@index", "@json"})
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
@@ -81,7 +82,10 @@ class Canonicalizer:
         """RDFC-1.0 canonical N-Quads of `doc`; raises what pyld raises for documents it refuses."""
         values: list[str] = []
         skeleton = _skeleton(doc, values)
-        shape = self._shape(to_json(skeleton))
+        key = to_json(skeleton)
+        if key.count(PLACEHOLDER_BYTES) != len(values) or any(PLACEHOLDER in value for value in values):
+            return self._slow(doc)  # a string of the document itself looks like a placeholder: only pyld can tell
+        shape = self._shape(key)
         while True:
             pins = tuple(values[i] for i in sorted(shape.pinned))
             if pins not in shape.templates:
@@ -93,6 +97,8 @@ class Canonicalizer:
                 return self._slow(doc)
             filled = _fill(template, values)
             if isinstance(filled, int):  # this string must be seen by pyld itself: pin it and learn again
+                if filled in shape.pinned:  # pinned already, yet it still does not fit: never loop, ask pyld
+                    return self._slow(doc)
                 shape.pinned |= {filled}
                 continue
             return _label(filled) or self._slow(doc)

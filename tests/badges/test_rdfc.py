@@ -153,6 +153,21 @@ def test_fast_canonicalization_equals_pyld_on_generated_json_ld(node: dict[str, 
     assert fast == slow
 
 
+@pytest.mark.parametrize("node", [
+    {"i": "urn:x-rdfc-slot:3"}, {"i": "urn:x-rdfc-slot:0", "s": "x"}, {"s": "urn:x-rdfc-slot:0", "i": "urn:y:1"},
+    {"v": "urn:x-rdfc-slot:1", "l": "가"}, {"urn:x-rdfc-slot:0": "x"}, {"type": "urn:x-rdfc-slot:0", "s": "x"},
+    {"s": {"@value": "a urn:x-rdfc-slot:0 b"}}, {"id": "urn:x-rdfc-slot:2", "s": ["urn:x-rdfc-slot:0", "z"]}])
+def test_strings_that_look_like_placeholders_are_canonicalized_by_pyld_itself(node: dict[str, Any]) -> None:
+    loader = BundledLoader(EXAMPLES)
+    for value in ("relative", "https://x.example/1", "ex:pinned"):  # the shape learns templates and pins first
+        both({"@context": ["https://www.w3.org/ns/credentials/v2", INLINE_CONTEXT],
+              **{k: value if isinstance(v, str) else v for k, v in node.items()}}, loader)
+    doc = {"@context": ["https://www.w3.org/ns/credentials/v2", INLINE_CONTEXT], **node}
+    for _ in range(2):
+        fast, slow = both(doc, loader)
+        assert fast == slow
+
+
 @pytest.mark.parametrize("node", [{"list": [{"id": " "}]}, {"list": [{"id": "\r"}]}, {"id": " ", "j": 1.5}])
 def test_documents_pyld_mishandles_get_the_same_answer_both_ways(node: dict[str, Any]) -> None:
     doc = {"@context": ["https://www.w3.org/ns/credentials/v2", INLINE_CONTEXT], **node}
