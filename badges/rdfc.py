@@ -101,6 +101,8 @@ class Canonicalizer:
                     return self._slow(doc)
                 shape.pinned |= {filled}
                 continue
+            if len(set(filled)) != len(filled):  # the same quad twice: pyld keeps some repeats (an empty list
+                return self._slow(doc)           # twice) and merges others (a repeated value), so it decides
             return _label(filled) or self._slow(doc)
 
     def _shape(self, key: bytes) -> _Shape:
@@ -225,8 +227,6 @@ def _fill(template: _Template, values: list[str]) -> list[Quad] | int:
             else:
                 parts.append(f'"{escape(value)}"{part.suffix}')  # type: ignore[union-attr]
         filled.append((parts[0], parts[1], parts[2], parts[3]))
-    if len(set(filled)) != len(filled):  # a dataset is a set: merged nodes can give the same quad twice
-        filled = list(dict.fromkeys(filled))
     return filled
 
 
