@@ -256,8 +256,9 @@ def _label(quads: list[Quad]) -> str | None:
     for quad in quads:
         s, p, o, g = quad
         if s[0] == "_" or o[0] == "_" or (g and g[0] == "_"):
-            for node in {n for n in (s, o, g) if n and n[0] == "_"}:
-                mentions.setdefault(node, []).append(quad)
+            for node in (s, o, g):  # once per position, as pyld counts it: `_:x p _:x` hashes twice for _:x
+                if node and node[0] == "_":
+                    mentions.setdefault(node, []).append(quad)
         else:
             lines.append(_line(s, p, o, g))
     by_hash: dict[str, str] = {}
