@@ -1,8 +1,8 @@
-"""Cohort jobs: a preview that signs nothing, then a run that issues row by row and survives crashes.
+"""Cohort jobs: a preview that signs nothing, then a run that issues in batches and survives crashes.
 
 The job body is `run(job_id, services=...)`: a plain function that opens its own sessions, so anything can call
-it — the in-process ThreadRunner here (the default), a child process, or later an RQ worker behind the same
-`Runner.submit(job_id)` interface. Rows are issued in batches, one transaction per batch: status indexes
+it — the in-process ThreadRunner here (the default), a child process, or an RQ worker (issuer.queue) behind the
+same `Runner.submit(job_id)` interface. Rows are issued in batches, one transaction per batch: status indexes
 allocated at once, the credentials signed with one signer and inserted together (service.issue_many); a row that
 cannot be issued fails alone, and a batch refused as a whole (someone issued one of its awards meanwhile) is
 issued row by row instead. Each row's credential carries the row's award key (course, person, completion date),
