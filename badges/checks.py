@@ -89,7 +89,14 @@ def method_key(method: str, issuer: str, resolve: Resolver) -> Ed25519PublicKey:
     else:
         raise CheckFailed(MALFORMED, "issuer_key.method_unsupported",
                           f"Issuer keys are resolved from did:key and did:web only, not {did}.")
-    return dids.assertion_key(document, method)
+    return _assertion_key(to_json(document), method)
+
+
+@lru_cache(maxsize=1024)
+def _assertion_key(document: bytes, method: str) -> Ed25519PublicKey:
+    """dids.assertion_key for a DID document (its JSON text), remembered once found: every credential of an
+    issuer and its status lists name the same key, and a changed document is read afresh."""
+    return dids.assertion_key(json.loads(document), method)
 
 
 def check_proof(doc: JsonObject, key: Ed25519PublicKey) -> None:
@@ -121,11 +128,24 @@ def check_window(start: datetime | None, end: datetime | None, now: datetime, sk
 
 def check_validity_period(doc: JsonObject, now: datetime, skew: timedelta) -> None:
     """validFrom <= now <= validUntil (VC 1.1: issuanceDate, expirationDate), allowing `skew` either way."""
-    start_name = "validFrom" if "validFrom" in doc else "issuanceDate"
-    end_name = "validUntil" if "validUntil" in doc else "expirationDate"
+    start, end = _validity_period(doc)
+    check_window(start, end, now, skew, start_path=f"/{_start_name(doc)}", end_path=f"/{_end_name(doc)}")
+
+
+def _validity_period(doc: JsonObject) -> tuple[datetime | None, datetime | None]:
+    """validFrom and validUntil (VC 1.1: issuanceDate, expirationDate), either absent."""
+    start_name, end_name = _start_name(doc), _end_name(doc)
     start = parse_instant(doc[start_name], f"/{start_name}") if start_name in doc else None
     end = parse_instant(doc[end_name], f"/{end_name}") if end_name in doc else None
-    check_window(start, end, now, skew, start_path=f"/{start_name}", end_path=f"/{end_name}")
+    return start, end
+
+
+def _start_name(doc: JsonObject) -> str:
+    return "validFrom" if "validFrom" in doc else "issuanceDate"
+
+
+def _end_name(doc: JsonObject) -> str:
+    return "validUntil" if "validUntil" in doc else "expirationDate"
 
 
 def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timedelta) -> None:
@@ -179,8 +199,8 @@ def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: date
         if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
             raise CheckFailed(MALFORMED, "status.list_wrong_type", "Not a BitstringStatusListCredential.")
         key = issuer_key(doc, resolve).public_bytes(Encoding.Raw, PublicFormat.Raw)
-        _status_list_proof(to_json(doc), key)
-        check_validity_period(doc, now, skew)
+        start, end = _status_list_proof(to_json(doc), key)
+        check_window(start, end, now, skew, start_path=f"/{_start_name(doc)}", end_path=f"/{_end_name(doc)}")
     except CheckUndecided:
         raise
     except CheckFailed as e:
@@ -199,10 +219,13 @@ def _cached_bits(encoded: str) -> bytes:
 
 
 @lru_cache(maxsize=1024)
-def _status_list_proof(document: bytes, public_key: bytes) -> None:
-    """check_proof for a status list credential (its JSON text) and raw key, remembered once it holds:
-    every credential on the list names the same list, so one verification serves them all until it changes."""
-    check_proof(json.loads(document), Ed25519PublicKey.from_public_bytes(public_key))
+def _status_list_proof(document: bytes, public_key: bytes) -> tuple[datetime | None, datetime | None]:
+    """check_proof for a status list credential (its JSON text) and raw key, remembered once it holds, with its
+    validity period: every credential on the list names the same list, so one verification serves them all
+    until it changes."""
+    doc = json.loads(document)
+    check_proof(doc, Ed25519PublicKey.from_public_bytes(public_key))
+    return _validity_period(doc)
 
 
 def check_recipient(doc: JsonObject, holder: str) -> None:

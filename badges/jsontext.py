@@ -1,10 +1,16 @@
-"""JSON text of a value, fast and exact: for storing documents and for keying caches by content."""
+"""JSON text of a value and the value of a JSON text, fast and exact: orjson where it gives what json gives."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
+
+# every byte to a space but digits, which become "0": nineteen zeros in a row may be an integer past 64 bits
+# (below -2**63 or above 2**64 - 1), which orjson reads as a float and json as an int
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_NUMBER = b"0" * 19
 
 
 def to_json(value: Any) -> bytes:
@@ -20,3 +26,16 @@ def to_json(value: Any) -> bytes:
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def from_json(text: bytes | str, *, parse_constant: Callable[[str], Any] | None = None) -> Any:
+    """json.loads(text), the same value or the same error, read by orjson (about three times faster) unless it
+    could differ: orjson refuses NaN, infinities, lone surrogates, a byte order mark and UTF-16, where json
+    decides, and reads integers past 64 bits as floats, so a text holding a run of nineteen digits goes to json."""
+    data = text if isinstance(text, bytes) else text.encode(errors="surrogatepass")
+    if _LONG_NUMBER not in data.translate(_DIGITS):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text, parse_constant=parse_constant)

@@ -52,7 +52,13 @@ Component = str | _Slot
 
 @dataclass(frozen=True, slots=True)
 class _Template:
-    quads: tuple[tuple[Component, Component, Component, Component], ...]
+    """A shape's quads, compiled (see _compile): the lines are format strings over the rendered slots."""
+
+    slots: tuple[_Slot, ...]  # each distinct slot once, in the order the lines number them
+    ground: str  # lines of the quads without blank nodes
+    blank: str  # lines of the quads that name blank nodes
+    hashing: tuple[str, ...]  # per blank node, the lines of its first-degree hash
+    twins: tuple[tuple[int, int], ...]  # pairs of lines (ground, then blank) that could come out equal
     terms: frozenset[str]  # every term or prefix a context of this shape defines
     plain: dict[str, bool] = field(default_factory=dict)  # memo of _plain_iri for this template
 
@@ -95,15 +101,13 @@ class Canonicalizer:
             template = shape.templates[pins]
             if template is None:
                 return self._slow(doc)
-            filled = _fill(template, values)
-            if isinstance(filled, int):  # this string must be seen by pyld itself: pin it and learn again
-                if filled in shape.pinned:  # pinned already, yet it still does not fit: never loop, ask pyld
+            rendered = _render(template, values)
+            if isinstance(rendered, int):  # this string must be seen by pyld itself: pin it and learn again
+                if rendered in shape.pinned:  # pinned already, yet it still does not fit: never loop, ask pyld
                     return self._slow(doc)
-                shape.pinned |= {filled}
+                shape.pinned |= {rendered}
                 continue
-            if len(set(filled)) != len(filled):  # the same quad twice: pyld keeps some repeats (an empty list
-                return self._slow(doc)           # twice) and merges others (a repeated value), so it decides
-            return _label(filled) or self._slow(doc)
+            return _label(template, rendered) or self._slow(doc)
 
     def _shape(self, key: bytes) -> _Shape:
         shape = self._shapes.get(key)
@@ -129,19 +133,35 @@ class Canonicalizer:
                 if any(p is None for p in parts):
                     return None
                 quads.append(parts)
-        return _Template(tuple(quads), self._terms | _inline_terms(doc))  # type: ignore[arg-type]
+        return _compile(quads, self._terms | _inline_terms(doc))
 
 
 def _skeleton(node: Any, values: list[str]) -> Any:
     """A copy of `node` with every fillable string replaced by a numbered placeholder IRI."""
     if isinstance(node, dict):
-        return {k: (v if k in STRUCTURAL_KEYS else _skeleton(v, values)) for k, v in node.items()}
+        copy = {}
+        for key, value in node.items():  # the strings of an object are handled here: a call each costs twice
+            if key in STRUCTURAL_KEYS:
+                copy[key] = value
+            elif isinstance(value, str):
+                copy[key] = _placeholder(len(values))
+                values.append(value)
+            else:
+                copy[key] = _skeleton(value, values) if isinstance(value, (dict, list)) else value
+        return copy
     if isinstance(node, list):
         return [_skeleton(v, values) for v in node]
     if isinstance(node, str):
         values.append(node)
-        return f"{PLACEHOLDER}{len(values) - 1}"
+        return _placeholder(len(values) - 1)
     return node
+
+
+def _placeholder(index: int) -> str:
+    return _PLACEHOLDERS[index] if index < len(_PLACEHOLDERS) else f"{PLACEHOLDER}{index}"
+
+
+_PLACEHOLDERS = [f"{PLACEHOLDER}{i}" for i in range(256)]
 
 
 def _pin(node: Any, pinned: frozenset[int], values: list[str]) -> Any:
@@ -199,35 +219,68 @@ def _inline_terms(node: Any) -> frozenset[str]:
     return frozenset(found)
 
 
-Quad = tuple[str, str, str, str]
+def _compile(quads: list[tuple[Component, Component, Component, Component]], terms: frozenset[str]) -> _Template:
+    """The template's quads as format strings over the rendered slots ({0[k]}) and, in the lines of quads that
+    name blank nodes, their canonical labels ({1[j]}); with each blank node's first-degree hash lines (§4.6)."""
+    slots: dict[_Slot, int] = {}
+    named = [q for q in quads if any(_is_blank(c) for c in q)]
+    nodes = list(dict.fromkeys(c for quad in named for c in quad if _is_blank(c)))
+
+    def line(quad: tuple[Component, ...], blank: Callable[[str], str]) -> str:
+        def text(c: Component) -> str:
+            if isinstance(c, _Slot):
+                return f"{{0[{slots.setdefault(c, len(slots))}]}}"
+            return blank(c) if _is_blank(c) else c.replace("{", "{{").replace("}", "}}")
+        return " ".join(text(c) for c in quad if c != "") + " .\n"
+
+    def first_degree(node: str) -> Callable[[str], str]:
+        return lambda c: "_:a" if c == node else "_:z"
+
+    ground = [q for q in quads if q not in named]
+    hashing = tuple("".join(line(q, first_degree(node)) for q in named for c in (q[0], q[2], q[3]) if c == node)
+                    for node in nodes)
+    order = ground + named  # as _label lists the lines; a repeated quad is a pair of twins
+    twins = tuple((a, b) for a in range(len(order)) for b in range(a + 1, len(order))
+                  if all(_may_equal(x, y) for x, y in zip(order[a], order[b])))
+    lines = "".join(line(q, str) for q in ground)
+    blank = "".join(line(q, lambda c: f"{{1[{nodes.index(c)}]}}") for q in named)
+    return _Template(tuple(slots), lines, blank, hashing, twins, terms)  # slots last: the lines number them
 
 
-def _fill(template: _Template, values: list[str]) -> list[Quad] | int:
-    """The template's quads with `values` in the slots, or the index of a value that does not fit."""
+def _is_blank(c: Component) -> bool:
+    return isinstance(c, str) and c[:1] == "_"
+
+
+def _may_equal(x: Component, y: Component) -> bool:
+    """Whether two quad components could come out as the same text once filled."""
+    if isinstance(x, str) and isinstance(y, str):
+        return x == y
+    if isinstance(x, _Slot) and isinstance(y, _Slot):
+        return (x.kind == IRI_SLOT) == (y.kind == IRI_SLOT)
+    slot, text = (x, y) if isinstance(x, _Slot) else (y, x)
+    return text[:1] == ("<" if slot.kind == IRI_SLOT else '"')  # type: ignore[union-attr]
+
+
+def _render(template: _Template, values: list[str]) -> list[str] | int:
+    """The text of each slot of the template with `values` in it, or the index of a value that does not fit."""
     plain = template.plain
-    filled: list[Quad] = []
-    for quad in template.quads:
-        parts: list[str] = []
-        for part in quad:
-            if part.__class__ is str:
-                parts.append(part)  # type: ignore[arg-type]
-                continue
-            value = values[part.index]  # type: ignore[union-attr]
-            if part.kind == IRI_SLOT:  # type: ignore[union-attr]
-                ok = plain.get(value)
-                if ok is None:
-                    if len(plain) > 4096:  # bounded: most IRIs (credential ids) are seen once
-                        plain.clear()
-                    ok = plain[value] = _plain_iri(value, template.terms)
-                if not ok:
-                    return part.index  # type: ignore[union-attr]
-                parts.append(f"<{value}>")
-            elif part.kind == DOUBLE_SLOT and _is_float(value):  # type: ignore[union-attr]
-                return part.index  # type: ignore[union-attr]
-            else:
-                parts.append(f'"{escape(value)}"{part.suffix}')  # type: ignore[union-attr]
-        filled.append((parts[0], parts[1], parts[2], parts[3]))
-    return filled
+    rendered: list[str] = []
+    for slot in template.slots:
+        value = values[slot.index]
+        if slot.kind == IRI_SLOT:
+            ok = plain.get(value)
+            if ok is None:
+                if len(plain) > 4096:  # bounded: most IRIs (credential ids) are seen once
+                    plain.clear()
+                ok = plain[value] = _plain_iri(value, template.terms)
+            if not ok:
+                return slot.index
+            rendered.append(f"<{value}>")
+        elif slot.kind == DOUBLE_SLOT and _is_float(value):
+            return slot.index
+        else:
+            rendered.append(f'"{escape(value)}"{slot.suffix}')
+    return rendered
 
 
 def _plain_iri(value: str, terms: frozenset[str]) -> bool:
@@ -245,38 +298,30 @@ def _is_float(value: str) -> bool:
     return True
 
 
-def _line(s: str, p: str, o: str, g: str) -> str:
-    return f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n"
-
-
-def _label(quads: list[Quad]) -> str | None:
-    """RDFC-1.0 §4.4 when every blank node's first-degree hash is unique; None when some tie."""
-    mentions: dict[str, list[Quad]] = {}
-    lines: list[str] = []
-    for quad in quads:
-        s, p, o, g = quad
-        if s[0] == "_" or o[0] == "_" or (g and g[0] == "_"):
-            for node in (s, o, g):  # once per position, as pyld counts it: `_:x p _:x` hashes twice for _:x
-                if node and node[0] == "_":
-                    mentions.setdefault(node, []).append(quad)
-        else:
-            lines.append(_line(s, p, o, g))
-    by_hash: dict[str, str] = {}
-    for node, mentioned in mentions.items():  # §4.6 Hash First Degree Quads: itself _:a, others _:z
-        first = sorted(_line("_:a" if s == node else "_:z" if s[0] == "_" else s, p,
-                             "_:a" if o == node else "_:z" if o[0] == "_" else o,
-                             "_:a" if g == node else "_:z" if g and g[0] == "_" else g) for s, p, o, g in mentioned)
-        digest = hashlib.sha256("".join(first).encode()).hexdigest()
+def _label(template: _Template, rendered: list[str]) -> str | None:
+    """RDFC-1.0 §4.4 when every blank node's first-degree hash is unique and no quad comes out twice; None
+    otherwise (pyld decides ties, and keeps some repeated quads while merging others)."""
+    by_hash: dict[str, int] = {}
+    for node, lines in enumerate(template.hashing):
+        digest = hashlib.sha256("".join(sorted(_lines(lines, rendered))).encode()).hexdigest()
         if digest in by_hash:
             return None
         by_hash[digest] = node
-    canonical = {node: f"_:c14n{i}" for i, (_, node) in enumerate(sorted(by_hash.items()))}
-    done: set[Quad] = set()
-    for mentioned in mentions.values():
-        for quad in mentioned:
-            if quad not in done:
-                done.add(quad)
-                s, p, o, g = quad
-                lines.append(_line(canonical.get(s, s), p, canonical.get(o, o), canonical.get(g, g) if g else g))
+    labels = [""] * len(by_hash)
+    for i, (_, node) in enumerate(sorted(by_hash.items())):
+        labels[node] = f"_:c14n{i}"
+    lines = _lines(template.ground, rendered) + _lines(template.blank, rendered, labels)
+    if any(lines[a] == lines[b] for a, b in template.twins):
+        return None
     lines.sort()
     return "".join(lines)
+
+
+def _lines(text: str, *fields: list[str]) -> list[str]:
+    """The lines of a template text filled in with one format call; a filled slot never holds a line break
+    (IRI slots take no white space, literals are escaped), though it may hold what splitlines also splits at."""
+    filled = text.format(*fields)
+    lines = filled.splitlines(keepends=True)
+    if len(lines) != text.count("\n"):
+        lines = [f"{line}\n" for line in filled.split("\n")[:-1]]
+    return lines

@@ -6,7 +6,6 @@ every format yields the same report shape.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from badges import ob2, vc_jwt
 from badges.checks import (Resolver, check_contexts, check_proof, check_recipient, check_schema, check_shape,
                            check_status, check_validity_period, issuer_id, issuer_key, parse_instant)
 from badges.jsonld import JsonObject
+from badges.jsontext import from_json
 from badges.report import (PARSING_ERROR, Check, CheckFailed, CheckId, CheckNotApplicable, CheckUndecided,
                            CredentialFormat, Outcome, VerificationReport)
 
@@ -111,7 +111,7 @@ def parse_credential(raw: bytes | str) -> JsonObject:
         raise CheckFailed(PARSING_ERROR, "parse.too_large",
                           f"The credential is over {MAX_CREDENTIAL_BYTES} bytes.")
     try:
-        doc = json.loads(raw, parse_constant=_no_constant)
+        doc = from_json(raw, parse_constant=_no_constant)
     except (ValueError, RecursionError) as e:
         raise CheckFailed(PARSING_ERROR, "parse.not_json", f"The credential is not valid JSON: {e}.") from None
     if not isinstance(doc, dict):
@@ -124,13 +124,14 @@ def parse_presented(raw: bytes | str) -> Presented:
     assertion); CheckFailed (PARSING_ERROR) for anything else."""
     if len(raw) > MAX_CREDENTIAL_BYTES:
         raise CheckFailed(PARSING_ERROR, "parse.too_large", f"The credential is over {MAX_CREDENTIAL_BYTES} bytes.")
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    if not text.lstrip().startswith("{") and vc_jwt.COMPACT_JWS.fullmatch(text.strip()):  # JSON is never a JWS
-        token = vc_jwt.decode(text.strip())
-        if ob2.is_assertion(token.payload):
-            return Presented(CredentialFormat.OB2_SIGNED, token.payload, token)
-        credential, claims = vc_jwt.credential_of(token)
-        return Presented(CredentialFormat.VC_JWT, credential, token, claims)
+    if not raw.lstrip().startswith(b"{" if isinstance(raw, bytes) else "{"):  # JSON is never a JWS
+        text = (raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw).strip()
+        if vc_jwt.COMPACT_JWS.fullmatch(text):
+            token = vc_jwt.decode(text)
+            if ob2.is_assertion(token.payload):
+                return Presented(CredentialFormat.OB2_SIGNED, token.payload, token)
+            credential, claims = vc_jwt.credential_of(token)
+            return Presented(CredentialFormat.VC_JWT, credential, token, claims)
     doc = parse_credential(raw)
     if ob2.is_assertion(doc):
         kind = CredentialFormat.OB2_SIGNED if ob2.verification_type(doc) == "signed" else CredentialFormat.OB2_HOSTED
