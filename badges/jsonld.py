@@ -97,6 +97,12 @@ def canonicalize(doc: JsonObject, *, loader: BundledLoader = BUNDLED) -> str:
     return loader.canonicalize(doc)
 
 
+def canonical_nquads(doc: JsonObject, *, loader: BundledLoader = BUNDLED) -> bytes:
+    """canonicalize(doc) as UTF-8, what a proof hashes (made as bytes: no text to encode);
+    UnicodeEncodeError for a document holding text that is not Unicode (a lone surrogate)."""
+    return loader.canonicalize.encoded(doc)
+
+
 def _refuse_dropped(term: str | None) -> None:
     raise jsonld.JsonLdError(f"The property {term!r} is not defined by the document's contexts, so it "
                              "could not be signed or checked.", "jsonld.SafeModeError")

@@ -10,6 +10,7 @@ from typing import Any
 from badges import dids, model, multikey, proofs
 from badges.errors import InvalidInput, Problem
 from badges.jsonld import JsonObject
+from badges.jsontext import from_json
 from badges.report import CRYPTO_ERROR, MALFORMED, PARSING_ERROR, CheckFailed, VerificationReport
 from badges.verify import Resolver, check_contexts, verify_credential
 
@@ -101,7 +102,7 @@ def _parse(raw: bytes | str) -> JsonObject:
         raise CheckFailed(PARSING_ERROR, "presentation.too_large",
                           f"The presentation is over {MAX_PRESENTATION_BYTES} bytes.")
     try:
-        doc = json.loads(raw)
+        doc = from_json(raw)
     except (ValueError, RecursionError) as e:
         raise CheckFailed(PARSING_ERROR, "parse.not_json", f"The presentation is not valid JSON: {e}.") from None
     if not isinstance(doc, dict):

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyld.jsonld import JsonLdError
 
 from badges import ed25519, multikey
-from badges.jsonld import BUNDLED, BundledLoader, JsonObject, canonicalize, error_message
+from badges.jsonld import BUNDLED, BundledLoader, JsonObject, canonical_nquads, error_message
 from badges.jsontext import to_json
 from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
 
@@ -49,7 +49,7 @@ def xsd_datetime(instant: datetime) -> str:
 def hash_data(doc: JsonObject, proof_config: JsonObject, *, loader: BundledLoader) -> bytes:
     """VC-DI-EdDSA §3.3.4 Hashing: SHA-256(canonical proof config) || SHA-256(canonical document)."""
     proof_hash = _config_hash(to_json(proof_config), loader)
-    doc_hash = hashlib.sha256(canonicalize(doc, loader=loader).encode()).digest()
+    doc_hash = hashlib.sha256(canonical_nquads(doc, loader=loader)).digest()
     return proof_hash + doc_hash
 
 
@@ -57,7 +57,7 @@ def hash_data(doc: JsonObject, proof_config: JsonObject, *, loader: BundledLoade
 def _config_hash(proof_config: bytes, loader: BundledLoader) -> bytes:
     """SHA-256 of a proof configuration's canonical form, by its JSON text: a batch signed at one instant by one
     key shares one configuration, so it is canonicalized once."""
-    return hashlib.sha256(canonicalize(json.loads(proof_config), loader=loader).encode()).digest()
+    return hashlib.sha256(canonical_nquads(json.loads(proof_config), loader=loader)).digest()
 
 
 def sign(doc: JsonObject, *, signer: Signer, created: datetime, loader: BundledLoader = BUNDLED,

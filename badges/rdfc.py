@@ -21,6 +21,8 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cmp_to_key
+from operator import itemgetter
 from typing import Any
 
 from pyld.jsonld import JsonLdError
@@ -38,6 +40,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")  # pyld's test, without its '_:' case
 IRI_SLOT, LITERAL_SLOT, DOUBLE_SLOT = 0, 1, 2
+STATIC_ORDER_LINES = 64  # texts with more lines are sorted when filled (deciding their order costs n^2 once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +55,12 @@ Component = str | _Slot
 
 @dataclass(frozen=True, slots=True)
 class _Template:
-    """A shape's quads, compiled (see _compile): the lines are format strings over the rendered slots."""
+    """A shape's quads, compiled (see _compile)."""
 
-    slots: tuple[_Slot, ...]  # each distinct slot once, in the order the lines number them
-    ground: str  # lines of the quads without blank nodes
-    blank: str  # lines of the quads that name blank nodes
-    hashing: tuple[str, ...]  # per blank node, the lines of its first-degree hash
-    twins: tuple[tuple[int, int], ...]  # pairs of lines (ground, then blank) that could come out equal
+    slots: tuple[_Slot, ...]  # each distinct slot once, in the order of the pool the texts are filled from
+    hashing: tuple[_Text, ...]  # per blank node, the lines of its first-degree hash
+    output: _Text  # every line, blank nodes by their canonical labels
+    twins: tuple[tuple[int, int], ...]  # pairs of output lines (by position) that could come out equal
     terms: frozenset[str]  # every term or prefix a context of this shape defines
     plain: dict[str, bool] = field(default_factory=dict)  # memo of _plain_iri for this template
 
@@ -86,28 +88,33 @@ class Canonicalizer:
 
     def __call__(self, doc: JsonObject) -> str:
         """RDFC-1.0 canonical N-Quads of `doc`; raises what pyld raises for documents it refuses."""
+        return self.encoded(doc).decode()
+
+    def encoded(self, doc: JsonObject) -> bytes:
+        """The canonical N-Quads as UTF-8 (what a proof hashes); UnicodeEncodeError for a document holding text
+        that is not Unicode (a lone surrogate)."""
         values: list[str] = []
         skeleton = _skeleton(doc, values)
         key = to_json(skeleton)
-        if key.count(PLACEHOLDER_BYTES) != len(values) or any(PLACEHOLDER in value for value in values):
-            return self._slow(doc)  # a string of the document itself looks like a placeholder: only pyld can tell
+        if key.count(PLACEHOLDER_BYTES) != len(values) or PLACEHOLDER in "\0".join(values):
+            return self._slow(doc).encode()  # a string of the document itself looks like a placeholder
         shape = self._shape(key)
         while True:
             pins = tuple(values[i] for i in sorted(shape.pinned))
             if pins not in shape.templates:
                 if len(shape.templates) >= self._max_templates:
-                    return self._slow(doc)
+                    return self._slow(doc).encode()
                 shape.templates[pins] = self._learn(_pin(skeleton, shape.pinned, values), doc)
             template = shape.templates[pins]
             if template is None:
-                return self._slow(doc)
+                return self._slow(doc).encode()
             rendered = _render(template, values)
             if isinstance(rendered, int):  # this string must be seen by pyld itself: pin it and learn again
                 if rendered in shape.pinned:  # pinned already, yet it still does not fit: never loop, ask pyld
-                    return self._slow(doc)
+                    return self._slow(doc).encode()
                 shape.pinned |= {rendered}
                 continue
-            return _label(template, rendered) or self._slow(doc)
+            return _label(template, rendered) or self._slow(doc).encode()
 
     def _shape(self, key: bytes) -> _Shape:
         shape = self._shapes.get(key)
@@ -219,32 +226,101 @@ def _inline_terms(node: Any) -> frozenset[str]:
     return frozenset(found)
 
 
+Token = bytes | tuple[int, int]  # constant text, or (index into the pool, the first byte it is known to start with)
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """Lines of N-Quads with fields: `text % fields(pool)` fills them in, the pool holding the rendered slots
+    and then the blank nodes' labels."""
+
+    text: bytes
+    fields: Callable[[list[bytes]], Any]
+    lines: int
+    in_order: bool  # the lines come out in canonical order whatever fills them
+
+    def fill(self, pool: list[bytes]) -> bytes:
+        return self.text % self.fields(pool)
+
+    def split(self, pool: list[bytes]) -> list[bytes]:
+        """The filled lines, each with its line break (no filled slot holds one: IRI slots take no white
+        space, literals are escaped)."""
+        filled = self.fill(pool)
+        lines = filled.splitlines(keepends=True)
+        return lines if len(lines) == self.lines else [line + b"\n" for line in filled.split(b"\n")[:-1]]
+
+    def sorted(self, pool: list[bytes]) -> bytes:
+        """The filled lines in code point order, as RDFC-1.0 sorts them (UTF-8 keeps that order)."""
+        if self.in_order:
+            return self.fill(pool)
+        lines = self.split(pool)
+        lines.sort()
+        return b"".join(lines)
+
+
 def _compile(quads: list[tuple[Component, Component, Component, Component]], terms: frozenset[str]) -> _Template:
-    """The template's quads as format strings over the rendered slots ({0[k]}) and, in the lines of quads that
-    name blank nodes, their canonical labels ({1[j]}); with each blank node's first-degree hash lines (§4.6)."""
-    slots: dict[_Slot, int] = {}
+    """The template's quads as texts to fill: each distinct slot rendered once into a pool, blank node labels
+    after the slots; each blank node's first-degree hash lines (§4.6) with itself as _:a, the others as _:z."""
+    slots = tuple(dict.fromkeys(c for quad in quads for c in quad if isinstance(c, _Slot)))
     named = [q for q in quads if any(_is_blank(c) for c in q)]
     nodes = list(dict.fromkeys(c for quad in named for c in quad if _is_blank(c)))
+    index = {slot: i for i, slot in enumerate(slots)} | {node: len(slots) + j for j, node in enumerate(nodes)}
 
-    def line(quad: tuple[Component, ...], blank: Callable[[str], str]) -> str:
-        def text(c: Component) -> str:
+    def tokens(quad: tuple[Component, ...], hashing: str | None = None) -> list[Token]:
+        out: list[Token] = []
+        for c in quad:
             if isinstance(c, _Slot):
-                return f"{{0[{slots.setdefault(c, len(slots))}]}}"
-            return blank(c) if _is_blank(c) else c.replace("{", "{{").replace("}", "}}")
-        return " ".join(text(c) for c in quad if c != "") + " .\n"
-
-    def first_degree(node: str) -> Callable[[str], str]:
-        return lambda c: "_:a" if c == node else "_:z"
+                out.append((index[c], ord("<" if c.kind == IRI_SLOT else '"')))
+            elif _is_blank(c) and hashing is None:
+                out.append((index[c], ord("_")))
+            elif c:
+                out.append(("_:a" if c == hashing else "_:z" if _is_blank(c) else c).encode())
+            out.append(b" ")
+        if quad[3] == "":
+            out.pop()
+        out[-1] = b" .\n"
+        return out
 
     ground = [q for q in quads if q not in named]
-    hashing = tuple("".join(line(q, first_degree(node)) for q in named for c in (q[0], q[2], q[3]) if c == node)
-                    for node in nodes)
-    order = ground + named  # as _label lists the lines; a repeated quad is a pair of twins
+    hashing = tuple(_text([tokens(q, node) for q in named for c in (q[0], q[2], q[3]) if c == node]) for node in nodes)
+    order = ground + named  # the output's lines before sorting; a repeated quad is a pair of twins
     twins = tuple((a, b) for a in range(len(order)) for b in range(a + 1, len(order))
                   if all(_may_equal(x, y) for x, y in zip(order[a], order[b])))
-    lines = "".join(line(q, str) for q in ground)
-    blank = "".join(line(q, lambda c: f"{{1[{nodes.index(c)}]}}") for q in named)
-    return _Template(tuple(slots), lines, blank, hashing, twins, terms)  # slots last: the lines number them
+    output = _text([tokens(q) for q in order], keep_order=bool(twins))
+    return _Template(slots, hashing, output, twins, terms)
+
+
+def _text(lines: list[list[Token]], *, keep_order: bool = False) -> _Text:
+    """The lines as one text to fill, put in canonical order already when that order cannot depend on what
+    fills them (unless `keep_order`: the caller compares lines by position)."""
+    units = [_units(line) for line in lines]
+    in_order = not keep_order and len(lines) <= STATIC_ORDER_LINES and all(
+        _static_order(a, b) is not None for i, a in enumerate(units) for b in units[i + 1:])
+    if in_order:
+        by_units = sorted(range(len(lines)), key=cmp_to_key(lambda i, j: _static_order(units[i], units[j]) or 0))
+        lines = [lines[i] for i in by_units]
+    text = b"".join(t.replace(b"%", b"%%") if isinstance(t, bytes) else b"%s" for line in lines for t in line)
+    fields = [t[0] for line in lines for t in line if isinstance(t, tuple)]
+    getter = itemgetter(*fields) if fields else lambda pool: ()
+    return _Text(text, getter, len(lines), in_order)
+
+
+def _static_order(x: list[int | tuple[int, int]], y: list[int | tuple[int, int]]) -> int | None:
+    """-1 or 1 when line `x` sorts before or after line `y` whatever fills their fields, 0 when they are the same
+    line, None when that depends on the fields. A field is the same text as itself, and starts with a known byte."""
+    for u, v in zip(x, y):
+        if u == v:
+            continue
+        first_u, first_v = (u if isinstance(u, int) else u[1]), (v if isinstance(v, int) else v[1])
+        if first_u != first_v:
+            return -1 if first_u < first_v else 1
+        return None
+    return (len(x) > len(y)) - (len(x) < len(y))
+
+
+def _units(line: list[Token]) -> list[int | tuple[int, int]]:
+    """A line as its bytes (ints) and fields."""
+    return [u for t in line for u in (t if isinstance(t, bytes) else [t])]
 
 
 def _is_blank(c: Component) -> bool:
@@ -261,10 +337,11 @@ def _may_equal(x: Component, y: Component) -> bool:
     return text[:1] == ("<" if slot.kind == IRI_SLOT else '"')  # type: ignore[union-attr]
 
 
-def _render(template: _Template, values: list[str]) -> list[str] | int:
-    """The text of each slot of the template with `values` in it, or the index of a value that does not fit."""
+def _render(template: _Template, values: list[str]) -> list[bytes] | int:
+    """The UTF-8 text of each slot of the template with `values` in it, or the index of a value that does not
+    fit (UnicodeEncodeError for a value that is not Unicode text: a lone surrogate)."""
     plain = template.plain
-    rendered: list[str] = []
+    rendered: list[bytes] = []
     for slot in template.slots:
         value = values[slot.index]
         if slot.kind == IRI_SLOT:
@@ -275,11 +352,11 @@ def _render(template: _Template, values: list[str]) -> list[str] | int:
                 ok = plain[value] = _plain_iri(value, template.terms)
             if not ok:
                 return slot.index
-            rendered.append(f"<{value}>")
+            rendered.append(f"<{value}>".encode())
         elif slot.kind == DOUBLE_SLOT and _is_float(value):
             return slot.index
         else:
-            rendered.append(f'"{escape(value)}"{slot.suffix}')
+            rendered.append(f'"{escape(value)}"{slot.suffix}'.encode())
     return rendered
 
 
@@ -298,30 +375,23 @@ def _is_float(value: str) -> bool:
     return True
 
 
-def _label(template: _Template, rendered: list[str]) -> str | None:
+def _label(template: _Template, rendered: list[bytes]) -> bytes | None:
     """RDFC-1.0 §4.4 when every blank node's first-degree hash is unique and no quad comes out twice; None
     otherwise (pyld decides ties, and keeps some repeated quads while merging others)."""
     by_hash: dict[str, int] = {}
-    for node, lines in enumerate(template.hashing):
-        digest = hashlib.sha256("".join(sorted(_lines(lines, rendered))).encode()).hexdigest()
+    for node, text in enumerate(template.hashing):
+        digest = hashlib.sha256(text.sorted(rendered)).hexdigest()
         if digest in by_hash:
             return None
         by_hash[digest] = node
-    labels = [""] * len(by_hash)
+    labels = [b""] * len(by_hash)
     for i, (_, node) in enumerate(sorted(by_hash.items())):
-        labels[node] = f"_:c14n{i}"
-    lines = _lines(template.ground, rendered) + _lines(template.blank, rendered, labels)
+        labels[node] = b"_:c14n%d" % i
+    pool = rendered + labels
+    if not template.twins:
+        return template.output.sorted(pool)
+    lines = template.output.split(pool)
     if any(lines[a] == lines[b] for a, b in template.twins):
         return None
     lines.sort()
-    return "".join(lines)
-
-
-def _lines(text: str, *fields: list[str]) -> list[str]:
-    """The lines of a template text filled in with one format call; a filled slot never holds a line break
-    (IRI slots take no white space, literals are escaped), though it may hold what splitlines also splits at."""
-    filled = text.format(*fields)
-    lines = filled.splitlines(keepends=True)
-    if len(lines) != text.count("\n"):
-        lines = [f"{line}\n" for line in filled.split("\n")[:-1]]
-    return lines
+    return b"".join(lines)

@@ -2,7 +2,6 @@
 short-lived cache."""
 from __future__ import annotations
 
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -10,6 +9,7 @@ from collections.abc import Callable
 from badges import dids
 from badges.errors import BadgeError
 from badges.fetch import FetchPolicy, Gone, fetch
+from badges.jsontext import from_json
 from badges.jsonld import JsonObject
 from badges.report import STATUS_RETRIEVAL, CheckUndecided
 
@@ -61,7 +61,7 @@ class HttpResolver:
             return cached[1]
         fetched = fetch(url, policy=self.policy, accept=accept)
         try:
-            document = json.loads(fetched.body)
+            document = from_json(fetched.body)
         except (ValueError, RecursionError):
             raise CheckUndecided(STATUS_RETRIEVAL, "fetch.not_json", f"{url} did not return JSON.") from None
         if not isinstance(document, dict):

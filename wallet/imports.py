@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from badges import artwork, baking, transcript
 from badges.errors import Conflict, InvalidInput
 from badges.fetch import fetch
 from badges.jsonld import JsonObject
+from badges.jsontext import from_json
 from badges.report import CheckId, Outcome, VerificationReport
 from store.models import Credential
 from store.wallet import Learner, WalletItem
@@ -126,7 +126,7 @@ def _accept(report: VerificationReport) -> None:
 
 def _json_object(raw: bytes) -> JsonObject:
     try:
-        document = json.loads(raw)
+        document = from_json(raw)
     except (ValueError, RecursionError):
         return {}
     return document if isinstance(document, dict) else {}

@@ -1,7 +1,6 @@
 """Helpers shared by the blueprints: services, transactions, JSON bodies, the clock."""
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -12,6 +11,7 @@ from flask import current_app, request
 from sqlalchemy.orm import Session
 
 from badges.errors import InvalidInput, TooLarge
+from badges.jsontext import from_json
 from store import db
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def read_json(*, schema: str, max_bytes: int) -> dict[str, Any]:
 def parse_json(raw: bytes) -> Any:
     """`raw` parsed as JSON; InvalidInput saying where it breaks."""
     try:
-        return json.loads(raw)
+        return from_json(raw)
     except (ValueError, RecursionError) as e:
         raise InvalidInput("request.malformed_json", f"The body is not valid JSON: {e}.") from None
 

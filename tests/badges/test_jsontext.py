@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -56,14 +57,25 @@ def _same(a: object, b: object) -> bool:
 
 def _read(read: object, text: bytes | str) -> tuple[str, object]:
     try:
-        return "value", read(text)  # type: ignore[operator]
+        value = read(text)  # type: ignore[operator]
     except (ValueError, RecursionError) as e:
         return "error", f"{type(e).__name__}: {e}"
+    if read is json.loads and _holds_lone_surrogate(value):
+        return "error", "ValueError: it holds a lone UTF-16 surrogate (such as \\ud800), which is not Unicode text"
+    return "value", value
+
+
+def _holds_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, dict):
+        return any(_holds_lone_surrogate(k) or _holds_lone_surrogate(v) for k, v in value.items())
+    return isinstance(value, list) and any(_holds_lone_surrogate(v) for v in value)
 
 
 @settings(max_examples=500, derandomize=True)
 @given(ANY_VALUES, st.booleans(), st.sampled_from(["", " ", "\ufeff", "\n"]))
-def test_from_json_reads_every_json_text_as_json_loads_does(value: object, ascii_only: bool, around: str) -> None:
+def test_from_json_reads_every_json_text_as_json_loads_does_but_lone_surrogates(value: object, ascii_only: bool, around: str) -> None:
     text = around + json.dumps(value, ensure_ascii=ascii_only) + around  # NaN, big integers, lone surrogates...
     for given_as in (text, text.encode("utf-8", errors="surrogatepass")):
         (kind, ours), (expected_kind, theirs) = _read(from_json, given_as), _read(json.loads, given_as)
@@ -82,3 +94,9 @@ def test_from_json_refuses_what_json_loads_refuses_with_the_same_error(text: byt
 def test_integers_past_64_bits_stay_integers() -> None:
     for n in (2**64 - 1, 2**64, -2**63, -2**63 - 1, 10**30, -10**30):
         assert _same(from_json(f'{{"n": {n}}}'), {"n": n})
+
+
+def test_a_lone_surrogate_is_refused_and_a_pair_is_read() -> None:
+    with pytest.raises(ValueError, match="lone UTF-16 surrogate"):
+        from_json('{"name": "\\ud800"}')
+    assert from_json('{"name": "\\ud83d\\ude00"}') == {"name": "\U0001f600"}

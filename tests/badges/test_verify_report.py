@@ -217,6 +217,11 @@ def send_invalid_utf8(issuer: Issuer) -> bytes:
     return b'{"name": "\xff\xfe"}'
 
 
+def name_the_recipient_with_a_lone_surrogate(issuer: Issuer) -> bytes:  # JSON, but not Unicode: it cannot be hashed
+    signed = issuer.sign(issuer.credential())
+    return as_bytes(signed).replace(b'"name":', b'"name":"\\ud800","x":', 1)
+
+
 HALTING_FAILURES = {
     "achievement name changed": (change_achievement_name, CheckId.PROOF, "proof.signature_mismatch"),
     "proofValue character flipped": (flip_a_proof_value_character, CheckId.PROOF, "proof.signature_mismatch"),
@@ -230,6 +235,7 @@ HALTING_FAILURES = {
     "arrays nested 100k deep": (nest_arrays_100k_deep, CheckId.PARSE, "parse.not_json"),
     "objects nested 100k deep": (nest_objects_100k_deep, CheckId.PARSE, "parse.not_json"),
     "not UTF-8": (send_invalid_utf8, CheckId.PARSE, "parse.not_json"),
+    "a lone surrogate": (name_the_recipient_with_a_lone_surrogate, CheckId.PARSE, "parse.not_json"),
     "a JSON array": (send_a_json_array, CheckId.PARSE, "parse.not_object"),
 }
 

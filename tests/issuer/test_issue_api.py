@@ -79,6 +79,8 @@ def test_issue_never_reuses_a_status_list_index(client: FlaskClient, svc: Servic
 
 @pytest.mark.parametrize("body, kwargs, status, code", [
     (None, {"data": b"{not json", "content_type": "application/json"}, 422, "request.malformed_json"),
+    (None, {"data": b'{"recipient": {"name": "\\ud800", "email": "a@example.com"}}', "content_type": "application/json"},
+     422, "request.malformed_json"),
     (None, {"data": b"name=x", "content_type": "application/x-www-form-urlencoded"}, 422, "request.not_json"),
     ({"recipient": {"name": "A"}}, {}, 422, "request.schema"),
     ({"recipient": {"name": "A", "email": "not-an-address"}}, {}, 422, "recipient.email_invalid"),
