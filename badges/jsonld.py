@@ -125,11 +125,9 @@ def context_urls(doc: JsonObject) -> list[str]:
 def require_bundled(doc: JsonObject, *, loader: BundledLoader = BUNDLED) -> None:
     """Raise InvalidInput naming the first `@context` URL that is not bundled."""
     ctx = doc.get("@context")
-    # the pointer indexes the document's own array (inline contexts included), or names a lone string
-    pointers = ([(f"/@context/{i}", c) for i, c in enumerate(ctx)] if isinstance(ctx, list)
-                else [("/@context", ctx)])
-    for pointer, url in pointers:
+    for i, url in enumerate(ctx if isinstance(ctx, list) else [ctx]):
         if isinstance(url, str) and not loader.serves(url):
+            # the pointer indexes the document's own array (inline contexts included), or names a lone string
             raise InvalidInput("context.unknown", f"The context {url} is not supported; "
                                "use the VC 2.0 and Open Badges 3.0 contexts.",
-                               path=pointer)
+                               path=f"/@context/{i}" if isinstance(ctx, list) else "/@context")

@@ -236,26 +236,30 @@ class _Text:
 
     text: bytes
     fields: Callable[[list[bytes]], Any]
-    lines: int
     in_order: bool  # the lines come out in canonical order whatever fills them
 
     def fill(self, pool: list[bytes]) -> bytes:
         return self.text % self.fields(pool)
 
     def split(self, pool: list[bytes]) -> list[bytes]:
-        """The filled lines, each with its line break (no filled slot holds one: IRI slots take no white
+        """The filled lines without their line breaks (no filled slot holds one: IRI slots take no white
         space, literals are escaped)."""
-        filled = self.fill(pool)
-        lines = filled.splitlines(keepends=True)
-        return lines if len(lines) == self.lines else [line + b"\n" for line in filled.split(b"\n")[:-1]]
+        lines = self.fill(pool).split(b"\n")
+        lines.pop()
+        return lines
 
     def sorted(self, pool: list[bytes]) -> bytes:
-        """The filled lines in code point order, as RDFC-1.0 sorts them (UTF-8 keeps that order)."""
-        if self.in_order:
-            return self.fill(pool)
-        lines = self.split(pool)
-        lines.sort()
-        return b"".join(lines)
+        """The filled lines in canonical order."""
+        return self.fill(pool) if self.in_order else _sorted(self.split(pool))
+
+
+def _sorted(lines: list[bytes]) -> bytes:
+    """Lines in RDFC-1.0's order, each ending in a line break: code point order (UTF-8 keeps it), counting the
+    line break, which only matters where one line is the start of another."""
+    lines.sort()
+    if any(map(bytes.startswith, lines[1:], lines[:-1])):
+        return b"".join(sorted(line + b"\n" for line in lines))
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def _compile(quads: list[tuple[Component, Component, Component, Component]], terms: frozenset[str]) -> _Template:
@@ -302,7 +306,7 @@ def _text(lines: list[list[Token]], *, keep_order: bool = False) -> _Text:
     text = b"".join(t.replace(b"%", b"%%") if isinstance(t, bytes) else b"%s" for line in lines for t in line)
     fields = [t[0] for line in lines for t in line if isinstance(t, tuple)]
     getter = itemgetter(*fields) if fields else lambda pool: ()
-    return _Text(text, getter, len(lines), in_order)
+    return _Text(text, getter, in_order)
 
 
 def _static_order(x: list[int | tuple[int, int]], y: list[int | tuple[int, int]]) -> int | None:
@@ -393,5 +397,4 @@ def _label(template: _Template, rendered: list[bytes]) -> bytes | None:
     lines = template.output.split(pool)
     if any(lines[a] == lines[b] for a, b in template.twins):
         return None
-    lines.sort()
-    return b"".join(lines)
+    return _sorted(lines)

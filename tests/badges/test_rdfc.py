@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld.jsonld import JsonLdError
 
-from badges import model, status
+from badges import model, rdfc, status
 from badges.jsonld import BUNDLED, BundledLoader, error_message
 
 VECTORS = Path(__file__).parent.parent / "vectors" / "eddsa-rdfc-2022"
@@ -176,3 +176,11 @@ def test_documents_pyld_mishandles_get_the_same_answer_both_ways(node: dict[str,
     doc = {"@context": ["https://www.w3.org/ns/credentials/v2", INLINE_CONTEXT], **node}
     fast, slow = both(doc)
     assert fast == slow
+
+
+@given(st.lists(st.binary(max_size=4).filter(lambda b: b"\n" not in b), max_size=8))
+@settings(max_examples=300, derandomize=True)
+def test_filled_lines_sort_as_rdfc_sorts_them_with_their_line_breaks(lines: list[bytes]) -> None:
+    # a line that starts another (b"a" and b"a\x01") sorts by what follows it, a line break
+    expected = b"".join(sorted(line + b"\n" for line in lines))
+    assert rdfc._sorted(list(lines)) == expected
