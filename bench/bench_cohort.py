@@ -30,8 +30,8 @@ from sqlalchemy import func, select, text
 
 import keys
 from badges.verify import verify_credential
-from bench_load import database, free_port
-from issuer import service, tokens
+from bench_load import bench_course, database, free_port
+from issuer import tokens
 from store.db import transaction
 from store.issuing import CohortJob
 from store.models import Credential
@@ -77,10 +77,7 @@ def main() -> int:
         svc = build_services(settings)
         now = datetime.now(timezone.utc)
         with transaction(svc.sessions) as session:
-            org = service.create_org(session, svc.issuing, slug="bench", name_ko="벤치 아카데미",
-                                     name_en="Bench Academy", now=now)
-            course = service.create_achievement(session, org=org, now=now, data=service.AchievementIn(
-                "클라우드 기초", "Cloud Basics", "8주 과정", "An 8-week course", "수료", "Completed"))
+            org, course = bench_course(session, svc, now)
             token = tokens.create_api_token(session, org=org, label="bench", now=now)
             course_id = course.public_id
         env = {**os.environ, "BADGES_DATABASE_URL": url, "BADGES_SECRET_KEY": "bench", "BADGES_PUBLIC_URL": base,

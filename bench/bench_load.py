@@ -33,12 +33,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
+from sqlalchemy.orm import Session
 
 import keys
 from badges.model import Recipient
 from issuer import service
 from store.db import transaction, upgrade
-from web.app import build_services
+from store.models import Achievement, Org
+from web.app import Services, build_services
 from web.settings import Settings
 
 PG_ADMIN = os.environ.get("BADGES_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -123,15 +125,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def bench_course(session: Session, svc: Services, now: datetime) -> tuple[Org, Achievement]:
+    """The benchmarks' organisation and its one course."""
+    org = service.create_org(session, svc.issuing, slug="bench", name_ko="벤치 아카데미", name_en="Bench Academy",
+                             now=now)
+    return org, service.create_achievement(session, org=org, now=now, data=service.AchievementIn(
+        "클라우드 기초", "Cloud Basics", "8주 과정", "An 8-week course", "수료", "Completed"))
+
+
 def issue(settings: Settings) -> tuple[str, bytes]:
     """(the URL the badge's QR code holds, the signed credential) of one new badge."""
     svc = build_services(settings)
     now = datetime.now(timezone.utc)
     with transaction(svc.sessions) as session:
-        org = service.create_org(session, svc.issuing, slug="bench", name_ko="벤치 아카데미",
-                                 name_en="Bench Academy", now=now)
-        course = service.create_achievement(session, org=org, now=now, data=service.AchievementIn(
-            "클라우드 기초", "Cloud Basics", "설명", "About", "수료", "Completed"))
+        org, course = bench_course(session, svc, now)
         credential = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=now,
                                          recipient=Recipient("김서연", "seoyeon@example.kr")).credential
     svc.engine.dispose()
