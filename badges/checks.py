@@ -128,8 +128,7 @@ def check_window(start: datetime | None, end: datetime | None, now: datetime, sk
 
 def check_validity_period(doc: JsonObject, now: datetime, skew: timedelta) -> None:
     """validFrom <= now <= validUntil (VC 1.1: issuanceDate, expirationDate), allowing `skew` either way."""
-    start, end = _validity_period(doc)
-    check_window(start, end, now, skew, start_path=f"/{_start_name(doc)}", end_path=f"/{_end_name(doc)}")
+    check_window(*_validity_period(doc), now, skew, **_period_paths(doc))
 
 
 def _validity_period(doc: JsonObject) -> tuple[datetime | None, datetime | None]:
@@ -138,6 +137,10 @@ def _validity_period(doc: JsonObject) -> tuple[datetime | None, datetime | None]
     start = parse_instant(doc[start_name], f"/{start_name}") if start_name in doc else None
     end = parse_instant(doc[end_name], f"/{end_name}") if end_name in doc else None
     return start, end
+
+
+def _period_paths(doc: JsonObject) -> dict[str, str]:
+    return {"start_path": f"/{_start_name(doc)}", "end_path": f"/{_end_name(doc)}"}
 
 
 def _start_name(doc: JsonObject) -> str:
@@ -199,8 +202,7 @@ def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: date
         if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
             raise CheckFailed(MALFORMED, "status.list_wrong_type", "Not a BitstringStatusListCredential.")
         key = issuer_key(doc, resolve).public_bytes(Encoding.Raw, PublicFormat.Raw)
-        start, end = _status_list_proof(to_json(doc), key)
-        check_window(start, end, now, skew, start_path=f"/{_start_name(doc)}", end_path=f"/{_end_name(doc)}")
+        check_window(*_status_list_proof(to_json(doc), key), now, skew, **_period_paths(doc))
     except CheckUndecided:
         raise
     except CheckFailed as e:

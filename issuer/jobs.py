@@ -235,8 +235,8 @@ def _record(session: Session, job: CohortJob, rows: Sequence[CohortRow],
     for row in rows:
         result = results[row.id]
         if isinstance(result, BadgeError):  # input or state problems only; bugs propagate and stop the run
-            changes.append({"row_id": row.id, "state": RowState.FAILED, "credential_id": None, "error_code": result.code,
-                            "error_detail": result.detail[:500], "error_values": {}})
+            changes.append({"row_id": row.id, "state": RowState.FAILED, "credential_id": None,
+                            "error_code": result.code, "error_detail": result.detail[:500], "error_values": {}})
             continue
         changes.append({"row_id": row.id, "state": RowState.ISSUED if result.created else RowState.DUPLICATE,
                         "credential_id": result.credential.id, "error_code": None, "error_detail": None,
