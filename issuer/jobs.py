@@ -127,10 +127,23 @@ def stalled(job: CohortJob, now: datetime) -> bool:
 
 
 def run(job_id: int, *, services: Services, lease: timedelta = LEASE, batch: int = BATCH) -> bool:
-    """Issue the job's pending rows; False when another runner holds it (or it is not queued or running)."""
+    """Issue the job's pending rows; False when another runner holds it (or it is not queued or running). A run
+    that stops on an exception (a bug, a timeout, a cold shutdown) frees the job at once, if it still holds it,
+    so it can be resumed without waiting for the lease; the exception goes on."""
     me = uuid.uuid4().hex
     if not _claim(services, job_id, me, lease):
         return False
+    try:
+        return _run(services, job_id, me, lease, batch)
+    except BaseException as e:
+        try:
+            _record_crash(services, job_id, me, e)
+        except Exception:  # the database itself may be why: the lease frees the job in time
+            log.exception("cohort job %s could not be freed after it stopped", job_id)
+        raise
+
+
+def _run(services: Services, job_id: int, me: str, lease: timedelta, batch: int) -> bool:
     # SQLite has one writer at a time and every transaction here begins IMMEDIATE: a runner that began its next
     # batch at once would starve the web requests waiting for the lock (their busy handler sleeps up to 100 ms
     # between tries), so it leaves them a gap. PostgreSQL locks rows, not the database, and needs none.
@@ -257,10 +270,11 @@ def _failed_mails(services: Services, job_id: int) -> list[int]:
                                                                 OutboxMail.state == "failed")))
 
 
-def record_crash(services: Services, job_id: int, error: BaseException) -> None:
-    """Note why a run stopped and free the job at once, so it can be resumed without waiting for the lease."""
+def _record_crash(services: Services, job_id: int, me: str, error: BaseException) -> None:
+    """Note why runner `me` stopped and free the job, unless its lease ran out and another runner holds it now."""
     with transaction(services.sessions) as session:
-        session.execute(update(CohortJob).where(CohortJob.id == job_id, CohortJob.state == JobState.RUNNING)
+        session.execute(update(CohortJob).where(CohortJob.id == job_id, CohortJob.state == JobState.RUNNING,
+                                                CohortJob.runner == me)
                         .values(error=f"{type(error).__name__}: {error}"[:500], runner=None, lease_until=None)
                         .execution_options(synchronize_session=False))
 
@@ -314,9 +328,8 @@ class ThreadRunner:
             time.sleep(delay)
         try:
             run(job_id, services=self._services)
-        except Exception as e:  # a thread has nobody to raise to: log it and leave the job resumable
+        except Exception:  # a thread has nobody to raise to: log it (run freed the job for resumption)
             log.exception("cohort job %s stopped", job_id)
-            record_crash(self._services, job_id, e)
 
 
 def _now() -> datetime:

@@ -60,12 +60,7 @@ class RqRunner:
 
 def perform(job_id: int) -> bool:
     """The queued call, in a worker: issue the job's pending rows; False when another runner holds the job."""
-    services = _worker_services()
-    try:
-        return jobs.run(job_id, services=services)
-    except BaseException as e:  # a bug, a timeout or a cold shutdown: free the job now, not when its lease ends
-        jobs.record_crash(services, job_id, e)
-        raise
+    return jobs.run(job_id, services=_worker_services())  # a run that stops on an exception frees the job itself
 
 
 def work(services: Services, *, queue_name: str = QUEUE, burst: bool = False) -> bool:

@@ -12,6 +12,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
@@ -274,3 +275,33 @@ def test_cohort_pages_belong_to_their_organisation_and_viewers_only_read(
     enter_as(client, svc, org, email="kim@acme.example", role="viewer")
     assert client.get(f"/console/acme/cohorts/{job_id}").status_code == 200
     assert console_post(client, f"/console/acme/cohorts/{job_id}/resume").status_code == 403
+
+
+def test_a_run_that_crashes_frees_the_job_it_holds_and_no_other(settings: Settings,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    svc = build_services(settings)
+    org, _ = make_org(svc)
+    course = make_course(svc, org)
+    ours, taken_over = queue_job(svc, org, course, 3), queue_job(svc, org, course, 3, first=100)
+
+    def crash(services: Services, job_id: int, *args: object) -> bool:  # a bug while issuing; for the second
+        if job_id == taken_over:  # job, after its lease ran out and another runner took it over
+            with transaction(svc.sessions) as session:
+                session.execute(update(CohortJob).where(CohortJob.id == taken_over).values(
+                    runner="the other runner", lease_until=NOW + timedelta(days=3650)))
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(jobs, "_run_batches", crash)
+    for job_id in (ours, taken_over):
+        try:
+            jobs.run(job_id, services=svc)
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("the crash did not propagate")
+    with transaction(svc.sessions) as session:
+        freed, kept = session.get_one(CohortJob, ours), session.get_one(CohortJob, taken_over)
+        assert (freed.state, freed.runner, freed.lease_until, freed.error) == (
+            JobState.RUNNING, None, None, "RuntimeError: a bug")
+        assert (kept.runner, kept.error) == ("the other runner", None) and kept.lease_until is not None
+    svc.engine.dispose()
