@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -48,16 +47,23 @@ def xsd_datetime(instant: datetime) -> str:
 
 def hash_data(doc: JsonObject, proof_config: JsonObject, *, loader: BundledLoader) -> bytes:
     """VC-DI-EdDSA §3.3.4 Hashing: SHA-256(canonical proof config) || SHA-256(canonical document)."""
-    proof_hash = _config_hash(to_json(proof_config), loader)
-    doc_hash = hashlib.sha256(canonical_nquads(doc, loader=loader)).digest()
-    return proof_hash + doc_hash
+    return _config_hash(proof_config, loader) + hashlib.sha256(canonical_nquads(doc, loader=loader)).digest()
 
 
-@lru_cache(maxsize=256)
-def _config_hash(proof_config: bytes, loader: BundledLoader) -> bytes:
-    """SHA-256 of a proof configuration's canonical form, by its JSON text: a batch signed at one instant by one
-    key shares one configuration, so it is canonicalized once."""
-    return hashlib.sha256(canonical_nquads(json.loads(proof_config), loader=loader)).digest()
+def _config_hash(proof_config: JsonObject, loader: BundledLoader) -> bytes:
+    """SHA-256 of a proof configuration's canonical form, remembered by its JSON text: a batch signed at one
+    instant by one key shares one configuration, so it is canonicalized once."""
+    key = (to_json(proof_config), loader)
+    digest = _CONFIG_HASHES.get(key)
+    if digest is None:
+        if len(_CONFIG_HASHES) >= CONFIG_HASHES:  # bounded; clear() is safe beside other threads, evicting is not
+            _CONFIG_HASHES.clear()
+        digest = _CONFIG_HASHES[key] = hashlib.sha256(canonical_nquads(proof_config, loader=loader)).digest()
+    return digest
+
+
+CONFIG_HASHES = 256
+_CONFIG_HASHES: dict[tuple[bytes, BundledLoader], bytes] = {}
 
 
 def sign(doc: JsonObject, *, signer: Signer, created: datetime, loader: BundledLoader = BUNDLED,
