@@ -22,7 +22,8 @@ from werkzeug.serving import make_server
 import keys
 from store.db import make_engine, upgrade
 from store.tables import Base
-from web.app import Services, build_services, create_app
+from bootstrap.app import create_app
+from bootstrap.wiring import Services, build_services
 from web.settings import Settings
 from tests.e2e.browser import FLAGS, chromium
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from store.db import make_engine
-from web.cli import main
+from bootstrap.cli import main
 
 
 @pytest.fixture

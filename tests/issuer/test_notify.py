@@ -23,7 +23,8 @@ from store.issuing import OutboxMail
 from store.models import Achievement
 from tests.conftest import SmtpSink
 from tests.factories import console_post, enter_as, make_course, make_org
-from web.app import Services, create_app
+from bootstrap.app import create_app
+from bootstrap.wiring import Services
 from web.settings import Settings
 
 

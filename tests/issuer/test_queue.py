@@ -30,8 +30,9 @@ from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, RowState
 from store.models import Credential
 from tests.factories import make_course, make_org
-from web.app import Services, create_app
-from web.cli import main
+from bootstrap.app import create_app
+from bootstrap.wiring import Services
+from bootstrap.cli import main
 from web.settings import ConfigError, Settings
 
 REDIS_URL = os.environ.get("BADGES_TEST_REDIS", "redis://127.0.0.1:6379/0")

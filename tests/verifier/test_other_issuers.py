@@ -12,7 +12,7 @@ from tests.factories import issue, make_course, make_org
 from tests.other_issuer import EMAIL
 from tests.verifier.corpus import png
 from tests.verifier.remote import RemoteIssuer
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def outcomes(report: dict) -> dict[str, str]:  # type: ignore[type-arg]

@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from badges.errors import BadgeError, Unavailable
 from badges.model import Recipient
+from bootstrap.app import create_app, start
+from bootstrap.wiring import Services, build_services
 from issuer import audit, invitation_mail, invitations, queue, service, tokens
 from issuer import staff as staff_service
 from store import orgs
@@ -22,7 +24,6 @@ from store.console import Role
 from store.models import Achievement
 from verifier.service import verify_upload
 from web import mail
-from web.app import Services, build_services, create_app
 from web.settings import ConfigError, Settings, init_instance
 
 DEMO_SLUG = "demo"
@@ -160,7 +161,7 @@ def _demo(args: argparse.Namespace, svc: Services) -> int:
 def _serve(args: argparse.Namespace, svc: Services) -> int:
     _demo(args, svc)
     print(f"\nServing on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
-    create_app(svc.settings).run(host=args.host, port=args.port, threaded=True)
+    start(create_app(svc.settings)).run(host=args.host, port=args.port, threaded=True)
     return 0
 
 
@@ -281,3 +282,7 @@ def _verify(args: argparse.Namespace, svc: Services) -> int:
             note = check.problem.detail if check.problem else (check.reason or "")
             print(f"  {check.id:<11} {check.outcome:<8} {note}")
     return 0 if report.verified else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
