@@ -105,6 +105,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.entry_malformed": {"ko": "배지의 상태 항목 형식이 잘못되었습니다.", "en": "The badge's status entry is malformed."},
     "status.index_malformed": {"ko": "상태 목록 번호가 잘못되었습니다.", "en": "The status list index is malformed."},
     "status.list_wrong_type": {"ko": "취소 목록이 아닌 문서입니다.", "en": "That document is not a status list."},
+    "status.foreign_list": {"ko": "다른 발급 기관의 취소 목록을 가리킵니다. 이 배지의 취소 여부를 알려 주지 않습니다.",
+                            "en": "It points at another issuer's status list, which says nothing about this badge."},
     "document.gone": {"ko": "발급 기관이 문서를 철회했습니다.", "en": "The issuer has withdrawn the document."},
     "document.unreachable": {"ko": "발급 기관의 문서를 가져올 수 없습니다.", "en": "A document of the issuer could not be retrieved."},
     "fetch.not_json": {"ko": "발급 기관 서버가 JSON이 아닌 응답을 보냈습니다.", "en": "The issuer's server did not answer with JSON."},

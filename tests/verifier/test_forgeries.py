@@ -13,11 +13,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask.testing import FlaskClient
 from jwt.api_jws import PyJWS
 
-from badges import ob2
+from badges import dids, ob2, proofs, status
 from badges.jsonld import JsonObject
-from tests.other_issuer import OtherIssuer, rsa_key
+from tests.factories import issue, make_course, make_org
+from tests.other_issuer import ISSUED, OtherIssuer, rsa_key
 from tests.verifier.remote import RemoteIssuer
 from tests.verifier.test_other_issuers import outcomes, post
+from web.app import Services
 
 FORGER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([66]) * 32)
 FORGER_PEM = FORGER_KEY.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
@@ -148,3 +150,29 @@ def test_a_signed_ob2_assertion_without_a_creator_is_checked_with_the_keys_its_i
     report = post_jws(fetching_client, remote.issuer.ob2_signed(assertion))
     assert report["verdict"] == "valid", report["checks"]
     assert report["resolved"]["key"]["id"] == remote.issuer.ob2_key
+
+
+# --- 2. a status list is evidence only from the credential's own issuer -------------------------------
+
+def member_status_entry(client: FlaskClient, svc: Services) -> JsonObject:
+    org, _ = make_org(svc, "hanbit")
+    genuine = json.loads(client.get(f"/credentials/{issue(svc, org, make_course(svc, org))}.json").data)
+    entries = genuine["credentialStatus"]
+    return next(e for e in (entries if isinstance(entries, list) else [entries])
+                if e["statusPurpose"] == "revocation")
+
+
+def test_a_did_key_credential_pointing_at_a_members_status_list_fails_the_status_check(
+        client: FlaskClient, svc: Services) -> None:
+    key = Ed25519PrivateKey.from_private_bytes(bytes([67]) * 32)
+    did = dids.did_key(key.public_key())
+    credential = OtherIssuer("https://forger.example").credential(with_status=False)
+    credential["issuer"]["id"] = did
+    entry = member_status_entry(client, svc)
+    credential["credentialStatus"] = status.status_entry(list_url=entry["statusListCredential"],
+                                                         index=int(entry["statusListIndex"]) + 1)
+    signed = proofs.sign(credential, signer=proofs.Ed25519Signer(key, dids.did_key_method(did)), created=ISSUED)
+    report = post(client, json=signed)
+    assert report["verdict"] == "not_genuine", report["checks"]
+    status_check = report["checks"][6]
+    assert (status_check["outcome"], status_check["problem"]["code"]) == ("failed", "status.foreign_list")
