@@ -12,9 +12,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask.testing import FlaskClient
 from jwt.api_jws import PyJWS
+from sqlalchemy import func, select
 
 from badges import dids, ob2, proofs, status
 from badges.jsonld import JsonObject
+from store.models import VerificationEvent
 from tests.factories import issue, make_course, make_org
 from tests.other_issuer import ISSUED, OtherIssuer, rsa_key
 from tests.verifier.remote import RemoteIssuer
@@ -176,3 +178,37 @@ def test_a_did_key_credential_pointing_at_a_members_status_list_fails_the_status
     assert report["verdict"] == "not_genuine", report["checks"]
     status_check = report["checks"][6]
     assert (status_check["outcome"], status_check["problem"]["code"]) == ("failed", "status.foreign_list")
+
+
+# --- 3. only genuine verifications count on a member's dashboard ---------------------------------------
+
+def counted(svc: Services) -> int:
+    with svc.sessions() as session:
+        return session.scalar(select(func.count()).select_from(VerificationEvent)) or 0
+
+
+def tampered(document: JsonObject) -> JsonObject:
+    document["credentialSubject"]["name"] = "위조자"
+    return document
+
+
+def signed_by_a_stranger(document: JsonObject) -> JsonObject:
+    key = Ed25519PrivateKey.from_private_bytes(bytes([68]) * 32)
+    did = dids.did_key(key.public_key())
+    unsigned = {name: value for name, value in document.items() if name != "proof"}
+    unsigned["issuer"] = dict(unsigned["issuer"], id=did)
+    unsigned.pop("credentialStatus", None)
+    return proofs.sign(unsigned, signer=proofs.Ed25519Signer(key, dids.did_key_method(did)), created=ISSUED)
+
+
+@pytest.mark.parametrize("forge", [tampered, signed_by_a_stranger], ids=["tampered", "signed by a stranger"])
+def test_a_forgery_bearing_a_members_credential_id_is_not_counted_as_its_verification(
+        client: FlaskClient, svc: Services, forge) -> None:  # type: ignore[no-untyped-def]
+    org, _ = make_org(svc, "hanbit")
+    credential_id = issue(svc, org, make_course(svc, org))
+    document = json.loads(client.get(f"/credentials/{credential_id}.json").data)
+    report = post(client, json=forge(document))
+    assert report["credential"]["id"] == document["id"] and report["summary"]["registeredMember"] is False
+    assert counted(svc) == 0
+    post(client, json=json.loads(client.get(f"/credentials/{credential_id}.json").data))
+    assert counted(svc) == 1
