@@ -142,9 +142,8 @@ def scanned_text(photo: bytes) -> str:
 
 
 def record(session: Session, report: VerificationReport, *, links: Links, channel: str, now: datetime) -> None:
-    """Count a verification of one of our own credentials, for its issuer's dashboard: only a genuine one (its
-    issuer key and proof checks passed, and its issuer is the organisation that issued it here), so that a
-    forgery bearing a member's credential id adds nothing to that member's statistics."""
+    """Count a verification of one of our own credentials for its issuer's dashboard, only when genuine: signed
+    by its issuer's key, and that issuer is the organisation that issued it here (a forgery never counts)."""
     document = report.credential if isinstance(report.credential, dict) else {}
     credential_id = links.parse_credential(str(document.get("id", "")))
     if credential_id is None or not _genuine(report):
