@@ -160,10 +160,10 @@ def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timede
         if entry.get("type") != "BitstringStatusListEntry":
             raise CheckUndecided(STATUS_VERIFICATION, "status.type_unsupported",
                                  f"Status type {entry.get('type')!r} cannot be checked here.")
-        _check_entry(entry, resolve, now, skew)
+        _check_entry(entry, issuer_id(doc), resolve, now, skew)
 
 
-def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: timedelta) -> None:
+def _check_entry(entry: JsonObject, issuer: str, resolve: Resolver, now: datetime, skew: timedelta) -> None:
     url, purpose = entry.get("statusListCredential"), entry.get("statusPurpose")
     try:
         index = status.index_from_entry(entry)
@@ -173,6 +173,7 @@ def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: time
         raise CheckFailed(MALFORMED, "status.entry_malformed",
                           "The status entry needs a statusListCredential URL and a known statusPurpose.")
     list_credential = resolve.status_list(url)
+    _check_same_issuer(list_credential, issuer)
     _verify_status_list_credential(list_credential, resolve, now, skew)
     subject = list_credential.get("credentialSubject", {})
     if not isinstance(subject, dict):
@@ -191,6 +192,15 @@ def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: time
     if status.get_bit(bits, index):
         word = "revoked" if purpose == "revocation" else "suspended"
         raise CheckFailed(STATUS_VERIFICATION, f"status.{word}", f"The issuer has {word} this credential.")
+
+
+def _check_same_issuer(list_credential: JsonObject, issuer: str) -> None:
+    """The status list credential is the credential's own issuer's: another issuer's list is no evidence of this
+    credential's status (Bitstring Status List §3.2: the list is the issuer's statement), so the check fails."""
+    if issuer_id(list_credential) != issuer:
+        raise CheckFailed(STATUS_VERIFICATION, "status.foreign_list", f"The status list is issued by "
+                          f"{issuer_id(list_credential)!r:.80}, not by the credential's issuer {issuer!r:.80}.",
+                          path="/credentialStatus/statusListCredential")
 
 
 def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: datetime,

@@ -370,6 +370,16 @@ def test_verify_reports_status_unknown_never_passed_when_it_cannot_be_checked(
     assert report.verdict == "unknown"
 
 
+def test_a_status_list_of_another_issuer_is_no_evidence_of_status(issuer: Issuer) -> None:
+    stranger = key_from(2)
+    issuer.publish_list(signer=signer_for(stranger), issuer=dids.did_key(stranger.public_key()))
+    report = verify(issuer, as_bytes(issuer.sign(issuer.credential())), holder=EMAIL)
+    assert outcomes(report) == {check_id: Outcome.FAILED if check_id is CheckId.STATUS else Outcome.PASSED
+                                for check_id in ORDER}
+    assert report.check(CheckId.STATUS).problem.code == "status.foreign_list"
+    assert report.verdict == "not_genuine"
+
+
 def test_a_status_list_verified_once_is_not_trusted_once_changed(issuer: Issuer) -> None:
     raw = as_bytes(issuer.sign(issuer.credential()))
     assert verify(issuer, raw).verified  # the list's proof holds, and is remembered
