@@ -8,6 +8,7 @@ from types import ModuleType
 from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import schemas
@@ -75,8 +76,9 @@ def issuer_key(doc: JsonObject, resolve: Resolver) -> Ed25519PublicKey:
     return method_key(method, issuer_id(doc), resolve)
 
 
-def method_key(method: str, issuer: str, resolve: Resolver) -> Ed25519PublicKey:
-    """The Ed25519 key of verification method `method`, which must belong to `issuer` (did:key or did:web)."""
+def method_key(method: str, issuer: str, resolve: Resolver, *, rsa: bool = False) -> Ed25519PublicKey:
+    """The Ed25519 key (or, when `rsa`, possibly an RSA key) of verification method `method`, which must belong
+    to `issuer` (did:key or did:web)."""
     did = method.split("#", 1)[0]
     if did != issuer:
         raise CheckFailed(proofs.CRYPTO_ERROR, "issuer_key.not_issuers_key",
@@ -89,14 +91,14 @@ def method_key(method: str, issuer: str, resolve: Resolver) -> Ed25519PublicKey:
     else:
         raise CheckFailed(MALFORMED, "issuer_key.method_unsupported",
                           f"Issuer keys are resolved from did:key and did:web only, not {did}.")
-    return _assertion_key(to_json(document), method)
+    return _assertion_key(to_json(document), method, rsa)  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=1024)
-def _assertion_key(document: bytes, method: str) -> Ed25519PublicKey:
+def _assertion_key(document: bytes, method: str, rsa: bool = False) -> Ed25519PublicKey | RSAPublicKey:
     """dids.assertion_key for a DID document (its JSON text), remembered once found: every credential of an
     issuer and its status lists name the same key, and a changed document is read afresh."""
-    return dids.assertion_key(json.loads(document), method)
+    return dids.assertion_key(json.loads(document), method, rsa=rsa)
 
 
 def check_proof(doc: JsonObject, key: Ed25519PublicKey) -> None:

@@ -142,7 +142,7 @@ def parse_presented(raw: bytes | str) -> Presented:
 
 def _jwt_shape(p: Presented) -> None:
     check_shape(p.credential)
-    vc_jwt.check_claims(p.claims, p.credential)
+    vc_jwt.check_claims(p.claims, p.credential, required="vc" in _token(p).payload)
 
 
 def _jwt_validity(p: Presented, now: datetime, skew: timedelta) -> None:

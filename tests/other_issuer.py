@@ -4,6 +4,7 @@ signed). Its documents are published into a dict of URL -> (status, body), which
 (MemoryResolver) or over real HTTP on 127.0.0.1 (tests/verifier/remote.py)."""
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -91,6 +92,28 @@ class OtherIssuer:
 
     def vc_jwt(self, credential: JsonObject | None = None, **kwargs: Any) -> str:
         return vc_jwt.sign(credential or self.credential(**kwargs), key=self.key, kid=self.method)
+
+    def publish_rsa_key(self, key: RSAPrivateKey | None = None, fragment: str = "key-rsa") -> str:
+        """Add an RSA JsonWebKey2020 assertion key to the DID document (beside key-1); its method id."""
+        numbers = (key or rsa_key()).public_key().public_numbers()
+        jwk = {"kty": "RSA", "n": _b64int(numbers.n), "e": _b64int(numbers.e)}
+        url = f"{self.base}/.well-known/did.json"
+        document = json.loads(self.documents[url][1])
+        method = {"id": f"{self.did}#{fragment}", "type": "JsonWebKey2020", "controller": self.did,
+                  "publicKeyJwk": jwk}
+        document["verificationMethod"].append(method)
+        document["assertionMethod"].append(method["id"])
+        self.publish(url, document)
+        return method["id"]
+
+    def vc_jwt_rs256(self, credential: JsonObject | None = None, *, key: RSAPrivateKey | None = None,
+                     headers: JsonObject | None = None, **kwargs: Any) -> str:
+        """A VC-JWT signed RS256 (OB 3.0 §8.2's minimum) with `key` (the run's RSA key), the claims §8.2 asks."""
+        credential = credential or self.credential(**kwargs)
+        claims = json.loads(PyJWS().decode_complete(self.vc_jwt(credential), options={"verify_signature": False})
+                            ["payload"])
+        return PyJWS().encode(json.dumps(claims, ensure_ascii=False).encode(), key or rsa_key(), algorithm="RS256",
+                              headers=headers if headers is not None else {"kid": f"{self.did}#key-rsa"})
 
     def revoke(self, index: int = INDEX) -> None:
         status.set_bit(self.bits, index, True)
@@ -184,6 +207,10 @@ class MemoryResolver:
 
     def document(self, url: str) -> JsonObject:
         return self._get(url)
+
+
+def _b64int(value: int) -> str:
+    return base64.urlsafe_b64encode(value.to_bytes((value.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
 
 
 def later(days: int) -> datetime:

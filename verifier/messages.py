@@ -78,9 +78,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "skipped.after_proof": {"ko": "서명이 맞지 않아 하지 않았습니다.", "en": "Not run: the signature did not hold."},
     # problems: parsing and formats
     "parse.jwt_malformed": {"ko": "JWT 형식이 잘못되었습니다.", "en": "The JWT is malformed."},
-    "jwt.alg_refused": {"ko": "허용하지 않는 서명 알고리즘입니다(Ed25519만 허용).",
-                        "en": "The signature algorithm is refused (only Ed25519 is accepted)."},
+    "jwt.alg_refused": {"ko": "허용하지 않는 서명 알고리즘입니다(Ed25519의 EdDSA, 2048비트 이상 RSA의 RS256만 허용).",
+                        "en": "The signature algorithm is refused (only EdDSA with Ed25519, or RS256 with RSA "
+                              "of 2048 bits or more)."},
     "jwt.claim_mismatch": {"ko": "JWT 정보가 배지 내용과 다릅니다.", "en": "The JWT claims disagree with the badge."},
+    "jwt.claim_missing": {"ko": "JWT에 규격(OB 3.0 §8.2)이 요구하는 정보(iss, jti, nbf 등)가 없습니다.",
+                          "en": "The JWT lacks a claim OB 3.0 §8.2 requires (such as iss, jti or nbf)."},
     "validity.malformed": {"ko": "날짜 형식이 잘못되었습니다.", "en": "A date is malformed."},
     # problems: keys and proofs
     "issuer_key.method_missing": {"ko": "서명 키가 지정되어 있지 않습니다.", "en": "The signature names no key."},
@@ -91,6 +94,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                                     "en": "The signing key is not controlled by the issuer."},
     "issuer_key.not_found": {"ko": "DID 문서에 서명 키가 없습니다.", "en": "The DID document lacks the signing key."},
     "issuer_key.unsupported": {"ko": "지원하지 않는 종류의 키입니다.", "en": "Unsupported kind of key."},
+    "issuer_key.rsa_too_short": {"ko": "RSA 키가 너무 짧습니다(2048비트 이상만 허용).",
+                                 "en": "The RSA key is too short (2048 bits or more are required)."},
     "issuer_key.did_key_unsupported": {"ko": "지원하지 않는 did:key입니다(Ed25519만 지원).",
                                        "en": "Unsupported did:key (only Ed25519)."},
     "proof.wrong_purpose": {"ko": "서명의 용도가 발급용이 아닙니다.", "en": "The proof is not for assertions."},
