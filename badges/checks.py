@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 from types import ModuleType
@@ -153,12 +154,20 @@ def _end_name(doc: JsonObject) -> str:
     return "validUntil" if "validUntil" in doc else "expirationDate"
 
 
-def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timedelta) -> None:
-    """Bitstring Status List §3.2 Validate Algorithm for every status entry; unknown types are undecided."""
+StatusMethod = Callable[[JsonObject, JsonObject, Resolver, datetime, timedelta], None]
+
+
+def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timedelta,
+                 methods: Mapping[str, StatusMethod] | None = None) -> None:
+    """Bitstring Status List §3.2 Validate Algorithm for every status entry, or the status method `methods`
+    names for its type (called with the entry and the credential); other types are undecided."""
     entries = doc.get("credentialStatus")
     if not entries:
         raise CheckNotApplicable("status.none")
     for entry in entries if isinstance(entries, list) else [entries]:
+        if methods and entry.get("type") in methods:
+            methods[entry["type"]](entry, doc, resolve, now, skew)
+            continue
         if entry.get("type") != "BitstringStatusListEntry":
             raise CheckUndecided(STATUS_VERIFICATION, "status.type_unsupported",
                                  f"Status type {entry.get('type')!r} cannot be checked here.")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from badges import ob2, vc_jwt
+from badges import ob2, revocation_list, vc_jwt
 from badges.checks import (Resolver, check_contexts, check_proof, check_recipient, check_schema, check_shape,
                            check_status, check_validity_period, issuer_id, issuer_key, parse_instant)
 from badges.jsonld import JsonObject
@@ -25,6 +25,7 @@ __all__ = ["HALTING", "MAX_CREDENTIAL_BYTES", "Presented", "Resolver", "check_co
 HALTING = {CheckId.PARSE, CheckId.CONTEXT, CheckId.SCHEMA, CheckId.ISSUER_KEY, CheckId.PROOF}
 PASSED = {check_id: Check(check_id, Outcome.PASSED) for check_id in CheckId}  # frozen values: one of each will do
 MAX_CREDENTIAL_BYTES = 1_000_000
+STATUS_METHODS = {revocation_list.ENTRY_TYPE: revocation_list.check_entry}  # beside Bitstring Status List
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +168,7 @@ VC_LD = Steps(
     issuer_key=lambda p, resolve: issuer_key(p.credential, resolve),
     proof=lambda p, key: check_proof(p.credential, key),
     validity=lambda p, now, skew: check_validity_period(p.credential, now, skew),
-    status=lambda p, resolve, now, skew: check_status(p.credential, resolve, now, skew),
+    status=lambda p, resolve, now, skew: check_status(p.credential, resolve, now, skew, STATUS_METHODS),
     recipient=lambda p, holder: check_recipient(p.credential, holder))
 
 VC_JWT = VC_LD._replace(

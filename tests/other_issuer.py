@@ -28,6 +28,7 @@ INDEX = 7
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"  # VC 1.1 contexts do not define BitstringStatusListEntry
+VCRL_TERMS = {"revokedCredentials": "https://purl.imsglobal.org/spec/vcrl/v1p0/#revokedCredentials"}  # inline
 _RSA: list[RSAPrivateKey] = []  # RSA key generation is slow: one key for the whole test run
 
 
@@ -127,6 +128,26 @@ class OtherIssuer:
         signed = proofs.sign(unsigned, signer=self.signer, created=ISSUED)
         self.publish(self.list_url, signed)
         return signed
+
+    def revocation_entry(self) -> JsonObject:
+        """A `1EdTechRevocationList` credentialStatus naming the issuer's revocation list (published empty first)."""
+        url = f"{self.base}/revocations/1"
+        if url not in self.documents:
+            self.publish_revocation_list([])
+        return {"id": url, "type": "1EdTechRevocationList"}
+
+    def publish_revocation_list(self, revoked: list[Any], *, issuer: str | None = None,
+                                signed: bool = False) -> JsonObject:
+        """The 1EdTech revocation list (vcrl 1.0) naming `revoked` (ids or {id, revocationReason} objects)."""
+        url = f"{self.base}/revocations/1"
+        types = ["VerifiableCredential", "1EdTechRevocationList"] if signed else ["1EdTechRevocationList"]
+        context: list[Any] = [model.VC_V2, VCRL_TERMS] if signed else [model.VC_V2]
+        document: JsonObject = {"@context": context, "id": url, "type": types,
+                                "issuer": issuer or self.did, "revokedCredentials": revoked}
+        if signed:
+            document = proofs.sign(document, signer=self.signer, created=ISSUED)
+        self.publish(url, document)
+        return document
 
     # --- OB 2.0 -------------------------------------------------------------------------------------
 

@@ -110,6 +110,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.entry_malformed": {"ko": "배지의 상태 항목 형식이 잘못되었습니다.", "en": "The badge's status entry is malformed."},
     "status.index_malformed": {"ko": "상태 목록 번호가 잘못되었습니다.", "en": "The status list index is malformed."},
     "status.list_wrong_type": {"ko": "취소 목록이 아닌 문서입니다.", "en": "That document is not a status list."},
+    "status.revocation_list_not_issuers": {"ko": "취소 목록을 배지의 발급 기관이 아닌 다른 곳에서 발행했습니다.",
+                                           "en": "The revocation list was published by someone other than the "
+                                                 "badge's issuer."},
+    "status.credential_without_id": {"ko": "배지에 식별자(id)가 없어 취소 목록에서 찾을 수 없습니다.",
+                                     "en": "The badge has no id, so no revocation list can name it."},
     "document.gone": {"ko": "발급 기관이 문서를 철회했습니다.", "en": "The issuer has withdrawn the document."},
     "document.unreachable": {"ko": "발급 기관의 문서를 가져올 수 없습니다.", "en": "A document of the issuer could not be retrieved."},
     "fetch.not_json": {"ko": "발급 기관 서버가 JSON이 아닌 응답을 보냈습니다.", "en": "The issuer's server did not answer with JSON."},

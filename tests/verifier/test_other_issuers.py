@@ -7,9 +7,9 @@ import json
 import pytest
 from flask.testing import FlaskClient
 
-from badges import baking
+from badges import baking, proofs
 from tests.factories import issue, make_course, make_org
-from tests.other_issuer import EMAIL
+from tests.other_issuer import EMAIL, ISSUED
 from tests.verifier.corpus import png
 from tests.verifier.remote import RemoteIssuer
 from web.app import Services
@@ -113,3 +113,14 @@ def test_a_forgery_claiming_a_member_issuer_is_not_called_a_member(client: Flask
     report = post(client, json=document)
     assert report["verdict"] == "not_genuine"
     assert report["summary"]["registeredMember"] is False
+
+
+def test_another_issuers_1edtech_revocation_list_is_fetched_and_read(fetching_client: FlaskClient,
+                                                                     remote: RemoteIssuer) -> None:
+    credential = remote.issuer.credential(with_status=False)
+    credential["credentialStatus"] = remote.issuer.revocation_entry()
+    signed = proofs.sign(credential, signer=remote.issuer.signer, created=ISSUED)
+    remote.issuer.publish_revocation_list([{"id": signed["id"], "revocationReason": "발급 오류"}])
+    report = post(fetching_client, json=signed)
+    assert (report["verdict"], outcomes(report)["status"]) == ("revoked", "failed")
+    assert remote.hits["/revocations/1"] >= 1
