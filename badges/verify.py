@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from badges import ob2, revocation_list, vc_jwt
-from badges.checks import (Resolver, check_contexts, check_proof, check_recipient, check_schema, check_shape,
-                           check_status, check_validity_period, issuer_id, issuer_key, parse_instant)
+from badges import ob2, proof_sets, revocation_list, vc_jwt
+from badges.checks import (Resolver, check_contexts, check_recipient, check_schema, check_shape, check_status,
+                           check_validity_period, issuer_id, parse_instant)
 from badges.jsonld import JsonObject
 from badges.jsontext import from_json
 from badges.report import (PARSING_ERROR, Check, CheckFailed, CheckId, CheckNotApplicable, CheckUndecided,
@@ -165,8 +165,8 @@ def _ob2_signed_proof(p: Presented, key: Any) -> None:
 VC_LD = Steps(
     context=lambda p: check_contexts(p.credential),
     shape=lambda p: check_shape(p.credential),
-    issuer_key=lambda p, resolve: issuer_key(p.credential, resolve),
-    proof=lambda p, key: check_proof(p.credential, key),
+    issuer_key=lambda p, resolve: proof_sets.issuer_keys(p.credential, resolve),
+    proof=lambda p, keyed: proof_sets.check_any(keyed),
     validity=lambda p, now, skew: check_validity_period(p.credential, now, skew),
     status=lambda p, resolve, now, skew: check_status(p.credential, resolve, now, skew, STATUS_METHODS),
     recipient=lambda p, holder: check_recipient(p.credential, holder))
