@@ -59,6 +59,10 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
     """Verify `data` (a credential, JWT or baked image), count it if it is ours, and summarise it."""
     svc, now = services(), utcnow()
     source = service.credential_bytes(data)
+    link = service.baked_link(source)
+    if link is not None:  # an Open Badges 2.0 image baked with its hosted assertion's URL
+        source, own = from_url(link)
+        credential_id = credential_id or own
     with svc.resolver.reading() as resolve:
         report = verify_credential(source, resolve=resolve, now=now, skew=svc.settings.clock_skew,
                                    holder=(holder or "").strip() or None)
