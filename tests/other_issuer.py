@@ -236,3 +236,17 @@ def _b64int(value: int) -> str:
 
 def later(days: int) -> datetime:
     return NOW + timedelta(days=days)
+
+
+def endorsement(endorsed_id: str, *, seed: int = 40, comment: str = "현업 요구에 맞는 충실한 과정입니다.",
+                number: int = 1) -> JsonObject:
+    """An EndorsementCredential (OB 3.0) of `endorsed_id`, signed by a did:key endorser (eddsa-rdfc-2022)."""
+    key = Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
+    did = dids.did_key(key.public_key())
+    unsigned = {"@context": [model.VC_V2, model.OB_V3], "id": f"urn:uuid:5e1f0c2a-0000-4000-8000-{number:012d}",
+                "type": ["VerifiableCredential", "EndorsementCredential"], "name": "산업계 추천",
+                "issuer": {"id": did, "type": ["Profile"], "name": "한국소프트웨어산업협회"},
+                "validFrom": proofs.xsd_datetime(ISSUED),
+                "credentialSubject": {"id": endorsed_id, "type": ["EndorsementSubject"],
+                                      "endorsementComment": comment}}
+    return proofs.sign(unsigned, signer=proofs.Ed25519Signer(key, dids.did_key_method(did)), created=ISSUED)

@@ -24,7 +24,7 @@ def test_core_packages_do_not_pull_in_the_web_or_the_database() -> None:
 @pytest.mark.parametrize("module", ["badges.verify", "badges.proofs", "badges.fetch", "badges.resolve",
                                     "badges.dids", "badges.status", "badges.model", "badges.baking",
                                     "badges.qr", "badges.artwork", "badges.checks", "badges.vc_jwt", "badges.ob2",
-                                    "badges.legacy_proofs", "badges.proof_sets", "badges.revocation_list", "badges.scan", "badges.images", "keys", "schemas"])
+                                    "badges.legacy_proofs", "badges.endorsements", "badges.proof_sets", "badges.revocation_list", "badges.scan", "badges.images", "keys", "schemas"])
 def test_each_core_module_alone_keeps_clear_of_the_web_and_the_database(module: str) -> None:
     assert imported_after(f"import {module}") & set(WEB_AND_DATABASE) == set()
 

@@ -36,6 +36,20 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "and never stored."},
     "verify.details": {"ko": "세부 검사 결과", "en": "Every check"},
     "verify.about": {"ko": "배지 정보", "en": "About this badge"},
+    # endorsements embedded in a badge
+    "endorsement.title": {"ko": "추천(보증)", "en": "Endorsements"},
+    "endorsement.note": {"ko": "배지에 담긴 다른 기관의 추천입니다. 각각 따로 검증하며, 배지 자체의 판정에는 영향을 주지 않습니다.",
+                         "en": "Others' endorsements carried in the badge, each checked on its own; they do not "
+                               "change the badge's own result."},
+    "endorsement.on_credential": {"ko": "이 배지에 대한 추천", "en": "endorses this badge"},
+    "endorsement.on_achievement": {"ko": "이 과정에 대한 추천", "en": "endorses this achievement"},
+    "endorsement.on_issuer": {"ko": "발급 기관에 대한 추천", "en": "endorses the issuer"},
+    "endorsement.holds": {"ko": "추천 기관의 서명 확인됨", "en": "the endorser's signature holds"},
+    "endorsement.not_about_this": {"ko": "서명은 맞지만 다른 대상에 대한 추천입니다",
+                                   "en": "signed, but it endorses something else"},
+    "endorsement.unnamed": {"ko": "이름 없는 추천 기관", "en": "Unnamed endorser"},
+    "endorsement.not_checked": {"ko": "추천 {n}건은 확인하지 않았습니다(최대 10건).",
+                                "en": "{n} more endorsements were not checked (at most 10 are)."},
     # verdict explanations, under the verdict
     "verdict_note.valid": {"ko": "서명이 맞고, 발급 기관이 취소하지 않았으며, 유효 기간 안에 있습니다.",
                            "en": "The signature holds, the issuer has not revoked it, and it is within its dates."},

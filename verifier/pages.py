@@ -92,7 +92,8 @@ def _read(upload: FileStorage, limit: int) -> bytes:
 def _page(verified: Verified) -> str:
     return render_template("verifier/report.html", report=verified.report, summary=verified.summary,
                            source=verified.source.decode("utf-8", errors="replace"),
-                           credential_id=verified.credential_id, holder=request.form.get("email", ""))
+                           credential_id=verified.credential_id, holder=request.form.get("email", ""),
+                           endorsements=verified.endorsements)
 
 
 def _pdf(verified: Verified, name: str) -> Response:
