@@ -65,14 +65,14 @@ class OtherIssuer:
     # --- OB 3.0 -------------------------------------------------------------------------------------
 
     def credential(self, *, context: list[str] | None = None, valid_until: datetime | None = None,
-                   with_status: bool = True) -> JsonObject:
+                   with_status: bool = True, image: str | None = None) -> JsonObject:
         """An unsigned OB 3.0 credential for 박지우 (VC 2.0 unless `context` says VC 1.1)."""
         doc = model.achievement_credential(
             credential_id="urn:uuid:0b6d0f5e-2f1a-4c9b-8e3d-7a1c2b3d4e5f",
             issuer=model.profile(did=self.did, name="Other Academy 다른 아카데미", url="https://other.example"),
             achievement=model.achievement(achievement_id=f"{self.base}/achievements/data-101", name="데이터 분석 입문",
                                           description="파이썬으로 데이터를 분석하는 8주 과정",
-                                          criteria="모든 실습을 제출했습니다."),
+                                          criteria="모든 실습을 제출했습니다.", image=image),
             recipient=model.Recipient(name="박지우", email=EMAIL, salt="0f1e2d3c4b5a6978"), valid_from=ISSUED,
             valid_until=valid_until,
             status=status.status_entry(list_url=self.list_url, index=INDEX) if with_status else None)

@@ -75,7 +75,8 @@ SCHEMAS: dict[str, Any] = {
         "registeredMember": {"type": "boolean",
                              "description": "The issuer is a member organisation of this deployment"},
         "member": {"type": "object"}, "issued": {"type": "string", "format": "date"},
-        "validUntil": {"type": "string", "format": "date"}, "completed": {"type": "string", "format": "date"}}},
+        "validUntil": {"type": "string", "format": "date"}, "completed": {"type": "string", "format": "date"},
+        "image": {"type": "string", "description": "The badge image: an https URL or a data: image URL"}}},
     "VerificationReport": {
         "type": "object", "required": ["verified", "verdict", "format", "checkedAt", "checks", "summary"],
         "properties": {
