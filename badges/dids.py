@@ -16,6 +16,7 @@ from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
 
 DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
 MIN_RSA_BITS = 2048  # OB 3.0 §8.2: RS256 with keys of at least 2048 bits
+MAX_RSA_BITS = 8192  # a larger modulus only makes a verification slow (a hostile document's cheap weapon)
 _RSA_PRIVATE = ("d", "p", "q", "dp", "dq", "qi")
 
 
@@ -95,6 +96,9 @@ def rsa_jwk_public_key(jwk: JsonObject) -> RSAPublicKey:
         key = numbers.public_key()
     except (binascii.Error, ValueError):
         raise InvalidInput("issuer_key.unsupported", "The RSA JWK's n or e is not a valid base64url number.") from None
+    if key.key_size > MAX_RSA_BITS:
+        raise InvalidInput("issuer_key.unsupported", f"The RSA key has {key.key_size} bits; at most {MAX_RSA_BITS} "
+                           "are accepted.")
     if key.key_size < MIN_RSA_BITS:
         raise InvalidInput("issuer_key.rsa_too_short", f"The RSA key has {key.key_size} bits; at least "
                            f"{MIN_RSA_BITS} are required.")

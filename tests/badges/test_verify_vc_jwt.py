@@ -15,7 +15,7 @@ from jwt.warnings import InsecureKeyLengthWarning
 from badges.jsonld import JsonObject
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
-from tests.other_issuer import EMAIL, NOW, MemoryResolver, OtherIssuer, later
+from tests.other_issuer import EMAIL, NOW, OB_V3, VC_V1, MemoryResolver, OtherIssuer, later, rsa_key
 
 BASE = "https://other.example.kr"
 _WEAK: list[RSAPrivateKey] = []
@@ -73,7 +73,6 @@ def test_an_rs256_vc_jwt_whose_kid_names_the_issuers_rsa_json_web_key_passes_eve
 
 
 def test_an_rs256_vc_jwt_may_carry_the_issuers_rsa_key_as_a_jwk(issuer: OtherIssuer) -> None:
-    from tests.other_issuer import rsa_key
     assert verify(issuer, issuer.vc_jwt_rs256(headers={"jwk": jwk_of(rsa_key())})).verdict == "valid"
 
 
@@ -85,7 +84,6 @@ def test_an_rs256_vc_jwt_whose_jwk_the_issuer_never_published_is_not_the_issuers
 
 
 def test_a_jwk_header_from_an_https_issuer_vouches_for_nothing(issuer: OtherIssuer) -> None:
-    from tests.other_issuer import rsa_key
     credential = issuer.credential()
     credential["issuer"]["id"] = "https://other.example.kr/issuer"
     report = verify(issuer, issuer.vc_jwt_rs256(credential, headers={"jwk": jwk_of(rsa_key())}))
@@ -171,7 +169,6 @@ def test_a_vc_jwt_with_a_subject_id_needs_the_sub_claim(issuer: OtherIssuer) -> 
 
 
 def test_a_vc_1_1_vc_jwt_mirrors_issuance_and_expiration_dates(issuer: OtherIssuer) -> None:
-    from tests.other_issuer import OB_V3, VC_V1
     credential = issuer.credential(context=[VC_V1, OB_V3, "https://www.w3.org/ns/credentials/status/v1"],
                                    valid_until=later(30))
     assert verify(issuer, issuer.vc_jwt_rs256(credential)).verdict == "valid"
@@ -185,3 +182,12 @@ def test_a_vc_jose_cose_jwt_whose_payload_is_the_credential_needs_no_claims(issu
     assert verify(issuer, resign(issuer, credential)).verdict == "valid"
     credential["iss"] = "did:web:elsewhere.example"
     assert problem(verify(issuer, resign(issuer, credential)), CheckId.SCHEMA) == ("failed", "jwt.claim_mismatch")
+
+
+@pytest.mark.parametrize("jwk", [{"kty": "RSA", "e": "AQAB", "n": "_" * 2800}, {"kty": "RSA", "e": "AQAB"},
+                                 {"kty": "RSA", "e": "AQAB", "n": "AQAB", "d": "AQAB"}],
+                         ids=["16800-bit modulus", "no modulus", "a private key"])
+def test_an_rsa_jwk_that_is_oversized_incomplete_or_private_is_unsupported(issuer: OtherIssuer,
+                                                                            jwk: JsonObject) -> None:
+    report = verify(issuer, issuer.vc_jwt_rs256(headers={"jwk": jwk}))
+    assert problem(report, CheckId.ISSUER_KEY) == ("failed", "issuer_key.unsupported")
