@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from badges.errors import BadgeError, Unavailable
+from badges.fetch import FetchPolicy
 from badges.model import Recipient
 from bootstrap.app import create_app, start
 from bootstrap.wiring import Services, build_services
@@ -273,7 +274,9 @@ def _verify(args: argparse.Namespace, svc: Services) -> int:
     data = args.file.read_bytes()
     with svc.resolver.reading() as resolve:
         report = verify_upload(data, resolve=resolve, now=_now(), skew=svc.settings.clock_skew,
-                               holder=args.email)
+                               holder=args.email, policy=FetchPolicy(
+                                   timeout_s=svc.settings.fetch_timeout_s, allow_http=svc.settings.insecure_fetch,
+                                   allow_private=svc.settings.insecure_fetch))
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:

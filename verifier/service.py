@@ -101,10 +101,25 @@ def credential_bytes(data: bytes) -> bytes:
     return data
 
 
-def verify_upload(data: bytes, *, resolve: Resolver, now: datetime, skew: timedelta,
-                  holder: str | None = None) -> VerificationReport:
-    """Verify credential JSON or a VC-JWT / OB 2.0 JWS, or a baked PNG / SVG (its credential extracted first)."""
-    return verify_credential(credential_bytes(data), resolve=resolve, now=now, skew=skew, holder=holder or None)
+def baked_link(source: bytes) -> str | None:
+    """The link an Open Badges 2.0 image carries instead of its assertion (the hosted assertion's URL), if
+    `source` is one."""
+    text = source.strip()
+    return text.decode() if len(text) <= 2000 and text[:8].lower().startswith((b"https://", b"http://")) else None
+
+
+def verify_upload(data: bytes, *, resolve: Resolver, now: datetime, skew: timedelta, holder: str | None = None,
+                  policy: FetchPolicy | None = None) -> VerificationReport:
+    """Verify credential JSON or a VC-JWT / OB 2.0 JWS, or a baked PNG / SVG (its credential extracted first;
+    an OB 2.0 image's assertion URL fetched under `policy`)."""
+    source = credential_bytes(data)
+    link = baked_link(source)
+    if link is not None:
+        if policy is None:
+            raise InvalidInput("verify.url_unreachable", "The image carries a link to its badge, which is not "
+                               "fetched here.")
+        source = fetch_credential(link, policy=policy)
+    return verify_credential(source, resolve=resolve, now=now, skew=skew, holder=holder or None)
 
 
 def own_credential_id(url: str, links: Links) -> str | None:

@@ -322,8 +322,8 @@ def test_verify_fails_exactly_the_changed_check_and_still_runs_the_others(
 # --- status that cannot be decided is unknown, never passed ----------------------------------------
 
 def unknown_status_type(issuer: Issuer) -> bytes:
-    # OB 3.0's older revocation list: an entry of just id and type (the only terms the contexts define for it)
-    entry = {"id": "https://badges.example.kr/revocations/1", "type": "1EdTechRevocationList"}
+    # a status method we do not implement (1EdTechRevocationList is checked: tests/badges/test_revocation_list.py)
+    entry = {"id": "https://badges.example.kr/status/1", "type": "CredentialStatusList2017"}
     return as_bytes(issuer.sign(issuer.credential(credential_status=entry)))
 
 
