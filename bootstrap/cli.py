@@ -13,7 +13,6 @@ from pathlib import Path
 from sqlalchemy import select
 
 from badges.errors import BadgeError, Unavailable
-from badges.fetch import FetchPolicy
 from badges.model import Recipient
 from bootstrap.app import create_app, start
 from bootstrap.wiring import Services, build_services
@@ -274,9 +273,7 @@ def _verify(args: argparse.Namespace, svc: Services) -> int:
     data = args.file.read_bytes()
     with svc.resolver.reading() as resolve:
         report = verify_upload(data, resolve=resolve, now=_now(), skew=svc.settings.clock_skew,
-                               holder=args.email, policy=FetchPolicy(
-                                   timeout_s=svc.settings.fetch_timeout_s, allow_http=svc.settings.insecure_fetch,
-                                   allow_private=svc.settings.insecure_fetch))
+                               holder=args.email, policy=svc.settings.fetch_policy())
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from badges.fetch import FetchPolicy
 from badges.resolve import HttpResolver
 from bootstrap import catalogue
 from issuer.service import Issuing
@@ -36,8 +35,6 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     links = Links(settings.public_base_url)
-    policy = FetchPolicy(timeout_s=settings.fetch_timeout_s, max_bytes=settings.fetch_max_bytes,
-                         allow_http=settings.insecure_fetch, allow_private=settings.insecure_fetch)
-    remote = HttpResolver(policy, did_web_scheme="http" if settings.insecure_fetch else "https")
+    remote = HttpResolver(settings.fetch_policy(), did_web_scheme="http" if settings.insecure_fetch else "https")
     return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key),
                     LocalResolver(session_factory(read_only(engine)), links, remote))

@@ -31,9 +31,7 @@ class Verified:
 
 def fetch_policy() -> FetchPolicy:
     """The safe-fetch limits for a credential link an employer pastes (loopback only in development)."""
-    settings = services().settings
-    return FetchPolicy(timeout_s=settings.fetch_timeout_s, max_bytes=MAX_UPLOAD,
-                       allow_http=settings.insecure_fetch, allow_private=settings.insecure_fetch)
+    return services().settings.fetch_policy(max_bytes=MAX_UPLOAD)
 
 
 def from_url(url: str) -> tuple[bytes, str | None]:

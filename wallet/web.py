@@ -8,7 +8,6 @@ from flask import abort, current_app, redirect, request, url_for
 from sqlalchemy.orm import Session
 
 from badges.errors import Unavailable
-from badges.fetch import FetchPolicy
 from store.wallet import Learner, get_item, items_of
 from wallet import reports, service
 from wallet.accounts import Outgoing
@@ -30,8 +29,7 @@ def wallet_context() -> WalletContext:
     return WalletContext(
         links=svc.issuing.links, secret_key=s.secret_key, kek=s.key_encryption_key,
         lookup_key=svc.issuing.lookup_key, resolve=svc.resolver, skew=s.clock_skew,
-        fetch_policy=FetchPolicy(timeout_s=s.fetch_timeout_s, max_bytes=s.fetch_max_bytes,
-                                 allow_http=s.insecure_fetch, allow_private=s.insecure_fetch))
+        fetch_policy=s.fetch_policy())
 
 
 def require_learner(session: Session) -> Learner:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import keys
 from badges.errors import InvalidInput
+from badges.fetch import FetchPolicy
 
 
 VERIFY_RATE_LIMIT = 60
@@ -39,6 +40,12 @@ class Settings:
     redis_url: str | None = None  # a job queue on Redis when set; jobs run in-process otherwise
     secure_cookies: bool = False  # Secure flag on cookies (production, behind HTTPS)
     verify_rate_limit: int = VERIFY_RATE_LIMIT  # verifications per client address a minute (page, QR, API); 0: none
+
+    def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
+        """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
+        https and public addresses only, unless insecure_fetch (development and tests)."""
+        return FetchPolicy(timeout_s=self.fetch_timeout_s, max_bytes=max_bytes or self.fetch_max_bytes,
+                           allow_http=self.insecure_fetch, allow_private=self.insecure_fetch)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, instance_dir: Path) -> Settings:
