@@ -16,7 +16,7 @@ from wallet.service import WalletContext
 from web.http import services, transaction, utcnow
 from web.i18n import translate
 from web.mail import Mail, send
-from web.security import signed_in
+from web.security import safe_target, signed_in
 
 KIND = "learner"
 MAIL_ROUTES = {"confirm": "wallet_accounts.confirm", "sign_in": "wallet_accounts.link_sign_in",
@@ -61,9 +61,7 @@ def refresh(*, older_than: timedelta = reports.RECHECK_AFTER, only: str | None =
 
 def safe_next(target: str | None) -> str:
     """`target` if it is a path inside the wallet (never another site), else the wallet's home."""
-    if target and target.startswith("/wallet") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("wallet_pages.wallet")
+    return safe_target(target, default=url_for("wallet_pages.wallet"), prefix="/wallet")
 
 
 def absolute(path: str) -> str:

@@ -5,6 +5,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, request, session
 
@@ -13,6 +14,8 @@ from keys.passwords import check_password, hash_password  # noqa: F401  (the web
 F = TypeVar("F", bound=Callable[..., Any])
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+# Browsers drop these anywhere in a URL (WHATWG URL parser), so "/\t/evil.example" is "//evil.example" to them
+URL_IGNORED = str.maketrans("", "", "\t\r\n")
 
 
 def log_in(kind: str, user_id: int) -> None:
@@ -31,6 +34,26 @@ def signed_in(kind: str) -> int | None:
     """The id of the signed-in user of `kind`, or None."""
     value = session.get(kind)
     return value if isinstance(value, int) else None
+
+
+def safe_target(target: str | None, *, default: str, prefix: str = "/") -> str:
+    """`target` as a path on this site under `prefix` (what a browser would make of it), else `default`.
+
+    Every sign-in's `next` goes through here: anything a browser could read as another site (`//host`,
+    `/\\host`, `/<tab>/host`, `https:host`) or a control character that would break the Location header is
+    refused, not repaired."""
+    if not target:
+        return default
+    cleaned = target.strip().translate(URL_IGNORED).replace("\\", "/")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in cleaned):
+        return default
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:  # e.g. an unbalanced "[" read as an IPv6 host
+        return default
+    if parts.scheme or parts.netloc or cleaned.startswith("//") or not cleaned.startswith(prefix):
+        return default
+    return cleaned
 
 
 def csrf_token() -> str:

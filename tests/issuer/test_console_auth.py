@@ -93,6 +93,23 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_back(client: FlaskClient, s
     assert evil.headers["Location"] == "/console"
 
 
+# `next` as it arrives in the query string: decoded, these are a tab, a backslash, CR/LF, a scheme
+NASTY_NEXT = ["/%09/evil.example/", "/%5Cevil.example/", "%2F%2Fevil.example", "/%0D%0A/evil.example/",
+              "https:evil.example", "%09//evil.example", "/%0d%0aSet-Cookie:%20a=b"]
+
+
+@pytest.mark.parametrize("nasty", NASTY_NEXT)
+def test_sign_in_never_sends_anyone_to_another_site(client: FlaskClient, svc: Services, nasty: str) -> None:
+    org, _ = make_org(svc, "acme")
+    make_staff(svc, org, email="lee@acme.example")
+    response = client.post(f"/console/sign-in?next={nasty}", data={
+        "email": "lee@acme.example", "password": PASSWORD, "csrf_token": csrf(client, "/console/sign-in")})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//") and "\\" not in location
+    assert "evil.example" not in location
+
+
 def test_staff_of_one_organisation_cannot_open_another(client: FlaskClient, svc: Services) -> None:
     acme, _ = make_org(svc, "acme")
     make_org(svc, "globex")

@@ -69,6 +69,18 @@ def test_sign_in_is_throttled_after_five_failures_even_with_the_right_password(c
     assert 'data-code="wallet.too_many_attempts"' in throttled.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("nasty", ["/%09/evil.example/", "/%0D%0A/evil.example/", "/%5Cevil.example/",
+                                   "%2F%2Fevil.example", "https:evil.example",
+                                   "/wallet%0D%0ASet-Cookie:%20a=b"])
+def test_sign_in_never_sends_anyone_to_another_site(client: FlaskClient, mailbox: Mailbox, nasty: str) -> None:
+    sign_up(client, mailbox, address="minji@example.com")
+    post(client, "/wallet/signout")
+    response = post(client, f"/wallet/signin?next={nasty}", {"email": "minji@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/wallet") and "evil.example" not in location
+
+
 def test_an_emailed_sign_in_link_works_once(client: FlaskClient, mailbox: Mailbox) -> None:
     sign_up(client, mailbox, address="minji@example.com")
     post(client, "/wallet/signout")
