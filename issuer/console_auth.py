@@ -24,7 +24,7 @@ def sign_in() -> Response | tuple[str, int] | str:
     if staff is None:
         return render_template("issuer/console/sign_in.html", failed=True,
                                email=request.form.get("email", "")), 401
-    log_in(STAFF, staff.id)
+    log_in(STAFF, staff.id, staff.session_generation)
     return back_to(url_for("console_auth.index"))
 
 

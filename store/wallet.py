@@ -25,6 +25,8 @@ class Learner(Base):
     sealed_key: Mapped[bytes] = mapped_column(LargeBinary)  # the Ed25519 key, sealed under the KEK
     created_at: Mapped[datetime]
     signed_in_at: Mapped[datetime | None]  # also retires e-mailed sign-in links once one is used
+    # in the session cookie too; bumped on sign-out, which ends every older session
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     emails: Mapped[list[LearnerEmail]] = relationship(back_populates="learner", order_by="LearnerEmail.id")
 

@@ -78,7 +78,7 @@ def confirm(token: str) -> Page:
         return render_template("wallet/link.html", kind="confirm", error=e), e.status
     cookie.pop(PENDING, None)
     if welcome:
-        log_in(KIND, learner.id)
+        log_in(KIND, learner.id, learner.session_generation)
         flash("wallet.welcome")
         return redirect(url_for("wallet_pages.wallet"))
     flash("wallet.email_confirmed")
@@ -110,7 +110,7 @@ def sign_in() -> Page:
     if learner is None or not good:
         return render_template("wallet/signin.html", email=email, target=target,
                                error=BadgeError("wallet.sign_in_failed", "Wrong e-mail or password.")), 401
-    log_in(KIND, learner.id)
+    log_in(KIND, learner.id, learner.session_generation)
     return redirect(target)
 
 
@@ -141,7 +141,7 @@ def link_sign_in(token: str) -> Page:
             learner = accounts.sign_in_with_link(session, wallet_context(), token, now=utcnow())
     except BadgeError as e:
         return render_template("wallet/link.html", kind="sign_in", error=e), e.status
-    log_in(KIND, learner.id)
+    log_in(KIND, learner.id, learner.session_generation)
     return redirect(url_for("wallet_pages.wallet"))
 
 

@@ -5,6 +5,7 @@ import re
 import secrets
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from badges.errors import InvalidInput
@@ -16,7 +17,7 @@ from store.db import transaction
 from store.models import Org
 from tests.factories import NOW, PASSWORD, make_org, make_staff
 from web.app import Services
-from web.security import CSRF_FIELD
+from web.security import CSRF_FIELD, generation_key
 
 
 def csrf(client: FlaskClient, path: str) -> str:
@@ -35,6 +36,7 @@ def enter_console(client: FlaskClient, staff: StaffUser) -> None:
     itself is tested in this module)."""
     with client.session_transaction() as session:
         session[STAFF] = staff.id
+        session[generation_key(STAFF)] = staff.session_generation
         session[CSRF_FIELD] = secrets.token_urlsafe(32)
 
 
@@ -125,6 +127,30 @@ def test_signing_out_ends_the_session(client: FlaskClient, svc: Services) -> Non
     sign_in(client, "lee@acme.example")
     token = csrf(client, "/console/acme")
     assert client.post("/console/sign-out", data={"csrf_token": token}).status_code == 302
+    assert client.get("/console/acme").status_code == 302
+
+
+def test_a_session_cookie_copied_before_sign_out_no_longer_opens_the_console(client: FlaskClient, app: Flask,
+                                                                            svc: Services) -> None:
+    org, _ = make_org(svc, "acme")
+    make_staff(svc, org, email="lee@acme.example")
+    sign_in(client, "lee@acme.example")
+    copied = client.get_cookie("session")
+    assert copied is not None
+    client.post("/console/sign-out", data={"csrf_token": csrf(client, "/console/acme")})
+    thief = app.test_client()
+    thief.set_cookie("session", copied.value)
+    assert thief.get("/console/acme").status_code == 302
+    assert thief.get("/console").headers["Location"] == "/console/sign-in"
+
+
+def test_a_password_change_ends_the_sessions_opened_before(client: FlaskClient, svc: Services) -> None:
+    org, _ = make_org(svc, "acme")
+    person = make_staff(svc, org, email="lee@acme.example")
+    sign_in(client, "lee@acme.example")
+    assert client.get("/console/acme").status_code == 200
+    with transaction(svc.sessions) as session:
+        staff_service.set_password(session.get_one(StaffUser, person.id), "another long password")
     assert client.get("/console/acme").status_code == 302
 
 

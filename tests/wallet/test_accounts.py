@@ -81,6 +81,18 @@ def test_sign_in_never_sends_anyone_to_another_site(client: FlaskClient, mailbox
     assert location.startswith("/wallet") and "evil.example" not in location
 
 
+def test_a_session_cookie_copied_before_sign_out_no_longer_opens_the_wallet(client: FlaskClient, app: Flask,
+                                                                           mailbox: Mailbox) -> None:
+    sign_up(client, mailbox, address="minji@example.com")
+    copied = client.get_cookie("session")
+    assert copied is not None
+    post(client, "/wallet/signout")
+    thief = app.test_client()
+    thief.set_cookie("session", copied.value)
+    assert thief.get("/wallet").status_code == 302
+    assert thief.get("/wallet/account").status_code == 302
+
+
 def test_an_emailed_sign_in_link_works_once(client: FlaskClient, mailbox: Mailbox) -> None:
     sign_up(client, mailbox, address="minji@example.com")
     post(client, "/wallet/signout")
