@@ -93,16 +93,6 @@ class ShareLink(Base):
     item: Mapped[WalletItem | None] = relationship()
 
 
-class SignInFailure(Base):
-    """A failed sign-in for an address (keyed hash only), counted to slow down password guessing."""
-
-    __tablename__ = "sign_in_failures"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    lookup: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime]
-
-
 def get_item(session: Session, *, learner_id: int, public_id: str) -> WalletItem:
     """The learner's own item (removed ones excluded); NotFound for anyone else's."""
     item = session.scalar(select(WalletItem).where(

@@ -11,6 +11,7 @@ from store.wallet import Learner
 from wallet import accounts, service
 from wallet.accounts import Outgoing
 from wallet.web import KIND, require_learner, safe_next, send_mail, wallet_context
+from web import throttle
 from web.http import transaction, utcnow
 from web.security import check_password, hash_password, log_in, log_out, signed_in
 
@@ -73,7 +74,7 @@ def confirm(token: str) -> Page:
             learner = row.learner
             welcome = first and learner.signed_in_at is None  # a new wallet: the link proves the address
             if welcome:
-                accounts.record_sign_in(session, ctx, learner, email=row.address, now=utcnow())
+                accounts.record_sign_in(learner, now=utcnow())
     except BadgeError as e:
         return render_template("wallet/link.html", kind="confirm", error=e), e.status
     cookie.pop(PENDING, None)
@@ -86,30 +87,30 @@ def confirm(token: str) -> Page:
 
 
 @bp.route("/wallet/signin", methods=["GET", "POST"])
-def sign_in() -> Page:
+def sign_in() -> Page | tuple[str, int, dict[str, str]]:
     email = request.form.get("email", "")
     target = safe_next(request.values.get("next"))
     if request.method == "GET":
         if signed_in(KIND) is not None:
             return redirect(target)
         return render_template("wallet/signin.html", email=email, target=target, error=None)
-    ctx, now = wallet_context(), utcnow()
-    try:
-        with transaction() as session:
-            accounts.check_throttle(session, ctx, email, now=now)
-            learner = accounts.learner_for_sign_in(session, email)
-    except BadgeError as e:
-        return render_template("wallet/signin.html", email=email, target=target, error=e), e.status
+    attempt = throttle.sign_in_attempt(email)  # counted before the password is checked: guesses cannot race
+    if not attempt.allowed:
+        error = accounts.Throttled("wallet.too_many_attempts", "Too many sign-in attempts for this address or "
+                                   f"from this network. Try again in {attempt.retry_after_s} seconds.")
+        return render_template("wallet/signin.html", email=email, target=target, error=error,
+                               retry_minutes=throttle.retry_minutes(attempt)), 429, \
+            {"Retry-After": str(attempt.retry_after_s)}
+    with transaction() as session:
+        learner = accounts.learner_for_sign_in(session, email)
     # argon2 takes a while: check outside the transaction (SQLite has one writer at a time)
     good = check_password(learner.password_hash if learner else _dummy_hash(), request.form.get("password", ""))
-    with transaction() as session:
-        if learner is not None and good:
-            accounts.record_sign_in(session, ctx, session.get_one(Learner, learner.id), email=email, now=now)
-        else:
-            accounts.record_failure(session, ctx, email, now=now)
     if learner is None or not good:
         return render_template("wallet/signin.html", email=email, target=target,
                                error=BadgeError("wallet.sign_in_failed", "Wrong e-mail or password.")), 401
+    with transaction() as session:
+        accounts.record_sign_in(session.get_one(Learner, learner.id), now=utcnow())
+    throttle.signed_in(email)
     log_in(KIND, learner.id, learner.session_generation)
     return redirect(target)
 

@@ -1,8 +1,9 @@
-"""Learner accounts: sign-up, confirming e-mail addresses, sign-in (throttled) and e-mailed sign-in links.
+"""Learner accounts: sign-up, confirming e-mail addresses, sign-in and e-mailed sign-in links.
 
 Passwords are hashed by the caller (web.security, argon2id); this module stores hashes only. Links are
 signed, expiring itsdangerous tokens; a sign-in link names the learner's last sign-in, so it works once.
-No Flask; the caller owns the session and sends the returned mail after committing.
+No Flask; the caller owns the session and sends the returned mail after committing. Sign-in attempts and mails
+are throttled by the web layer (web.throttle), whose counts every app process shares.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,16 +20,13 @@ import keys
 from badges import dids, model
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.proofs import Ed25519Signer
-from store.credentials import email_lookup
-from store.wallet import Learner, LearnerEmail, SignInFailure, verified_email
+from store.wallet import Learner, LearnerEmail, verified_email
 from wallet.service import WalletContext
 
 CONFIRM_SALT = "wallet.confirm-email"
 SIGN_IN_SALT = "wallet.sign-in"
 CONFIRM_MAX_AGE = timedelta(days=2)
 SIGN_IN_MAX_AGE = timedelta(minutes=20)
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
 RESEND_AFTER = timedelta(minutes=1)
 MAX_ADDRESSES = 10
 
@@ -115,16 +113,6 @@ def confirm(session: Session, ctx: WalletContext, token: str, *, now: datetime) 
     return row, True
 
 
-def check_throttle(session: Session, ctx: WalletContext, email: str, *, now: datetime) -> None:
-    """Throttled after MAX_FAILURES failed sign-ins for this address within FAILURE_WINDOW."""
-    failures = session.scalar(select(func.count()).select_from(SignInFailure).where(
-        SignInFailure.lookup == email_lookup(email, ctx.lookup_key), SignInFailure.at > now - FAILURE_WINDOW))
-    if failures is not None and failures >= MAX_FAILURES:
-        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        raise Throttled("wallet.too_many_attempts", f"Too many failed sign-ins for this address. Wait "
-                        f"{minutes} minutes, or ask for a sign-in link by e-mail.")
-
-
 def learner_for_sign_in(session: Session, email: str) -> Learner | None:
     """The learner whose confirmed address this is, or None."""
     try:
@@ -134,17 +122,8 @@ def learner_for_sign_in(session: Session, email: str) -> Learner | None:
     return row.learner if row is not None else None
 
 
-def record_failure(session: Session, ctx: WalletContext, email: str, *, now: datetime) -> None:
-    """Count a failed sign-in (only a keyed hash of the address is kept); old failures are dropped."""
-    session.execute(delete(SignInFailure).where(SignInFailure.at <= now - FAILURE_WINDOW))
-    session.add(SignInFailure(lookup=email_lookup(email, ctx.lookup_key), at=now))
-
-
-def record_sign_in(session: Session, ctx: WalletContext, learner: Learner, *, email: str | None,
-                   now: datetime) -> None:
-    """Note a successful sign-in: failures for the address are forgotten, open sign-in links stop working."""
-    if email is not None:
-        session.execute(delete(SignInFailure).where(SignInFailure.lookup == email_lookup(email, ctx.lookup_key)))
+def record_sign_in(learner: Learner, *, now: datetime) -> None:
+    """Note a successful sign-in: open sign-in links stop working."""
     learner.signed_in_at = now
 
 
@@ -175,7 +154,7 @@ def sign_in_with_link(session: Session, ctx: WalletContext, token: str, *, now: 
     last = learner.signed_in_at.isoformat() if learner.signed_in_at else ""
     if payload.get("s") != last:
         raise InvalidInput("wallet.link_used", "This sign-in link was already used. Ask for a new one.")
-    record_sign_in(session, ctx, learner, email=None, now=now)
+    record_sign_in(learner, now=now)
     return learner
 
 

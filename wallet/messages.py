@@ -30,9 +30,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.sign_in_failed": {"ko": "이메일 또는 비밀번호가 맞지 않습니다. 방금 가입했다면 메일의 확인 링크를 먼저 여세요.",
                               "en": "Wrong e-mail or password. If you just signed up, open the link in the "
                                     "confirmation mail first."},
-    "wallet.too_many_attempts": {"ko": "로그인 실패가 너무 많습니다. 15분 뒤에 다시 하거나 이메일 링크로 로그인하세요.",
-                                 "en": "Too many failed sign-ins. Try again in 15 minutes, or sign in with a "
-                                       "link by e-mail."},
+    "wallet.too_many_attempts": {"ko": "로그인 시도가 너무 많습니다. 잠시 뒤에 다시 하거나 이메일 링크로 로그인하세요.",
+                                 "en": "Too many sign-in attempts. Try again later, or sign in with a link by "
+                                       "e-mail."},
     "wallet.check_email.title": {"ko": "메일함을 확인하세요", "en": "Check your inbox"},
     "wallet.check_email.body": {"ko": "{address}(으)로 확인 링크를 보냈습니다. 링크를 열면 지갑이 열립니다.",
                                 "en": "We sent a confirmation link to {address}. Open it to open your wallet."},

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from badges.errors import Conflict, InvalidInput
 from store.db import transaction
 from store.wallet import Learner, LearnerEmail
+from tests.conftest import LiveServer
+from tests.parallel import post_at_once
 from tests.wallet.people import PASSWORD, Mailbox, add_address, post, sign_in, sign_up
 from wallet import accounts
 from wallet.web import wallet_context
@@ -91,6 +93,22 @@ def test_a_session_cookie_copied_before_sign_out_no_longer_opens_the_wallet(clie
     thief.set_cookie("session", copied.value)
     assert thief.get("/wallet").status_code == 302
     assert thief.get("/wallet/account").status_code == 302
+
+
+def test_a_throttled_sign_in_says_when_to_try_again(client: FlaskClient, mailbox: Mailbox) -> None:
+    sign_up(client, mailbox, address="minji@example.com")
+    post(client, "/wallet/signout")
+    for _ in range(5):
+        sign_in(client, "minji@example.com", "guess guess guess")
+    throttled = sign_in(client, "minji@example.com")
+    assert throttled.status_code == 429 and 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+    assert "15분 뒤에 다시 시도하세요" in throttled.get_data(as_text=True)
+
+
+def test_parallel_guesses_cannot_race_past_the_limit(live_server: LiveServer) -> None:
+    codes = post_at_once(live_server.url, "/wallet/signin", {"email": "minji@example.com",
+                                                             "password": "guess guess guess"}, 16)
+    assert sorted(codes) == [401] * 5 + [429] * 11
 
 
 def test_an_emailed_sign_in_link_works_once(client: FlaskClient, mailbox: Mailbox) -> None:
