@@ -111,6 +111,29 @@ def test_parallel_guesses_cannot_race_past_the_limit(live_server: LiveServer) ->
     assert sorted(codes) == [401] * 5 + [429] * 11
 
 
+def test_sign_up_mails_an_address_a_few_times_an_hour_however_often_it_is_asked(client: FlaskClient,
+                                                                                 mailbox: Mailbox) -> None:
+    answers = {post(client, "/wallet/signup", {"name": "Mallory", "email": "victim@example.com",
+                                               "password": PASSWORD}).headers["Location"] for _ in range(10)}
+    assert len(mailbox.to("victim@example.com")) == 5
+    assert answers == {"/wallet/check-email"}  # nothing tells the asker that mails stopped
+    assert "victim@example.com" in client.get("/wallet/check-email").get_data(as_text=True)
+    post(client, "/wallet/check-email")
+    assert len(mailbox.to("victim@example.com")) == 5
+
+
+def test_one_client_gets_a_limited_number_of_mails_sent_an_hour(app: Flask, mailbox: Mailbox) -> None:
+    flooder = app.test_client()
+    flooder.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+    for i in range(25):
+        post(flooder, "/wallet/signup", {"name": "Mallory", "email": f"victim{i}@example.com", "password": PASSWORD})
+    assert len(mailbox.sink.messages) == 20
+    someone = app.test_client()
+    someone.environ_base["REMOTE_ADDR"] = "198.51.100.2"
+    post(someone, "/wallet/signup", {"name": "Minji", "email": "minji@example.com", "password": PASSWORD})
+    assert len(mailbox.to("minji@example.com")) == 1
+
+
 def test_an_emailed_sign_in_link_works_once(client: FlaskClient, mailbox: Mailbox) -> None:
     sign_up(client, mailbox, address="minji@example.com")
     post(client, "/wallet/signout")
