@@ -69,13 +69,21 @@ def check_email() -> Page:
 
 @bp.route("/wallet/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> Page:
-    """GET shows a button and POST confirms, so that mail scanners opening links do not use them up."""
-    if request.method == "GET":
-        return render_template("wallet/link.html", kind="confirm", error=None)
+    """GET names the wallet the address would join and shows a button; POST confirms (so that mail scanners
+    opening links do not use them up)."""
     ctx = wallet_context()
+    if request.method == "GET":
+        try:
+            with transaction() as session:
+                row = accounts.pending_confirmation(session, ctx, token, now=utcnow(), signed_in_as=signed_in(KIND))
+                joins = {"address": row.address, "owner": row.learner.name,
+                         "owner_email": accounts.primary_address(row.learner)}
+        except BadgeError as e:
+            return render_template("wallet/link.html", kind="confirm", error=e), e.status
+        return render_template("wallet/link.html", kind="confirm", error=None, joins=joins)
     try:
         with transaction() as session:
-            row, first = accounts.confirm(session, ctx, token, now=utcnow())
+            row, first = accounts.confirm(session, ctx, token, now=utcnow(), signed_in_as=signed_in(KIND))
             learner = row.learner
             welcome = first and learner.signed_in_at is None  # a new wallet: the link proves the address
             if welcome:

@@ -12,6 +12,7 @@ from badges.errors import Conflict, InvalidInput
 from store.db import transaction
 from store.wallet import Learner, LearnerEmail
 from tests.conftest import LiveServer
+from tests.factories import issue, make_course, make_org
 from tests.parallel import post_at_once
 from tests.wallet.people import PASSWORD, Mailbox, add_address, post, sign_in, sign_up
 from wallet import accounts
@@ -171,6 +172,51 @@ def test_an_address_confirmed_by_one_learner_cannot_be_confirmed_by_another(clie
     response = post(other, squatter_link)
     assert response.status_code == 409
     assert 'data-code="wallet.email_taken"' in response.get_data(as_text=True)
+
+
+def test_the_mail_and_page_for_an_added_address_name_the_wallet_it_would_join(client: FlaskClient, app: Flask,
+                                                                              mailbox: Mailbox) -> None:
+    sign_up(client, mailbox, name="Mallory Park", address="mallory@example.com")
+    post(client, "/wallet/account/emails", {"email": "minji@example.com"})
+    mail = mailbox.to("minji@example.com")[-1]
+    text = mailbox.text(mail)
+    assert "Mallory Park(mallory@example.com) 님이 자신의 배지 지갑에" in text
+    assert "Mallory Park (mallory@example.com) asked to add this address to their badge wallet" in text
+    assert "Mallory Park" in mail["Subject"] and "your wallet" not in text
+    owner = app.test_client()
+    page = owner.get(mailbox.link("minji@example.com")).get_data(as_text=True)
+    assert "minji@example.com 주소를 Mallory Park(mallory@example.com) 님의 지갑에 추가합니다" in page
+    english = owner.get(mailbox.link("minji@example.com") + "?lang=en").get_data(as_text=True)
+    assert "This adds minji@example.com to the wallet of Mallory Park (mallory@example.com)." in english
+
+
+def test_the_sign_up_mail_names_the_new_wallet(client: FlaskClient, mailbox: Mailbox) -> None:
+    post(client, "/wallet/signup", {"name": "Mallory Park", "email": "minji@example.com", "password": PASSWORD})
+    text = mailbox.text(mailbox.to("minji@example.com")[-1])
+    assert "'Mallory Park' 이름의 배지 지갑" in text and "a badge wallet named “Mallory Park”" in text
+
+
+def test_badges_never_leave_a_wallet_whose_address_someone_else_adds(client: FlaskClient, app: Flask, svc: Services,
+                                                                     mailbox: Mailbox) -> None:
+    org, _ = make_org(svc, "acme")
+    issue(svc, org, make_course(svc, org), email="minji@example.com")
+    sign_up(client, mailbox, name="김민지", address="minji@example.com")
+    assert "클라우드 네이티브 개발" in client.get("/wallet").get_data(as_text=True)
+    mallory = app.test_client()
+    sign_up(mallory, mailbox, name="Mallory", address="mallory@example.com")
+    post(mallory, "/wallet/account/emails", {"email": "minji@example.com"})
+    link = mailbox.link("minji@example.com")
+
+    signed_in_victim = post(client, link)
+    assert signed_in_victim.status_code == 409
+    assert 'data-code="wallet.confirm_other_wallet"' in signed_in_victim.get_data(as_text=True)
+    elsewhere = app.test_client()
+    assert 'data-code="wallet.email_taken"' in elsewhere.get(link).get_data(as_text=True)  # said before pressing
+    pressed = post(elsewhere, link)
+    assert pressed.status_code == 409
+    assert "계정 탭에서 이 주소를 삭제한 뒤" in pressed.get_data(as_text=True)
+    assert "클라우드 네이티브 개발" in client.get("/wallet").get_data(as_text=True)
+    assert "클라우드 네이티브 개발" not in mallory.get("/wallet").get_data(as_text=True)
 
 
 def test_links_expire_and_forged_ones_are_refused(app: Flask, svc: Services, mailbox: Mailbox) -> None:
