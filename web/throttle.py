@@ -10,12 +10,14 @@ from store.credentials import email_lookup
 from web.http import services
 from web.ratelimit import Decision, Rule, client_address, shared_limits
 
-# A person mistyping gets 5 tries a quarter of an hour; the per-client rule slows guessing across accounts
+# A person mistyping gets 5 tries a quarter of an hour. The per-client rule slows guessing across accounts,
+# yet lets a classroom behind one address (a training company's office) sign in together.
 SIGN_IN_PER_ACCOUNT = Rule("sign-in/account", 5, 15 * 60)
-SIGN_IN_PER_CLIENT = Rule("sign-in/client", 30, 15 * 60)
-# Enough for a sign-up and a few resends; beyond that a mailbox is being flooded
+SIGN_IN_PER_CLIENT = Rule("sign-in/client", 100, 15 * 60)
+# Enough for a sign-up and a few resends; beyond that an inbox is being flooded. Per client: a class signing up
+# together, not a spam run through our mail server.
 MAIL_PER_ADDRESS = Rule("mail/address", 5, 3600)
-MAIL_PER_CLIENT = Rule("mail/client", 20, 3600)
+MAIL_PER_CLIENT = Rule("mail/client", 60, 3600)
 
 
 def sign_in_attempt(email: str) -> Decision:
