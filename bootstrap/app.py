@@ -38,7 +38,10 @@ def create_app(settings: Settings | None = None) -> Flask:
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SECURE=settings.secure_cookies, PERMANENT_SESSION_LIFETIME=12 * 3600)
     app.extensions["badges"] = build_services(settings)
-    ratelimit.install(app, ratelimit.FixedWindowLimiter(settings.verify_rate_limit, 60.0))
+    services = app.extensions["badges"]
+    limits = app.extensions[ratelimit.LIMITS] = ratelimit.Limits(
+        ratelimit.shared_storage(settings.redis_url, services.engine))
+    ratelimit.install(app, ratelimit.SharedLimiter(limits, ratelimit.Rule("verify", settings.verify_rate_limit, 60)))
     app.jinja_env.globals.update(t=i18n.translate, locale=i18n.locale)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

@@ -15,7 +15,7 @@ from store.console import Role
 from store.models import Org
 from web.http import transaction
 from web.i18n import translate
-from web.security import signed_in
+from web.security import safe_target, signed_in
 
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF = "staff"  # the session key of a signed-in staff member
@@ -69,9 +69,7 @@ def console_view(role: Role) -> Callable[[F], F]:
 
 def back_to(default: str) -> Response:
     """Redirect to a same-site `next` URL if one was given, else to `default`."""
-    target = request.args.get("next") or request.form.get("next") or ""
-    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
-    return redirect(target if safe else default)
+    return redirect(safe_target(request.args.get("next") or request.form.get("next"), default=default))
 
 
 def tell(key: str, category: str = "ok", **values: str) -> None:

@@ -8,6 +8,7 @@ from issuer import dashboard
 from issuer import staff as staff_service
 from issuer.console import STAFF, back_to, console_view, current
 from store.console import Role
+from web import throttle
 from web.http import transaction, utcnow
 from web.security import log_in, log_out, signed_in
 
@@ -15,16 +16,21 @@ bp = Blueprint("console_auth", __name__, url_prefix="/console")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-def sign_in() -> Response | tuple[str, int] | str:
+def sign_in() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]] | str:
     if request.method == "GET":
         return render_template("issuer/console/sign_in.html")
+    email = request.form.get("email", "")
+    attempt = throttle.sign_in_attempt(email)  # counted before the password is checked: guesses cannot race
+    if not attempt.allowed:
+        return render_template("issuer/console/sign_in.html", email=email,
+                               retry_minutes=throttle.retry_minutes(attempt)), 429, \
+            {"Retry-After": str(attempt.retry_after_s)}
     with transaction() as session:
-        staff = staff_service.authenticate(session, email=request.form.get("email", ""),
-                                           password=request.form.get("password", ""))
+        staff = staff_service.authenticate(session, email=email, password=request.form.get("password", ""))
     if staff is None:
-        return render_template("issuer/console/sign_in.html", failed=True,
-                               email=request.form.get("email", "")), 401
-    log_in(STAFF, staff.id)
+        return render_template("issuer/console/sign_in.html", failed=True, email=email), 401
+    throttle.signed_in(email)
+    log_in(STAFF, staff.id, staff.session_generation)
     return back_to(url_for("console_auth.index"))
 
 

@@ -139,7 +139,7 @@ def accept(token: str) -> Response | str | tuple[str, int]:
         errors = {(e.path or "/password").strip("/"): e}
         return render_template("issuer/console/accept.html", **page, name=name, errors=errors), e.status
     if state == "new_account":
-        log_in(STAFF, person.id)
+        log_in(STAFF, person.id, person.session_generation)
     tell("people.welcome", org=org.name_ko, org_en=org.name_en)
     return redirect(url_for("console_auth.home", org_slug=org.slug))
 

@@ -25,8 +25,9 @@ def create_staff(session: Session, *, email: str, name: str, password: str, now:
 
 
 def set_password(staff: StaffUser, password: str) -> None:
-    """Replace the account's password (InvalidInput if too short)."""
+    """Replace the account's password (InvalidInput if too short); every open session of it ends."""
     staff.password_hash = hash_password(password)
+    staff.session_generation += 1
 
 
 def find_staff(session: Session, email: str) -> StaffUser | None:

@@ -34,6 +34,8 @@ class StaffUser(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # in the session cookie too; bumped on sign-out and password change, which ends every older session
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Membership(Base):

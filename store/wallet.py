@@ -25,6 +25,8 @@ class Learner(Base):
     sealed_key: Mapped[bytes] = mapped_column(LargeBinary)  # the Ed25519 key, sealed under the KEK
     created_at: Mapped[datetime]
     signed_in_at: Mapped[datetime | None]  # also retires e-mailed sign-in links once one is used
+    # in the session cookie too; bumped on sign-out, which ends every older session
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     emails: Mapped[list[LearnerEmail]] = relationship(back_populates="learner", order_by="LearnerEmail.id")
 
@@ -89,16 +91,6 @@ class ShareLink(Base):
 
     learner: Mapped[Learner] = relationship()
     item: Mapped[WalletItem | None] = relationship()
-
-
-class SignInFailure(Base):
-    """A failed sign-in for an address (keyed hash only), counted to slow down password guessing."""
-
-    __tablename__ = "sign_in_failures"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    lookup: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime]
 
 
 def get_item(session: Session, *, learner_id: int, public_id: str) -> WalletItem:

@@ -17,7 +17,7 @@ from store.db import transaction
 from store.console import Role, StaffUser
 from store.models import Achievement, Org
 from bootstrap.wiring import Services
-from web.security import CSRF_FIELD
+from web.security import CSRF_FIELD, generation_key
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -94,5 +94,6 @@ def enter_as(client: FlaskClient, svc: Services, org: Org, *, email: str, role: 
         staff.grant(session, staff=person, org=session.get_one(Org, org.id), role=Role(role), now=NOW)
     with client.session_transaction() as cookie:
         cookie[STAFF] = person.id
+        cookie[generation_key(STAFF)] = person.session_generation
         cookie[CSRF_FIELD] = secrets.token_urlsafe(32)
     return person

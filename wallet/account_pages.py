@@ -11,6 +11,7 @@ from store.wallet import Learner
 from wallet import accounts, service
 from wallet.accounts import Outgoing
 from wallet.web import KIND, require_learner, safe_next, send_mail, wallet_context
+from web import throttle
 from web.http import transaction, utcnow
 from web.security import check_password, hash_password, log_in, log_out, signed_in
 
@@ -26,6 +27,11 @@ def _dummy_hash() -> str:
 
 
 def _send(outgoing: Outgoing) -> None:
+    """Send the mail unless its recipient or this client had their share of mails this hour. Over the limit
+    nothing is sent and nothing is said: the page must look the same whether or not the address has a wallet,
+    and whoever floods an inbox learns nothing either."""
+    if not throttle.mail_allowed(outgoing.to):
+        return
     problem = send_mail(outgoing)
     if problem is not None:
         flash("wallet.mail_failed", "error")
@@ -63,22 +69,30 @@ def check_email() -> Page:
 
 @bp.route("/wallet/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> Page:
-    """GET shows a button and POST confirms, so that mail scanners opening links do not use them up."""
-    if request.method == "GET":
-        return render_template("wallet/link.html", kind="confirm", error=None)
+    """GET names the wallet the address would join and shows a button; POST confirms (so that mail scanners
+    opening links do not use them up)."""
     ctx = wallet_context()
+    if request.method == "GET":
+        try:
+            with transaction() as session:
+                row = accounts.pending_confirmation(session, ctx, token, now=utcnow(), signed_in_as=signed_in(KIND))
+                joins = {"address": row.address, "owner": row.learner.name,
+                         "owner_email": accounts.primary_address(row.learner)}
+        except BadgeError as e:
+            return render_template("wallet/link.html", kind="confirm", error=e), e.status
+        return render_template("wallet/link.html", kind="confirm", error=None, joins=joins)
     try:
         with transaction() as session:
-            row, first = accounts.confirm(session, ctx, token, now=utcnow())
+            row, first = accounts.confirm(session, ctx, token, now=utcnow(), signed_in_as=signed_in(KIND))
             learner = row.learner
             welcome = first and learner.signed_in_at is None  # a new wallet: the link proves the address
             if welcome:
-                accounts.record_sign_in(session, ctx, learner, email=row.address, now=utcnow())
+                accounts.record_sign_in(learner, now=utcnow())
     except BadgeError as e:
         return render_template("wallet/link.html", kind="confirm", error=e), e.status
     cookie.pop(PENDING, None)
     if welcome:
-        log_in(KIND, learner.id)
+        log_in(KIND, learner.id, learner.session_generation)
         flash("wallet.welcome")
         return redirect(url_for("wallet_pages.wallet"))
     flash("wallet.email_confirmed")
@@ -86,31 +100,31 @@ def confirm(token: str) -> Page:
 
 
 @bp.route("/wallet/signin", methods=["GET", "POST"])
-def sign_in() -> Page:
+def sign_in() -> Page | tuple[str, int, dict[str, str]]:
     email = request.form.get("email", "")
     target = safe_next(request.values.get("next"))
     if request.method == "GET":
         if signed_in(KIND) is not None:
             return redirect(target)
         return render_template("wallet/signin.html", email=email, target=target, error=None)
-    ctx, now = wallet_context(), utcnow()
-    try:
-        with transaction() as session:
-            accounts.check_throttle(session, ctx, email, now=now)
-            learner = accounts.learner_for_sign_in(session, email)
-    except BadgeError as e:
-        return render_template("wallet/signin.html", email=email, target=target, error=e), e.status
+    attempt = throttle.sign_in_attempt(email)  # counted before the password is checked: guesses cannot race
+    if not attempt.allowed:
+        error = accounts.Throttled("wallet.too_many_attempts", "Too many sign-in attempts for this address or "
+                                   f"from this network. Try again in {attempt.retry_after_s} seconds.")
+        return render_template("wallet/signin.html", email=email, target=target, error=error,
+                               retry_minutes=throttle.retry_minutes(attempt)), 429, \
+            {"Retry-After": str(attempt.retry_after_s)}
+    with transaction() as session:
+        learner = accounts.learner_for_sign_in(session, email)
     # argon2 takes a while: check outside the transaction (SQLite has one writer at a time)
     good = check_password(learner.password_hash if learner else _dummy_hash(), request.form.get("password", ""))
-    with transaction() as session:
-        if learner is not None and good:
-            accounts.record_sign_in(session, ctx, session.get_one(Learner, learner.id), email=email, now=now)
-        else:
-            accounts.record_failure(session, ctx, email, now=now)
     if learner is None or not good:
         return render_template("wallet/signin.html", email=email, target=target,
                                error=BadgeError("wallet.sign_in_failed", "Wrong e-mail or password.")), 401
-    log_in(KIND, learner.id)
+    with transaction() as session:
+        accounts.record_sign_in(session.get_one(Learner, learner.id), now=utcnow())
+    throttle.signed_in(email)
+    log_in(KIND, learner.id, learner.session_generation)
     return redirect(target)
 
 
@@ -141,7 +155,7 @@ def link_sign_in(token: str) -> Page:
             learner = accounts.sign_in_with_link(session, wallet_context(), token, now=utcnow())
     except BadgeError as e:
         return render_template("wallet/link.html", kind="sign_in", error=e), e.status
-    log_in(KIND, learner.id)
+    log_in(KIND, learner.id, learner.session_generation)
     return redirect(url_for("wallet_pages.wallet"))
 
 

@@ -1,8 +1,12 @@
-"""Learner accounts: sign-up, confirming e-mail addresses, sign-in (throttled) and e-mailed sign-in links.
+"""Learner accounts: sign-up, confirming e-mail addresses, sign-in and e-mailed sign-in links.
 
 Passwords are hashed by the caller (web.security, argon2id); this module stores hashes only. Links are
 signed, expiring itsdangerous tokens; a sign-in link names the learner's last sign-in, so it works once.
-No Flask; the caller owns the session and sends the returned mail after committing.
+An address joins a wallet only when its holder presses the link of a mail (and page) naming that wallet and its
+owner. The rule that keeps badges where they are: an address confirmed in another wallet is refused until that
+wallet's owner removes it there, and so is a press by someone signed in to a different wallet.
+No Flask; the caller owns the session and sends the returned mail after committing. Sign-in attempts and mails
+are throttled by the web layer (web.throttle), whose counts every app process shares.
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,16 +23,13 @@ import keys
 from badges import dids, model
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.proofs import Ed25519Signer
-from store.credentials import email_lookup
-from store.wallet import Learner, LearnerEmail, SignInFailure, verified_email
+from store.wallet import Learner, LearnerEmail, verified_email
 from wallet.service import WalletContext
 
 CONFIRM_SALT = "wallet.confirm-email"
 SIGN_IN_SALT = "wallet.sign-in"
 CONFIRM_MAX_AGE = timedelta(days=2)
 SIGN_IN_MAX_AGE = timedelta(minutes=20)
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
 RESEND_AFTER = timedelta(minutes=1)
 MAX_ADDRESSES = 10
 
@@ -40,11 +41,15 @@ class Throttled(BadgeError):
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """An e-mail to send once the transaction commits: `kind` is confirm, sign_in or already_registered."""
+    """An e-mail to send once the transaction commits: `kind` is confirm (the first address of a new wallet),
+    confirm_add (another address for a wallet), sign_in or already_registered. A confirmation names the wallet
+    the address would join: its owner's name and first confirmed address ("" for a new wallet)."""
 
     to: str
     kind: str
     token: str
+    owner: str = ""
+    owner_email: str = ""
 
 
 def normalise_address(address: str) -> str:
@@ -72,7 +77,7 @@ def sign_up(session: Session, ctx: WalletContext, *, name: str, email: str, pass
     learner.emails.append(row)
     session.add(learner)
     session.flush()
-    return learner, Outgoing(address, "confirm", confirm_token(ctx, row))
+    return learner, confirmation(ctx, row)
 
 
 def signer(ctx: WalletContext, learner: Learner) -> Ed25519Signer:
@@ -90,35 +95,58 @@ def confirm_token(ctx: WalletContext, row: LearnerEmail) -> str:
     return _serializer(ctx, CONFIRM_SALT).dumps({"e": row.id, "a": row.address})
 
 
-def confirm(session: Session, ctx: WalletContext, token: str, *, now: datetime) -> tuple[LearnerEmail, bool]:
-    """Mark the address of a confirmation link confirmed; (row, True) the first time, (row, False) after.
-    InvalidInput for a bad or expired link, Conflict if another learner confirmed the address first."""
+def confirmation(ctx: WalletContext, row: LearnerEmail) -> Outgoing:
+    """The confirmation mail of an address, naming the wallet it would join and that wallet's owner."""
+    primary = primary_address(row.learner)
+    return Outgoing(row.address, "confirm_add" if primary else "confirm", confirm_token(ctx, row),
+                    owner=row.learner.name, owner_email=primary or "")
+
+
+def primary_address(learner: Learner) -> str | None:
+    """The learner's first confirmed address (how others recognise the wallet), or None for a new wallet."""
+    return next((e.address for e in learner.emails if e.verified_at is not None), None)
+
+
+def pending_confirmation(session: Session, ctx: WalletContext, token: str, *, now: datetime,
+                         signed_in_as: int | None) -> LearnerEmail:
+    """The address row a confirmation link would confirm, if it may be. InvalidInput for a bad or expired link;
+    Conflict if the address is confirmed in another wallet (its badges never move without that wallet's owner
+    removing it there first) or if the one pressing is signed in to a wallet other than the one it would join
+    (whoever holds the address is then not that wallet's owner)."""
     payload = _load(ctx, CONFIRM_SALT, token, CONFIRM_MAX_AGE, now)
     row = session.get(LearnerEmail, payload.get("e")) if isinstance(payload.get("e"), int) else None
     if row is None or row.address != payload.get("a"):
         raise InvalidInput("wallet.link_invalid", "This link is not valid (the address was removed?).")
     if row.verified_at is not None:
+        return row
+    if signed_in_as is not None and signed_in_as != row.learner_id:
+        raise Conflict("wallet.confirm_other_wallet", f"You are signed in to another wallet; this link would add "
+                       f"{row.address} to the wallet of {row.learner.name}. If you did not ask for that, ignore it.")
+    if verified_email(session, row.address) is not None:
+        raise _taken()
+    return row
+
+
+def _taken() -> Conflict:
+    return Conflict("wallet.email_taken", "This address is already confirmed in another wallet, and its badges "
+                    "stay there. To move it, sign in to that wallet, remove the address on its Account page, then "
+                    "open this link again.")
+
+
+def confirm(session: Session, ctx: WalletContext, token: str, *, now: datetime,
+            signed_in_as: int | None = None) -> tuple[LearnerEmail, bool]:
+    """Mark the address of a confirmation link confirmed; (row, True) the first time, (row, False) after.
+    Raises what pending_confirmation raises (and Conflict if another wallet confirmed it meanwhile)."""
+    row = pending_confirmation(session, ctx, token, now=now, signed_in_as=signed_in_as)
+    if row.verified_at is not None:
         return row, False
-    owner = verified_email(session, row.address)
-    if owner is not None:
-        raise Conflict("wallet.email_taken", "This address is already confirmed for another wallet.")
     try:
         with session.begin_nested():
             row.verified_at, row.verified_address = now, row.address
             row.mail_sent_at = None  # its mail did its job: a sign-in link may follow at once
     except IntegrityError:
-        raise Conflict("wallet.email_taken", "This address is already confirmed for another wallet.") from None
+        raise _taken() from None
     return row, True
-
-
-def check_throttle(session: Session, ctx: WalletContext, email: str, *, now: datetime) -> None:
-    """Throttled after MAX_FAILURES failed sign-ins for this address within FAILURE_WINDOW."""
-    failures = session.scalar(select(func.count()).select_from(SignInFailure).where(
-        SignInFailure.lookup == email_lookup(email, ctx.lookup_key), SignInFailure.at > now - FAILURE_WINDOW))
-    if failures is not None and failures >= MAX_FAILURES:
-        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        raise Throttled("wallet.too_many_attempts", f"Too many failed sign-ins for this address. Wait "
-                        f"{minutes} minutes, or ask for a sign-in link by e-mail.")
 
 
 def learner_for_sign_in(session: Session, email: str) -> Learner | None:
@@ -130,17 +158,8 @@ def learner_for_sign_in(session: Session, email: str) -> Learner | None:
     return row.learner if row is not None else None
 
 
-def record_failure(session: Session, ctx: WalletContext, email: str, *, now: datetime) -> None:
-    """Count a failed sign-in (only a keyed hash of the address is kept); old failures are dropped."""
-    session.execute(delete(SignInFailure).where(SignInFailure.at <= now - FAILURE_WINDOW))
-    session.add(SignInFailure(lookup=email_lookup(email, ctx.lookup_key), at=now))
-
-
-def record_sign_in(session: Session, ctx: WalletContext, learner: Learner, *, email: str | None,
-                   now: datetime) -> None:
-    """Note a successful sign-in: failures for the address are forgotten, open sign-in links stop working."""
-    if email is not None:
-        session.execute(delete(SignInFailure).where(SignInFailure.lookup == email_lookup(email, ctx.lookup_key)))
+def record_sign_in(learner: Learner, *, now: datetime) -> None:
+    """Note a successful sign-in: open sign-in links stop working."""
     learner.signed_in_at = now
 
 
@@ -171,7 +190,7 @@ def sign_in_with_link(session: Session, ctx: WalletContext, token: str, *, now: 
     last = learner.signed_in_at.isoformat() if learner.signed_in_at else ""
     if payload.get("s") != last:
         raise InvalidInput("wallet.link_used", "This sign-in link was already used. Ask for a new one.")
-    record_sign_in(session, ctx, learner, email=None, now=now)
+    record_sign_in(learner, now=now)
     return learner
 
 
@@ -185,7 +204,7 @@ def add_address(session: Session, ctx: WalletContext, learner: Learner, email: s
     row = LearnerEmail(address=address, created_at=now, mail_sent_at=now)
     learner.emails.append(row)
     session.flush()
-    return Outgoing(address, "confirm", confirm_token(ctx, row))
+    return confirmation(ctx, row)
 
 
 def resend(session: Session, ctx: WalletContext, learner: Learner, email_id: int, *, now: datetime) -> Outgoing:
@@ -194,7 +213,7 @@ def resend(session: Session, ctx: WalletContext, learner: Learner, email_id: int
     if row.mail_sent_at is not None and row.mail_sent_at > now - RESEND_AFTER:
         raise Throttled("wallet.resend_too_soon", "A link was sent less than a minute ago; check your inbox.")
     row.mail_sent_at = now
-    return Outgoing(row.address, "confirm", confirm_token(ctx, row))
+    return confirmation(ctx, row)
 
 
 def resend_confirmation(session: Session, ctx: WalletContext, email: str, *, now: datetime) -> Outgoing | None:
@@ -210,7 +229,7 @@ def resend_confirmation(session: Session, ctx: WalletContext, email: str, *, now
     if row is None or (row.mail_sent_at is not None and row.mail_sent_at > now - RESEND_AFTER):
         return None
     row.mail_sent_at = now
-    return Outgoing(row.address, "confirm", confirm_token(ctx, row))
+    return confirmation(ctx, row)
 
 
 def remove_address(session: Session, learner: Learner, email_id: int) -> None:

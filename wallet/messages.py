@@ -30,9 +30,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.sign_in_failed": {"ko": "이메일 또는 비밀번호가 맞지 않습니다. 방금 가입했다면 메일의 확인 링크를 먼저 여세요.",
                               "en": "Wrong e-mail or password. If you just signed up, open the link in the "
                                     "confirmation mail first."},
-    "wallet.too_many_attempts": {"ko": "로그인 실패가 너무 많습니다. 15분 뒤에 다시 하거나 이메일 링크로 로그인하세요.",
-                                 "en": "Too many failed sign-ins. Try again in 15 minutes, or sign in with a "
-                                       "link by e-mail."},
+    "wallet.too_many_attempts": {"ko": "로그인 시도가 너무 많습니다. 잠시 뒤에 다시 하거나 이메일 링크로 로그인하세요.",
+                                 "en": "Too many sign-in attempts. Try again later, or sign in with a link by "
+                                       "e-mail."},
     "wallet.check_email.title": {"ko": "메일함을 확인하세요", "en": "Check your inbox"},
     "wallet.check_email.body": {"ko": "{address}(으)로 확인 링크를 보냈습니다. 링크를 열면 지갑이 열립니다.",
                                 "en": "We sent a confirmation link to {address}. Open it to open your wallet."},
@@ -41,9 +41,17 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "en": "If it does not arrive within a few minutes, look in your spam folder."},
     "wallet.check_email.resend": {"ko": "링크 다시 보내기", "en": "Send the link again"},
     "wallet.link.confirm.title": {"ko": "이메일 주소 확인", "en": "Confirm your e-mail address"},
-    "wallet.link.confirm.body": {"ko": "아래 버튼을 누르면 이 주소가 확인되고, 이 주소로 발급된 배지가 지갑에 들어옵니다.",
+    "wallet.link.confirm.body": {"ko": "아래 버튼을 누르면 이 주소가 확인되고, 이 주소로 발급된 배지가 위 지갑에 들어옵니다.",
                                  "en": "Press the button to confirm this address; badges issued to it will "
-                                       "appear in your wallet."},
+                                       "appear in the wallet named above."},
+    "wallet.link.confirm.joins": {"ko": "{address} 주소를 {owner}({owner_email}) 님의 지갑에 추가합니다.",
+                                  "en": "This adds {address} to the wallet of {owner} ({owner_email})."},
+    "wallet.link.confirm.new_wallet": {"ko": "{address} 주소로 '{owner}' 이름의 새 지갑을 엽니다.",
+                                       "en": "This opens a new wallet named “{owner}” for {address}."},
+    "wallet.link.confirm.not_yours": {"ko": "본인의 지갑이 아니라면 누르지 마세요. 누르면 이 주소로 발급된 배지가 그 지갑에 "
+                                            "들어가고, 그 지갑의 주인이 이 주소로 로그인할 수 있습니다.",
+                                      "en": "If that wallet is not yours, do not press the button: its owner would "
+                                            "get the badges issued to this address and could sign in with it."},
     "wallet.link.confirm.submit": {"ko": "주소 확인하기", "en": "Confirm the address"},
     "wallet.link.sign_in.title": {"ko": "이메일 링크로 로그인", "en": "Sign in with the e-mailed link"},
     "wallet.link.sign_in.body": {"ko": "이 링크는 한 번만 쓸 수 있고 20분 뒤에 만료됩니다.",
@@ -68,10 +76,25 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "en": "The e-mail could not be sent. Try sending it again in a moment."},
     "wallet.mail.confirm.subject": {"ko": "[디지털 배지] 이메일 주소를 확인해 주세요",
                                     "en": "[Digital Badges] Confirm your e-mail address"},
-    "wallet.mail.confirm.body": {"ko": "배지 지갑에 이 주소를 추가하려면 아래 링크를 여세요(48시간 동안 유효).\n{link}\n"
-                                       "요청하지 않았다면 이 메일을 무시하세요.",
-                                 "en": "To add this address to your badge wallet, open this link (valid for 48 "
-                                       "hours):\n{link}\nIf you did not ask for this, ignore this mail."},
+    "wallet.mail.confirm.body": {"ko": "이 주소로 '{owner}' 이름의 배지 지갑을 만들려는 요청이 있었습니다. 본인이 맞다면 "
+                                       "아래 링크를 열어 주소를 확인하세요(48시간 동안 유효). 확인하면 이 주소로 발급된 "
+                                       "배지가 그 지갑에 들어갑니다.\n{link}\n"
+                                       "요청하지 않았다면 이 메일을 무시하세요. 지갑은 열리지 않습니다.",
+                                 "en": "Someone asked to create a badge wallet named “{owner}” with this address. "
+                                       "If that was you, open this link to confirm the address (valid for 48 "
+                                       "hours); badges issued to it will then appear in that wallet.\n{link}\n"
+                                       "If you did not ask for this, ignore this mail: no wallet will be opened."},
+    "wallet.mail.confirm_add.subject": {"ko": "[디지털 배지] {owner} 님의 지갑에 이 주소를 추가할까요?",
+                                        "en": "[Digital Badges] Add this address to the wallet of {owner}?"},
+    "wallet.mail.confirm_add.body": {
+        "ko": "{owner}({owner_email}) 님이 자신의 배지 지갑에 이 주소를 추가하려고 합니다. 확인하면 이 주소로 발급된 "
+              "배지가 모두 {owner} 님의 지갑에 들어가고, 그 지갑에 이 주소로 로그인할 수 있게 됩니다. 그 지갑이 "
+              "본인의 것일 때만 아래 링크를 여세요(48시간 동안 유효).\n{link}\n모르는 사람이라면 이 메일을 무시하세요. "
+              "다른 지갑에서 이미 확인된 주소와 그 배지는 옮겨지지 않습니다.",
+        "en": "{owner} ({owner_email}) asked to add this address to their badge wallet. Confirming puts every "
+              "badge issued to this address into the wallet of {owner}, and lets that wallet sign in with this "
+              "address. Open this link only if that wallet is yours (valid for 48 hours):\n{link}\nIf you do not "
+              "know them, ignore this mail. An address confirmed in another wallet, and its badges, never move."},
     "wallet.mail.sign_in.subject": {"ko": "[디지털 배지] 로그인 링크", "en": "[Digital Badges] Your sign-in link"},
     "wallet.mail.sign_in.body": {"ko": "아래 링크로 지갑에 로그인하세요(20분 동안 한 번만 유효).\n{link}",
                                  "en": "Sign in to your wallet with this link (works once, for 20 minutes):\n{link}"},
@@ -110,8 +133,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.email_confirmed": {"ko": "이메일 주소가 확인되었습니다.", "en": "The e-mail address is confirmed."},
     "wallet.email_removed": {"ko": "주소를 삭제했습니다.", "en": "The address was removed."},
     "wallet.email_invalid": {"ko": "이메일 주소 형식이 아닙니다.", "en": "That is not an e-mail address."},
-    "wallet.email_taken": {"ko": "이 주소는 이미 다른 지갑에서 확인되었습니다.",
-                           "en": "This address is already confirmed for another wallet."},
+    "wallet.email_taken": {"ko": "이 주소는 이미 다른 지갑에서 확인되었고, 그 지갑의 배지는 옮겨지지 않습니다. 옮기려면 먼저 "
+                                 "그 지갑에 로그인해 계정 탭에서 이 주소를 삭제한 뒤 이 링크를 다시 여세요.",
+                           "en": "This address is already confirmed in another wallet, and its badges stay there. "
+                                 "To move it, sign in to that wallet, remove the address on its Account tab, then "
+                                 "open this link again."},
+    "wallet.confirm_other_wallet": {"ko": "다른 지갑에 로그인되어 있습니다. 이 링크는 이 주소를 다른 사람의 지갑에 "
+                                          "추가합니다. 요청하지 않았다면 무시하세요.",
+                                    "en": "You are signed in to another wallet; this link would add the address to "
+                                          "someone else's wallet. If you did not ask for that, ignore it."},
     "wallet.email_already_added": {"ko": "이미 지갑에 있는 주소입니다.", "en": "This address is already in your wallet."},
     "wallet.email_last": {"ko": "로그인에 쓰는 유일한 확인된 주소라서 삭제할 수 없습니다. 다른 주소를 먼저 확인하세요.",
                           "en": "This is your only confirmed address, used to sign in. Confirm another one first."},

@@ -15,11 +15,11 @@ from wallet.service import WalletContext
 from web.http import services, transaction, utcnow
 from web.i18n import translate
 from web.mail import Mail, send
-from web.security import signed_in
+from web.security import safe_target, signed_in
 
 KIND = "learner"
-MAIL_ROUTES = {"confirm": "wallet_accounts.confirm", "sign_in": "wallet_accounts.link_sign_in",
-               "already_registered": "wallet_accounts.link_sign_in"}
+MAIL_ROUTES = {"confirm": "wallet_accounts.confirm", "confirm_add": "wallet_accounts.confirm",
+               "sign_in": "wallet_accounts.link_sign_in", "already_registered": "wallet_accounts.link_sign_in"}
 
 
 def wallet_context() -> WalletContext:
@@ -59,9 +59,7 @@ def refresh(*, older_than: timedelta = reports.RECHECK_AFTER, only: str | None =
 
 def safe_next(target: str | None) -> str:
     """`target` if it is a path inside the wallet (never another site), else the wallet's home."""
-    if target and target.startswith("/wallet") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("wallet_pages.wallet")
+    return safe_target(target, default=url_for("wallet_pages.wallet"), prefix="/wallet")
 
 
 def absolute(path: str) -> str:
@@ -72,8 +70,9 @@ def absolute(path: str) -> str:
 def send_mail(outgoing: Outgoing) -> str | None:
     """Send the mail in Korean and English; None when sent, else the reason it was not."""
     link = absolute(url_for(MAIL_ROUTES[outgoing.kind], token=outgoing.token))
-    subject = " / ".join(translate(f"wallet.mail.{outgoing.kind}.subject", lang) for lang in ("ko", "en"))
-    text = "\n\n".join(translate(f"wallet.mail.{outgoing.kind}.body", lang, link=link) for lang in ("ko", "en"))
+    values = {"link": link, "owner": outgoing.owner, "owner_email": outgoing.owner_email}
+    subject = " / ".join(translate(f"wallet.mail.{outgoing.kind}.subject", lang, **values) for lang in ("ko", "en"))
+    text = "\n\n".join(translate(f"wallet.mail.{outgoing.kind}.body", lang, **values) for lang in ("ko", "en"))
     settings = services().settings
     try:
         send(Mail(to=outgoing.to, subject=subject, text=text), smtp_url=settings.smtp_url, sender=settings.mail_from)

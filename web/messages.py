@@ -109,6 +109,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "http.400": {"ko": "요청을 처리할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도하세요.",
                  "en": "The request could not be handled. Reload the page and try again."},
     "auth.password_too_short": {"ko": "비밀번호는 10자 이상으로 정하세요.", "en": "Choose a password of at least 10 characters."},
+    "auth.too_many_attempts": {"ko": "로그인 시도가 너무 많습니다. {minutes}분 뒤에 다시 시도하세요.",
+                               "en": "Too many sign-in attempts. Try again in {minutes} minute(s)."},
     "http.404": {"ko": "페이지를 찾을 수 없습니다.", "en": "Page not found."},
     "http.413": {"ko": "보낸 내용이 너무 큽니다.", "en": "The request is too large."},
     "credential.not_found": {"ko": "그런 배지가 없습니다.", "en": "No such badge."},

@@ -1,36 +1,101 @@
-"""Sign-in sessions, CSRF protection for forms, and password hashing (argon2id)."""
+"""Sign-in sessions, CSRF protection for forms, safe redirects, and password hashing (argon2id).
+
+A session names the account and its session generation; the account's row holds the current generation,
+which sign-out (and a password change) moves on. A cookie copied before sign-out is signed and unexpired,
+so only this server-side check stops it from working afterwards.
+"""
 from __future__ import annotations
 
 import hmac
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, request, session
+from flask import Flask, abort, g, request, session
+from sqlalchemy import select, update
 
 from keys.passwords import check_password, hash_password  # noqa: F401  (the web layer's import point)
+from store.console import StaffUser
+from store.db import read_only
+from store.wallet import Learner
+from web.http import services, transaction
 
 F = TypeVar("F", bound=Callable[..., Any])
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+# Browsers drop these anywhere in a URL (WHATWG URL parser), so "/\t/evil.example" is "//evil.example" to them
+URL_IGNORED = str.maketrans("", "", "\t\r\n")
+# The kinds of account a session can hold (issuer.console.STAFF, wallet.web.KIND) and their tables
+ACCOUNTS: dict[str, type[StaffUser] | type[Learner]] = {"staff": StaffUser, "learner": Learner}
 
 
-def log_in(kind: str, user_id: int) -> None:
-    """Start a fresh session for a staff member or a learner (`kind`), against session fixation."""
+def log_in(kind: str, user_id: int, generation: int) -> None:
+    """Start a fresh session for a staff member or a learner (`kind`) at the account's current session
+    `generation`, against session fixation."""
     session.clear()
     session[kind] = user_id
+    session[generation_key(kind)] = generation
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
     session.permanent = True
 
 
 def log_out() -> None:
+    """End this session and every other one of its account (copies of the cookie included)."""
+    ended = [(kind, user_id) for kind in ACCOUNTS if (user_id := signed_in(kind)) is not None]
+    if ended:
+        with transaction() as db:
+            for kind, user_id in ended:
+                model = ACCOUNTS[kind]
+                db.execute(update(model).where(model.id == user_id)
+                           .values(session_generation=model.session_generation + 1))
+    g.pop("session_generations", None)
     session.clear()
 
 
 def signed_in(kind: str) -> int | None:
-    """The id of the signed-in user of `kind`, or None."""
+    """The id of the signed-in user of `kind`, or None (also when the account ended its sessions since)."""
     value = session.get(kind)
-    return value if isinstance(value, int) else None
+    if not isinstance(value, int):
+        return None
+    current = _current_generation(kind, value)
+    return value if current is not None and session.get(generation_key(kind)) == current else None
+
+
+def generation_key(kind: str) -> str:
+    """The session key that holds the account generation the session belongs to."""
+    return f"{kind}_generation"
+
+
+def _current_generation(kind: str, user_id: int) -> int | None:
+    """The account's session generation (None if it is gone), read once per request."""
+    cache: dict[tuple[str, int], int | None] = g.setdefault("session_generations", {})
+    if (kind, user_id) not in cache:
+        model = ACCOUNTS[kind]
+        # its own short read: callers may hold a write transaction, which on SQLite this must not wait for
+        with read_only(services().engine).connect() as conn:
+            cache[kind, user_id] = conn.scalar(select(model.session_generation).where(model.id == user_id))
+    return cache[kind, user_id]
+
+
+def safe_target(target: str | None, *, default: str, prefix: str = "/") -> str:
+    """`target` as a path on this site under `prefix` (what a browser would make of it), else `default`.
+
+    Every sign-in's `next` goes through here: anything a browser could read as another site (`//host`,
+    `/\\host`, `/<tab>/host`, `https:host`) or a control character that would break the Location header is
+    refused, not repaired."""
+    if not target:
+        return default
+    cleaned = target.strip().translate(URL_IGNORED).replace("\\", "/")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in cleaned):
+        return default
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:  # e.g. an unbalanced "[" read as an IPv6 host
+        return default
+    if parts.scheme or parts.netloc or cleaned.startswith("//") or not cleaned.startswith(prefix):
+        return default
+    return cleaned
 
 
 def csrf_token() -> str:

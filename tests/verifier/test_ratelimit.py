@@ -1,9 +1,13 @@
 """Rate limits on verification: a fixed window per client address, 429 problem+json with Retry-After."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask.testing import FlaskClient
 
+from bootstrap.app import create_app
 from web.ratelimit import FixedWindowLimiter, install
+from web.settings import Settings
 
 
 class Clock:
@@ -53,3 +57,12 @@ def test_the_page_and_the_qr_landing_count_against_the_same_limit(client: FlaskC
 def test_the_verify_form_itself_is_never_limited(client: FlaskClient) -> None:
     install(client.application, FixedWindowLimiter(1, 60, clock=Clock()))
     assert {client.get("/verify").status_code for _ in range(3)} == {200}
+
+
+def test_every_app_process_counts_against_the_same_limit(settings: Settings) -> None:
+    apps = [create_app(replace(settings, verify_rate_limit=2)) for _ in range(2)]
+    first, second = (app.test_client() for app in apps)
+    codes = [c.post("/api/v1/verify", json={"credential": "{}"}).status_code for c in (first, second, first)]
+    for app in apps:
+        app.extensions["badges"].engine.dispose()
+    assert codes == [200, 200, 429]
