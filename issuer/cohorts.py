@@ -121,12 +121,17 @@ def rows_from_json(items: Iterable[Mapping[str, Any]], *, default_completed: dat
 def failed_rows_csv(headers: Iterable[str], rows: Iterable[tuple[int, Mapping[str, str], str, str]]) -> bytes:
     """A CSV of rows that were not issued, as uploaded plus their row number and error in Korean and English:
     UTF-8 with a BOM (Excel opens it as UTF-8), cells that a spreadsheet would run as formulas made inert."""
+    names = list(headers)
+    return spreadsheet_csv([["행 / row", *names, "오류", "error"],
+                            *([str(line), *(str(raw.get(h, "")) for h in names), error_ko, error_en]
+                              for line, raw, error_ko, error_en in rows)])
+
+
+def spreadsheet_csv(rows: Iterable[Iterable[str]]) -> bytes:
+    """Every CSV export: UTF-8 with a BOM (Excel opens it as UTF-8), every cell, headers included, inert."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    names = list(headers)
-    writer.writerow(["행 / row", *names, "오류", "error"])
-    for line, raw, error_ko, error_en in rows:
-        writer.writerow([str(line), *(_inert(str(raw.get(h, ""))) for h in names), _inert(error_ko), _inert(error_en)])
+    writer.writerows([_inert(cell) for cell in row] for row in rows)
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -304,7 +309,7 @@ def _with_problem(row: CheckedRow, problem: RowProblem) -> CheckedRow:
 
 
 def _inert(text: str) -> str:
-    """Text a spreadsheet shows as text, never runs as a formula (CSV injection)."""
+    """Text a spreadsheet shows as text, never runs as a formula (CSV injection, OWASP: a leading quote)."""
     return "'" + text if text.startswith(_FORMULA) else text
 
 
