@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from badges import text
 from badges.errors import InvalidInput
 from badges.jsonld import JsonObject
 from badges.proofs import xsd_datetime
@@ -52,6 +53,8 @@ class Recipient:
     salt: str = field(default_factory=lambda: secrets.token_hex(16))
 
     def __post_init__(self) -> None:
+        text.check_line(self.name, path="/recipient/name")
+        text.check_line(self.email, path="/recipient/email")
         local, _, domain = self.email.strip().partition("@")
         if not local or "." not in domain or any(c.isspace() for c in self.email.strip()):
             raise InvalidInput("recipient.email_invalid",

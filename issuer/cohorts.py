@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from badges.errors import InvalidInput, TooLarge
 from badges.model import Recipient, normalise_email
+from badges.text import CONTROL
 
 MAX_FILE_BYTES = 900_000  # under the app's 1 MB request cap, so the form's other fields still fit
 MAX_ROWS = 5_000
@@ -246,6 +247,9 @@ def _check_row(line: int, cells: dict[str, Any], sheet: Sheet, *, default_comple
     if len(name) > 200:
         return _with_problem(row, RowProblem("cohort.row.name_too_long", name_col,
                                              "The name is longer than 200 characters."))
+    if CONTROL.search(name):
+        return _with_problem(row, RowProblem("cohort.row.name_control", name_col,
+                                             "The name contains a control character; retype it as plain text."))
     if not email:
         return _with_problem(row, RowProblem("cohort.row.email_missing", email_col, "The e-mail is empty."))
     try:

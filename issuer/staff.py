@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badges import text
 from badges.errors import Conflict, InvalidInput, NotFound
 from badges.model import normalise_email
 from store.console import Membership, Role, StaffUser
@@ -15,7 +16,8 @@ from keys.passwords import DUMMY_HASH, check_password, hash_password
 
 def create_staff(session: Session, *, email: str, name: str, password: str, now: datetime) -> StaffUser:
     """A new console account; Conflict if the e-mail already has one."""
-    email = normalise_email(email)
+    email = normalise_email(text.check_line(email, path="/email"))
+    text.check_line(name, path="/name")
     if "@" not in email:
         raise InvalidInput("staff.email_invalid", f"{email!r} is not an e-mail address.", path="/email")
     if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:

@@ -10,6 +10,7 @@ import schemas
 from flask import current_app, request
 from sqlalchemy.orm import Session
 
+from badges import text
 from badges.errors import InvalidInput, TooLarge
 from badges.jsontext import from_json
 from store import db
@@ -69,5 +70,8 @@ def validate(body: Any, *, schema: str) -> None:
     """InvalidInput pointing at the first place `body` breaks schemas/json/<schema>.json."""
     error = schemas.first_error(schema, body)
     if error is not None:
+        for at, value in schemas.pattern_failures(schema, body):  # a control character gets its own message
+            if isinstance(value, str):
+                text.check_line(text.check_prose(value, path=at), path=at)
         pointer, message = error
         raise InvalidInput("request.schema", f"{pointer}: {message}", path=pointer)
