@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from badges.jsontext import to_json
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MAX_ID = 2**31 - 1  # ids and version numbers are INTEGER columns (PostgreSQL's largest; SQLite overflows at 2**63)
 READ_ONLY = "badges_read_only"
 
 
@@ -38,6 +39,11 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
+
+
+def fits_id(value: int) -> bool:
+    """True when `value` can be an id (or version number) in the database: 0 to MAX_ID."""
+    return 0 <= value <= MAX_ID
 
 
 def _json_text(value: object) -> str:
