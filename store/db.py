@@ -1,13 +1,14 @@
 """Engines, sessions and transactions; the caller owns the transaction (SQLAlchemy 2.0 guidance)."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from badges.jsontext import to_json
@@ -70,8 +71,21 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def own_sqlite_file(url: str) -> None:
+    """Create the SQLite file of `url` with mode 0600 (SQLite itself would make it 0644), or tighten it to 0600;
+    its -wal and -shm files take the same mode. Nothing for other databases or in-memory SQLite."""
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+
+
 def upgrade(url: str) -> None:
-    """Bring the database at `url` to the newest Alembic revision."""
+    """Bring the database at `url` to the newest Alembic revision (a SQLite file made owner-only first)."""
+    own_sqlite_file(url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from store.db import make_engine
+from store.db import make_engine, upgrade
 from web.cli import main
 
 
@@ -83,3 +83,22 @@ def test_production_refuses_to_start_without_its_secrets(instance: Path, monkeyp
     monkeypatch.setenv("BADGES_ENV", "production")
     assert main(["courses"]) == 2
     assert "BADGES_SECRET_KEY is not set" in capsys.readouterr().err
+
+
+def test_init_makes_the_instance_folder_and_the_sqlite_database_owner_only(instance: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    instance.mkdir(mode=0o755)
+    instance.chmod(0o755)  # as earlier versions left it
+    code, _ = run(capsys, "init")
+    assert code == 0
+    assert instance.stat().st_mode & 0o777 == 0o700
+    assert (instance / "badges.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert (instance / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_upgrade_tightens_an_existing_world_readable_sqlite_file(tmp_path: Path) -> None:
+    database = tmp_path / "old.sqlite3"
+    database.touch(mode=0o644)
+    database.chmod(0o644)
+    upgrade(f"sqlite:///{database}")
+    assert database.stat().st_mode & 0o777 == 0o600

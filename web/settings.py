@@ -86,8 +86,10 @@ def _instance_secret(instance_dir: Path, name: str, production: bool, variable: 
 
 
 def init_instance(instance_dir: Path) -> None:
-    """Create the instance folder with a generated secret key and KEK (mode 0600), keeping existing ones."""
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    """Create the instance folder (mode 0700, an existing one tightened) with a generated secret key and KEK
+    (mode 0600), keeping existing ones."""
+    instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(instance_dir, 0o700)  # it holds the secrets and the SQLite database: nobody else may list or read it
     for name, make in (("secret_key", lambda: secrets.token_urlsafe(48)),
                        ("key_encryption_key", lambda: base64.b64encode(keys.new_kek()).decode())):
         path = instance_dir / name
