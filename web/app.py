@@ -27,7 +27,7 @@ from wallet import pages as wallet_pages
 from wallet import share_pages as wallet_share
 from web import errors, i18n, openapi, ratelimit, security
 from web.http import URL_CONVERTERS
-from web.settings import ConfigError, Settings
+from web.settings import FETCH_MAX_BYTES, FETCH_TIMEOUT_S, ConfigError, Settings
 
 
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
@@ -51,11 +51,18 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     links = Links(settings.public_base_url)
-    policy = FetchPolicy(timeout_s=settings.fetch_timeout_s, max_bytes=settings.fetch_max_bytes,
-                         allow_http=settings.insecure_fetch, allow_private=settings.insecure_fetch)
-    remote = HttpResolver(policy, did_web_scheme="http" if settings.insecure_fetch else "https")
+    remote = remote_resolver(insecure=settings.insecure_fetch, timeout_s=settings.fetch_timeout_s,
+                             max_bytes=settings.fetch_max_bytes)
     return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key),
                     LocalResolver(session_factory(read_only(engine)), links, remote))
+
+
+def remote_resolver(*, insecure: bool, timeout_s: float = FETCH_TIMEOUT_S,
+                    max_bytes: int = FETCH_MAX_BYTES) -> HttpResolver:
+    """The resolver of other issuers' documents under the safe-fetch rules (http and private addresses only
+    when `insecure`, for development)."""
+    policy = FetchPolicy(timeout_s=timeout_s, max_bytes=max_bytes, allow_http=insecure, allow_private=insecure)
+    return HttpResolver(policy, did_web_scheme="http" if insecure else "https")
 
 
 def create_app(settings: Settings | None = None) -> Flask:

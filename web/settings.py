@@ -15,6 +15,9 @@ from badges.errors import InvalidInput
 
 
 VERIFY_RATE_LIMIT = 60
+FETCH_TIMEOUT_S = 5.0
+FETCH_MAX_BYTES = 512_000
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class ConfigError(Exception):
@@ -29,9 +32,9 @@ class Settings:
     public_base_url: str
     instance_dir: Path
     max_request_bytes: int = 1_000_000
-    fetch_timeout_s: float = 5.0
-    fetch_max_bytes: int = 512_000
-    clock_skew: timedelta = timedelta(minutes=5)
+    fetch_timeout_s: float = FETCH_TIMEOUT_S
+    fetch_max_bytes: int = FETCH_MAX_BYTES
+    clock_skew: timedelta = CLOCK_SKEW
     insecure_fetch: bool = False  # http:// and loopback addresses allowed: local development and tests
     locales: tuple[str, ...] = ("ko", "en")
     smtp_url: str | None = None  # smtp://user:password@host:port (smtps:// for implicit TLS); None: no e-mail
