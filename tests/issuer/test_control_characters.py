@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from badges.errors import InvalidInput
 from badges.model import Recipient
-from issuer import cohorts, profile, service
+from issuer import cohorts, profile, service, tokens
 from issuer import staff as staff_service
 from store.db import transaction
 from store.models import Org
@@ -63,6 +63,7 @@ def test_services_refuse_control_characters_in_every_name(svc: Services, control
         lambda s: staff_service.create_staff(s, email="new@acme.example", name=f"Staff{control}X",
                                              password="a long enough password", now=NOW),
         lambda s: Recipient(f"Name{control}X", "a@example.com"),
+        lambda s: tokens.new_token(s, org=s.get_one(Org, org.id), label=f"CI{control}X", now=NOW),
         lambda s: service.create_achievement(s, org=s.get_one(Org, org.id), now=NOW, data=service.AchievementIn(
             name_ko=f"과정{control}명", name_en="", description_ko="", description_en="", criteria_ko="",
             criteria_en="")),
