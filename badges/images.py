@@ -2,7 +2,10 @@
 
 An uploaded SVG is served back from our own origin, so it must not be able to run script, load anything
 from elsewhere or hide active content: it is parsed with defusedxml (no entities, no external references,
-as when extracting baked badges), and only an allowlist of drawing elements and attributes is kept.
+as when extracting baked badges), and only an allowlist of drawing elements and attributes is kept. Style
+sheets are dropped whole, since CSS can load from elsewhere in too many spellings (escapes, comments,
+image-set); `style` attributes and presentation attributes keep only values that call no function but
+colours, transforms and url(#local-id).
 """
 from __future__ import annotations
 
