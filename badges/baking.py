@@ -3,6 +3,11 @@
 PNG: an uncompressed `iTXt` chunk with keyword `openbadgecredential`, written over the original bytes so
 the image data is never re-encoded. SVG: an `<openbadges:credential>` element right after the `<svg>` tag,
 holding a compact JWS in its `verify` attribute or the credential JSON in CDATA.
+
+Open Badges 2.0 images are read too (never written): a PNG `iTXt` (or OB 1.0 `tEXt`) chunk with keyword
+`openbadges`, and an SVG `<openbadges:assertion>` element in the http://openbadges.org namespace; either holds
+the hosted assertion's URL, a signed assertion's JWS, or the assertion JSON. An OB 3.0 credential wins when an
+image carries both.
 """
 from __future__ import annotations
 
@@ -22,6 +27,8 @@ from badges.errors import InvalidInput, TooLarge
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KEYWORD = b"openbadgecredential"
 OB_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
+OB2_KEYWORD = b"openbadges"  # Open Badges 2.0 (iTXt) and 1.0 (tEXt)
+OB2_NAMESPACE = "http://openbadges.org"
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024  # cap on a compressed iTXt once inflated (hostile files exist)
 
@@ -53,15 +60,23 @@ def bake_png(png: bytes, credential: str, *, max_bytes: int = MAX_IMAGE_BYTES) -
 
 
 def extract_png(png: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> str:
-    """The text of the first `openbadgecredential` iTXt chunk; raises InvalidInput, TooLarge."""
+    """The text of the first `openbadgecredential` iTXt chunk or, failing that, of the first OB 2.0
+    `openbadges` iTXt / tEXt chunk (an assertion URL, JWS or JSON); raises InvalidInput, TooLarge."""
     _check_size(png, max_bytes=max_bytes)
+    ob2: str | None = None
     for chunk in _chunks(png):
         if chunk.type == b"iTXt":
             text = _itxt_credential(chunk.data)
             if text is not None:
                 return _nonempty(text)  # the spec lets a reader stop at the first one
-    raise InvalidInput("baking.no_credential", "The PNG carries no Open Badges 3.0 credential "
-                       "(no iTXt chunk with the keyword 'openbadgecredential').")
+            if ob2 is None:
+                ob2 = _itxt_credential(chunk.data, keyword=OB2_KEYWORD)
+        elif chunk.type == b"tEXt" and ob2 is None and chunk.data.startswith(OB2_KEYWORD + b"\x00"):
+            ob2 = chunk.data[len(OB2_KEYWORD) + 1:].decode("latin-1")  # tEXt is Latin-1 (PNG §11.3.4.3)
+    if ob2 is not None:
+        return _nonempty(ob2)
+    raise InvalidInput("baking.no_credential", "The PNG carries no Open Badges credential (no iTXt chunk with "
+                       "the keyword 'openbadgecredential', nor an Open Badges 2.0 'openbadges' chunk).")
 
 
 def bake_svg(svg: bytes, credential: str, *, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
@@ -87,17 +102,30 @@ def bake_svg(svg: bytes, credential: str, *, max_bytes: int = MAX_IMAGE_BYTES) -
 
 
 def extract_svg(svg: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> str:
-    """The credential in the first `<openbadges:credential>` element; raises InvalidInput, TooLarge."""
+    """The credential in the first `<openbadges:credential>` element or, failing that, the OB 2.0 assertion in
+    the first `<openbadges:assertion>` (its JWS, its JSON, or its URL); raises InvalidInput, TooLarge."""
     _check_size(svg, max_bytes=max_bytes)
-    found = _parse_svg(svg)[1].getElementsByTagNameNS(OB_NAMESPACE, "credential")
-    if not found:
-        raise InvalidInput("baking.no_credential", "The SVG carries no Open Badges 3.0 credential "
-                           f"(no <openbadges:credential> element in the {OB_NAMESPACE} namespace).")
-    element = found[0]
-    if element.hasAttribute("verify"):
-        return _nonempty(element.getAttribute("verify"))
-    return _nonempty("".join(node.data for node in element.childNodes
-                          if node.nodeType in (node.TEXT_NODE, node.CDATA_SECTION_NODE)))
+    root = _parse_svg(svg)[1]
+    found = root.getElementsByTagNameNS(OB_NAMESPACE, "credential")
+    if found:
+        element = found[0]
+        if element.hasAttribute("verify"):
+            return _nonempty(element.getAttribute("verify"))
+        return _nonempty(_text_of(element))
+    legacy = root.getElementsByTagNameNS(OB2_NAMESPACE, "assertion")
+    if not legacy:
+        raise InvalidInput("baking.no_credential", "The SVG carries no Open Badges credential (no "
+                           f"<openbadges:credential> element in the {OB_NAMESPACE} namespace, nor an Open Badges "
+                           f"2.0 <openbadges:assertion> in {OB2_NAMESPACE}).")
+    verify, text = legacy[0].getAttribute("verify").strip(), _text_of(legacy[0]).strip()
+    # OB 2.0: a signed badge's JWS is in `verify`; a hosted one has its URL there and (usually) its JSON inside,
+    # which is what the issuer's hosted copy is then compared with
+    return _nonempty(verify if _COMPACT_JWS.fullmatch(verify) or not text else text)
+
+
+def _text_of(element: Element) -> str:
+    return "".join(node.data for node in element.childNodes
+                   if node.nodeType in (node.TEXT_NODE, node.CDATA_SECTION_NODE))
 
 
 def extract_credential(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> str:
@@ -135,10 +163,11 @@ def _chunks(png: bytes) -> Iterator[_Chunk]:
         pos = end
 
 
-def _itxt_credential(data: bytes) -> str | None:
-    """The text of an `openbadgecredential` iTXt body, or None for another keyword; raises InvalidInput."""
-    keyword, _, rest = data.partition(b"\x00")
-    if keyword != KEYWORD:
+def _itxt_credential(data: bytes, *, keyword: bytes = KEYWORD) -> str | None:
+    """The text of an iTXt body with `keyword` (`openbadgecredential` unless told), or None for another keyword;
+    raises InvalidInput."""
+    found, _, rest = data.partition(b"\x00")
+    if found != keyword:
         return None
     fields = rest[2:].split(b"\x00", 2)  # language tag, translated keyword, text
     if len(rest) < 2 or rest[0] not in (0, 1) or rest[1] != 0 or len(fields) != 3:

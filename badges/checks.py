@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 from types import ModuleType
 from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import schemas
@@ -75,8 +77,9 @@ def issuer_key(doc: JsonObject, resolve: Resolver) -> Ed25519PublicKey:
     return method_key(method, issuer_id(doc), resolve)
 
 
-def method_key(method: str, issuer: str, resolve: Resolver) -> Ed25519PublicKey:
-    """The Ed25519 key of verification method `method`, which must belong to `issuer` (did:key or did:web)."""
+def method_key(method: str, issuer: str, resolve: Resolver, *, rsa: bool = False) -> Ed25519PublicKey:
+    """The Ed25519 key (or, when `rsa`, possibly an RSA key) of verification method `method`, which must belong
+    to `issuer` (did:key or did:web)."""
     did = method.split("#", 1)[0]
     if did != issuer:
         raise CheckFailed(proofs.CRYPTO_ERROR, "issuer_key.not_issuers_key",
@@ -89,14 +92,14 @@ def method_key(method: str, issuer: str, resolve: Resolver) -> Ed25519PublicKey:
     else:
         raise CheckFailed(MALFORMED, "issuer_key.method_unsupported",
                           f"Issuer keys are resolved from did:key and did:web only, not {did}.")
-    return _assertion_key(to_json(document), method)
+    return _assertion_key(to_json(document), method, rsa)  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=1024)
-def _assertion_key(document: bytes, method: str) -> Ed25519PublicKey:
+def _assertion_key(document: bytes, method: str, rsa: bool = False) -> Ed25519PublicKey | RSAPublicKey:
     """dids.assertion_key for a DID document (its JSON text), remembered once found: every credential of an
     issuer and its status lists name the same key, and a changed document is read afresh."""
-    return dids.assertion_key(json.loads(document), method)
+    return dids.assertion_key(json.loads(document), method, rsa=rsa)
 
 
 def check_proof(doc: JsonObject, key: Ed25519PublicKey) -> None:
@@ -151,19 +154,27 @@ def _end_name(doc: JsonObject) -> str:
     return "validUntil" if "validUntil" in doc else "expirationDate"
 
 
-def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timedelta) -> None:
-    """Bitstring Status List §3.2 Validate Algorithm for every status entry; unknown types are undecided."""
+StatusMethod = Callable[[JsonObject, JsonObject, Resolver, datetime, timedelta], None]
+
+
+def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timedelta,
+                 methods: Mapping[str, StatusMethod] | None = None) -> None:
+    """Bitstring Status List §3.2 Validate Algorithm for every status entry, or the status method `methods`
+    names for its type (called with the entry and the credential); other types are undecided."""
     entries = doc.get("credentialStatus")
     if not entries:
         raise CheckNotApplicable("status.none")
     for entry in entries if isinstance(entries, list) else [entries]:
+        if methods and entry.get("type") in methods:
+            methods[entry["type"]](entry, doc, resolve, now, skew)
+            continue
         if entry.get("type") != "BitstringStatusListEntry":
             raise CheckUndecided(STATUS_VERIFICATION, "status.type_unsupported",
                                  f"Status type {entry.get('type')!r} cannot be checked here.")
-        _check_entry(entry, resolve, now, skew)
+        _check_entry(entry, issuer_id(doc), resolve, now, skew)
 
 
-def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: timedelta) -> None:
+def _check_entry(entry: JsonObject, issuer: str, resolve: Resolver, now: datetime, skew: timedelta) -> None:
     url, purpose = entry.get("statusListCredential"), entry.get("statusPurpose")
     try:
         index = status.index_from_entry(entry)
@@ -173,6 +184,7 @@ def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: time
         raise CheckFailed(MALFORMED, "status.entry_malformed",
                           "The status entry needs a statusListCredential URL and a known statusPurpose.")
     list_credential = resolve.status_list(url)
+    _check_same_issuer(list_credential, issuer)
     _verify_status_list_credential(list_credential, resolve, now, skew)
     subject = list_credential.get("credentialSubject", {})
     if not isinstance(subject, dict):
@@ -191,6 +203,15 @@ def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: time
     if status.get_bit(bits, index):
         word = "revoked" if purpose == "revocation" else "suspended"
         raise CheckFailed(STATUS_VERIFICATION, f"status.{word}", f"The issuer has {word} this credential.")
+
+
+def _check_same_issuer(list_credential: JsonObject, issuer: str) -> None:
+    """The status list credential is the credential's own issuer's: another issuer's list is no evidence of this
+    credential's status (Bitstring Status List §3.2: the list is the issuer's statement), so the check fails."""
+    if issuer_id(list_credential) != issuer:
+        raise CheckFailed(STATUS_VERIFICATION, "status.foreign_list", f"The status list is issued by "
+                          f"{issuer_id(list_credential)!r:.80}, not by the credential's issuer {issuer!r:.80}.",
+                          path="/credentialStatus/statusListCredential")
 
 
 def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: datetime,

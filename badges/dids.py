@@ -7,6 +7,7 @@ from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 
 from badges import multikey
 from badges.errors import InvalidInput
@@ -14,6 +15,9 @@ from badges.jsonld import JsonObject
 from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
 
 DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
+MIN_RSA_BITS = 2048  # OB 3.0 §8.2: RS256 with keys of at least 2048 bits
+MAX_RSA_BITS = 8192  # a larger modulus only makes a verification slow (a hostile document's cheap weapon)
+_RSA_PRIVATE = ("d", "p", "q", "dp", "dq", "qi")
 
 
 def did_key(public_key: Ed25519PublicKey) -> str:
@@ -81,8 +85,38 @@ def jwk_public_key(jwk: JsonObject) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-def assertion_key(document: JsonObject, method_id: str) -> Ed25519PublicKey:
-    """The public key of `method_id` if the DID document lists it for assertionMethod; else CheckFailed."""
+def rsa_jwk_public_key(jwk: JsonObject) -> RSAPublicKey:
+    """The RSA key of a public RSA JWK (RFC 7518 §6.3) of at least MIN_RSA_BITS; raises InvalidInput."""
+    n, e = jwk.get("n"), jwk.get("e")
+    if jwk.get("kty") != "RSA" or not isinstance(n, str) or not isinstance(e, str) or any(
+            k in jwk for k in _RSA_PRIVATE):
+        raise InvalidInput("issuer_key.unsupported", "The key is not a public RSA JWK (kty RSA, n, e).")
+    try:
+        numbers = RSAPublicNumbers(_b64url_int(e), _b64url_int(n))
+        key = numbers.public_key()
+    except (binascii.Error, ValueError):
+        raise InvalidInput("issuer_key.unsupported", "The RSA JWK's n or e is not a valid base64url number.") from None
+    if key.key_size > MAX_RSA_BITS:
+        raise InvalidInput("issuer_key.unsupported", f"The RSA key has {key.key_size} bits; at most {MAX_RSA_BITS} "
+                           "are accepted.")
+    if key.key_size < MIN_RSA_BITS:
+        raise InvalidInput("issuer_key.rsa_too_short", f"The RSA key has {key.key_size} bits; at least "
+                           f"{MIN_RSA_BITS} are required.")
+    return key
+
+
+def public_jwk(jwk: JsonObject, *, rsa: bool = False) -> Ed25519PublicKey | RSAPublicKey:
+    """The key of an Ed25519 JWK or, when `rsa`, of an RSA JWK of at least MIN_RSA_BITS; raises InvalidInput."""
+    return rsa_jwk_public_key(jwk) if rsa and jwk.get("kty") == "RSA" else jwk_public_key(jwk)
+
+
+def _b64url_int(text: str) -> int:
+    return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
+
+
+def assertion_key(document: JsonObject, method_id: str, *, rsa: bool = False) -> Ed25519PublicKey | RSAPublicKey:
+    """The public key of `method_id` if the DID document lists it for assertionMethod; else CheckFailed.
+    Ed25519 keys only, unless `rsa` (VC-JWT RS256) also admits RSA JWKs of at least MIN_RSA_BITS."""
     did = method_id.split("#", 1)[0]
     if not all(isinstance(document.get(name, []), list) for name in ("verificationMethod", "assertionMethod")):
         raise CheckFailed(MALFORMED, "issuer_key.document_malformed",
@@ -106,8 +140,10 @@ def assertion_key(document: JsonObject, method_id: str) -> Ed25519PublicKey:
                                   f"{method_id} is controlled by {method.get('controller')!r}, not {did}.")
             try:
                 if isinstance(method.get("publicKeyJwk"), dict):  # JsonWebKey2020 and JsonWebKey methods
-                    return jwk_public_key(method["publicKeyJwk"])
+                    return public_jwk(method["publicKeyJwk"], rsa=rsa)
                 return multikey.public_key(str(method.get("publicKeyMultibase", "")))
             except InvalidInput as e:
-                raise CheckFailed(MALFORMED, "issuer_key.unsupported", f"{method_id}: {e.detail}") from None
+                weak = e.code == "issuer_key.rsa_too_short"
+                raise CheckFailed(CRYPTO_ERROR if weak else MALFORMED, e.code if weak else "issuer_key.unsupported",
+                                  f"{method_id}: {e.detail}") from None
     raise CheckFailed(CRYPTO_ERROR, "issuer_key.not_found", f"The DID document has no key {method_id}.")

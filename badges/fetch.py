@@ -35,6 +35,7 @@ class Fetched:
     content_type: str
     body: bytes
     max_age: int | None
+    no_store: bool = False  # Cache-Control: no-store (RFC 9111 §5.2.2.5): not to be kept by any cache
 
 
 def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") -> Fetched:
@@ -80,8 +81,9 @@ def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") ->
                 raise TimeoutError("the exchange took longer than the timeout")
             if len(body) > policy.max_bytes:
                 raise TooLarge("fetch.too_large", f"{url} is larger than {policy.max_bytes} bytes.")
+            cache_control = response.getheader("Cache-Control", "")
             return Fetched(url, response.status, response.getheader("Content-Type", ""), body,
-                           _max_age(response.getheader("Cache-Control", "")))
+                           _max_age(cache_control), _no_store(cache_control))
         except (OSError, http.client.HTTPException) as e:
             raise Unavailable("fetch.failed", f"{url} could not be fetched: {e}.") from None
         finally:
@@ -158,3 +160,7 @@ def _max_age(cache_control: str) -> int | None:
         if name.lower() == "max-age" and value.isdigit():
             return int(value)
     return None
+
+
+def _no_store(cache_control: str) -> bool:
+    return any(part.strip().lower() == "no-store" for part in cache_control.split(","))

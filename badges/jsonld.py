@@ -6,12 +6,18 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from pyld import jsonld
+from pyld import jsonld, nquads
 from pyld.context_resolver import ContextResolver
 
 import schemas
+from badges import rdfc
 from badges.errors import InvalidInput
 from badges.rdfc import Canonicalizer
+
+# pyld writes a literal's control characters as they are, where RDFC-1.0 (and the JavaScript reference) escape
+# them, so a name holding one would hash differently here and there. Both of pyld's N-Quads writers (the output
+# and the blank-node hashes) look `escape` up in pyld.nquads when they run: give them RDFC-1.0's.
+nquads.escape = rdfc.escape
 
 JsonObject = dict[str, Any]
 

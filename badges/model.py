@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
 from badges import text
 from badges.errors import InvalidInput
 from badges.jsonld import JsonObject
@@ -36,6 +38,17 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def checked_email(address: str, *, code: str, path: str = "/email") -> str:
+    """`address` as normalise_email gives it, when it is an e-mail address by email-validator's rules (syntax
+    and a domain that could receive mail; no DNS look-up); InvalidInput with `code` otherwise."""
+    cleaned = normalise_email(address)
+    try:
+        validate_email(cleaned, check_deliverability=False)
+    except EmailNotValidError as e:
+        raise InvalidInput(code, f"{address.strip()!r} is not an e-mail address ({e}).", path=path) from None
+    return cleaned
+
+
 def email_matches(email: str, identity: JsonObject) -> bool:
     """True when `email` hashes (with the identity's salt) to the identity's `identityHash`."""
     expected = identity.get("identityHash", "")
@@ -55,10 +68,7 @@ class Recipient:
     def __post_init__(self) -> None:
         text.check_line(self.name, path="/recipient/name")
         text.check_line(self.email, path="/recipient/email")
-        local, _, domain = self.email.strip().partition("@")
-        if not local or "." not in domain or any(c.isspace() for c in self.email.strip()):
-            raise InvalidInput("recipient.email_invalid",
-                               f"{self.email!r} is not an e-mail address.", path="/recipient/email")
+        checked_email(self.email, code="recipient.email_invalid", path="/recipient/email")
         if not self.name.strip():
             raise InvalidInput("recipient.name_missing", "The recipient needs a name.", path="/recipient/name")
 

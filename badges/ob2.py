@@ -2,7 +2,9 @@
 and signed (a JWS checked with the issuer's published key). Neither needs JSON-LD processing.
 
 The BadgeClass, Issuer, key and revocation list are fetched through the Resolver (safe fetch) and recorded in
-`resolved`, so that the report can show what they say.
+`resolved`, so that the report can show what they say. Identity comes only from fetched documents: the issuer's
+Profile is always fetched from its id, and keys only from URLs that Profile lists, on origins it allows; an
+Issuer or key embedded in the presented assertion is never trusted.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from badges.report import (CRYPTO_ERROR, MALFORMED, STATUS_VERIFICATION, CheckFa
                            CheckUndecided)
 
 CONTEXT = "https://w3id.org/openbadges/v2"
+PublicKey = RSAPublicKey | Ed25519PublicKey
 HOSTED = ("hosted", "HostedBadge")
 SIGNED = ("signed", "SignedBadge")
 MIN_RSA_BITS = 2048
@@ -53,21 +56,26 @@ def check_context(doc: JsonObject) -> None:
                           path="/@context")
 
 
-def resolve_badge(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any]) -> tuple[JsonObject, JsonObject]:
-    """(BadgeClass, Issuer) of the assertion, embedded or fetched; both recorded in `resolved`."""
-    badge = _object(doc.get("badge"), "badge", resolve)
-    issuer = _object(badge.get("issuer"), "issuer", resolve)
+def issuer_profile(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any]) -> JsonObject:
+    """The issuer Profile named by the assertion's BadgeClass, always fetched from the issuer's own id (an embedded
+    Issuer is never trusted); both recorded in `resolved`; CheckFailed when the Profile there has another id."""
+    badge, url = _badge_and_issuer(doc, resolve)
+    issuer = resolve.document(url)
+    if issuer.get("id") != url:
+        raise CheckFailed(CRYPTO_ERROR, "ob2.issuer_mismatch", f"The Profile served at {url} is that of "
+                          f"{issuer.get('id')!r:.80}.", path="/badge/issuer")
     resolved.update(badge=badge, issuer=issuer)
-    return badge, issuer
+    return issuer
 
 
 def hosted_copy(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any]) -> JsonObject:
-    """The issuer's own copy of a hosted assertion, from its id on an origin the issuer allows (OB 2.0 §Hosted)."""
-    _, issuer = resolve_badge(doc, resolve, resolved)
+    """The issuer's own copy of a hosted assertion, from its id on an origin the issuer's fetched Profile allows
+    (OB 2.0 §Verification, HostedBadge); its BadgeClass must name the same issuer."""
     url = str(doc.get("id", ""))
     if not _is_web_url(url):
         raise CheckFailed(MALFORMED, "ob2.hosted_id_not_url", "A hosted assertion's id must be its https URL.",
                           path="/id")
+    issuer = issuer_profile(doc, resolve, resolved)
     _check_origin(url, issuer)
     try:
         copy = resolve.document(url)
@@ -76,6 +84,12 @@ def hosted_copy(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any]) ->
             raise
         copy = {"id": url, "revoked": True}  # 410 Gone: the issuer withdrew the assertion
     resolved["hosted"] = copy
+    if "badge" in copy:
+        badge, issuer_url = _badge_and_issuer(copy, resolve)
+        if issuer_url != issuer["id"]:
+            raise CheckFailed(CRYPTO_ERROR, "ob2.hosted_mismatch", f"The issuer's hosted copy names the issuer "
+                              f"{issuer_url!r:.80}, not {issuer['id']!r:.80}.", path="/badge")
+        resolved["badge"] = badge  # what the issuer's own copy says, not what was presented
     return copy
 
 
@@ -92,13 +106,31 @@ def check_hosted(doc: JsonObject, copy: JsonObject) -> None:
                               f"The assertion's {name} differs from the issuer's hosted copy.", path=f"/{name}")
 
 
-def signing_key(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any]) -> RSAPublicKey | Ed25519PublicKey:
-    """The issuer's public key named by `verification.creator` (or its profile's publicKey), owned by the issuer."""
-    _, issuer = resolve_badge(doc, resolve, resolved)
-    verification = _mapping(doc.get("verification"))
-    creator = verification.get("creator") or issuer.get("publicKey")
-    key = _object(creator, "key", resolve)
-    resolved["key"] = key
+def signing_key(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any]) -> list[PublicKey]:
+    """The public keys that may have signed the assertion: `verification.creator`, or else every key the fetched
+    issuer Profile lists; each listed by that Profile, on an origin it allows, fetched and owned by it."""
+    issuer = issuer_profile(doc, resolve, resolved)
+    listed = [str(_id_of(k)) for k in _as_list(issuer.get("publicKey"))]
+    creator = _id_of(_mapping(doc.get("verification")).get("creator"))
+    if creator is not None and creator not in listed:
+        raise CheckFailed(CRYPTO_ERROR, "issuer_key.not_listed", f"The key {creator!r:.80} is not one of "
+                          "the keys the issuer's Profile lists.", path="/verification/creator")
+    urls = [str(creator)] if creator is not None else listed
+    if not urls:
+        raise CheckFailed(CRYPTO_ERROR, "issuer_key.not_listed", "The issuer's Profile lists no publicKey.",
+                          path="/verification/creator")
+    keys = [_listed_key(url, issuer, resolve) for url in urls]
+    resolved["key"] = keys[0][0]
+    return [public for _, public in keys]
+
+
+def _listed_key(url: str, issuer: JsonObject, resolve: Resolver) -> tuple[JsonObject, PublicKey]:
+    """(CryptographicKey, public key) fetched from `url`, which must be on an origin `issuer` allows and owned
+    by it (OB 2.0 §Verification, SignedBadge)."""
+    if not _is_web_url(url) or urlsplit(url).netloc not in _allowed_origins(issuer):
+        raise CheckFailed(CRYPTO_ERROR, "ob2.key_origin_not_allowed", f"The key {url!r:.80} is not on an "
+                          "origin its issuer allows.", path="/verification/creator")
+    key = resolve.document(url)
     if key.get("owner") != issuer.get("id"):
         raise CheckFailed(CRYPTO_ERROR, "issuer_key.not_issuers_key",
                           f"The key's owner {key.get('owner')!r:.80} is not the issuer {issuer.get('id')!r:.80}.",
@@ -109,22 +141,26 @@ def signing_key(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any]) ->
         raise CheckFailed(MALFORMED, "issuer_key.unsupported",
                           "The issuer's publicKeyPem is not a PEM public key.") from None
     if isinstance(public, RSAPublicKey) and public.key_size >= MIN_RSA_BITS or isinstance(public, Ed25519PublicKey):
-        return public
+        return key, public
     raise CheckFailed(CRYPTO_ERROR, "issuer_key.unsupported",
                       f"Only RSA keys of {MIN_RSA_BITS} bits or more and Ed25519 keys are accepted.")
 
 
-def check_signature(token: str | None, key: RSAPublicKey | Ed25519PublicKey) -> None:
-    """The assertion's JWS verifies with `key`: RS256 for RSA (as OB 2.0 prescribes), EdDSA for Ed25519."""
+def check_signature(token: str | None, keys: list[PublicKey]) -> None:
+    """The assertion's JWS verifies with one of `keys`: RS256 for RSA (as OB 2.0 prescribes), EdDSA for Ed25519."""
     if token is None:
         raise CheckFailed(CRYPTO_ERROR, "ob2.signature_missing", "A signed Open Badges 2.0 assertion must be "
                           "presented as its JWS (as baked in the image), not as bare JSON.")
-    algorithm = "RS256" if isinstance(key, RSAPublicKey) else "EdDSA"
-    try:
-        PyJWS().decode_complete(token, key=key, algorithms=[algorithm])
-    except InvalidTokenError as e:
-        raise CheckFailed(CRYPTO_ERROR, "proof.signature_mismatch", f"The assertion's signature does not hold "
-                          f"for the issuer's key with {algorithm}: {e}.") from None
+    errors = []
+    for key in keys:
+        algorithm = "RS256" if isinstance(key, RSAPublicKey) else "EdDSA"
+        try:
+            PyJWS().decode_complete(token, key=key, algorithms=[algorithm])
+            return
+        except InvalidTokenError as e:
+            errors.append(f"{algorithm}: {e}")
+    raise CheckFailed(CRYPTO_ERROR, "proof.signature_mismatch", "The assertion's signature does not hold for "
+                      f"the issuer's key ({'; '.join(errors)}).")
 
 
 def check_validity(doc: JsonObject, now: datetime, skew: timedelta) -> None:
@@ -190,17 +226,37 @@ def _object(value: object, name: str, resolve: Resolver) -> JsonObject:
                       f"The {_NAMES[name]} must be embedded or given by its https URL.")
 
 
+def _badge_and_issuer(assertion: JsonObject, resolve: Resolver) -> tuple[JsonObject, str]:
+    """(BadgeClass, issuer id) of an assertion: the BadgeClass embedded or fetched, the issuer only by its id."""
+    badge = _object(assertion.get("badge"), "badge", resolve)
+    url = _id_of(badge.get("issuer"))
+    if not isinstance(url, str) or not _is_web_url(url):
+        raise CheckFailed(MALFORMED, "ob2.reference_malformed", "The BadgeClass must name its Issuer by the "
+                          "https URL of the issuer's Profile.", path="/badge/issuer")
+    return badge, url
+
+
+def _allowed_origins(issuer: JsonObject) -> list[str]:
+    """The origins (host and port) the fetched Profile allows: its VerificationObject's allowedOrigins, or else
+    the origin of its own id (OB 2.0 §Verification)."""
+    allowed = _mapping(issuer.get("verification")).get("allowedOrigins")
+    return [str(o) for o in _as_list(allowed)] or [urlsplit(str(issuer.get("id", ""))).netloc]
+
+
 def _check_origin(url: str, issuer: JsonObject) -> None:
-    """The assertion URL is on the issuer's origin, or one its VerificationObject allows (OB 2.0 §Verification)."""
-    rules = _mapping(issuer.get("verification"))
-    allowed = rules.get("allowedOrigins") or urlsplit(str(issuer.get("id", ""))).netloc
-    origins = allowed if isinstance(allowed, list) else [allowed]
-    prefixes = rules.get("startsWith") or []
-    prefixes = prefixes if isinstance(prefixes, list) else [prefixes]
-    if urlsplit(url).netloc not in origins or (prefixes and not any(url.startswith(str(p)) for p in prefixes)):
+    """The assertion URL is on an origin the issuer allows and starts with one of its VerificationObject's
+    startsWith prefixes, if it has any (OB 2.0 §Verification, HostedBadge)."""
+    prefixes = [str(p) for p in _as_list(_mapping(issuer.get("verification")).get("startsWith"))]
+    if urlsplit(url).netloc not in _allowed_origins(issuer) or (prefixes and not any(map(url.startswith, prefixes))):
         raise CheckFailed(CRYPTO_ERROR, "ob2.origin_not_allowed",
                           f"The assertion is hosted at {urlsplit(url).netloc}, which its issuer does not allow.",
                           path="/id")
+
+
+def _as_list(value: object) -> list[Any]:
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _mapping(value: object) -> JsonObject:

@@ -26,8 +26,6 @@ from operator import itemgetter
 from typing import Any
 
 from pyld.jsonld import JsonLdError
-from pyld.nquads import escape
-
 from badges.jsontext import to_json
 
 JsonObject = dict[str, Any]
@@ -38,7 +36,12 @@ STRUCTURAL_KEYS = frozenset({"@context", "@type", "type", "@language", "@directi
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")  # pyld's test, without its '_:' case
+# pyld's test, without its '_:' case, ending at the end of the text: `$` would also accept a final line break, an
+# IRI that RDF does not allow (the JavaScript reference drops it) and that the line-based fast path cannot hold.
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*\Z")
+# Characters an IRI may not hold that an absolute IRI's test lets through: RDFC-1.0 escapes them (\\u003C ...),
+# pyld writes them as they are, so a document holding one is left to pyld.
+IRI_ESCAPED = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 IRI_SLOT, LITERAL_SLOT, DOUBLE_SLOT = 0, 1, 2
 STATIC_ORDER_LINES = 64  # texts with more lines are sorted when filled (deciding their order costs n^2 once)
 
@@ -193,7 +196,7 @@ def _component(term: dict[str, Any] | None) -> Component | None:
     if kind == "IRI":
         if value.startswith(PLACEHOLDER):
             return _Slot(int(value[len(PLACEHOLDER):]), IRI_SLOT) if value[len(PLACEHOLDER):].isdigit() else None
-        return f"<{value}>"
+        return None if IRI_ESCAPED.search(value) else f"<{value}>"  # a line break would split the line
     if kind == "blank node":
         return value
     datatype, language = term.get("datatype", XSD_STRING), term.get("language")
@@ -224,6 +227,20 @@ def _inline_terms(node: Any) -> frozenset[str]:
                 walk(v, in_context)
     walk(node, False)
     return frozenset(found)
+
+
+# RDFC-1.0 writes a literal as RDF 1.2 N-Quads' canonical form does: \\b \\t \\n \\f \\r \\" \\\\ as ECHAR, every
+# other control character as \\u00XX (upper-case hex). pyld escapes only five of these (the JavaScript reference
+# and the spec escape all), so badges.jsonld gives pyld this function too.
+_LITERAL_ESCAPES = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)} | {
+    ord("\b"): "\\b", ord("\t"): "\\t", ord("\n"): "\\n", ord("\f"): "\\f", ord("\r"): "\\r", ord('"'): '\\"',
+    ord("\\"): "\\\\"}
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
+
+
+def escape(value: str) -> str:
+    """A literal's text as RDFC-1.0's canonical N-Quads write it between the quotes."""
+    return value.translate(_LITERAL_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
 
 
 Token = bytes | tuple[int, int]  # constant text, or (index into the pool, the first byte it is known to start with)
@@ -366,7 +383,7 @@ def _render(template: _Template, values: list[str]) -> list[bytes] | int:
 
 def _plain_iri(value: str, terms: frozenset[str]) -> bool:
     """True when JSON-LD expansion would keep `value` exactly as it is, as pyld keeps a placeholder."""
-    if not ABSOLUTE_IRI.match(value) or value in terms:
+    if not ABSOLUTE_IRI.match(value) or value in terms or IRI_ESCAPED.search(value):
         return False
     return value.partition(":")[0] not in terms
 

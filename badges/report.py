@@ -16,6 +16,7 @@ RANGE_ERROR = VC_DM + "RANGE_ERROR"
 STATUS_RETRIEVAL = STATUS_LIST + "STATUS_RETRIEVAL_ERROR"
 STATUS_VERIFICATION = STATUS_LIST + "STATUS_VERIFICATION_ERROR"
 STATUS_LIST_LENGTH = STATUS_LIST + "STATUS_LIST_LENGTH_ERROR"
+STATUS_VERDICTS = ("status.revoked", "status.suspended")  # any other failed status check is not genuine
 
 
 class CheckId(StrEnum):
@@ -105,7 +106,7 @@ class VerificationReport:
             return "valid"
         for check in self.checks:
             if check.outcome is Outcome.FAILED:
-                if check.id is CheckId.STATUS and check.problem:
+                if check.id is CheckId.STATUS and check.problem and check.problem.code in STATUS_VERDICTS:
                     return check.problem.code.removeprefix("status.")
                 if check.id is CheckId.VALIDITY and check.problem:
                     return "expired" if check.problem.code == "validity.expired" else "not_yet_valid"

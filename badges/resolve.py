@@ -1,10 +1,12 @@
 """Resolving did:web documents, status list credentials and other issuers' documents over HTTP, with a
-short-lived cache."""
+short-lived cache shared by the threads of a process."""
 from __future__ import annotations
 
+import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
+
+from cachetools import TLRUCache
 
 from badges import dids
 from badges.errors import BadgeError
@@ -25,9 +27,10 @@ class HttpResolver:
         self.policy = policy
         self.did_web_scheme = did_web_scheme
         self._ttl = ttl_s
-        self._max_entries = max_entries
-        self._clock = clock
-        self._cache: OrderedDict[str, tuple[float, JsonObject]] = OrderedDict()
+        # (seconds to keep, document) by URL; each entry lives as long as its own response allows, and the
+        # least recently used goes first when full. cachetools caches are not thread-safe: every use holds _lock.
+        self._cache: TLRUCache[str, tuple[float, JsonObject]] = TLRUCache(max_entries, _expiry, timer=clock)
+        self._lock = threading.Lock()
 
     def did_document(self, did: str) -> JsonObject:
         """The DID document of a did:web, or CheckUndecided saying why it could not be had."""
@@ -56,19 +59,24 @@ class HttpResolver:
                                  f"{url} could not be retrieved: {e.detail}") from None
 
     def _get(self, url: str, accept: str) -> JsonObject:
-        cached = self._cache.get(url)
-        if cached and cached[0] > self._clock():
+        with self._lock:
+            cached = self._cache.get(url)
+        if cached is not None:
             return cached[1]
-        fetched = fetch(url, policy=self.policy, accept=accept)
+        fetched = fetch(url, policy=self.policy, accept=accept)  # not under the lock: other URLs need not wait
         try:
             document = from_json(fetched.body)
         except (ValueError, RecursionError):
             raise CheckUndecided(STATUS_RETRIEVAL, "fetch.not_json", f"{url} did not return JSON.") from None
         if not isinstance(document, dict):
             raise CheckUndecided(STATUS_RETRIEVAL, "fetch.not_json", f"{url} did not return a JSON object.")
-        ttl = min(self._ttl, fetched.max_age) if fetched.max_age is not None else self._ttl
-        self._cache[url] = (self._clock() + ttl, document)
-        self._cache.move_to_end(url)
-        while len(self._cache) > self._max_entries:
-            self._cache.popitem(last=False)
+        if not fetched.no_store:
+            ttl = min(self._ttl, fetched.max_age) if fetched.max_age is not None else self._ttl
+            with self._lock:
+                self._cache[url] = (ttl, document)
         return document
+
+
+def _expiry(_url: str, entry: tuple[float, JsonObject], now: float) -> float:
+    """When a cached entry goes stale: its own time to keep from now (an entry of 0 s is not kept at all)."""
+    return now + entry[0]

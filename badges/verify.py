@@ -7,13 +7,13 @@ every format yields the same report shape.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from badges import ob2, vc_jwt
-from badges.checks import (Resolver, check_contexts, check_proof, check_recipient, check_schema, check_shape,
-                           check_status, check_validity_period, issuer_id, issuer_key, parse_instant)
+from badges import ob2, proof_sets, revocation_list, vc_jwt
+from badges.checks import (Resolver, check_contexts, check_recipient, check_schema, check_status,
+                           check_validity_period, issuer_id, parse_instant)
 from badges.jsonld import JsonObject
 from badges.jsontext import from_json
 from badges.report import (PARSING_ERROR, Check, CheckFailed, CheckId, CheckNotApplicable, CheckUndecided,
@@ -25,6 +25,7 @@ __all__ = ["HALTING", "MAX_CREDENTIAL_BYTES", "Presented", "Resolver", "check_co
 HALTING = {CheckId.PARSE, CheckId.CONTEXT, CheckId.SCHEMA, CheckId.ISSUER_KEY, CheckId.PROOF}
 PASSED = {check_id: Check(check_id, Outcome.PASSED) for check_id in CheckId}  # frozen values: one of each will do
 MAX_CREDENTIAL_BYTES = 1_000_000
+STATUS_METHODS = {revocation_list.ENTRY_TYPE: revocation_list.check_entry}  # beside Bitstring Status List
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Presented:
     token: vc_jwt.Token | None = None  # the compact JWS it came as (VC-JWT, OB 2.0 signed)
     claims: JsonObject = field(default_factory=dict)  # JWT claims around the `vc` claim
     resolved: dict[str, Any] = field(default_factory=dict)  # documents fetched by the checks (OB 2.0)
+    schema: str = "ob-credential"  # what a VC must look like: a badge, or (embedded in one) an endorsement
 
 
 class Steps(NamedTuple):
@@ -51,10 +53,14 @@ class Steps(NamedTuple):
 
 
 def verify_credential(raw: bytes | str, *, resolve: Resolver, now: datetime,
-                      skew: timedelta = timedelta(minutes=5), holder: str | None = None) -> VerificationReport:
-    """Run every check on `raw` in order; later checks are skipped once a halting one does not pass."""
+                      skew: timedelta = timedelta(minutes=5), holder: str | None = None,
+                      schema: str = "ob-credential") -> VerificationReport:
+    """Run every check on `raw` in order; later checks are skipped once a halting one does not pass. A VC must
+    match schemas/json/<schema>.json (an OB 3.0 badge unless told, e.g. endorsement-credential)."""
     run = _Run()
     presented: Presented | None = run(CheckId.PARSE, parse_presented, raw)
+    if presented is not None and schema != presented.schema:
+        presented = replace(presented, schema=schema)
     steps = STEPS[presented.format] if presented else VC_LD
     run(CheckId.CONTEXT, steps.context, presented)
     run(CheckId.SCHEMA, steps.shape, presented)
@@ -141,8 +147,8 @@ def parse_presented(raw: bytes | str) -> Presented:
 
 
 def _jwt_shape(p: Presented) -> None:
-    check_shape(p.credential)
-    vc_jwt.check_claims(p.claims, p.credential)
+    check_schema(p.credential, p.schema)
+    vc_jwt.check_claims(p.claims, p.credential, required="vc" in _token(p).payload)
 
 
 def _jwt_validity(p: Presented, now: datetime, skew: timedelta) -> None:
@@ -163,11 +169,11 @@ def _ob2_signed_proof(p: Presented, key: Any) -> None:
 
 VC_LD = Steps(
     context=lambda p: check_contexts(p.credential),
-    shape=lambda p: check_shape(p.credential),
-    issuer_key=lambda p, resolve: issuer_key(p.credential, resolve),
-    proof=lambda p, key: check_proof(p.credential, key),
+    shape=lambda p: check_schema(p.credential, p.schema),
+    issuer_key=lambda p, resolve: proof_sets.issuer_keys(p.credential, resolve),
+    proof=lambda p, keyed: proof_sets.check_any(keyed),
     validity=lambda p, now, skew: check_validity_period(p.credential, now, skew),
-    status=lambda p, resolve, now, skew: check_status(p.credential, resolve, now, skew),
+    status=lambda p, resolve, now, skew: check_status(p.credential, resolve, now, skew, STATUS_METHODS),
     recipient=lambda p, holder: check_recipient(p.credential, holder))
 
 VC_JWT = VC_LD._replace(

@@ -35,7 +35,7 @@ from issuer import tokens
 from store.db import transaction
 from store.issuing import CohortJob
 from store.models import Credential
-from web.app import build_services
+from bootstrap.wiring import build_services
 from web.settings import Settings
 
 
@@ -85,8 +85,8 @@ def main() -> int:
         if args.redis:
             env["BADGES_REDIS_URL"] = args.redis
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-                                   "--timeout", "300", "--log-level", "warning", "web.app:create_app()"], env=env)
-        worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"], env=env) if args.redis else None
+                                   "--timeout", "300", "--log-level", "warning", "bootstrap.app:serve()"], env=env)
+        worker = subprocess.Popen([sys.executable, "-m", "bootstrap.cli", "worker"], env=env) if args.redis else None
         results = []
         try:
             for _ in range(100):

@@ -40,7 +40,7 @@ from badges.model import Recipient
 from issuer import service
 from store.db import transaction, upgrade
 from store.models import Achievement, Org
-from web.app import Services, build_services
+from bootstrap.wiring import Services, build_services
 from web.settings import Settings
 
 PG_ADMIN = os.environ.get("BADGES_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -153,7 +153,7 @@ def gunicorn(settings: Settings, *, workers: int, port: int) -> Iterator[None]:
            "BADGES_KEY_ENCRYPTION_KEY": base64.b64encode(settings.key_encryption_key).decode(),
            "BADGES_VERIFY_RATE_LIMIT": "0"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                               "--backlog", "2048", "--log-level", "warning", "web.app:create_app()"], env=env)
+                               "--backlog", "2048", "--log-level", "warning", "bootstrap.app:serve()"], env=env)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -99,7 +99,7 @@ def retry() -> Response:
 
 
 def runner() -> jobs.Runner:
-    """The app's job runner (see web.app.create_app)."""
+    """The app's job runner (see bootstrap.app.create_app)."""
     return current_app.extensions[jobs.EXTENSION]
 
 

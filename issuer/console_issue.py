@@ -193,7 +193,7 @@ def row_error(row: Any, lang: str) -> str:
 
 
 def runner() -> jobs.Runner:
-    """The app's job runner (see web.app.create_app)."""
+    """The app's job runner (see bootstrap.app.create_app)."""
     return current_app.extensions[jobs.EXTENSION]
 
 

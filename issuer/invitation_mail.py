@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from html import escape
 
+from issuer.messages import MESSAGES
 from store.console import Invitation, Role
 from store.models import Org
 from web.mail import Mail
-from web.messages import MESSAGES
 
 
 def compose(invitation: Invitation, *, org: Org, link: str) -> Mail:

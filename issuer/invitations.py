@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badges.errors import Conflict, InvalidInput, NotFound
-from badges.model import normalise_email
+from badges.errors import Conflict, NotFound
+from badges.model import checked_email, normalise_email
 from issuer import staff as staff_service
 from store.console import Invitation, Membership, Role, StaffUser
 from store.models import Org
@@ -33,10 +33,7 @@ class Issued:
 def invite(session: Session, *, org: Org, email: str, role: Role, actor: str, now: datetime) -> Issued:
     """An invitation to `role` in `org`; an open invitation to the same address is renewed, not doubled.
     InvalidInput for a malformed address; Conflict when the address already belongs to a member."""
-    email = normalise_email(email)
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or any(c.isspace() for c in email) or len(email) > 320:
-        raise InvalidInput("people.email_invalid", f"{email!r} is not an e-mail address.", path="/email")
+    email = checked_email(email, code="people.email_invalid")
     member = session.scalar(select(StaffUser.id).join(Membership, Membership.staff_id == StaffUser.id)
                             .where(StaffUser.email == email, Membership.org_id == org.id))
     if member is not None:

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,15 +30,13 @@ from sqlalchemy.orm import Session
 
 from badges.errors import BadgeError, Conflict
 from badges.model import Recipient
+from issuer.context import Context
 from issuer import audit, awards, notify, service
 from issuer.cohorts import CheckedRow
 from store.credentials import by_award_keys
 from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, OutboxMail, RowState, row_counts
 from store.models import Achievement, Credential, Org
-
-if TYPE_CHECKING:
-    from web.app import Services
 
 LEASE = timedelta(seconds=30)
 QUEUED_GRACE = timedelta(seconds=10)  # a confirmed job not picked up by then is offered for resumption
@@ -126,7 +124,7 @@ def stalled(job: CohortJob, now: datetime) -> bool:
     return job.state == JobState.QUEUED and job.confirmed_at is not None and job.confirmed_at < now - QUEUED_GRACE
 
 
-def run(job_id: int, *, services: Services, lease: timedelta = LEASE, batch: int = BATCH) -> bool:
+def run(job_id: int, *, services: Context, lease: timedelta = LEASE, batch: int = BATCH) -> bool:
     """Issue the job's pending rows; False when another runner holds it (or it is not queued or running). A run
     that stops on an exception (a bug, a timeout, a cold shutdown) frees the job at once, if it still holds it,
     so it can be resumed without waiting for the lease; the exception goes on."""
@@ -143,7 +141,7 @@ def run(job_id: int, *, services: Services, lease: timedelta = LEASE, batch: int
         raise
 
 
-def _run(services: Services, job_id: int, me: str, lease: timedelta, batch: int) -> bool:
+def _run(services: Context, job_id: int, me: str, lease: timedelta, batch: int) -> bool:
     # SQLite has one writer at a time and every transaction here begins IMMEDIATE: a runner that began its next
     # batch at once would starve the web requests waiting for the lock (their busy handler sleeps up to 100 ms
     # between tries), so it leaves them a gap. PostgreSQL locks rows, not the database, and needs none.
@@ -155,7 +153,7 @@ def _run(services: Services, job_id: int, me: str, lease: timedelta, batch: int)
     return finished
 
 
-def _run_batches(services: Services, job_id: int, me: str, lease: timedelta, batch: int, gap: float) -> bool:
+def _run_batches(services: Context, job_id: int, me: str, lease: timedelta, batch: int, gap: float) -> bool:
     """Issue the pending rows batch by batch while this runner holds the lease; False once it lost it."""
     while True:
         with transaction(services.sessions) as session:
@@ -174,7 +172,7 @@ def _run_batches(services: Services, job_id: int, me: str, lease: timedelta, bat
         time.sleep(gap)
 
 
-def _claim(services: Services, job_id: int, me: str, lease: timedelta) -> bool:
+def _claim(services: Context, job_id: int, me: str, lease: timedelta) -> bool:
     """Take the job if it is queued, or running under a lease that ran out (an atomic conditional UPDATE)."""
     now = _now()
     with transaction(services.sessions) as session:
@@ -264,13 +262,13 @@ def _record(session: Session, job: CohortJob, rows: Sequence[CohortRow],
     return [mail.id for mail in notify.enqueue_many(session, due, job_id=job.id, now=now)]
 
 
-def _failed_mails(services: Services, job_id: int) -> list[int]:
+def _failed_mails(services: Context, job_id: int) -> list[int]:
     with transaction(services.sessions) as session:
         return list(session.scalars(select(OutboxMail.id).where(OutboxMail.job_id == job_id,
                                                                 OutboxMail.state == "failed")))
 
 
-def _record_crash(services: Services, job_id: int, me: str, error: BaseException) -> None:
+def _record_crash(services: Context, job_id: int, me: str, error: BaseException) -> None:
     """Note why runner `me` stopped and free the job, unless its lease ran out and another runner holds it now."""
     with transaction(services.sessions) as session:
         session.execute(update(CohortJob).where(CohortJob.id == job_id, CohortJob.state == JobState.RUNNING,
@@ -288,7 +286,7 @@ def resume(session: Session, job: CohortJob, runner: Runner, *, now: datetime) -
     runner.submit(job.id)
 
 
-def resume_unfinished(services: Services, runner: Runner) -> list[int]:
+def resume_unfinished(services: Context, runner: Runner) -> list[int]:
     """Submit every confirmed job that has not finished (at start-up); those still leased wait for their lease."""
     now = _now()
     with transaction(services.sessions) as session:
@@ -303,7 +301,7 @@ def resume_unfinished(services: Services, runner: Runner) -> list[int]:
 class ThreadRunner:
     """Runs each job on a daemon thread of this process."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Context) -> None:
         self._services = services
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()

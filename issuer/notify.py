@@ -10,21 +10,18 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from html import escape
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges import qr
 from badges.errors import Unavailable
+from issuer.context import Context
 from store.db import transaction
 from store.issuing import MailState, OutboxMail
 from store.links import Links
 from store.models import Credential
 from web.mail import Attachment, Mail, send
-
-if TYPE_CHECKING:
-    from web.app import Services
 
 
 def enqueue(session: Session, credential: Credential, *, email: str, now: datetime,
@@ -67,7 +64,7 @@ def badge_mail(credential: Credential, *, to: str, links: Links) -> Mail:
         Attachment("qr.png", qr.qr_png(links.verify(credential.id), scale=6), "image/png", inline_id="qr"),))
 
 
-def deliver(services: Services, mail_ids: Sequence[int]) -> list[OutboxMail]:
+def deliver(services: Context, mail_ids: Sequence[int]) -> list[OutboxMail]:
     """Send each pending or failed mail of `mail_ids` and record how it went; returns the mails as left."""
     results = []
     for mail_id in mail_ids:

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from badges import images, text
 from badges.errors import InvalidInput
+from badges.model import checked_email
 from store.models import Org
 
 
@@ -38,9 +39,8 @@ def update_profile(org: Org, data: ProfileIn) -> list[str]:
     if clean["url"] and (url.scheme not in ("https", "http") or not url.hostname or " " in clean["url"]):
         raise InvalidInput("org.url_invalid", f"{clean['url']!r} is not a web address; it starts with "
                            "https://.", path="/url")
-    local, _, domain = clean["email"].partition("@")
-    if clean["email"] and (not local or "." not in domain or any(c.isspace() for c in clean["email"])):
-        raise InvalidInput("org.email_invalid", f"{clean['email']!r} is not an e-mail address.", path="/email")
+    if clean["email"]:
+        clean["email"] = checked_email(clean["email"], code="org.email_invalid")
     values: dict[str, str | None] = {**clean, "url": clean["url"] or None, "email": clean["email"] or None}
     changed = [name for name, value in values.items() if getattr(org, name) != value]
     for name in changed:

@@ -2,15 +2,12 @@
 
 The app's `RqRunner.submit(job_id)` enqueues a call of `perform(job_id)`: the job id is all that goes to Redis,
 never a row, a key or a setting. A worker (`badges worker`, which calls `work`) runs `perform`, which is
-`jobs.run` with the worker's own Services. Correctness does not rest on the queue: the job's lease in the
+`jobs.run` with the services the worker was started with. Correctness does not rest on the queue: the job's lease in the
 database keeps two workers off one job, and a worker that dies leaves a job that is resumed like any other.
 """
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from redis import Redis
@@ -18,16 +15,14 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from badges.errors import Unavailable
+from issuer.context import Context
 from issuer import jobs
-
-if TYPE_CHECKING:
-    from web.app import Services
 
 QUEUE = "badges-cohorts"
 JOB_TIMEOUT = 3600  # seconds; a cohort of 10,000 rows takes well under a minute
 RESULT_TTL = 86_400  # a finished job's record stays a day in Redis (the job's report lives in the database)
 FAILURE_TTL = 7 * 86_400
-_services: Services | None = None  # this worker process's, built once (see _worker_services)
+_services: Context | None = None  # this worker process's, given to `work`
 
 
 class RqRunner:
@@ -63,7 +58,7 @@ def perform(job_id: int) -> bool:
     return jobs.run(job_id, services=_worker_services())  # a run that stops on an exception frees the job itself
 
 
-def work(services: Services, *, queue_name: str = QUEUE, burst: bool = False) -> bool:
+def work(services: Context, *, queue_name: str = QUEUE, burst: bool = False) -> bool:
     """Run jobs from the queue in this process with `services` (and RQ's scheduler, for delayed jobs) until
     stopped, or until the queue is empty with `burst`; True if any job ran."""
     global _services
@@ -71,20 +66,15 @@ def work(services: Services, *, queue_name: str = QUEUE, burst: bool = False) ->
     runner = RqRunner(services.settings.redis_url, queue_name)
     runner.ping()
     _services = services
-    # No fork per job: the Services (engine, connection pool, keys) are built once and serve every job.
+    # No fork per job: the services (engine, connection pool, keys) are built once and serve every job.
     worker = SimpleWorker([runner.queue], connection=runner.queue.connection)
     return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
-def _worker_services() -> Services:
-    """The Services `work` was given or, in a worker started some other way (`rq worker`), built from the
-    BADGES_* environment, once per process."""
-    global _services
+def _worker_services() -> Context:
+    """The services `work` was given (jobs run in the worker's own process: RQ's SimpleWorker)."""
     if _services is None:
-        from web.app import build_services  # the composition root, which imports this module
-        from web.settings import Settings
-        instance = Path(os.environ.get("BADGES_INSTANCE", "instance")).resolve()
-        _services = build_services(Settings.from_env(os.environ, instance_dir=instance))
+        raise RuntimeError("issuer.queue.perform runs in a `badges worker` process, which gives it its services.")
     return _services
 
 

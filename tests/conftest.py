@@ -1,4 +1,7 @@
-"""Fixtures: settings, databases (SQLite and PostgreSQL), app, client, services, a live server."""
+"""Fixtures: settings, databases (SQLite and PostgreSQL), app, client, services, a live server.
+
+The PostgreSQL driver, the SMTP server and Playwright are imported by the fixtures that use them, so a test of the
+core alone needs none of them."""
 from __future__ import annotations
 
 import os
@@ -8,11 +11,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
 import pytest
-from aiosmtpd.controller import Controller
-from playwright.sync_api import Browser, Page, sync_playwright
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -21,9 +22,13 @@ from werkzeug.serving import make_server
 import keys
 from store.db import make_engine, upgrade
 from store.tables import Base
-from web.app import Services, build_services, create_app
+from bootstrap.app import create_app
+from bootstrap.wiring import Services, build_services
 from web.settings import Settings
 from tests.e2e.browser import FLAGS, chromium
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 PG_ADMIN = os.environ.get("BADGES_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BASE_URL = "http://badges.test"
@@ -37,6 +42,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         upgrade(url)
         yield url
         return
+    import psycopg
+
     name = f"badges_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -131,6 +138,8 @@ def smtp_server() -> Iterator[tuple[str, SmtpSink]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    from aiosmtpd.controller import Controller
+
     sink = SmtpSink()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
@@ -141,6 +150,8 @@ def smtp_server() -> Iterator[tuple[str, SmtpSink]]:
 @pytest.fixture(scope="session")
 def chromium_browser() -> Iterator[Browser]:
     """Debian's headless Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
         yield browser

@@ -16,7 +16,7 @@ from issuer.console import STAFF
 from store.db import transaction
 from store.console import Role, StaffUser
 from store.models import Achievement, Org
-from web.app import Services
+from bootstrap.wiring import Services
 from web.security import CSRF_FIELD
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)

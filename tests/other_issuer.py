@@ -4,6 +4,7 @@ signed). Its documents are published into a dict of URL -> (status, body), which
 (MemoryResolver) or over real HTTP on 127.0.0.1 (tests/verifier/remote.py)."""
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -27,6 +28,7 @@ INDEX = 7
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"  # VC 1.1 contexts do not define BitstringStatusListEntry
+VCRL_TERMS = {"revokedCredentials": "https://purl.imsglobal.org/spec/vcrl/v1p0/#revokedCredentials"}  # inline
 _RSA: list[RSAPrivateKey] = []  # RSA key generation is slow: one key for the whole test run
 
 
@@ -63,14 +65,14 @@ class OtherIssuer:
     # --- OB 3.0 -------------------------------------------------------------------------------------
 
     def credential(self, *, context: list[str] | None = None, valid_until: datetime | None = None,
-                   with_status: bool = True) -> JsonObject:
+                   with_status: bool = True, image: str | None = None) -> JsonObject:
         """An unsigned OB 3.0 credential for 박지우 (VC 2.0 unless `context` says VC 1.1)."""
         doc = model.achievement_credential(
             credential_id="urn:uuid:0b6d0f5e-2f1a-4c9b-8e3d-7a1c2b3d4e5f",
             issuer=model.profile(did=self.did, name="Other Academy 다른 아카데미", url="https://other.example"),
             achievement=model.achievement(achievement_id=f"{self.base}/achievements/data-101", name="데이터 분석 입문",
                                           description="파이썬으로 데이터를 분석하는 8주 과정",
-                                          criteria="모든 실습을 제출했습니다."),
+                                          criteria="모든 실습을 제출했습니다.", image=image),
             recipient=model.Recipient(name="박지우", email=EMAIL, salt="0f1e2d3c4b5a6978"), valid_from=ISSUED,
             valid_until=valid_until,
             status=status.status_entry(list_url=self.list_url, index=INDEX) if with_status else None)
@@ -92,6 +94,28 @@ class OtherIssuer:
     def vc_jwt(self, credential: JsonObject | None = None, **kwargs: Any) -> str:
         return vc_jwt.sign(credential or self.credential(**kwargs), key=self.key, kid=self.method)
 
+    def publish_rsa_key(self, key: RSAPrivateKey | None = None, fragment: str = "key-rsa") -> str:
+        """Add an RSA JsonWebKey2020 assertion key to the DID document (beside key-1); its method id."""
+        numbers = (key or rsa_key()).public_key().public_numbers()
+        jwk = {"kty": "RSA", "n": _b64int(numbers.n), "e": _b64int(numbers.e)}
+        url = f"{self.base}/.well-known/did.json"
+        document = json.loads(self.documents[url][1])
+        method = {"id": f"{self.did}#{fragment}", "type": "JsonWebKey2020", "controller": self.did,
+                  "publicKeyJwk": jwk}
+        document["verificationMethod"].append(method)
+        document["assertionMethod"].append(method["id"])
+        self.publish(url, document)
+        return method["id"]
+
+    def vc_jwt_rs256(self, credential: JsonObject | None = None, *, key: RSAPrivateKey | None = None,
+                     headers: JsonObject | None = None, **kwargs: Any) -> str:
+        """A VC-JWT signed RS256 (OB 3.0 §8.2's minimum) with `key` (the run's RSA key), the claims §8.2 asks."""
+        credential = credential or self.credential(**kwargs)
+        claims = json.loads(PyJWS().decode_complete(self.vc_jwt(credential), options={"verify_signature": False})
+                            ["payload"])
+        return PyJWS().encode(json.dumps(claims, ensure_ascii=False).encode(), key or rsa_key(), algorithm="RS256",
+                              headers=headers if headers is not None else {"kid": f"{self.did}#key-rsa"})
+
     def revoke(self, index: int = INDEX) -> None:
         status.set_bit(self.bits, index, True)
         self.publish_list()
@@ -104,6 +128,26 @@ class OtherIssuer:
         signed = proofs.sign(unsigned, signer=self.signer, created=ISSUED)
         self.publish(self.list_url, signed)
         return signed
+
+    def revocation_entry(self) -> JsonObject:
+        """A `1EdTechRevocationList` credentialStatus naming the issuer's revocation list (published empty first)."""
+        url = f"{self.base}/revocations/1"
+        if url not in self.documents:
+            self.publish_revocation_list([])
+        return {"id": url, "type": "1EdTechRevocationList"}
+
+    def publish_revocation_list(self, revoked: list[Any], *, issuer: str | None = None,
+                                signed: bool = False) -> JsonObject:
+        """The 1EdTech revocation list (vcrl 1.0) naming `revoked` (ids or {id, revocationReason} objects)."""
+        url = f"{self.base}/revocations/1"
+        types = ["VerifiableCredential", "1EdTechRevocationList"] if signed else ["1EdTechRevocationList"]
+        context: list[Any] = [model.VC_V2, VCRL_TERMS] if signed else [model.VC_V2]
+        document: JsonObject = {"@context": context, "id": url, "type": types,
+                                "issuer": issuer or self.did, "revokedCredentials": revoked}
+        if signed:
+            document = proofs.sign(document, signer=self.signer, created=ISSUED)
+        self.publish(url, document)
+        return document
 
     # --- OB 2.0 -------------------------------------------------------------------------------------
 
@@ -186,5 +230,23 @@ class MemoryResolver:
         return self._get(url)
 
 
+def _b64int(value: int) -> str:
+    return base64.urlsafe_b64encode(value.to_bytes((value.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+
+
 def later(days: int) -> datetime:
     return NOW + timedelta(days=days)
+
+
+def endorsement(endorsed_id: str, *, seed: int = 40, comment: str = "현업 요구에 맞는 충실한 과정입니다.",
+                number: int = 1) -> JsonObject:
+    """An EndorsementCredential (OB 3.0) of `endorsed_id`, signed by a did:key endorser (eddsa-rdfc-2022)."""
+    key = Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
+    did = dids.did_key(key.public_key())
+    unsigned = {"@context": [model.VC_V2, model.OB_V3], "id": f"urn:uuid:5e1f0c2a-0000-4000-8000-{number:012d}",
+                "type": ["VerifiableCredential", "EndorsementCredential"], "name": "산업계 추천",
+                "issuer": {"id": did, "type": ["Profile"], "name": "한국소프트웨어산업협회"},
+                "validFrom": proofs.xsd_datetime(ISSUED),
+                "credentialSubject": {"id": endorsed_id, "type": ["EndorsementSubject"],
+                                      "endorsementComment": comment}}
+    return proofs.sign(unsigned, signer=proofs.Ed25519Signer(key, dids.did_key_method(did)), created=ISSUED)

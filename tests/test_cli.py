@@ -12,7 +12,7 @@ from sqlalchemy import text
 from badges import dids, proofs
 from store.db import make_engine, upgrade
 from tests.other_issuer import EMAIL, ISSUED, OtherIssuer
-from web.cli import main
+from bootstrap.cli import main
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from web.messages import CATALOGUES, MESSAGES
+from bootstrap.catalogue import CATALOGUES, MESSAGES
 
 
 def test_every_message_exists_in_korean_and_english() -> None:

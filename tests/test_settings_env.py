@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from web.app import create_app
+from bootstrap.app import create_app
 from web.settings import ConfigError, Settings
 
 

@@ -44,7 +44,8 @@ def verify() -> Response:
     if request.accept_mimetypes.best == "application/pdf":
         return Response(views.summary_pdf(verified, lang=locale()), mimetype="application/pdf")
     report = verified.report
-    body = {**report.as_json(), "summary": verified.summary.as_json(), "credential": report.credential}
+    body = {**report.as_json(), "summary": verified.summary.as_json(), "credential": report.credential,
+            "endorsements": verified.endorsements.as_json()}
     if report.resolved:
         body["resolved"] = report.resolved
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")

@@ -75,7 +75,8 @@ SCHEMAS: dict[str, Any] = {
         "registeredMember": {"type": "boolean",
                              "description": "The issuer is a member organisation of this deployment"},
         "member": {"type": "object"}, "issued": {"type": "string", "format": "date"},
-        "validUntil": {"type": "string", "format": "date"}, "completed": {"type": "string", "format": "date"}}},
+        "validUntil": {"type": "string", "format": "date"}, "completed": {"type": "string", "format": "date"},
+        "image": {"type": "string", "description": "The badge image: an https URL or a data: image URL"}}},
     "VerificationReport": {
         "type": "object", "required": ["verified", "verdict", "format", "checkedAt", "checks", "summary"],
         "properties": {
@@ -87,5 +88,20 @@ SCHEMAS: dict[str, Any] = {
             "checks": {"type": "array", "items": {"$ref": "#/components/schemas/Check"}},
             "summary": {"$ref": "#/components/schemas/Summary"},
             "credential": {"type": ["object", "null"], "description": "The credential as verified"},
-            "resolved": {"type": "object", "description": "Documents fetched while checking (OB 2.0)"}}},
+            "resolved": {"type": "object", "description": "Documents fetched while checking (OB 2.0)"},
+            "endorsements": {"$ref": "#/components/schemas/Endorsements"}}},
+    "Endorsements": {
+        "type": "object", "required": ["checked", "notChecked"],
+        "description": "EndorsementCredentials embedded in the badge (on it, its achievement or its issuer), each "
+                       "verified on its own; they never change the badge's verdict",
+        "properties": {
+            "notChecked": {"type": "integer", "description": "Embedded beyond the 10 that are checked"},
+            "checked": {"type": "array", "items": {"type": "object", "required": ["on", "verified", "verdict"],
+                                                   "properties": {
+                "on": {"enum": ["credential", "achievement", "issuer"]}, "endorserId": {"type": "string"},
+                "endorserName": {"type": "string"}, "comment": {"type": "string"},
+                "aboutThis": {"type": "boolean", "description": "It endorses what it is embedded on"},
+                "verified": {"type": "boolean", "description": "Its proof, dates and status hold, and aboutThis"},
+                "verdict": {"type": "string"},
+                "checks": {"type": "array", "items": {"$ref": "#/components/schemas/Check"}}}}}}},
 }

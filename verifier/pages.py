@@ -14,6 +14,7 @@ from web.ratelimit import rate_limited
 from web.security import csrf_exempt
 
 bp = Blueprint("verifier_pages", __name__)
+REPORT_CSP = ("default-src 'self'; img-src 'self' data: https:; frame-ancestors 'none'; form-action 'self'")
 
 
 @bp.get("/verify")
@@ -61,7 +62,7 @@ def verify_pdf() -> Response:
 @bp.route("/v/<credential_id>", methods=["GET", "POST"])
 @csrf_exempt
 @rate_limited
-def landing(credential_id: str) -> str:
+def landing(credential_id: str) -> Response:
     """Where the QR code on a badge leads: verifies the credential as issued, and the holder on request."""
     with transaction() as session:
         document = service.stored_document(session, credential_id)
@@ -89,10 +90,14 @@ def _read(upload: FileStorage, limit: int) -> bytes:
     return data
 
 
-def _page(verified: Verified) -> str:
-    return render_template("verifier/report.html", report=verified.report, summary=verified.summary,
-                           source=verified.source.decode("utf-8", errors="replace"),
-                           credential_id=verified.credential_id, holder=request.form.get("email", ""))
+def _page(verified: Verified) -> Response:
+    response = Response(render_template(
+        "verifier/report.html", report=verified.report, summary=verified.summary,
+        source=verified.source.decode("utf-8", errors="replace"), credential_id=verified.credential_id,
+        holder=request.form.get("email", ""), endorsements=verified.endorsements))
+    # a badge's image may live on its issuer's https server (an <img> runs no script, an SVG's included)
+    response.headers["Content-Security-Policy"] = REPORT_CSP
+    return response
 
 
 def _pdf(verified: Verified, name: str) -> Response:

@@ -14,8 +14,8 @@ from badges import baking, scan
 from badges.errors import BadgeError, InvalidInput
 from badges.fetch import FetchPolicy, Gone, fetch
 from badges.jsonld import JsonObject
-from badges.report import STATUS_RETRIEVAL, CheckUndecided, VerificationReport
-from badges.verify import Resolver, verify_credential
+from badges.report import STATUS_RETRIEVAL, CheckId, CheckUndecided, Outcome, VerificationReport
+from badges.verify import Resolver, issuer_id, verify_credential
 from store import orgs
 from store.credentials import get_credential
 from store.db import fits_id
@@ -102,10 +102,25 @@ def credential_bytes(data: bytes) -> bytes:
     return data
 
 
-def verify_upload(data: bytes, *, resolve: Resolver, now: datetime, skew: timedelta,
-                  holder: str | None = None) -> VerificationReport:
-    """Verify credential JSON or a VC-JWT / OB 2.0 JWS, or a baked PNG / SVG (its credential extracted first)."""
-    return verify_credential(credential_bytes(data), resolve=resolve, now=now, skew=skew, holder=holder or None)
+def baked_link(source: bytes) -> str | None:
+    """The link an Open Badges 2.0 image carries instead of its assertion (the hosted assertion's URL), if
+    `source` is one."""
+    text = source.strip()
+    return text.decode() if len(text) <= 2000 and text[:8].lower().startswith((b"https://", b"http://")) else None
+
+
+def verify_upload(data: bytes, *, resolve: Resolver, now: datetime, skew: timedelta, holder: str | None = None,
+                  policy: FetchPolicy | None = None) -> VerificationReport:
+    """Verify credential JSON or a VC-JWT / OB 2.0 JWS, or a baked PNG / SVG (its credential extracted first;
+    an OB 2.0 image's assertion URL fetched under `policy`)."""
+    source = credential_bytes(data)
+    link = baked_link(source)
+    if link is not None:
+        if policy is None:
+            raise InvalidInput("verify.url_unreachable", "The image carries a link to its badge, which is not "
+                               "fetched here.")
+        source = fetch_credential(link, policy=policy)
+    return verify_credential(source, resolve=resolve, now=now, skew=skew, holder=holder or None)
 
 
 def own_credential_id(url: str, links: Links) -> str | None:
@@ -143,11 +158,19 @@ def scanned_text(photo: bytes) -> str:
 
 
 def record(session: Session, report: VerificationReport, *, links: Links, channel: str, now: datetime) -> None:
-    """Count a verification of one of our own credentials, for its issuer's dashboard."""
+    """Count a verification of one of our own credentials for its issuer's dashboard, only when genuine: signed
+    by its issuer's key, and that issuer is the organisation that issued it here (a forgery never counts)."""
     document = report.credential if isinstance(report.credential, dict) else {}
     credential_id = links.parse_credential(str(document.get("id", "")))
-    org_id = session.scalar(select(Credential.org_id).where(Credential.id == credential_id)) if credential_id \
-        else None
-    if org_id is not None:
-        session.add(VerificationEvent(org_id=org_id, credential_id=credential_id, channel=channel,
+    if credential_id is None or not _genuine(report):
+        return
+    issued_by = session.execute(select(Credential.org_id, Org.did).join(Org, Org.id == Credential.org_id)
+                                .where(Credential.id == credential_id)).first()
+    if issued_by is not None and issued_by.did == issuer_id(document):
+        session.add(VerificationEvent(org_id=issued_by.org_id, credential_id=credential_id, channel=channel,
                                       verdict=report.verdict, at=now))
+
+
+def _genuine(report: VerificationReport) -> bool:
+    """The credential's signature is its issuer's: the issuer key and proof checks passed."""
+    return all(report.check(c).outcome is Outcome.PASSED for c in (CheckId.ISSUER_KEY, CheckId.PROOF))

@@ -5,6 +5,7 @@ coerced to short text; the issuer is called a registered member only once the si
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from store import orgs
 from store.links import Links
 
 MAX_TEXT = 2000
+MAX_IMAGE_URL = 1_000_000  # a data: URL carries the whole image
+_DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml)(;charset=[\w-]+)?(;base64)?,", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class Summary:
     issued: str | None
     valid_until: str | None
     completed: str | None
+    image: str | None = None  # the badge image: an https URL or a data: image URL, nothing else
 
     def as_json(self) -> dict[str, Any]:
         """The summary as the API returns it (camelCase, without empty fields)."""
@@ -93,7 +97,8 @@ def _vc_facts(doc: dict[str, Any]) -> dict[str, Any]:
             "issuer_url": _url(issuer_obj.get("url")),
             "issued": _date(doc.get("validFrom") or doc.get("issuanceDate")),
             "valid_until": _date(doc.get("validUntil") or doc.get("expirationDate")),
-            "completed": _date(subject.get("activityEndDate"))}
+            "completed": _date(subject.get("activityEndDate")),
+            "image": _image(doc.get("image")) or _image(achievement.get("image"))}
 
 
 def _ob2_facts(doc: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +113,8 @@ def _ob2_facts(doc: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
             "description": _text(badge.get("description")), "criteria": _text(narrative), "criteria_url": criteria_url,
             "issuer_id": _text(issuer.get("id")), "issuer_name": _text(issuer.get("name")),
             "issuer_url": _url(issuer.get("url")), "issued": _date(doc.get("issuedOn")),
-            "valid_until": _date(doc.get("expires")), "completed": None}
+            "valid_until": _date(doc.get("expires")), "completed": None,
+            "image": _image(doc.get("image")) or _image(badge.get("image"))}
 
 
 def _mapping(value: object) -> dict[str, Any]:
@@ -123,6 +129,16 @@ def _url(value: object) -> str | None:
     """Only http(s) links are shown as links (never javascript: or data:)."""
     text = _text(value)
     return text if text and text.lower().startswith(("https://", "http://")) else None
+
+
+def _image(value: object) -> str | None:
+    """An OB Image (its id) or image URL, if it is https or a data: URL of a raster or SVG image (shown in an
+    <img>, where an SVG's scripts never run)."""
+    url = value.get("id") if isinstance(value, dict) else value
+    if not isinstance(url, str) or len(url) > MAX_IMAGE_URL:
+        return None
+    url = url.strip()
+    return url if url.lower().startswith("https://") or _DATA_IMAGE.match(url) else None
 
 
 def _date(value: object) -> str | None:

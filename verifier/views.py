@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from badges.artwork import korean_font
+from badges.endorsements import Endorsements, verify_endorsements
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
-from badges.report import CheckId, Outcome, VerificationReport
+from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
 from verifier import pdf, service
 from verifier.summary import Summary, summarise
@@ -16,6 +17,7 @@ from web.i18n import translate
 
 MAX_UPLOAD = 2_000_000  # a credential, a JWT or a baked badge image
 MAX_PHOTO = 12_000_000  # a phone photo of a QR code
+ENDORSABLE = (CredentialFormat.VC_LD, CredentialFormat.VC_JWT)  # OB 3.0 badges carry EndorsementCredentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,7 @@ class Verified:
     summary: Summary
     source: bytes  # the credential as verified (JSON or JWT text), for the holder check and the PDF
     credential_id: str | None  # set when it is one of this deployment's credentials
+    endorsements: Endorsements = Endorsements(())  # embedded in the badge; never change its verdict
 
 
 def fetch_policy() -> FetchPolicy:
@@ -59,15 +62,21 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
     """Verify `data` (a credential, JWT or baked image), count it if it is ours, and summarise it."""
     svc, now = services(), utcnow()
     source = service.credential_bytes(data)
+    link = service.baked_link(source)
+    if link is not None:  # an Open Badges 2.0 image baked with its hosted assertion's URL
+        source, own = from_url(link)
+        credential_id = credential_id or own
     with svc.resolver.reading() as resolve:
         report = verify_credential(source, resolve=resolve, now=now, skew=svc.settings.clock_skew,
                                    holder=(holder or "").strip() or None)
+        endorsements = verify_endorsements(report.credential if report.format in ENDORSABLE else None,
+                                           resolve=resolve, now=now, skew=svc.settings.clock_skew)
     with transaction() as session:
         service.record(session, report, links=svc.issuing.links, channel=channel, now=now)
         summary = summarise(report, session=session, links=svc.issuing.links)
     if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
         credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")), svc.issuing.links)
-    return Verified(report, summary, source, credential_id)
+    return Verified(report, summary, source, credential_id, endorsements)
 
 
 def summary_pdf(verified: Verified, *, lang: str) -> bytes:

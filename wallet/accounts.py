@@ -49,11 +49,7 @@ class Outgoing:
 
 def normalise_address(address: str) -> str:
     """The address trimmed and lower-cased; InvalidInput unless it looks like an e-mail address."""
-    cleaned = model.normalise_email(address)
-    local, _, domain = cleaned.partition("@")
-    if not local or "." not in domain or len(cleaned) > 320 or any(c.isspace() for c in cleaned):
-        raise InvalidInput("wallet.email_invalid", f"{address!r} is not an e-mail address.", path="/email")
-    return cleaned
+    return model.checked_email(address, code="wallet.email_invalid")
 
 
 def sign_up(session: Session, ctx: WalletContext, *, name: str, email: str, password_hash: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import schemas
 from flask import current_app, request
@@ -15,9 +15,6 @@ from badges import text
 from badges.errors import InvalidInput, TooLarge
 from badges.jsontext import from_json
 from store import db
-
-if TYPE_CHECKING:
-    from web.app import Services
 
 
 class IdConverter(IntegerConverter):
@@ -37,8 +34,9 @@ def id_arg(value: str | None) -> int | None:
     return int(value) if ok and db.fits_id(int(value)) else None
 
 
-def services() -> Services:
-    """The app's Services (see web.app.create_app)."""
+def services() -> Any:
+    """The app's services (bootstrap.wiring.Services, built by the composition root, which this module sits
+    below: hence no type here)."""
     return current_app.extensions["badges"]
 
 

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from web.messages import MESSAGES
+from web import messages
 
 LOCALES = ("ko", "en")
+# The shared pages' messages until the composition root installs the whole catalogue (bootstrap.catalogue): the
+# features' messages live in the features, which this module sits below.
+_catalogue: dict[str, dict[str, str]] = dict(messages.MESSAGES)
+
+
+def install(catalogue: dict[str, dict[str, str]]) -> None:
+    """Make `catalogue` (every feature's messages) the one translate() reads."""
+    global _catalogue
+    _catalogue = catalogue
 
 
 def locale() -> str:
@@ -18,7 +27,7 @@ def locale() -> str:
 
 def translate(key: str, lang: str | None = None, **values: object) -> str:
     """The message for `key` in the request's locale (English, then the key itself, as fallbacks)."""
-    entry = MESSAGES.get(key)
+    entry = _catalogue.get(key)
     if entry is None:
         return key
     text = entry.get(lang or locale()) or entry["en"]

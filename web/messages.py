@@ -1,15 +1,12 @@
 """The ko/en message catalogue: UI labels and one entry per problem / check code the core emits.
 
-Each feature keeps its own catalogue (issuer/messages.py, verifier/messages.py, wallet/messages.py);
-MESSAGES merges them, and a test checks that every entry has both languages and no key is defined twice.
+These are the shared pages' own; each feature keeps its catalogue (issuer/messages.py, verifier/messages.py,
+wallet/messages.py), bootstrap.catalogue merges them all, and a test checks that every entry has both languages
+and no key is defined twice.
 """
 from __future__ import annotations
 
-from issuer import messages as issuer_messages
-from verifier import messages as verifier_messages
-from wallet import messages as wallet_messages
-
-CORE: dict[str, dict[str, str]] = {
+MESSAGES: dict[str, dict[str, str]] = {
     # layout
     "app.name": {"ko": "디지털 배지", "en": "Digital Badges"},
     "app.tagline": {"ko": "수료한 과정을 위조할 수 없는 배지로 — 누구나 몇 초 만에 확인합니다.",
@@ -118,6 +115,3 @@ CORE: dict[str, dict[str, str]] = {
     "http.413": {"ko": "보낸 내용이 너무 큽니다.", "en": "The request is too large."},
     "credential.not_found": {"ko": "그런 배지가 없습니다.", "en": "No such badge."},
 }
-
-CATALOGUES = (CORE, issuer_messages.MESSAGES, verifier_messages.MESSAGES, wallet_messages.MESSAGES)
-MESSAGES: dict[str, dict[str, str]] = {key: entry for catalogue in CATALOGUES for key, entry in catalogue.items()}

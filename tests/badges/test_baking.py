@@ -113,7 +113,7 @@ def test_extract_png_says_no_credential_for_a_plain_png(png: bytes) -> None:
 
 
 def test_extract_png_ignores_other_itxt_keywords(png: bytes) -> None:
-    other = chunk(b"iTXt", b"openbadges\x00\x00\x00\x00\x00{}")
+    other = chunk(b"iTXt", b"openbadgesx\x00\x00\x00\x00\x00{}")  # neither OB 3.0's keyword nor OB 2.0's
     with pytest.raises(InvalidInput) as e:
         extract_png(with_chunk_before_iend(png, other))
     assert e.value.code == "baking.no_credential"
@@ -260,3 +260,41 @@ def test_extract_credential_refuses_anything_but_png_or_svg(data: bytes) -> None
     with pytest.raises(InvalidInput) as e:
         extract_credential(data)
     assert e.value.code == "baking.unsupported_format"
+
+
+# --- Open Badges 2.0 (and 1.0) images: read, never written ------------------------------------------
+
+OB2_URL = "https://legacy.example/ob2/assertions/1"
+OB2_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">%s</svg>'
+
+
+def ob2_itxt(text: str) -> bytes:
+    return chunk(b"iTXt", b"openbadges\x00\x00\x00\x00\x00" + text.encode())
+
+
+@pytest.mark.parametrize("text", [OB2_URL, JWT, '{"type": "Assertion"}'], ids=["hosted URL", "JWS", "JSON"])
+def test_extract_png_reads_an_open_badges_2_openbadges_itxt_chunk(png: bytes, text: str) -> None:
+    assert extract_png(with_chunk_before_iend(png, ob2_itxt(text))) == text
+
+
+def test_extract_png_reads_an_open_badges_1_openbadges_text_chunk(png: bytes) -> None:
+    assert extract_png(with_chunk_before_iend(png, chunk(b"tEXt", b"openbadges\x00" + OB2_URL.encode()))) == OB2_URL
+
+
+def test_an_open_badges_3_credential_wins_over_an_open_badges_2_assertion_in_one_png(png: bytes) -> None:
+    both = bake_png(with_chunk_before_iend(png, ob2_itxt(OB2_URL)), CREDENTIAL)
+    assert extract_png(both) == CREDENTIAL
+
+
+def test_extract_svg_reads_a_signed_open_badges_2_assertion_from_its_verify_attribute() -> None:
+    assert extract_svg(OB2_SVG % f'<openbadges:assertion verify="{JWT}"/>'.encode()) == JWT
+
+
+def test_extract_svg_reads_a_hosted_open_badges_2_assertion_as_its_json_when_it_carries_it() -> None:
+    inside = f'<openbadges:assertion verify="{OB2_URL}"><![CDATA[{{"id": "{OB2_URL}"}}]]></openbadges:assertion>'
+    assert extract_svg(OB2_SVG % inside.encode()) == f'{{"id": "{OB2_URL}"}}'
+    assert extract_svg(OB2_SVG % f'<openbadges:assertion verify="{OB2_URL}"/>'.encode()) == OB2_URL
+
+
+def test_extract_credential_reads_an_open_badges_2_svg() -> None:
+    assert extract_credential(OB2_SVG % f'<openbadges:assertion verify="{JWT}"/>'.encode()) == JWT

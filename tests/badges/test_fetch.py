@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
 from urllib.parse import urlsplit
 
 import pytest
 
-from badges import dids
+from badges import dids, resolve
 from badges.errors import TooLarge, Unavailable
 from badges.fetch import FetchPolicy, fetch
 from badges.report import STATUS_RETRIEVAL, CheckUndecided
@@ -401,6 +403,55 @@ def test_resolver_forgets_the_oldest_entry_when_its_cache_is_full(server: LocalS
     for path in ("/status/1", "/status/2", "/status/1"):
         resolver.status_list(server.url(path))
     assert server.hits == Counter({"/status/1": 2, "/status/2": 1})
+
+
+def test_resolver_does_not_keep_a_document_its_server_says_not_to_store(server: LocalServer,
+                                                                       resolver: HttpResolver) -> None:
+    server.routes["/status/1"] = respond_json({"id": "list"}, {"Cache-Control": "max-age=600, no-store"})
+    for _ in range(2):
+        assert resolver.status_list(server.url("/status/1")) == {"id": "list"}
+    assert server.hits["/status/1"] == 2
+
+
+def test_resolver_cache_stays_whole_whenever_another_thread_runs_in_between(server: LocalServer,
+                                                                          clock: Clock) -> None:
+    """Before every line the resolver runs for this thread, another thread resolves another URL in full: the
+    schedules that unguarded threads meet now and then, all met deterministically."""
+    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_entries=1, clock=clock)
+    for n in range(100):
+        server.routes[f"/doc/{n}"] = respond_json({"n": n})
+    turn, done, results = threading.Event(), threading.Event(), []
+
+    def other_thread() -> None:
+        for n in range(1, 100):
+            if not turn.wait(5):
+                return
+            turn.clear()
+            try:
+                results.append(resolver.document(server.url(f"/doc/{n}")) == {"n": n})
+            except Exception as e:  # noqa: BLE001 (reported by the assertion below)
+                results.append(e)
+            done.set()
+
+    def let_the_other_run(frame: FrameType, event: str, arg: object) -> object:
+        if event == "line":
+            done.clear()
+            turn.set()
+            done.wait(0.3)  # a thread holding the cache's lock makes the other wait: then go on
+        return let_the_other_run
+
+    def trace(frame: FrameType, event: str, arg: object) -> object:
+        return let_the_other_run if frame.f_code.co_filename == resolve.__file__ else None
+
+    threading.Thread(target=other_thread, daemon=True).start()
+    sys.settrace(trace)
+    try:
+        document = resolver.document(server.url("/doc/0"))
+    finally:
+        sys.settrace(None)
+    done.wait(2)
+    assert document == {"n": 0}
+    assert results and all(r is True for r in results), results
 
 
 def test_resolver_reports_an_unreachable_status_list_as_undecided(resolver: HttpResolver) -> None:

@@ -322,8 +322,8 @@ def test_verify_fails_exactly_the_changed_check_and_still_runs_the_others(
 # --- status that cannot be decided is unknown, never passed ----------------------------------------
 
 def unknown_status_type(issuer: Issuer) -> bytes:
-    # OB 3.0's older revocation list: an entry of just id and type (the only terms the contexts define for it)
-    entry = {"id": "https://badges.example.kr/revocations/1", "type": "1EdTechRevocationList"}
+    # a status method we do not implement (1EdTechRevocationList is checked: tests/badges/test_revocation_list.py)
+    entry = {"id": "https://badges.example.kr/status/1", "type": "CredentialStatusList2017"}
     return as_bytes(issuer.sign(issuer.credential(credential_status=entry)))
 
 
@@ -368,6 +368,16 @@ def test_verify_reports_status_unknown_never_passed_when_it_cannot_be_checked(
     assert report.check(CheckId.STATUS).problem.code == code
     assert not report.verified
     assert report.verdict == "unknown"
+
+
+def test_a_status_list_of_another_issuer_is_no_evidence_of_status(issuer: Issuer) -> None:
+    stranger = key_from(2)
+    issuer.publish_list(signer=signer_for(stranger), issuer=dids.did_key(stranger.public_key()))
+    report = verify(issuer, as_bytes(issuer.sign(issuer.credential())), holder=EMAIL)
+    assert outcomes(report) == {check_id: Outcome.FAILED if check_id is CheckId.STATUS else Outcome.PASSED
+                                for check_id in ORDER}
+    assert report.check(CheckId.STATUS).problem.code == "status.foreign_list"
+    assert report.verdict == "not_genuine"
 
 
 def test_a_status_list_verified_once_is_not_trusted_once_changed(issuer: Issuer) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from store.models import Credential
 from tests.factories import make_course, make_org
-from web.app import Services, build_services
+from bootstrap.wiring import Services, build_services
 from web.settings import Settings
 
 WORKERS = 3
@@ -41,7 +41,7 @@ def cluster(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Services]
     log = tmp_path / "gunicorn.log"
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
                                "--graceful-timeout", "5", "--timeout", "120", "--error-logfile", str(log),
-                               "web.app:create_app()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "bootstrap.app:serve()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
             try:

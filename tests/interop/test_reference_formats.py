@@ -45,6 +45,12 @@ def keys() -> dict[str, str]:
     return {"publicKeyMultibase": PUBLIC, "secretKeyMultibase": multikey.private_multikey(SEED)}
 
 
+def claims(credential: JsonObject) -> JsonObject:
+    """The registered claims OB 3.0 §8.2 requires around a `vc` claim."""
+    nbf = int(datetime.fromisoformat(credential["validFrom"].replace("Z", "+00:00")).timestamp())
+    return {"iss": DID, "jti": credential["id"], "nbf": nbf}
+
+
 def ours(raw: str | JsonObject) -> str:
     data = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
     return verify_credential(data, resolve=MemoryResolver(OtherIssuer("https://other.example")), now=NOW).verdict
@@ -80,7 +86,7 @@ def test_both_sides_make_the_same_ed25519_2020_signature(reference: Reference,
 
 def test_we_verify_a_vc_jwt_made_by_jose(reference: Reference) -> None:
     credential = credential_2_0()
-    token = reference({"mode": "signJwt", "payload": {"vc": credential, "iss": DID, "jti": credential["id"]},
+    token = reference({"mode": "signJwt", "payload": {"vc": credential, **claims(credential)},
                        "kid": dids.did_key_method(DID), **keys()})["jwt"]
     assert ours(token) == "valid"
     header, payload, signature = token.split(".")
@@ -100,7 +106,8 @@ def test_a_vc_jwt_signed_by_jose_with_another_key_is_refused_by_us(reference: Re
     other_seed = bytes(range(32))
     other = Ed25519PrivateKey.from_private_bytes(other_seed).public_key()
     credential = credential_2_0()
-    token = reference({"mode": "signJwt", "payload": {"vc": credential}, "kid": dids.did_key_method(DID),
+    token = reference({"mode": "signJwt", "payload": {"vc": credential, **claims(credential)},
+                       "kid": dids.did_key_method(DID),
                        "publicKeyMultibase": multikey.public_multikey(other),
                        "secretKeyMultibase": multikey.private_multikey(other_seed)})["jwt"]
     report = verify_credential(token, resolve=MemoryResolver(OtherIssuer("https://other.example")), now=NOW)

@@ -123,3 +123,22 @@ def test_we_reject_a_credential_that_gained_a_term_no_context_defines_as_the_ref
         proofs.verify_proof(added, public_key=KEY.public_key())
     assert failed.value.problem.code == "proof.canonicalization_failed"
     assert "favouriteColour" in failed.value.problem.detail
+
+
+CONTROL_CHARACTERS = "".join(chr(c) for c in (*range(1, 0x20), 0x7F))
+
+
+@pytest.mark.parametrize("text", ["이름\x01끝", "bell\x07 tab\t del\x7f", CONTROL_CHARACTERS],
+                         ids=["soh", "bell-tab-del", "every-control-character"])
+def test_names_with_control_characters_sign_the_same_both_ways(
+        reference: Reference, bundled_contexts: dict[str, JsonObject], text: str) -> None:
+    unsigned = unsigned_credential()
+    unsigned["credentialSubject"]["achievement"]["name"] = text
+    unsigned["issuer"]["name"] = text
+    ours = signed_by_us(unsigned)
+    answer = reference({"mode": "verify", "credential": ours, "documents": bundled_contexts,
+                        "now": CHECKED_AT, "statusUnrevoked": True})
+    assert answer == {"verified": True, "error": None}
+    theirs = signed_by_reference(reference, unsigned, bundled_contexts)
+    assert theirs["proof"] == ours["proof"]
+    proofs.verify_proof(theirs, public_key=multikey.public_key(PUBLIC_MULTIKEY))

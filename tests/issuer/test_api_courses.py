@@ -11,7 +11,7 @@ from sqlalchemy import select
 from store.console import AuditEntry
 from store.db import transaction
 from tests.factories import make_org
-from web.app import Services
+from bootstrap.wiring import Services
 
 BODY: dict[str, Any] = {
     "name": {"ko": "데이터 엔지니어링", "en": "Data Engineering"},

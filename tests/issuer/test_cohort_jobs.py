@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +24,8 @@ from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, RowState
 from store.models import Achievement, Credential, Org
 from tests.factories import NOW, console_post, enter_as, make_course, make_org
-from web.app import Services, build_services, create_app
+from bootstrap.app import create_app, start
+from bootstrap.wiring import Services, build_services
 from web.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +39,7 @@ import base64, sys
 from datetime import timedelta
 from pathlib import Path
 from issuer import jobs
-from web.app import build_services
+from bootstrap.wiring import build_services
 from web.settings import Settings
 url, kek, folder, job_id = sys.argv[1:]
 settings = Settings(database_url=url, secret_key="child", key_encryption_key=base64.b64decode(kek),
@@ -223,6 +225,10 @@ def test_unfinished_jobs_are_resumed_when_the_app_starts(settings: Settings) -> 
             state=JobState.RUNNING, runner="dead", lease_until=NOW))
     app = create_app(settings)
     try:
+        # building an app (as a test, a command or a script does) hands no job to its runner; starting it does
+        assert not [t for t in threading.enumerate() if t.name.startswith("cohort-job-")]
+        assert states(svc, queued) == {RowState.PENDING: 4}
+        start(app)
         assert app.extensions[jobs.EXTENSION].wait(60)
         assert states(svc, queued) == {RowState.ISSUED: 4} and states(svc, crashed) == {RowState.ISSUED: 3}
     finally:

@@ -15,7 +15,7 @@ from store.console import Role, StaffUser
 from store.db import transaction
 from store.models import Org
 from tests.factories import NOW, PASSWORD, make_org, make_staff
-from web.app import Services
+from bootstrap.wiring import Services
 from web.security import CSRF_FIELD
 
 

@@ -13,7 +13,7 @@ from store.db import transaction
 from store.models import Org, VerificationEvent
 from tests.factories import issue, make_course, make_org
 from tests.issuer.test_console_auth import enter_console, make_member
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def at(year: int, month: int, day: int = 10) -> datetime:

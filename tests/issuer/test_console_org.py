@@ -23,8 +23,8 @@ from tests.badges.test_images import HOSTILE_SVG
 from tests.conftest import SmtpSink
 from tests.factories import NOW, issue, make_course, make_org
 from tests.issuer.test_console_auth import csrf, enter_console, make_member
-from web.app import Services
-from web.cli import main
+from bootstrap.wiring import Services
+from bootstrap.cli import main
 
 
 @pytest.fixture

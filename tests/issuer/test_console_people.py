@@ -20,7 +20,8 @@ from store.models import Org
 from tests.conftest import SmtpSink
 from tests.factories import NOW, PASSWORD, make_org, make_staff
 from tests.issuer.test_console_auth import csrf, enter_console, make_member
-from web.app import Services, create_app
+from bootstrap.app import create_app
+from bootstrap.wiring import Services
 from web.settings import Settings
 
 NEW_PASSWORD = "a new password for min"

@@ -17,7 +17,7 @@ from store.models import Org
 from tests.conftest import SmtpSink
 from tests.factories import NOW, make_course, make_org
 from tests.issuer.test_notify import mail_app, mail_port, parsed, sink  # noqa: F401  (fixtures)
-from web.app import Services
+from bootstrap.wiring import Services
 from wallet import accounts
 
 CONTROLS = ["\n", "\r", "\r\n", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"]

@@ -16,7 +16,7 @@ from store.models import Credential, Org
 from tests.factories import NOW, issue, make_course, make_org
 from tests.issuer.test_console_auth import enter_console, make_member
 from tests.issuer.test_isolation import ARGUMENT, METHODS, send, url_map
-from web.app import Services
+from bootstrap.wiring import Services
 
 HUGE = ["2147483648", "9223372036854775808", "99999999999999999999999"]
 

@@ -11,7 +11,7 @@ from badges.model import identity_hash
 from store.db import transaction
 from store.models import Credential
 from tests.factories import make_course, make_org
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def credential_count(svc: Services) -> int:

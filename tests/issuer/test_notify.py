@@ -23,7 +23,8 @@ from store.issuing import MailState, OutboxMail
 from store.models import Achievement, Credential
 from tests.conftest import SmtpSink
 from tests.factories import NOW, console_post, enter_as, issue, make_course, make_org
-from web.app import Services, create_app
+from bootstrap.app import create_app
+from bootstrap.wiring import Services
 from web.settings import Settings
 
 

@@ -14,7 +14,7 @@ from store.credentials import get_credential
 from store.db import transaction
 from store.models import Org
 from tests.factories import NOW, issue, make_course, make_org
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def test_credential_json_is_served_exactly_as_stored(client: FlaskClient, svc: Services) -> None:

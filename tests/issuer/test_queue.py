@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,8 +30,9 @@ from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, RowState
 from store.models import Credential
 from tests.factories import make_course, make_org
-from web.app import Services, create_app
-from web.cli import main
+from bootstrap.app import create_app
+from bootstrap.wiring import Services
+from bootstrap.cli import main
 from web.settings import ConfigError, Settings
 
 REDIS_URL = os.environ.get("BADGES_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -144,7 +146,8 @@ def test_the_app_only_queues_a_cohort_and_a_worker_process_issues_it(
     [queued_job] = queued.extensions[jobs.EXTENSION].queue.get_jobs()
     assert (queued_job.func_name, queued_job.args, queued_job.kwargs) == ("issuer.queue.perform", (job_id,), {})
     assert queued_job.timeout == 3600
-    time.sleep(0.3)  # an in-process runner would have issued rows by now
+    # no thread of this process runs the job (an in-process runner would have started one at submit)
+    assert not [t for t in threading.enumerate() if t.name == f"cohort-job-{job_id}"]
     report = client.get(f"/api/v1/cohorts/{job_id}", headers=auth).get_json()
     assert (report["state"], report["issued"], report["pending"]) == ("queued", 0, 12)
     issued_exactly_once(svc, 0)

@@ -12,7 +12,7 @@ from issuer import service
 from store.db import transaction
 from store.models import Credential, Org
 from tests.factories import NOW, console_post, enter_as, issue, make_course, make_org
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def verdict(client: FlaskClient, credential_id: str) -> str:

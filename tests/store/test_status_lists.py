@@ -7,7 +7,7 @@ from store import status_lists
 from store.db import transaction
 from store.models import StatusList
 from tests.factories import NOW, make_org
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def test_a_full_cycle_of_a_list_hands_out_every_index_exactly_once(svc: Services) -> None:

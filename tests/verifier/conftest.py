@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.verifier.remote import remote  # noqa: F401 (a fixture)
-from web.app import create_app
+from bootstrap.app import create_app
 from web.settings import Settings
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from badges import baking
 from store.models import VerificationEvent
 from tests.factories import issue, make_course, make_org
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 @pytest.fixture

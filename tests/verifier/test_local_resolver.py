@@ -12,7 +12,7 @@ from store.credentials import get_credential
 from store.db import transaction
 from store.models import Org
 from tests.factories import NOW, issue, make_course, make_org
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 @contextmanager

@@ -5,7 +5,7 @@ import jsonschema
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from web.openapi import document
+from bootstrap.openapi import document
 
 
 def test_the_openapi_document_is_valid_openapi_3_1() -> None:

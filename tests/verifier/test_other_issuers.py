@@ -2,17 +2,18 @@
 list and Open Badges 2.0 documents live on a server on 127.0.0.1."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from flask.testing import FlaskClient
 
-from badges import baking
+from badges import baking, proofs
 from tests.factories import issue, make_course, make_org
-from tests.other_issuer import EMAIL
-from tests.verifier.corpus import png
+from tests.other_issuer import EMAIL, ISSUED
+from tests.verifier.corpus import chunk, png
 from tests.verifier.remote import RemoteIssuer
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def outcomes(report: dict) -> dict[str, str]:  # type: ignore[type-arg]
@@ -113,3 +114,64 @@ def test_a_forgery_claiming_a_member_issuer_is_not_called_a_member(client: Flask
     report = post(client, json=document)
     assert report["verdict"] == "not_genuine"
     assert report["summary"]["registeredMember"] is False
+
+
+def test_another_issuers_1edtech_revocation_list_is_fetched_and_read(fetching_client: FlaskClient,
+                                                                     remote: RemoteIssuer) -> None:
+    credential = remote.issuer.credential(with_status=False)
+    credential["credentialStatus"] = remote.issuer.revocation_entry()
+    signed = proofs.sign(credential, signer=remote.issuer.signer, created=ISSUED)
+    remote.issuer.publish_revocation_list([{"id": signed["id"], "revocationReason": "발급 오류"}])
+    report = post(fetching_client, json=signed)
+    assert (report["verdict"], outcomes(report)["status"]) == ("revoked", "failed")
+    assert remote.hits["/revocations/1"] >= 1
+
+
+# --- Open Badges 2.0 baked images (`openbadges` iTXt, <openbadges:assertion>) -------------------------
+
+OB2_SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">{}</svg>'
+
+
+def ob2_png(text: str) -> bytes:
+    image = png()
+    return image[:-12] + chunk(b"iTXt", b"openbadges\x00\x00\x00\x00\x00" + text.encode()) + image[-12:]
+
+
+OB2_IMAGES = {
+    "PNG with a hosted assertion's URL": (lambda r: ob2_png(r.issuer.ob2_assertion()["id"]), "image/png",
+                                          "ob2-hosted"),
+    "PNG with a signed assertion's JWS": (lambda r: ob2_png(r.issuer.ob2_signed()), "image/png", "ob2-signed"),
+    "SVG with a signed assertion's JWS": (lambda r: OB2_SVG.format(
+        f'<openbadges:assertion verify="{r.issuer.ob2_signed()}"/>').encode(), "image/svg+xml", "ob2-signed"),
+    "SVG with a hosted assertion's URL and JSON": (lambda r: OB2_SVG.format(
+        '<openbadges:assertion verify="{0}"><![CDATA[{1}]]></openbadges:assertion>'.format(
+            (a := r.issuer.ob2_assertion())["id"], json.dumps(a))).encode(), "image/svg+xml", "ob2-hosted"),
+}
+
+
+@pytest.mark.parametrize(("make", "content_type", "kind"), OB2_IMAGES.values(), ids=OB2_IMAGES.keys())
+def test_an_open_badges_2_baked_image_is_verified_as_open_badges_2(fetching_client: FlaskClient,
+                                                                   remote: RemoteIssuer, make, content_type: str,
+                                                                   kind: str) -> None:  # type: ignore[no-untyped-def]
+    report = post(fetching_client, data=make(remote), content_type=content_type,
+                  query_string={"recipientEmail": EMAIL})
+    assert (report["verdict"], report["format"]) == ("valid", kind), report["checks"]
+    assert report["summary"]["achievementName"] == "웹 개발 기초"
+
+
+def test_an_open_badges_2_png_whose_hosted_assertion_is_gone_is_revoked(fetching_client: FlaskClient,
+                                                                        remote: RemoteIssuer) -> None:
+    assertion = remote.issuer.ob2_assertion()
+    remote.issuer.publish(assertion["id"], {"id": assertion["id"], "revoked": True}, 410)
+    response = fetching_client.post("/api/v1/verify", data=ob2_png(assertion["id"]), content_type="image/png")
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "verify.url_gone"
+
+
+def test_the_verify_page_reads_an_open_badges_2_svg_upload(fetching_client: FlaskClient,
+                                                           remote: RemoteIssuer) -> None:
+    svg = OB2_SVG.format(f'<openbadges:assertion verify="{remote.issuer.ob2_signed()}"/>').encode()
+    response = fetching_client.post("/verify?lang=en", data={"file": (io.BytesIO(svg), "badge.svg")},
+                                    content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "웹 개발 기초" in response.get_data(as_text=True)

@@ -15,7 +15,7 @@ from tests.e2e.test_issue_scan_verify import scan
 from tests.factories import issue, make_course, make_org
 from tests.other_issuer import EMAIL
 from tests.verifier.remote import RemoteIssuer
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from badges.verify import verify_credential
 from tests.other_issuer import MemoryResolver, OtherIssuer
 from verifier.summary import summarise
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def test_the_summary_never_links_to_javascript_and_cuts_long_text(client: FlaskClient, svc: Services) -> None:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import issue, make_course, make_org
 from wallet.pdf import PdfBadge, career_pdf
-from web.app import Services
+from bootstrap.wiring import Services
 
 LINES = "\n".join(f"{n}주차: 실습 과제 {n}" for n in range(1, 56))  # 55 short lines
 HANGUL = "가나다라마바사아자차카타파하" * 143  # 2,002 Hangul characters

@@ -9,7 +9,7 @@ from flask import Flask
 
 from tests.conftest import SmtpSink
 from tests.wallet.people import Mailbox
-from web.app import create_app
+from bootstrap.app import create_app
 from web.settings import Settings
 
 

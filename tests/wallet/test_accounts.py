@@ -14,7 +14,7 @@ from store.wallet import Learner, LearnerEmail
 from tests.wallet.people import PASSWORD, Mailbox, add_address, post, sign_in, sign_up
 from wallet import accounts
 from wallet.web import wallet_context
-from web.app import Services
+from bootstrap.wiring import Services
 from web.http import utcnow
 
 

@@ -14,7 +14,7 @@ from badges.presentations import verify_presentation
 from tests.factories import issue, make_course, make_org
 from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
-from web.app import Services
+from bootstrap.wiring import Services
 from web.http import utcnow
 
 

@@ -15,7 +15,7 @@ from store.models import Org
 from tests.factories import NOW, issue, make_course, make_org
 from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def wallet_ids(client: FlaskClient) -> dict[str, dict]:  # type: ignore[type-arg]

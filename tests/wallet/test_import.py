@@ -20,7 +20,7 @@ from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
 from wallet import imports, reports
 from wallet.web import wallet_context
-from web.app import Services
+from bootstrap.wiring import Services
 from web.http import utcnow
 
 

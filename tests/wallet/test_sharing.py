@@ -16,7 +16,7 @@ from tests.conftest import BASE_URL
 from tests.factories import issue, make_course, make_org
 from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
-from web.app import Services
+from bootstrap.wiring import Services
 
 
 def items(client: FlaskClient) -> dict[str, str]:

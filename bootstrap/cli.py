@@ -14,8 +14,11 @@ from pathlib import Path
 from sqlalchemy import make_url, select
 
 from badges.errors import BadgeError, Unavailable
+from badges.fetch import FetchPolicy
 from badges.model import Recipient
 from badges.resolve import HttpResolver
+from bootstrap.app import create_app, start
+from bootstrap.wiring import Services, build_services, remote_resolver
 from issuer import audit, invitation_mail, invitations, queue, service, tokens
 from issuer import staff as staff_service
 from store import orgs
@@ -24,8 +27,7 @@ from store.console import Role
 from store.models import Achievement
 from verifier.service import LocalResolver, verify_upload
 from web import mail
-from web.app import Services, build_services, create_app, remote_resolver
-from web.settings import CLOCK_SKEW, ConfigError, Settings, init_instance
+from web.settings import CLOCK_SKEW, FETCH_TIMEOUT_S, ConfigError, Settings, init_instance
 
 DEMO_SLUG = "demo"
 DEMO_OWNER = "owner@academy.example"
@@ -164,7 +166,7 @@ def _demo(args: argparse.Namespace, svc: Services) -> int:
 def _serve(args: argparse.Namespace, svc: Services) -> int:
     _demo(args, svc)
     print(f"\nServing on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
-    create_app(svc.settings).run(host=args.host, port=args.port, threaded=True)
+    start(create_app(svc.settings)).run(host=args.host, port=args.port, threaded=True)
     return 0
 
 
@@ -272,17 +274,20 @@ def _worker(args: argparse.Namespace, svc: Services) -> int:
     return 0
 
 
-def _verifier(instance: Path) -> tuple[LocalResolver | HttpResolver, timedelta]:
-    """(resolver, clock skew): our own database when this directory has an instance whose database exists,
-    else a resolver that fetches other issuers' documents only (no instance, no database needed)."""
+def _verifier(instance: Path) -> tuple[LocalResolver | HttpResolver, timedelta, FetchPolicy]:
+    """(resolver, clock skew, fetch policy): our own database when this directory has an instance whose database
+    exists, else a resolver that fetches other issuers' documents only (no instance, no database needed)."""
     try:
         settings = Settings.from_env(os.environ, instance_dir=instance)
     except ConfigError:
         settings = None
     if settings is None or not _database_exists(settings.database_url):
         insecure = os.environ.get("BADGES_ENV") != "production" and os.environ.get("BADGES_INSECURE_FETCH") == "1"
-        return remote_resolver(insecure=insecure), CLOCK_SKEW
-    return build_services(settings).resolver, settings.clock_skew
+        policy = FetchPolicy(timeout_s=FETCH_TIMEOUT_S, allow_http=insecure, allow_private=insecure)
+        return remote_resolver(insecure=insecure), CLOCK_SKEW, policy
+    policy = FetchPolicy(timeout_s=settings.fetch_timeout_s, allow_http=settings.insecure_fetch,
+                         allow_private=settings.insecure_fetch)
+    return build_services(settings).resolver, settings.clock_skew, policy
 
 
 def _database_exists(url: str) -> bool:
@@ -291,11 +296,12 @@ def _database_exists(url: str) -> bool:
     return not database or database == ":memory:" or Path(database).is_file()
 
 
-def _verify(args: argparse.Namespace, resolver: LocalResolver | HttpResolver, skew: timedelta) -> int:
+def _verify(args: argparse.Namespace, resolver: LocalResolver | HttpResolver, skew: timedelta,
+            policy: FetchPolicy) -> int:
     data = args.file.read_bytes()
     reading = resolver.reading() if isinstance(resolver, LocalResolver) else nullcontext(resolver)
     with reading as resolve:
-        report = verify_upload(data, resolve=resolve, now=_now(), skew=skew, holder=args.email)
+        report = verify_upload(data, resolve=resolve, now=_now(), skew=skew, holder=args.email, policy=policy)
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
@@ -304,3 +310,7 @@ def _verify(args: argparse.Namespace, resolver: LocalResolver | HttpResolver, sk
             note = check.problem.detail if check.problem else (check.reason or "")
             print(f"  {check.id:<11} {check.outcome:<8} {note}")
     return 0 if report.verified else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""The services every entry point builds from settings: the web app, the `badges` command and the queue worker."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from badges.fetch import FetchPolicy
+from badges.resolve import HttpResolver
+from bootstrap import catalogue
+from issuer.service import Issuing
+from store.db import make_engine, read_only, session_factory
+from store.links import Links
+from verifier.service import LocalResolver
+from web import i18n
+from web.settings import FETCH_MAX_BYTES, FETCH_TIMEOUT_S, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything request handlers, commands and jobs need, built once per process (in a web app, stored in
+    app.extensions["badges"])."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    issuing: Issuing
+    resolver: LocalResolver
+
+
+def build_services(settings: Settings) -> Services:
+    """Engine, session factory, issuing context and the local-first resolver for `settings`; the ko/en catalogue
+    of every feature is installed on the way."""
+    i18n.install(catalogue.MESSAGES)
+    engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    links = Links(settings.public_base_url)
+    remote = remote_resolver(insecure=settings.insecure_fetch, timeout_s=settings.fetch_timeout_s,
+                             max_bytes=settings.fetch_max_bytes)
+    return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key),
+                    LocalResolver(session_factory(read_only(engine)), links, remote))
+
+
+def remote_resolver(*, insecure: bool, timeout_s: float = FETCH_TIMEOUT_S,
+                    max_bytes: int = FETCH_MAX_BYTES) -> HttpResolver:
+    """The resolver of other issuers' documents under the safe-fetch rules (http and private addresses only
+    when `insecure`, for development)."""
+    policy = FetchPolicy(timeout_s=timeout_s, max_bytes=max_bytes, allow_http=insecure, allow_private=insecure)
+    return HttpResolver(policy, did_web_scheme="http" if insecure else "https")

@@ -1,0 +1,214 @@
+"""Forgeries that once verified (issue 11): identity and keys come only from documents fetched from the issuer's
+own addresses, a status list is evidence only from the credential's own issuer, and only genuine verifications
+count on a member's dashboard. Real signatures, real HTTP servers on 127.0.0.1 (the issuer and the forger)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from flask.testing import FlaskClient
+from jwt.api_jws import PyJWS
+from sqlalchemy import func, select
+
+from badges import dids, ob2, proofs, status
+from badges.jsonld import JsonObject
+from store.models import VerificationEvent
+from tests.factories import issue, make_course, make_org
+from tests.other_issuer import ISSUED, OtherIssuer, rsa_key
+from tests.verifier.remote import RemoteIssuer
+from tests.verifier.test_other_issuers import outcomes, post
+from bootstrap.wiring import Services
+
+FORGER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([66]) * 32)
+FORGER_PEM = FORGER_KEY.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+@pytest.fixture
+def forger() -> Iterator[RemoteIssuer]:
+    """The forger's own web server (another origin than the issuer's)."""
+    server = RemoteIssuer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def host(server: RemoteIssuer) -> str:
+    return urlsplit(server.url).netloc
+
+
+def forged_jws(assertion: JsonObject) -> str:
+    """The assertion signed with the forger's Ed25519 key (EdDSA, which OB 2.0 signed badges may use here)."""
+    return PyJWS().encode(json.dumps(assertion).encode(), FORGER_KEY, algorithm="EdDSA")
+
+
+def post_jws(client: FlaskClient, token: str) -> dict:  # type: ignore[type-arg]
+    return post(client, data=token, content_type="application/jwt")
+
+
+def embedded_badge(victim: OtherIssuer, **issuer: object) -> JsonObject:
+    """The victim's BadgeClass embedded, with an embedded Issuer naming the victim's id plus `issuer` fields."""
+    return {"id": victim.ob2_badge, "type": "BadgeClass", "name": "웹 개발 기초", "description": "위조",
+            "image": f"{victim.base}/ob2/badge.png", "criteria": {"narrative": "없음"},
+            "issuer": {"id": victim.ob2_issuer, "type": "Issuer", "name": "Legacy Academy 레거시 아카데미",
+                       "url": "https://legacy.example", "email": "badges@legacy.example", **issuer}}
+
+
+# --- 1. OB 2.0: identity and keys only from the issuer's own documents --------------------------------
+
+def test_a_signed_ob2_assertion_embedding_its_issuer_with_the_forgers_key_is_not_genuine(
+        fetching_client: FlaskClient, remote: RemoteIssuer) -> None:
+    victim = remote.issuer
+    assertion = victim.ob2_assertion(hosted=False)
+    assertion["verification"] = {"type": "signed"}
+    assertion["badge"] = embedded_badge(victim, publicKey={
+        "id": f"{victim.ob2_issuer}#forged", "type": "CryptographicKey", "owner": victim.ob2_issuer,
+        "publicKeyPem": FORGER_PEM})
+    report = post_jws(fetching_client, forged_jws(assertion))
+    assert report["verdict"] == "not_genuine", report["checks"]
+    assert outcomes(report)["issuer_key"] == "passed"  # the issuer's own key, fetched from its Profile
+    assert report["checks"][4]["problem"]["code"] == "proof.signature_mismatch"
+    assert report["resolved"]["key"]["id"] == victim.ob2_key
+
+
+def test_a_hosted_ob2_assertion_whose_embedded_issuer_allows_the_forgers_host_is_not_genuine(
+        fetching_client: FlaskClient, remote: RemoteIssuer, forger: RemoteIssuer) -> None:
+    victim = remote.issuer
+    assertion = victim.ob2_assertion()
+    assertion["id"] = f"{forger.url}/ob2/assertions/1"
+    assertion["badge"] = embedded_badge(victim, verification={"type": "VerificationObject",
+                                                              "allowedOrigins": [host(forger)]})
+    forger.issuer.publish(assertion["id"], assertion)
+    report = post(fetching_client, json={"credential": assertion})
+    assert report["verdict"] == "not_genuine", report["checks"]
+    issuer_key = report["checks"][3]
+    assert (issuer_key["outcome"], issuer_key["problem"]["code"]) == ("failed", "ob2.origin_not_allowed")
+    assert forger.hits["/ob2/assertions/1"] == 0
+
+
+def test_a_hosted_ob2_assertion_naming_another_issuer_than_the_issuers_copy_is_not_genuine(
+        fetching_client: FlaskClient, remote: RemoteIssuer, forger: RemoteIssuer) -> None:
+    victim, impostor = remote.issuer, forger.issuer
+    genuine = victim.ob2_assertion()
+    presented = dict(genuine, badge={"id": victim.ob2_badge, "type": "BadgeClass", "name": "웹 개발 기초",
+                                     "issuer": impostor.ob2_issuer})
+    impostor.publish(impostor.ob2_issuer, dict(json.loads(impostor.documents[impostor.ob2_issuer][1]),
+                                               verification={"allowedOrigins": [host(remote)]}))
+    report = post(fetching_client, json={"credential": presented})
+    assert report["verdict"] == "not_genuine", report["checks"]
+    assert report["checks"][3]["problem"]["code"] == "ob2.hosted_mismatch"
+
+
+def test_a_signed_ob2_assertion_by_a_key_on_another_origin_not_in_the_issuers_profile_is_not_genuine(
+        fetching_client: FlaskClient, remote: RemoteIssuer, forger: RemoteIssuer) -> None:
+    victim = remote.issuer
+    forged_key = f"{forger.url}/keys/1"
+    forger.issuer.publish(forged_key, {"@context": ob2.CONTEXT, "type": "CryptographicKey", "id": forged_key,
+                                       "owner": victim.ob2_issuer, "publicKeyPem": FORGER_PEM})
+    assertion = victim.ob2_assertion(hosted=False)
+    assertion["verification"]["creator"] = forged_key
+    report = post_jws(fetching_client, forged_jws(assertion))
+    assert report["verdict"] == "not_genuine", report["checks"]
+    assert report["checks"][3]["problem"]["code"] == "issuer_key.not_listed"
+    assert forger.hits["/keys/1"] == 0
+
+
+def listed_key_on(victim: OtherIssuer, keys: RemoteIssuer, **profile: object) -> str:
+    """The victim's own RSA key published on the `keys` server and listed in the victim's Profile."""
+    url = f"{keys.url}/keys/legacy"
+    pem = rsa_key().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    keys.issuer.publish(url, {"@context": ob2.CONTEXT, "type": "CryptographicKey", "id": url,
+                              "owner": victim.ob2_issuer, "publicKeyPem": pem})
+    issuer = json.loads(victim.documents[victim.ob2_issuer][1])
+    victim.publish(victim.ob2_issuer, dict(issuer, publicKey=[victim.ob2_key, url], **profile))
+    return url
+
+
+def test_a_signed_ob2_assertion_by_a_listed_key_on_an_origin_the_profile_does_not_allow_is_not_genuine(
+        fetching_client: FlaskClient, remote: RemoteIssuer, forger: RemoteIssuer) -> None:
+    assertion = remote.issuer.ob2_assertion(hosted=False)
+    assertion["verification"]["creator"] = listed_key_on(remote.issuer, forger)
+    report = post_jws(fetching_client, remote.issuer.ob2_signed(assertion))
+    assert report["checks"][3]["problem"]["code"] == "ob2.key_origin_not_allowed"
+    assert report["verdict"] == "not_genuine"
+
+
+def test_a_signed_ob2_assertion_by_a_listed_key_on_an_origin_the_profile_allows_is_valid(
+        fetching_client: FlaskClient, remote: RemoteIssuer, forger: RemoteIssuer) -> None:
+    assertion = remote.issuer.ob2_assertion(hosted=False)
+    assertion["verification"]["creator"] = listed_key_on(
+        remote.issuer, forger, verification={"allowedOrigins": [host(remote), host(forger)]})
+    report = post_jws(fetching_client, remote.issuer.ob2_signed(assertion))
+    assert report["verdict"] == "valid", report["checks"]
+
+
+def test_a_signed_ob2_assertion_without_a_creator_is_checked_with_the_keys_its_issuer_lists(
+        fetching_client: FlaskClient, remote: RemoteIssuer) -> None:
+    assertion = remote.issuer.ob2_assertion(hosted=False)
+    assertion["verification"] = {"type": "SignedBadge"}
+    report = post_jws(fetching_client, remote.issuer.ob2_signed(assertion))
+    assert report["verdict"] == "valid", report["checks"]
+    assert report["resolved"]["key"]["id"] == remote.issuer.ob2_key
+
+
+# --- 2. a status list is evidence only from the credential's own issuer -------------------------------
+
+def member_status_entry(client: FlaskClient, svc: Services) -> JsonObject:
+    org, _ = make_org(svc, "hanbit")
+    genuine = json.loads(client.get(f"/credentials/{issue(svc, org, make_course(svc, org))}.json").data)
+    entries = genuine["credentialStatus"]
+    return next(e for e in (entries if isinstance(entries, list) else [entries])
+                if e["statusPurpose"] == "revocation")
+
+
+def test_a_did_key_credential_pointing_at_a_members_status_list_fails_the_status_check(
+        client: FlaskClient, svc: Services) -> None:
+    key = Ed25519PrivateKey.from_private_bytes(bytes([67]) * 32)
+    did = dids.did_key(key.public_key())
+    credential = OtherIssuer("https://forger.example").credential(with_status=False)
+    credential["issuer"]["id"] = did
+    entry = member_status_entry(client, svc)
+    credential["credentialStatus"] = status.status_entry(list_url=entry["statusListCredential"],
+                                                         index=int(entry["statusListIndex"]) + 1)
+    signed = proofs.sign(credential, signer=proofs.Ed25519Signer(key, dids.did_key_method(did)), created=ISSUED)
+    report = post(client, json=signed)
+    assert report["verdict"] == "not_genuine", report["checks"]
+    status_check = report["checks"][6]
+    assert (status_check["outcome"], status_check["problem"]["code"]) == ("failed", "status.foreign_list")
+
+
+# --- 3. only genuine verifications count on a member's dashboard ---------------------------------------
+
+def counted(svc: Services) -> int:
+    with svc.sessions() as session:
+        return session.scalar(select(func.count()).select_from(VerificationEvent)) or 0
+
+
+def tampered(document: JsonObject) -> JsonObject:
+    document["credentialSubject"]["name"] = "위조자"
+    return document
+
+
+def signed_by_a_stranger(document: JsonObject) -> JsonObject:
+    key = Ed25519PrivateKey.from_private_bytes(bytes([68]) * 32)
+    did = dids.did_key(key.public_key())
+    unsigned = {name: value for name, value in document.items() if name != "proof"}
+    unsigned["issuer"] = dict(unsigned["issuer"], id=did)
+    unsigned.pop("credentialStatus", None)
+    return proofs.sign(unsigned, signer=proofs.Ed25519Signer(key, dids.did_key_method(did)), created=ISSUED)
+
+
+@pytest.mark.parametrize("forge", [tampered, signed_by_a_stranger], ids=["tampered", "signed by a stranger"])
+def test_a_forgery_bearing_a_members_credential_id_is_not_counted_as_its_verification(
+        client: FlaskClient, svc: Services, forge) -> None:  # type: ignore[no-untyped-def]
+    org, _ = make_org(svc, "hanbit")
+    credential_id = issue(svc, org, make_course(svc, org))
+    document = json.loads(client.get(f"/credentials/{credential_id}.json").data)
+    report = post(client, json=forge(document))
+    assert report["credential"]["id"] == document["id"] and report["summary"]["registeredMember"] is False
+    assert counted(svc) == 0
+    post(client, json=json.loads(client.get(f"/credentials/{credential_id}.json").data))
+    assert counted(svc) == 1
