@@ -2,7 +2,10 @@
 
 An uploaded SVG is served back from our own origin, so it must not be able to run script, load anything
 from elsewhere or hide active content: it is parsed with defusedxml (no entities, no external references,
-as when extracting baked badges), and only an allowlist of drawing elements and attributes is kept.
+as when extracting baked badges), and only an allowlist of drawing elements and attributes is kept. Style
+sheets are dropped whole, since CSS can load from elsewhere in too many spellings (escapes, comments,
+image-set); `style` attributes and presentation attributes keep only values that call no function but
+colours, transforms and url(#local-id).
 """
 from __future__ import annotations
 
@@ -25,8 +28,8 @@ MAX_SIDE = 4096  # pixels, either way: a logo larger than this is a mistake or a
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 
-ELEMENTS = frozenset({
-    "svg", "g", "defs", "symbol", "use", "title", "desc", "style", "path", "rect", "circle", "ellipse", "line",
+ELEMENTS = frozenset({  # no <style>: a style sheet can load from elsewhere in too many spellings to check
+    "svg", "g", "defs", "symbol", "use", "title", "desc", "path", "rect", "circle", "ellipse", "line",
     "polyline", "polygon", "text", "tspan", "textPath", "linearGradient", "radialGradient", "stop", "clipPath",
     "mask", "pattern", "image", "filter", "feGaussianBlur", "feOffset", "feBlend", "feFlood", "feComposite",
     "feMerge", "feMergeNode", "feColorMatrix", "feDropShadow"})
@@ -44,7 +47,21 @@ ATTRIBUTES = frozenset({
     "startOffset", "in", "in2", "result", "stdDeviation", "mode", "operator", "k1", "k2", "k3", "k4", "values",
     "type", "flood-color", "flood-opacity", "lighting-color", "color-interpolation-filters", "href",
     "xml:space", "xml:lang", "lang", "role", "aria-label", "aria-hidden", "focusable"})
-_EXTERNAL = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|expression\s*\(|javascript:|behavior\s*:", re.IGNORECASE)
+# A CSS value (a presentation attribute or a `style` declaration) is kept only when it has no escapes,
+# comments, at-rules or quotes that could hide a name, and calls no function but colours, transforms and a
+# local url(#id): `image-set(`, `u\\72l(`, `u/**/rl(`, `expression(`, `@\\69mport` are all refused.
+SAFE_FUNCTIONS = frozenset({"rgb", "rgba", "hsl", "hsla", "matrix", "translate", "scale", "rotate", "skewx",
+                            "skewy"})
+_UNSAFE_CSS = re.compile(r"[\\@<>{}]|/\*|javascript:|behavior\s*:", re.IGNORECASE)
+_FUNCTION = re.compile(r"([A-Za-z-]*)(\s*)\(")
+_LOCAL_URL = re.compile(r"url\(['\"]?#[A-Za-z0-9_.:-]+['\"]?\)")
+STYLE_PROPERTIES = frozenset({  # presentation properties a `style` attribute may set
+    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap", "stroke-linejoin",
+    "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset", "stroke-opacity", "opacity", "color",
+    "clip-path", "clip-rule", "mask", "filter", "display", "visibility", "overflow", "stop-color",
+    "stop-opacity", "font-family", "font-size", "font-weight", "font-style", "font-variant", "text-anchor",
+    "dominant-baseline", "alignment-baseline", "baseline-shift", "letter-spacing", "word-spacing",
+    "text-decoration", "flood-color", "flood-opacity", "lighting-color", "color-interpolation-filters"})
 _INLINE_RASTER = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+")
 
 
@@ -115,10 +132,10 @@ def sanitise_svg(data: bytes) -> bytes:
             raise InvalidInput("image.svg_invalid", f"The SVG nests elements more than {MAX_DEPTH} deep; "
                                "simplify its groups and export it again.")
         _clean_attributes(element)
+        _clean_style(element)
         for child in list(element.childNodes):
             if child.nodeType == Node.ELEMENT_NODE and child.namespaceURI == SVG_NS \
-                    and child.localName in ELEMENTS \
-                    and not (child.localName == "style" and _EXTERNAL.search(_text(child))):
+                    and child.localName in ELEMENTS:
                 elements.append((child, depth + 1))
             elif child.nodeType not in (Node.TEXT_NODE, Node.CDATA_SECTION_NODE):
                 # script, foreignObject, a, animate, set, editors' metadata, comments, processing instructions
@@ -144,12 +161,37 @@ def _keeps_attribute(element: Element, name: str, namespace: str | None, value: 
         return False  # xml:* attributes carry the XML namespace, never none
     if namespace == "http://www.w3.org/XML/1998/namespace":
         name = f"xml:{name}"
-    if name not in ATTRIBUTES or _EXTERNAL.search(value):
+    if name not in ATTRIBUTES:
         return False
     if name == "href":  # local references only; <image> may also carry an inline raster picture
         return value.startswith("#") or (element.localName == "image" and bool(_INLINE_RASTER.fullmatch(value)))
+    return name in ("style", "aria-label") or safe_css_value(value)  # style: declaration by declaration
+
+
+def _clean_style(element: Element) -> None:
+    """Keep only the `style` declarations of presentation properties whose values are safe_css_value."""
+    if not element.hasAttribute("style"):
+        return
+    kept = []
+    for declaration in element.getAttribute("style").split(";"):
+        name, colon, value = declaration.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if colon and name in STYLE_PROPERTIES and value and safe_css_value(value):
+            kept.append(f"{name}: {value}")
+    if kept:
+        element.setAttribute("style", "; ".join(kept))
+    else:
+        element.removeAttribute("style")
+
+
+def safe_css_value(value: str) -> bool:
+    """True when a CSS value can load nothing: no escape, comment, at-rule or unbalanced quote, and no
+    function but SAFE_FUNCTIONS and url(#local-id)."""
+    if _UNSAFE_CSS.search(value) or value.count('"') % 2 or value.count("'") % 2:
+        return False
+    for match in _FUNCTION.finditer(value):
+        name = match[1].lower()
+        if match[2] or not (name in SAFE_FUNCTIONS or name == "url" and _LOCAL_URL.match(value, match.start())):
+            return False
     return True
 
-
-def _text(element: Element) -> str:
-    return "".join(n.data for n in element.childNodes if n.nodeType in (Node.TEXT_NODE, Node.CDATA_SECTION_NODE))

@@ -11,6 +11,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from badges import text
 from badges.errors import InvalidInput
 from badges.jsonld import JsonObject
 from badges.proofs import xsd_datetime
@@ -65,6 +66,8 @@ class Recipient:
     salt: str = field(default_factory=lambda: secrets.token_hex(16))
 
     def __post_init__(self) -> None:
+        text.check_line(self.name, path="/recipient/name")
+        text.check_line(self.email, path="/recipient/email")
         checked_email(self.email, code="recipient.email_invalid", path="/recipient/email")
         if not self.name.strip():
             raise InvalidInput("recipient.name_missing", "The recipient needs a name.", path="/recipient/name")

@@ -19,6 +19,7 @@ from wallet import account_pages as wallet_accounts
 from wallet import pages as wallet_pages
 from wallet import share_pages as wallet_share
 from web import errors, i18n, ratelimit, security
+from web.http import URL_CONVERTERS
 from web.settings import ConfigError, Settings
 
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ratelimit.shared_storage(settings.redis_url, services.engine))
     ratelimit.install(app, ratelimit.SharedLimiter(limits, ratelimit.Rule("verify", settings.verify_rate_limit, 60)))
     app.jinja_env.globals.update(t=i18n.translate, locale=i18n.locale)
+    app.url_map.converters.update(URL_CONVERTERS)  # <id:...>: ids beyond the database's range are a 404
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     errors.register(app)

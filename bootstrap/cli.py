@@ -7,24 +7,27 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from contextlib import nullcontext
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from badges.errors import BadgeError, Unavailable
+from badges.fetch import FetchPolicy
 from badges.model import Recipient
+from badges.resolve import HttpResolver
 from bootstrap.app import create_app, start
-from bootstrap.wiring import Services, build_services
+from bootstrap.wiring import Services, build_services, remote_resolver
 from issuer import audit, invitation_mail, invitations, queue, service, tokens
 from issuer import staff as staff_service
 from store import orgs
 from store.db import transaction, upgrade
 from store.console import Role
 from store.models import Achievement
-from verifier.service import verify_upload
+from verifier.service import LocalResolver, verify_upload
 from web import mail
-from web.settings import ConfigError, Settings, init_instance
+from web.settings import CLOCK_SKEW, FETCH_TIMEOUT_S, ConfigError, Settings, init_instance
 
 DEMO_SLUG = "demo"
 DEMO_OWNER = "owner@academy.example"
@@ -35,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     instance = Path(os.environ.get("BADGES_INSTANCE", "instance")).resolve()
     try:
+        if args.command == "verify":  # someone else's file needs no instance: remote documents then
+            return _verify(args, *_verifier(instance))
         if args.command in ("init", "serve", "demo") and os.environ.get("BADGES_ENV") != "production":
             init_instance(instance)
         env = dict(os.environ)
@@ -269,11 +274,32 @@ def _worker(args: argparse.Namespace, svc: Services) -> int:
     return 0
 
 
-def _verify(args: argparse.Namespace, svc: Services) -> int:
+def _verifier(instance: Path) -> tuple[LocalResolver | HttpResolver, timedelta, FetchPolicy]:
+    """(resolver, clock skew, fetch policy): our own database when this directory has an instance whose database
+    exists, else a resolver that fetches other issuers' documents only (no instance, no database needed)."""
+    try:
+        settings = Settings.from_env(os.environ, instance_dir=instance)
+    except ConfigError:
+        settings = None
+    if settings is None or not _database_exists(settings.database_url):
+        insecure = os.environ.get("BADGES_ENV") != "production" and os.environ.get("BADGES_INSECURE_FETCH") == "1"
+        policy = FetchPolicy(timeout_s=FETCH_TIMEOUT_S, allow_http=insecure, allow_private=insecure)
+        return remote_resolver(policy), CLOCK_SKEW, policy
+    return build_services(settings).resolver, settings.clock_skew, settings.fetch_policy()
+
+
+def _database_exists(url: str) -> bool:
+    """False for a SQLite file not created yet (connecting would create an empty one); True otherwise."""
+    database = make_url(url).database if url.startswith("sqlite") else None
+    return not database or database == ":memory:" or Path(database).is_file()
+
+
+def _verify(args: argparse.Namespace, resolver: LocalResolver | HttpResolver, skew: timedelta,
+            policy: FetchPolicy) -> int:
     data = args.file.read_bytes()
-    with svc.resolver.reading() as resolve:
-        report = verify_upload(data, resolve=resolve, now=_now(), skew=svc.settings.clock_skew,
-                               holder=args.email, policy=svc.settings.fetch_policy())
+    reading = resolver.reading() if isinstance(resolver, LocalResolver) else nullcontext(resolver)
+    with reading as resolve:
+        report = verify_upload(data, resolve=resolve, now=_now(), skew=skew, holder=args.email, policy=policy)
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from badges.fetch import FetchPolicy
 from badges.resolve import HttpResolver
 from bootstrap import catalogue
 from issuer.service import Issuing
@@ -35,6 +36,12 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     links = Links(settings.public_base_url)
-    remote = HttpResolver(settings.fetch_policy(), did_web_scheme="http" if settings.insecure_fetch else "https")
+    remote = remote_resolver(settings.fetch_policy())
     return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key),
                     LocalResolver(session_factory(read_only(engine)), links, remote))
+
+
+def remote_resolver(policy: FetchPolicy) -> HttpResolver:
+    """The resolver of other issuers' documents under `policy` (did:web over http only where the policy allows
+    http, for development)."""
+    return HttpResolver(policy, did_web_scheme="http" if policy.allow_http else "https")

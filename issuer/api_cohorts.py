@@ -44,13 +44,13 @@ def submit_cohort(public_id: str) -> tuple[Response, int, dict[str, str]]:
     return jsonify(report), 202, {"Location": f"/api/v1/cohorts/{job_id}"}
 
 
-@bp.get("/cohorts/<int:job_id>")
+@bp.get("/cohorts/<id:job_id>")
 def cohort(job_id: int) -> Response:
     with transaction() as session:
         return jsonify(_report(session, _job(session, token_org(session, "read").id, job_id)))
 
 
-@bp.post("/cohorts/<int:job_id>/resume")
+@bp.post("/cohorts/<id:job_id>/resume")
 def resume(job_id: int) -> tuple[Response, int]:
     with transaction() as session:
         org, now = token_org(session, "issue"), utcnow()

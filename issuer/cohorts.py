@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from badges.errors import InvalidInput, TooLarge
 from badges.model import Recipient, normalise_email
+from badges.text import CONTROL
 
 MAX_FILE_BYTES = 900_000  # under the app's 1 MB request cap, so the form's other fields still fit
 MAX_ROWS = 5_000
@@ -121,12 +122,17 @@ def rows_from_json(items: Iterable[Mapping[str, Any]], *, default_completed: dat
 def failed_rows_csv(headers: Iterable[str], rows: Iterable[tuple[int, Mapping[str, str], str, str]]) -> bytes:
     """A CSV of rows that were not issued, as uploaded plus their row number and error in Korean and English:
     UTF-8 with a BOM (Excel opens it as UTF-8), cells that a spreadsheet would run as formulas made inert."""
+    names = list(headers)
+    return spreadsheet_csv([["행 / row", *names, "오류", "error"],
+                            *([str(line), *(str(raw.get(h, "")) for h in names), error_ko, error_en]
+                              for line, raw, error_ko, error_en in rows)])
+
+
+def spreadsheet_csv(rows: Iterable[Iterable[str]]) -> bytes:
+    """Every CSV export: UTF-8 with a BOM (Excel opens it as UTF-8), every cell, headers included, inert."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    names = list(headers)
-    writer.writerow(["행 / row", *names, "오류", "error"])
-    for line, raw, error_ko, error_en in rows:
-        writer.writerow([str(line), *(_inert(str(raw.get(h, ""))) for h in names), _inert(error_ko), _inert(error_en)])
+    writer.writerows([_inert(cell) for cell in row] for row in rows)
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -241,6 +247,9 @@ def _check_row(line: int, cells: dict[str, Any], sheet: Sheet, *, default_comple
     if len(name) > 200:
         return _with_problem(row, RowProblem("cohort.row.name_too_long", name_col,
                                              "The name is longer than 200 characters."))
+    if CONTROL.search(name):
+        return _with_problem(row, RowProblem("cohort.row.name_control", name_col,
+                                             "The name contains a control character; retype it as plain text."))
     if not email:
         return _with_problem(row, RowProblem("cohort.row.email_missing", email_col, "The e-mail is empty."))
     try:
@@ -304,7 +313,7 @@ def _with_problem(row: CheckedRow, problem: RowProblem) -> CheckedRow:
 
 
 def _inert(text: str) -> str:
-    """Text a spreadsheet shows as text, never runs as a formula (CSV injection)."""
+    """Text a spreadsheet shows as text, never runs as a formula (CSV injection, OWASP: a leading quote)."""
     return "'" + text if text.startswith(_FORMULA) else text
 
 

@@ -17,7 +17,7 @@ from store.console import Role
 from store.credentials import email_lookup, get_credential
 from store.issuing import OutboxMail
 from store.models import Credential, Org
-from web.http import services, transaction, utcnow
+from web.http import id_arg, services, transaction, utcnow
 from web.i18n import translate
 
 bp = Blueprint("console_credentials", __name__, url_prefix="/console/<org_slug>")
@@ -31,7 +31,7 @@ ALIASES = {"credential.already_revoked": "revoke.already_revoked", "credential.n
 @console_view(Role.VIEWER)
 def index(org_slug: str) -> str:
     args, now = request.args, utcnow()
-    page = max(1, args.get("page", 1, type=int) or 1)
+    page = max(1, id_arg(args.get("page")) or 1)
     with transaction() as session:
         query = _filtered(select(Credential).where(Credential.org_id == current().org.id), now=now,
                           state=args.get("state", ""), course=args.get("course", ""), email=args.get("email", ""))
@@ -88,7 +88,7 @@ def outbox(org_slug: str) -> str:
 @bp.post("/outbox/retry")
 @console_view(Role.ISSUER)
 def retry_outbox(org_slug: str) -> Response:
-    chosen = request.form.get("mail", type=int)
+    chosen = id_arg(request.form.get("mail"))
     with transaction() as session:
         ids = notify.retryable(session, org_id=current().org.id, mail_ids=None if chosen is None else [chosen])
         audit.record(session, org_id=current().org.id, actor=current().actor, action="notify.retry",

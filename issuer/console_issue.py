@@ -96,7 +96,7 @@ def cohort_list(org_slug: str) -> str:
         return render_template("issuer/console/cohorts.html", console=current(), jobs=listed, now=utcnow())
 
 
-@bp.get("/cohorts/<int:job_id>")
+@bp.get("/cohorts/<id:job_id>")
 @console_view(Role.VIEWER)
 def cohort(org_slug: str, job_id: int) -> str:
     with transaction() as session:
@@ -111,7 +111,7 @@ def cohort(org_slug: str, job_id: int) -> str:
                                links=services().issuing.links)
 
 
-@bp.get("/cohorts/<int:job_id>/status")
+@bp.get("/cohorts/<id:job_id>/status")
 @console_view(Role.VIEWER)
 def cohort_status(org_slug: str, job_id: int) -> Response:
     with transaction() as session:
@@ -119,7 +119,7 @@ def cohort_status(org_slug: str, job_id: int) -> Response:
         return jsonify(status_of(job, row_counts(session, job.id), stalled=jobs.stalled(job, utcnow())))
 
 
-@bp.post("/cohorts/<int:job_id>/confirm")
+@bp.post("/cohorts/<id:job_id>/confirm")
 @console_view(Role.ISSUER)
 def confirm(org_slug: str, job_id: int) -> Response:
     console, now = current(), utcnow()
@@ -133,7 +133,7 @@ def confirm(org_slug: str, job_id: int) -> Response:
     return redirect(url_for(".cohort", org_slug=org_slug, job_id=job_id))
 
 
-@bp.post("/cohorts/<int:job_id>/cancel")
+@bp.post("/cohorts/<id:job_id>/cancel")
 @console_view(Role.ISSUER)
 def cancel(org_slug: str, job_id: int) -> Response:
     try:
@@ -146,7 +146,7 @@ def cancel(org_slug: str, job_id: int) -> Response:
     return redirect(url_for(".issue_form", org_slug=org_slug))
 
 
-@bp.post("/cohorts/<int:job_id>/resume")
+@bp.post("/cohorts/<id:job_id>/resume")
 @console_view(Role.ISSUER)
 def resume(org_slug: str, job_id: int) -> Response:
     console, now = current(), utcnow()
@@ -163,7 +163,7 @@ def resume(org_slug: str, job_id: int) -> Response:
     return redirect(url_for(".cohort", org_slug=org_slug, job_id=job_id))
 
 
-@bp.get("/cohorts/<int:job_id>/failed.csv")
+@bp.get("/cohorts/<id:job_id>/failed.csv")
 @console_view(Role.VIEWER)
 def failed_rows(org_slug: str, job_id: int) -> Response:
     with transaction() as session:

@@ -12,7 +12,7 @@ from issuer import audit, profile, service, tokens
 from issuer.console import console_view, current, tell
 from store.console import Role
 from store.models import Org
-from web.http import services, transaction, utcnow
+from web.http import id_arg, services, transaction, utcnow
 
 bp = Blueprint("console_org", __name__, url_prefix="/console")
 AUDIT_PAGE = 50
@@ -115,7 +115,7 @@ def create_token(org_slug: str) -> Response | tuple[str, int]:
     return response
 
 
-@bp.post("/<org_slug>/tokens/<int:token_id>/revoke")
+@bp.post("/<org_slug>/tokens/<id:token_id>/revoke")
 @console_view(Role.OWNER)
 def revoke_token(org_slug: str, token_id: int) -> Response:
     console, now = current(), utcnow()
@@ -132,7 +132,7 @@ def revoke_token(org_slug: str, token_id: int) -> Response:
 def audit_page(org_slug: str) -> str:
     console = current()
     kind = request.args.get("kind") if request.args.get("kind") in audit.KINDS else None
-    before = request.args.get("before", type=int)
+    before = id_arg(request.args.get("before"))
     with transaction() as session:
         entries = audit.entries(session, org_id=console.org.id, limit=AUDIT_PAGE + 1, before=before, kind=kind)
         names = audit.actor_names(session, org_id=console.org.id, actors={e.actor for e in entries})

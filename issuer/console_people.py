@@ -40,7 +40,7 @@ def invite(org_slug: str) -> Response | tuple[str, int]:
     return redirect(url_for(".people", org_slug=org_slug))
 
 
-@bp.post("/<org_slug>/invitations/<int:invitation_id>/resend")
+@bp.post("/<org_slug>/invitations/<id:invitation_id>/resend")
 @console_view(Role.OWNER)
 def resend(org_slug: str, invitation_id: int) -> Response:
     console, now = current(), utcnow()
@@ -53,7 +53,7 @@ def resend(org_slug: str, invitation_id: int) -> Response:
     return redirect(url_for(".people", org_slug=org_slug))
 
 
-@bp.post("/<org_slug>/invitations/<int:invitation_id>/cancel")
+@bp.post("/<org_slug>/invitations/<id:invitation_id>/cancel")
 @console_view(Role.OWNER)
 def cancel(org_slug: str, invitation_id: int) -> Response:
     console, now = current(), utcnow()
@@ -65,7 +65,7 @@ def cancel(org_slug: str, invitation_id: int) -> Response:
     return redirect(url_for(".people", org_slug=org_slug))
 
 
-@bp.post("/<org_slug>/people/<int:staff_id>/role")
+@bp.post("/<org_slug>/people/<id:staff_id>/role")
 @console_view(Role.OWNER)
 def change_role(org_slug: str, staff_id: int) -> Response | tuple[str, int]:
     console, now = current(), utcnow()
@@ -85,7 +85,7 @@ def change_role(org_slug: str, staff_id: int) -> Response | tuple[str, int]:
     return redirect(url_for(".people", org_slug=org_slug))
 
 
-@bp.post("/<org_slug>/people/<int:staff_id>/remove")
+@bp.post("/<org_slug>/people/<id:staff_id>/remove")
 @console_view(Role.OWNER)
 def remove(org_slug: str, staff_id: int) -> Response | tuple[str, int]:
     console, now = current(), utcnow()

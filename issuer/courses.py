@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges import artwork, images, model
+from badges import text as textcheck
 from badges.errors import InvalidInput, NotFound
 from badges.jsonld import JsonObject
 from store.links import Links
@@ -162,6 +163,8 @@ def _content(org: Org, data: AchievementIn, *, previous: Achievement | None) -> 
     text = {name: getattr(data, name).strip() for name in
             ("name_ko", "name_en", "description_ko", "description_en", "criteria_ko", "criteria_en")}
     for name, value in text.items():
+        check = textcheck.check_line if name.startswith("name") else textcheck.check_prose
+        check(value, path=f"/{name}")
         limit = MAX_NAME if name.startswith("name") else MAX_TEXT
         if len(value) > limit:
             raise InvalidInput("course.too_long", f"Keep this to {limit} characters (it has {len(value)}).",
@@ -192,7 +195,7 @@ def _amount(value: float | None, name: str, limit: float) -> float | None:
 def _tags(tags: tuple[str, ...]) -> list[str]:
     kept: dict[str, str] = {}
     for tag in tags:
-        clean = " ".join(tag.split())
+        clean = textcheck.check_line(" ".join(tag.split()), path="/tags")
         if len(clean) > MAX_TAG_LENGTH:
             raise InvalidInput("course.tag_too_long", f"The skill {clean[:20]!r}… is longer than {MAX_TAG_LENGTH} "
                                "characters.", path="/tags")
@@ -208,6 +211,8 @@ def _alignments(alignments: tuple[model.Alignment, ...]) -> list[dict[str, str]]
         raise InvalidInput("course.too_many_alignments", f"A course can list up to {MAX_ALIGNMENTS} alignments.",
                            path="/alignments")
     for a in alignments:
+        for name in model.Alignment.__dataclass_fields__:
+            textcheck.check_line(getattr(a, name), path="/alignments")
         if any(len(getattr(a, f)) > 500 for f in model.Alignment.__dataclass_fields__):
             raise InvalidInput("course.too_long", "Keep each alignment field to 500 characters.",
                                path="/alignments")

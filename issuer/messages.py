@@ -470,6 +470,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "en": "The file has no completion date column: enter the completion date for the whole cohort in the form."},
     "cohort.row.name_missing": {"ko": "‘{column}’ 칸이 비어 있습니다. 이름을 채우세요.", "en": "The “{column}” cell is empty: fill in the name."},
     "cohort.row.name_too_long": {"ko": "‘{column}’ 칸의 이름이 200자를 넘습니다.", "en": "The name in “{column}” is over 200 characters."},
+    "cohort.row.name_control": {"ko": "‘{column}’ 칸의 이름에 제어 문자가 들어 있습니다. 일반 텍스트로 다시 입력하세요.",
+                                "en": "The name in “{column}” contains a control character: retype it as plain text."},
     "cohort.row.email_missing": {"ko": "‘{column}’ 칸이 비어 있습니다. 이메일 주소를 채우세요.", "en": "The “{column}” cell is empty: fill in the e-mail address."},
     "cohort.row.email_invalid": {"ko": "‘{column}’ 칸의 ‘{value}’은(는) 이메일 주소가 아닙니다. 칸을 고친 뒤 다시 올리세요.",
                                  "en": "“{value}” in “{column}” is not an e-mail address. Fix the cell and upload again."},

@@ -71,6 +71,7 @@ def deliver(services: Context, mail_ids: Sequence[int]) -> list[OutboxMail]:
         with transaction(services.sessions) as session:
             mail = session.get(OutboxMail, mail_id)
             if mail is None or mail.state == MailState.SENT or not mail.to_address:
+                results.extend([mail] if mail is not None else [])  # e.g. sent meanwhile by a retry: as left
                 continue
             message = badge_mail(mail.credential, to=mail.to_address, links=services.issuing.links)
         error = None

@@ -69,7 +69,7 @@ def credential_qr(credential_id: str) -> Response:
 
 
 @bp.get("/achievements/<public_id>")
-@bp.get("/achievements/<public_id>/versions/<int:number>")
+@bp.get("/achievements/<public_id>/versions/<id:number>")
 def achievement_page(public_id: str, number: int | None = None) -> Response | str:
     """A course (its latest version) or one version of it: a page, or JSON with ?format=json&lang=en."""
     with transaction() as session:
@@ -86,8 +86,8 @@ def achievement_page(public_id: str, number: int | None = None) -> Response | st
 
 
 @bp.get("/achievements/<public_id>/image.png")
-@bp.get("/achievements/<public_id>/versions/<int:number>/image.png")
-@bp.get("/achievements/<public_id>/versions/<int:number>/image.svg")
+@bp.get("/achievements/<public_id>/versions/<id:number>/image.png")
+@bp.get("/achievements/<public_id>/versions/<id:number>/image.svg")
 def achievement_image(public_id: str, number: int | None = None) -> Response:
     """The image of a course version (the latest at the course's own image URL), PNG or sanitised SVG."""
     with transaction() as session:
@@ -140,7 +140,7 @@ def did_json(slug: str) -> Response:
                     headers={"Access-Control-Allow-Origin": "*"})
 
 
-@bp.get("/orgs/<slug>/status/<int:list_id>")
+@bp.get("/orgs/<slug>/status/<id:list_id>")
 def status_list(slug: str, list_id: int) -> Response:
     with transaction() as session:
         org = orgs.get_org(session, slug)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
 
-from badges import images
+from badges import images, text
 from badges.errors import InvalidInput
 from badges.model import checked_email
 from store.models import Org
@@ -24,6 +24,9 @@ def update_profile(org: Org, data: ProfileIn) -> list[str]:
     """Apply `data` to the organisation; returns the names of the fields that changed.
     InvalidInput (with the field as path) for a missing name, a bad web address or e-mail."""
     clean = {f.name: getattr(data, f.name).strip() for f in fields(ProfileIn)}
+    for name, value in clean.items():
+        check = text.check_prose if name.startswith("description") else text.check_line
+        check(value, path=f"/{name}")
     for name, limit in (("name_ko", 200), ("name_en", 200), ("url", 500), ("email", 320),
                         ("description_ko", 4000), ("description_en", 4000)):
         if len(clean[name]) > limit:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import keys
-from badges import model, multikey, proofs, status
+from badges import model, multikey, proofs, status, text
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.jsonld import JsonObject
 from badges.jsontext import to_json
@@ -58,6 +58,8 @@ def create_org(session: Session, ctx: Issuing, *, slug: str, name_ko: str, name_
                            path="/slug")
     if slug in RESERVED_SLUGS:
         raise InvalidInput("org.slug_invalid", f"{slug!r} is a console page's name; choose another.", path="/slug")
+    for path, value in (("/name_ko", name_ko), ("/name_en", name_en), ("/url", url or ""), ("/email", email or "")):
+        text.check_line(value, path=path)
     if session.scalar(select(Org.id).where(Org.slug == slug)) is not None:
         raise Conflict("org.slug_taken", f"An organisation called {slug!r} already exists.")
     org = Org(slug=slug, did=ctx.links.org_did(slug), name_ko=name_ko, name_en=name_en, url=url,

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badges import text
 from badges.errors import Conflict, NotFound
 from badges.model import checked_email, normalise_email
 from store.console import Membership, Role, StaffUser
@@ -15,7 +16,8 @@ from keys.passwords import DUMMY_HASH, check_password, hash_password
 
 def create_staff(session: Session, *, email: str, name: str, password: str, now: datetime) -> StaffUser:
     """A new console account; Conflict if the e-mail already has one."""
-    email = checked_email(email, code="staff.email_invalid")
+    text.check_line(name, path="/name")
+    email = checked_email(text.check_line(email, path="/email"), code="staff.email_invalid")
     if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise Conflict("staff.email_taken", f"{email} already has an account; sign in instead.")
     staff = StaffUser(email=email, name=name.strip() or email, password_hash=hash_password(password), created_at=now)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badges import text
 from badges.errors import InvalidInput, NotFound
 from store.models import ApiToken, Org
 
@@ -28,6 +29,7 @@ def new_token(session: Session, *, org: Org, label: str, now: datetime,
     if unknown or not scopes:
         raise InvalidInput("tokens.scope_unknown", f"Scopes must be some of {', '.join(SCOPES)}; "
                            f"not {', '.join(unknown) or 'none'}.", path="/scopes")
+    text.check_line(label, path="/label")
     if len(label) > 100:
         raise InvalidInput("tokens.label_too_long", "Keep the label to 100 characters.", path="/label")
     token = "bdg_" + secrets.token_urlsafe(32)

@@ -48,8 +48,22 @@ def _validator(name: str) -> jsonschema_rs.Validator:
 def first_error(name: str, instance: Any) -> tuple[str, str] | None:
     """Where and why `instance` breaks schemas/json/<name>.json (formats checked): the JSON Pointer and message
     of its shallowest error, or None when it conforms."""
+    error = _first(name, instance)
+    return None if error is None else (_pointer(error), error.message)
+
+
+def pattern_failures(name: str, instance: Any) -> list[tuple[str, Any]]:
+    """(JSON Pointer, value) of each string in `instance` that does not match its schema `pattern`."""
+    return [(_pointer(e), e.instance) for e in _validator(name).iter_errors(instance)
+            if type(e.kind).__name__ == "Pattern"]
+
+
+def _first(name: str, instance: Any) -> jsonschema_rs.ValidationError | None:
     validator = _validator(name)
     if validator.is_valid(instance):
         return None
-    error = min(validator.iter_errors(instance), key=lambda e: len(e.instance_path))
-    return "/" + "/".join(str(p) for p in error.instance_path), error.message
+    return min(validator.iter_errors(instance), key=lambda e: len(e.instance_path))
+
+
+def _pointer(error: jsonschema_rs.ValidationError) -> str:
+    return "/" + "/".join(str(p) for p in error.instance_path)

@@ -1,18 +1,20 @@
 """Engines, sessions and transactions; the caller owns the transaction (SQLAlchemy 2.0 guidance)."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from badges.jsontext import to_json
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MAX_ID = 2**31 - 1  # ids and version numbers are INTEGER columns (PostgreSQL's largest; SQLite overflows at 2**63)
 READ_ONLY = "badges_read_only"
 
 
@@ -40,6 +42,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
 
 
+def fits_id(value: int) -> bool:
+    """True when `value` can be an id (or version number) in the database: 0 to MAX_ID."""
+    return 0 <= value <= MAX_ID
+
+
 def _json_text(value: object) -> str:
     """JSON columns (audit details, cohort rows) written by orjson: thousands of rows per cohort."""
     return to_json(value).decode()
@@ -64,8 +71,21 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def own_sqlite_file(url: str) -> None:
+    """Create the SQLite file of `url` with mode 0600 (SQLite itself would make it 0644), or tighten it to 0600;
+    its -wal and -shm files take the same mode. Nothing for other databases or in-memory SQLite."""
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+
+
 def upgrade(url: str) -> None:
-    """Bring the database at `url` to the newest Alembic revision."""
+    """Bring the database at `url` to the newest Alembic revision (a SQLite file made owner-only first)."""
+    own_sqlite_file(url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

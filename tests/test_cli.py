@@ -6,9 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from store.db import make_engine
+from badges import dids, proofs
+from store.db import make_engine, upgrade
+from tests.other_issuer import EMAIL, ISSUED, OtherIssuer
 from bootstrap.cli import main
 
 
@@ -83,3 +86,39 @@ def test_production_refuses_to_start_without_its_secrets(instance: Path, monkeyp
     monkeypatch.setenv("BADGES_ENV", "production")
     assert main(["courses"]) == 2
     assert "BADGES_SECRET_KEY is not set" in capsys.readouterr().err
+
+
+def test_init_makes_the_instance_folder_and_the_sqlite_database_owner_only(instance: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    instance.mkdir(mode=0o755)
+    instance.chmod(0o755)  # as earlier versions left it
+    code, _ = run(capsys, "init")
+    assert code == 0
+    assert instance.stat().st_mode & 0o777 == 0o700
+    assert (instance / "badges.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert (instance / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_upgrade_tightens_an_existing_world_readable_sqlite_file(tmp_path: Path) -> None:
+    database = tmp_path / "old.sqlite3"
+    database.touch(mode=0o644)
+    database.chmod(0o644)
+    upgrade(f"sqlite:///{database}")
+    assert database.stat().st_mode & 0o777 == 0o600
+
+
+def test_verify_needs_no_instance_for_someone_elses_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("BADGES_INSTANCE", "BADGES_DATABASE_URL", "BADGES_SECRET_KEY", "BADGES_KEY_ENCRYPTION_KEY",
+                 "BADGES_ENV", "BADGES_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # an empty directory: no instance/, no database
+    key = Ed25519PrivateKey.from_private_bytes(bytes([7]) * 32)
+    did = dids.did_key(key.public_key())
+    unsigned = OtherIssuer("https://other.example").credential(with_status=False)
+    unsigned["issuer"]["id"] = did
+    signed = proofs.sign(unsigned, signer=proofs.Ed25519Signer(key, dids.did_key_method(did)), created=ISSUED)
+    (tmp_path / "theirs.json").write_text(json.dumps(signed, ensure_ascii=False))
+    code, out = run(capsys, "verify", "theirs.json", "--email", EMAIL)
+    assert code == 0 and out.startswith("VALID"), out + capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.json"]  # nothing created

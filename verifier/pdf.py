@@ -67,7 +67,7 @@ def _facts(summary: Summary, t: Translate, lang: str, style: ParagraphStyle) -> 
             ("credential.completed_on", summary.completed), ("summary.format", t(f"format.{summary.format}") + (f" · {summary.proof_type}" if summary.proof_type else ""))]
     data = [[Paragraph(escape(t(key)), style), Paragraph(escape(value).replace("\n", "<br/>"), style)]
             for key, value in rows if value]
-    table = Table(data, colWidths=[38 * mm, 128 * mm])
+    table = Table(data, colWidths=[38 * mm, 128 * mm], splitInRow=1)  # a long description runs onto the next page
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e2e8f0"))]))
     return table
@@ -85,7 +85,7 @@ def _checks(report: VerificationReport, t: Translate, style: ParagraphStyle, sma
         rows.append([Paragraph(escape(t(f"check.{check.id}")), style),
                      Paragraph(escape(t(f"outcome.{check.outcome}")), style),
                      Paragraph(escape(note.strip()).replace("\n", "<br/>"), small)])
-    table = Table(rows, colWidths=[38 * mm, 22 * mm, 106 * mm])
+    table = Table(rows, colWidths=[38 * mm, 22 * mm, 106 * mm], splitInRow=1)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e2e8f0"))]))
     return table

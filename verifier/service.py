@@ -18,6 +18,7 @@ from badges.report import STATUS_RETRIEVAL, CheckId, CheckUndecided, Outcome, Ve
 from badges.verify import Resolver, issuer_id, verify_credential
 from store import orgs
 from store.credentials import get_credential
+from store.db import fits_id
 from store.links import Links
 from store.models import Credential, Org, StatusList, VerificationEvent
 
@@ -61,7 +62,7 @@ class LocalResolver:
         ours = self._links.parse_status_list(url)
         if ours is None:
             return self._remote.status_list(url)
-        document = session.scalar(select(StatusList.document).join(Org, Org.id == StatusList.org_id)
+        document = None if not fits_id(ours[1]) else session.scalar(select(StatusList.document).join(Org, Org.id == StatusList.org_id)
                                   .where(Org.slug == ours[0], StatusList.id == ours[1]))
         if document is None:
             raise CheckUndecided(STATUS_RETRIEVAL, "status.unreachable", f"There is no status list at {url}.")

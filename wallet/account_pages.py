@@ -185,7 +185,7 @@ def add_email() -> Page:
     return redirect(url_for("wallet_accounts.account"))
 
 
-@bp.post("/wallet/account/emails/<int:email_id>/<action>")
+@bp.post("/wallet/account/emails/<id:email_id>/<action>")
 def email_action(email_id: int, action: str) -> Response:
     outgoing = None
     try:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import keys
-from badges import dids, model
+from badges import dids, model, text
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.proofs import Ed25519Signer
 from store.wallet import Learner, LearnerEmail, verified_email
@@ -65,6 +65,7 @@ def sign_up(session: Session, ctx: WalletContext, *, name: str, email: str, pass
     address = normalise_address(email)
     if not name.strip() or len(name.strip()) > 200:
         raise InvalidInput("wallet.name_missing", "Enter your name (up to 200 characters).", path="/name")
+    text.check_line(name, path="/name")
     owner = verified_email(session, address)
     if owner is not None:
         owner.mail_sent_at = now

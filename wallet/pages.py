@@ -174,7 +174,7 @@ def create_profile_link() -> BaseResponse:
     return redirect(url_for("wallet_pages.share"))
 
 
-@bp.post("/wallet/share/<int:link_id>/revoke")
+@bp.post("/wallet/share/<id:link_id>/revoke")
 def revoke_link(link_id: int) -> BaseResponse:
     with transaction() as session:
         learner = require_learner(session)
@@ -183,7 +183,7 @@ def revoke_link(link_id: int) -> BaseResponse:
     return redirect(safe_next(request.form.get("back")) if request.form.get("back") else url_for("wallet_pages.share"))
 
 
-@bp.get("/wallet/links/<int:link_id>/qr.png")
+@bp.get("/wallet/links/<id:link_id>/qr.png")
 def link_qr(link_id: int) -> BaseResponse:
     with transaction() as session:
         learner = require_learner(session)

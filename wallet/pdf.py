@@ -66,7 +66,7 @@ def career_pdf(*, lang: str, learner_name: str, holder_did: str, badges: Sequenc
     rows = [[Image(io.BytesIO(qr.qr_png(b.verify_url, scale=4)), width=QR_SIZE, height=QR_SIZE),
              _describe(b, t, styles)] for b in badges]
     if rows:
-        table = Table(rows, colWidths=[QR_SIZE + 4 * mm, None])
+        table = Table(rows, colWidths=[QR_SIZE + 4 * mm, None], splitInRow=1)  # a row may run onto the next page
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                    ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.HexColor("#e2e8f0")),
                                    ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))

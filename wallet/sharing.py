@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badges import text
 from badges.errors import InvalidInput, NotFound
 from store.wallet import Learner, ShareLink, WalletItem, items_of
 
@@ -23,6 +24,7 @@ def create_link(session: Session, learner: Learner, *, item: WalletItem | None, 
         raise NotFound("wallet.item_not_found", "There is no such credential in this wallet.")
     if item is not None and item.hidden:
         raise InvalidInput("wallet.item_hidden", "Unhide the badge before sharing it.")
+    text.check_line(label, path="/label")
     if len(active_links(session, learner.id)) >= MAX_LINKS:
         raise InvalidInput("wallet.too_many_links", f"A wallet can have up to {MAX_LINKS} share links; "
                            "revoke one you no longer need.")

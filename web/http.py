@@ -9,10 +9,29 @@ from typing import Any
 import schemas
 from flask import current_app, request
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter, Map
 
+from badges import text
 from badges.errors import InvalidInput, TooLarge
 from badges.jsontext import from_json
 from store import db
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in routes: a whole number the database can hold as an id (store.db.MAX_ID); any larger
+    number does not match, so it is a 404 like any unknown id, never an overflow in the query (a 500)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, min=0, max=db.MAX_ID)
+
+
+URL_CONVERTERS = {"id": IdConverter}
+
+
+def id_arg(value: str | None) -> int | None:
+    """A query or form value as an id, or None when it is missing, not a whole number or out of range."""
+    ok = value is not None and 0 < len(value) <= 10 and value.isascii() and value.isdigit()
+    return int(value) if ok and db.fits_id(int(value)) else None
 
 
 def services() -> Any:
@@ -67,5 +86,8 @@ def validate(body: Any, *, schema: str) -> None:
     """InvalidInput pointing at the first place `body` breaks schemas/json/<schema>.json."""
     error = schemas.first_error(schema, body)
     if error is not None:
+        for at, value in schemas.pattern_failures(schema, body):  # a control character gets its own message
+            if isinstance(value, str):
+                text.check_line(text.check_prose(value, path=at), path=at)
         pointer, message = error
         raise InvalidInput("request.schema", f"{pointer}: {message}", path=pointer)

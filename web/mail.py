@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
+from badges import text
 from badges.errors import Unavailable
 
 
@@ -31,7 +32,10 @@ def send(mail: Mail, *, smtp_url: str | None, sender: str, timeout_s: float = 10
     """Deliver `mail`; raises Unavailable with the SMTP server's reason when it cannot be sent."""
     if not smtp_url:
         raise Unavailable("mail.not_configured", "E-mail is not configured: set BADGES_SMTP_URL.")
-    message = _message(mail, sender)
+    try:
+        message = _message(mail, sender)
+    except (ValueError, TypeError) as e:  # a header the e-mail library refuses: kept in the outbox, never a 500
+        raise Unavailable("mail.invalid", f"The mail to {mail.to} could not be written: {e}") from None
     parts = urlsplit(smtp_url)
     try:
         if parts.scheme == "smtps":
@@ -51,7 +55,8 @@ def send(mail: Mail, *, smtp_url: str | None, sender: str, timeout_s: float = 10
 
 def _message(mail: Mail, sender: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, mail.to, mail.subject
+    # names typed before control characters were refused may still hold a line break: headers are one line
+    message["From"], message["To"], message["Subject"] = sender, mail.to, text.one_line(mail.subject)
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")

@@ -103,6 +103,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.unreachable": {"ko": "취소 목록을 가져올 수 없습니다.", "en": "The status list could not be retrieved."},
     "status.type_unsupported": {"ko": "확인할 수 없는 상태 방식입니다.", "en": "This kind of status cannot be checked."},
     "status.list_unverifiable": {"ko": "취소 목록의 서명을 확인할 수 없습니다.", "en": "The status list does not verify."},
+    "text.control_character": {"ko": "줄바꿈이나 탭 같은 제어 문자가 들어 있습니다. 이름은 한 줄의 일반 텍스트로 입력하세요(설명에는 줄바꿈만 쓸 수 있습니다).",
+                               "en": "This contains a control character such as a line break or tab. Enter names as one line of plain text (descriptions may use line breaks only)."},
     "recipient.mismatch": {"ko": "입력한 이메일로 발급된 배지가 아닙니다.", "en": "The badge was not issued to this e-mail."},
     "baking.no_credential": {"ko": "이미지에 배지 정보가 들어 있지 않습니다.", "en": "The image holds no badge."},
     "request.too_large": {"ko": "보낸 내용이 너무 큽니다.", "en": "The request is too large."},

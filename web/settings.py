@@ -16,6 +16,9 @@ from badges.fetch import FetchPolicy
 
 
 VERIFY_RATE_LIMIT = 60
+FETCH_TIMEOUT_S = 5.0
+FETCH_MAX_BYTES = 512_000
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class ConfigError(Exception):
@@ -30,9 +33,9 @@ class Settings:
     public_base_url: str
     instance_dir: Path
     max_request_bytes: int = 1_000_000
-    fetch_timeout_s: float = 5.0
-    fetch_max_bytes: int = 512_000
-    clock_skew: timedelta = timedelta(minutes=5)
+    fetch_timeout_s: float = FETCH_TIMEOUT_S
+    fetch_max_bytes: int = FETCH_MAX_BYTES
+    clock_skew: timedelta = CLOCK_SKEW
     insecure_fetch: bool = False  # http:// and loopback addresses allowed: local development and tests
     locales: tuple[str, ...] = ("ko", "en")
     smtp_url: str | None = None  # smtp://user:password@host:port (smtps:// for implicit TLS); None: no e-mail
@@ -93,8 +96,10 @@ def _instance_secret(instance_dir: Path, name: str, production: bool, variable: 
 
 
 def init_instance(instance_dir: Path) -> None:
-    """Create the instance folder with a generated secret key and KEK (mode 0600), keeping existing ones."""
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    """Create the instance folder (mode 0700, an existing one tightened) with a generated secret key and KEK
+    (mode 0600), keeping existing ones."""
+    instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(instance_dir, 0o700)  # it holds the secrets and the SQLite database: nobody else may list or read it
     for name, make in (("secret_key", lambda: secrets.token_urlsafe(48)),
                        ("key_encryption_key", lambda: base64.b64encode(keys.new_kek()).decode())):
         path = instance_dir / name

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import quoteattr
 
 import pytest
 from PIL import Image
@@ -46,10 +47,10 @@ def test_an_svg_keeps_its_drawing_and_korean_text_but_loses_every_active_or_exte
     checked = images.check_image(HOSTILE_SVG)
     text = checked.data.decode()
     assert checked.mimetype == "image/svg+xml"
-    for gone in ("script", "alert", "onload", "onclick", "evil.example", "@import", "foreignObject", "animate",
+    for gone in ("script", "alert", "onload", "onclick", "evil.example", "@import", "foreignObject", "animate", "<style",
                  "inkscape", "DOCTYPE", "comment", "<a"):
         assert gone not in text, gone
-    for kept in ('viewBox="0 0 10 10"', 'fill="url(#g)"', ".ok { fill: url(#g); }", 'href="#g"',
+    for kept in ('viewBox="0 0 10 10"', 'fill="url(#g)"', 'href="#g"',
                  "data:image/png;base64,", "한국어 로고", 'font-family="NanumGothic"', "<rect"):
         assert kept in text, kept
 
@@ -91,3 +92,44 @@ def test_a_png_with_too_many_pixels_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         images.check_image(png(5000, 1))
     assert caught.value.code == "image.too_many_pixels"
+
+
+REMOTE_CSS = [
+    'image-set("https://evil.example/a.png" 1x)', "u\\72l(https://evil.example/a)", "\\75 rl(https://evil.example/a)",
+    "u/**/rl(https://evil.example/a)", "url (https://evil.example/a)", "expression(alert(1))",
+    "url(https://evil.example/a)", "url('//evil.example/a')", "-webkit-image-set(url(x.png) 1x)",
+    "var(--x)", "@\\69mport url(x)", "(evil)",
+]
+
+
+@pytest.mark.parametrize("value", REMOTE_CSS)
+def test_a_style_attribute_that_could_load_from_elsewhere_is_dropped_whatever_its_spelling(value: str) -> None:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><rect style={quoteattr(f"fill: {value}; stroke: red")}/></svg>'
+    text = images.sanitise_svg(svg.encode()).decode()
+    assert "evil" not in text and "\\" not in text and "(" not in text
+    assert 'style="stroke: red"' in text
+
+
+@pytest.mark.parametrize("value", REMOTE_CSS)
+def test_a_presentation_attribute_that_could_load_from_elsewhere_is_dropped(value: str) -> None:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><rect fill={quoteattr(value)} stroke="red"/></svg>'
+    text = images.sanitise_svg(svg.encode()).decode()
+    assert "fill" not in text and 'stroke="red"' in text
+
+
+@pytest.mark.parametrize("sheet", [
+    "@\\69mport 'https://evil.example/x.css';", "rect { fill: u\\72l(https://evil.example/a) }",
+    'rect { background: image-set("https://evil.example/a.png" 1x) }', ".ok { fill: url(#g) }",
+])
+def test_style_elements_are_removed_entirely(sheet: str) -> None:
+    svg = f"<svg xmlns='http://www.w3.org/2000/svg'><style>{sheet}</style><rect/></svg>"
+    text = images.sanitise_svg(svg.encode()).decode()
+    assert "style" not in text and "evil" not in text and "<rect" in text
+
+
+def test_safe_styles_keep_colours_transforms_and_local_references() -> None:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg"><rect transform="rotate(45) translate(1,2)" '
+           "style=\"fill: url(#g); stroke: rgb(1, 2, 3); font-family: 'Nanum Gothic'; position: fixed\"/></svg>")
+    text = images.sanitise_svg(svg.encode()).decode()
+    assert 'transform="rotate(45) translate(1,2)"' in text
+    assert "style=\"fill: url(#g); stroke: rgb(1, 2, 3); font-family: 'Nanum Gothic'\"" in text

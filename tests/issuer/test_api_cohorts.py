@@ -118,7 +118,7 @@ def test_the_openapi_document_describes_the_issuing_api_and_stays_valid(client: 
 def test_every_issuing_route_of_the_api_is_in_the_openapi_document(app: Flask) -> None:
     documented = {(path, method.upper()) for path, item in document()["paths"].items() for method in item}
     served = {(rule.rule.replace("<public_id>", "{publicId}").replace("<credential_id>", "{credentialId}")
-               .replace("<int:job_id>", "{jobId}"), method)
+               .replace("<id:job_id>", "{jobId}"), method)
               for rule in app.url_map.iter_rules() if rule.endpoint.startswith(("issuer_api.", "issuer_api_cohorts."))
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert _expand(served) <= documented, _expand(served) - documented

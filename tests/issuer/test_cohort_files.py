@@ -126,3 +126,10 @@ def test_the_failed_rows_csv_opens_in_excel_and_never_runs_a_formula() -> None:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows == [["행 / row", "이름", "이메일", "오류", "error"],
                     ["3", "'=HYPERLINK(\"x\")", "bad", "이메일이 아닙니다", "not an e-mail"]]
+
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://evil.example\",\"x\")", "@memo", "+1", "-1+2", "\tx", "\rx"])
+def test_the_failed_rows_csv_makes_header_cells_inert_too(cell: str) -> None:
+    data = cohorts.failed_rows_csv([cell, "email"], [(2, {cell: cell, "email": "bad"}, "오류", "error")])
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0][1] == rows[1][1] == "'" + cell

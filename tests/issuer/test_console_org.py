@@ -80,6 +80,8 @@ def test_owner_edits_the_profile_and_new_credentials_carry_it(client: FlaskClien
     ("name_en", "  ", "기관명을 한국어와 영어로 모두 입력하세요"),
     ("url", "acme.example", "https://로 시작하는 웹 주소를 입력하세요"),
     ("email", "hello at acme", "올바른 이메일 주소가 아닙니다"),
+    ("name_ko", "에이크미\r\n아카데미", "줄바꿈이나 탭 같은 제어 문자가 들어 있습니다"),
+    ("description_en", "Cloud training\x00", "줄바꿈이나 탭 같은 제어 문자가 들어 있습니다"),
 ])
 def test_a_profile_mistake_is_explained_next_to_its_field_and_nothing_typed_is_lost(
         client: FlaskClient, svc: Services, acme: Org, field: str, value: str, message: str) -> None:

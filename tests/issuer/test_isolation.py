@@ -19,6 +19,7 @@ from tests.factories import make_org
 from tests.issuer.test_console_auth import enter_console, make_member
 from bootstrap.app import BLUEPRINTS
 from bootstrap.wiring import Services
+from web.http import URL_CONVERTERS
 from web.security import CSRF_FIELD
 
 PREFIX = "/console/<org_slug>"
@@ -33,6 +34,7 @@ ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<nam
 def url_map() -> list[Rule]:
     """Every rule the app's blueprints define (built without a database, for collecting the parameters)."""
     app = Flask(__name__)
+    app.url_map.converters.update(URL_CONVERTERS)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     return list(app.url_map.iter_rules())
@@ -51,7 +53,7 @@ def path_for(rule: str, slug: str) -> str:
         converter, args, name = match["converter"], match["args"], match["name"]
         if name == "org_slug":
             return slug
-        if converter == "int":
+        if converter in ("int", "id"):
             return "1"
         if converter == "uuid":
             return str(uuid.UUID(int=1))
@@ -81,7 +83,7 @@ def send(client: FlaskClient, method: str, path: str, *, with_csrf: bool = True)
 
 def test_the_walk_finds_the_console_routes() -> None:
     found = {rule for rule, _, _ in console_routes()}
-    assert {PREFIX, f"{PREFIX}/people", f"{PREFIX}/tokens/<int:token_id>/revoke", f"{PREFIX}/audit"} <= found
+    assert {PREFIX, f"{PREFIX}/people", f"{PREFIX}/tokens/<id:token_id>/revoke", f"{PREFIX}/audit"} <= found
 
 
 def test_every_console_route_belongs_to_an_organisation_or_is_known_to_be_public() -> None:
