@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from badges import ob2, vc_jwt
+from badges import bounds, ob2, vc_jwt
 from badges.checks import (Resolver, check_contexts, check_proof, check_recipient, check_schema, check_shape,
                            check_status, check_validity_period, issuer_id, issuer_key, parse_instant)
 from badges.jsonld import JsonObject
@@ -122,7 +122,13 @@ def parse_credential(raw: bytes | str) -> JsonObject:
 
 def parse_presented(raw: bytes | str) -> Presented:
     """The format step: JSON (a JSON-LD VC or an OB 2.0 assertion) or a compact JWS (a VC-JWT or a signed OB 2.0
-    assertion); CheckFailed (PARSING_ERROR) for anything else."""
+    assertion) within badges.bounds.CREDENTIAL; CheckFailed (PARSING_ERROR) for anything else."""
+    presented = _recognise(raw)
+    check_bounds(presented.credential)
+    return presented
+
+
+def _recognise(raw: bytes | str) -> Presented:
     if len(raw) > MAX_CREDENTIAL_BYTES:
         raise CheckFailed(PARSING_ERROR, "parse.too_large", f"The credential is over {MAX_CREDENTIAL_BYTES} bytes.")
     if not raw.lstrip().startswith(b"{" if isinstance(raw, bytes) else "{"):  # JSON is never a JWS
@@ -138,6 +144,15 @@ def parse_presented(raw: bytes | str) -> Presented:
         kind = CredentialFormat.OB2_SIGNED if ob2.verification_type(doc) == "signed" else CredentialFormat.OB2_HOSTED
         return Presented(kind, doc)
     return Presented(CredentialFormat.VC_LD, doc)
+
+
+def check_bounds(doc: JsonObject) -> None:
+    """The document is within badges.bounds.CREDENTIAL (every later check's work is bounded by it); CheckFailed
+    (PARSING_ERROR, parse.too_complex) otherwise."""
+    try:
+        bounds.check_shape(doc, bounds.CREDENTIAL, code="parse.too_complex")
+    except bounds.TooComplex as e:
+        raise CheckFailed(PARSING_ERROR, e.code, e.detail, path=e.path) from None
 
 
 def _jwt_shape(p: Presented) -> None:

@@ -1,0 +1,199 @@
+"""What a document may cost: hard limits on its shape, checked before JSON-LD processing sees it, and a work
+budget for RDFC-1.0's blank node labelling (issue 11: a 2.7 KB credential kept a CPU busy for a minute).
+
+Why these three kinds of limit:
+- pyld keeps a node's values for one property without duplicates by comparing each new value with every
+  value already there, so one property holding n values costs n²/2 comparisons (10,000 tags: 95 s). An array
+  is limited, and so are the values one node gets for one property across every object naming that node.
+- pyld processes each object with its type-scoped contexts (about 0.4 ms an OB 3.0 Alignment), so the number
+  of objects is limited; the number of values and the nesting depth bound the rest of the walk.
+- RDFC-1.0 §4.8 Hash N-Degree Quads tries every permutation of blank nodes whose hashes tie, recursively: a
+  few blank nodes all linking to each other ("poison graph", RDFC-1.0 §6) cost factorially. Its work is
+  counted (quads visited and permutations to try) and refused past a budget.
+
+A credential we issue has about 45 JSON values, 10 objects, 5 blank nodes and 31 quads; tags and alignments
+come in the tens (the course API takes 30 of each). CREDENTIAL allows 20 times that; DOCUMENT, what the
+canonicalizer takes at all (a presentation holds many credentials), more again.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from pyld.canon import URDNA2015
+
+from badges.errors import InvalidInput
+
+MAX_QUADS = 10_000
+MAX_BLANK_NODES = 1_000
+LABELLING_BUDGET = 1_000  # quads visited + permutations to try in Hash N-Degree Quads (~20 µs each)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The most a document may hold."""
+
+    depth: int  # nesting of objects and arrays
+    array: int  # entries of one array, and values of one property of one node over all the objects naming it
+    objects: int  # JSON objects: each is a node or value processed with its contexts
+    values: int  # JSON values of every kind
+    contexts: int  # @context entries (URLs or objects) anywhere: pyld processes each one it meets afresh
+
+
+CREDENTIAL = Limits(depth=32, array=100, objects=100, values=1_000, contexts=8)
+DOCUMENT = Limits(depth=32, array=1_000, objects=5_000, values=20_000, contexts=1_000)
+_ID_KEYS = ("id", "@id")
+
+
+class TooComplex(InvalidInput):
+    """The document is over a limit that bounds the work of processing it."""
+
+
+def check_shape(doc: Any, limits: Limits = CREDENTIAL, *, code: str = "jsonld.too_complex") -> None:
+    """Return if `doc` is within `limits`; raises TooComplex (with `code`) naming the limit and where."""
+    walk = _Walk(limits)
+    try:
+        walk.value(doc, 1, None)
+    except _Over as over:
+        raise TooComplex(code, over.detail, path="".join(f"/{_pointer(k)}" for k in reversed(over.keys))) from None
+
+
+class _Over(Exception):
+    """A limit passed; the keys from the offending value up to the root are added as it propagates."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.keys: list[str | int] = []
+
+
+class _Walk:
+    """check_shape's walk: recursive (the depth limit bounds it), every count kept as it goes, cheap for the
+    documents that pass, since every credential verified goes through it."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.values = self.objects = self.contexts = 0
+        self.id_keys: tuple[str, ...] = ("id", "@id")  # and every term an inline context makes an alias of @id
+        self.first: dict[str, dict[str, Any]] = {}  # the first object naming each node
+        self.merged: dict[str, Counter[str]] = {}  # values per property of nodes named by several objects
+
+    def value(self, node: Any, depth: int, joins: str | None) -> None:
+        """Count `node` (a dict or list) and what it holds; `joins` is the node an @nest object adds to."""
+        if depth > self.limits.depth:
+            raise _Over(f"The document nests objects and arrays more than {self.limits.depth} deep.")
+        self.values += len(node)
+        if self.values > self.limits.values:
+            raise _Over(f"The document holds more than {self.limits.values:,} values.")
+        if type(node) is dict:
+            identity = self.object(node, joins)
+            items: Any = node.items()
+        else:
+            if len(node) > self.limits.array:
+                raise _Over(f"An array holds {len(node):,} entries; the limit is {self.limits.array:,}.")
+            identity = joins
+            items = enumerate(node)
+        for key, child in items:
+            if type(child) is dict or type(child) is list:
+                try:
+                    self.value(child, depth + 1, identity if key == "@nest" or type(key) is int else None)
+                except _Over as over:
+                    over.keys.append(key)
+                    raise
+
+    def object(self, node: dict[str, Any], joins: str | None) -> str | None:
+        """Count an object; the node it adds values to, when another object may add to the same node."""
+        self.objects += 1
+        if self.objects > self.limits.objects:
+            raise _Over(f"The document holds more than {self.limits.objects:,} objects.")
+        if "@context" in node:
+            context = node["@context"]
+            self.contexts += len(context) if type(context) is list else 1
+            if self.contexts > self.limits.contexts:
+                raise _Over(f"The document names more than {self.limits.contexts:,} contexts.")
+            self.id_keys += tuple(a for a in _id_aliases(context) if a not in self.id_keys)
+        identity = joins
+        for key in self.id_keys:
+            if type(node.get(key)) is str:
+                identity = node[key]
+                break
+        if identity is None and "@nest" in node:
+            identity = f"_:object{id(node)}"
+        if identity is not None:
+            self.merge(identity, node)
+        return identity
+
+    def merge(self, identity: str, node: dict[str, Any]) -> None:
+        """Objects naming one node merge into it (pyld then compares each of its values for a property with
+        every other): the values they give it for a property are limited as one array's entries are."""
+        first = self.first.setdefault(identity, node)
+        if first is node:
+            return
+        counts = self.merged.get(identity)
+        if counts is None:
+            counts = self.merged[identity] = Counter()
+            _add_counts(counts, first)
+        _add_counts(counts, node)
+        key, most = counts.most_common(1)[0]
+        if most > self.limits.array:
+            raise _Over(f"The node {identity[:80]!r} gets {most:,} values for {key[:80]!r} across the objects "
+                        f"naming it; the limit is {self.limits.array:,}.")
+
+
+def _add_counts(counts: Counter[str], node: dict[str, Any]) -> None:
+    for key, value in node.items():
+        counts[key] += len(value) if type(value) is list else 1
+
+
+def _id_aliases(context: Any) -> list[str]:
+    """Terms an inline context (or a context inside it) defines as aliases of @id."""
+    found: list[str] = []
+    stack = [context]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for term, definition in item.items():
+                if definition == "@id" or (isinstance(definition, dict) and definition.get("@id") == "@id"):
+                    found.append(term)
+                elif isinstance(definition, (dict, list)):
+                    stack.append(definition)
+    return found
+
+
+def _pointer(key: str | int) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def check_dataset(dataset: dict[str, list[Any]], *, code: str = "jsonld.too_complex") -> None:
+    """Return if the RDF dataset pyld made has at most MAX_QUADS quads and MAX_BLANK_NODES blank nodes."""
+    quads = sum(len(triples) for triples in dataset.values())
+    if quads > MAX_QUADS:
+        raise TooComplex(code, f"The document makes {quads:,} statements; the limit is {MAX_QUADS:,}.")
+    blank = {term["value"] for triples in dataset.values() for t in triples for term in (t["subject"], t["object"])
+             if isinstance(term, dict) and term["type"] == "blank node"} | {g for g in dataset if g.startswith("_:")}
+    if len(blank) > MAX_BLANK_NODES:
+        raise TooComplex(code, f"The document has {len(blank):,} blank nodes; the limit is {MAX_BLANK_NODES:,}.")
+
+
+class BoundedURDNA2015(URDNA2015):
+    """pyld's RDFC-1.0 (URDNA2015) that counts the work of Hash N-Degree Quads and raises TooComplex past
+    `budget` units, before trying the permutations it would cost."""
+
+    def __init__(self, budget: int = LABELLING_BUDGET) -> None:
+        super().__init__()
+        self.budget = budget
+        self.spent = 0
+
+    def create_hash_to_related(self, id_: str, issuer: Any) -> dict[str, list[str]]:
+        """RDFC-1.0 §4.8.2 steps 1-3, charged: this node's quads, and every permutation step 5.4 may try."""
+        related = super().create_hash_to_related(id_, issuer)
+        self.spent += len(self.blank_node_info[id_]["quads"]) + sum(
+            math.factorial(min(len(nodes), 20)) for nodes in related.values())
+        if self.spent > self.budget:
+            raise TooComplex("jsonld.too_complex", "The document's blank nodes are so alike that labelling them "
+                             f"(RDFC-1.0 Hash N-Degree Quads) would take more than {self.budget:,} steps.")
+        return related
