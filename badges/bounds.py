@@ -84,6 +84,8 @@ class _Walk:
         """Count `node` (a dict or list) and what it holds; `joins` is the node an @nest object adds to."""
         if depth > self.limits.depth:
             raise _Over(f"The document nests objects and arrays more than {self.limits.depth} deep.")
+        if type(node) is list and len(node) > self.limits.array:
+            raise _Over(f"An array holds {len(node):,} entries; the limit is {self.limits.array:,}.")
         self.values += len(node)
         if self.values > self.limits.values:
             raise _Over(f"The document holds more than {self.limits.values:,} values.")
@@ -91,8 +93,6 @@ class _Walk:
             identity = self.object(node, joins)
             items: Any = node.items()
         else:
-            if len(node) > self.limits.array:
-                raise _Over(f"An array holds {len(node):,} entries; the limit is {self.limits.array:,}.")
             identity = joins
             items = enumerate(node)
         for key, child in items:

@@ -11,11 +11,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import schemas
-from badges import dids, legacy_proofs, model, proofs, status
+from badges import bounds, dids, legacy_proofs, model, proofs, status
 from badges.errors import InvalidInput
 from badges.jsontext import to_json
 from badges.jsonld import JsonObject, require_bundled
-from badges.report import (MALFORMED, RANGE_ERROR, STATUS_LIST_LENGTH, STATUS_VERIFICATION, CheckFailed,
+from badges.report import (MALFORMED, PARSING_ERROR, RANGE_ERROR, STATUS_LIST_LENGTH, STATUS_VERIFICATION, CheckFailed,
                            CheckNotApplicable, CheckUndecided)
 
 
@@ -27,6 +27,15 @@ class Resolver(Protocol):
     def status_list(self, url: str) -> JsonObject: ...
 
     def document(self, url: str) -> JsonObject: ...
+
+
+def check_bounds(doc: JsonObject) -> None:
+    """The document is within badges.bounds.CREDENTIAL, which bounds the work of every later check; CheckFailed
+    (PARSING_ERROR, parse.too_complex) otherwise."""
+    try:
+        bounds.check_shape(doc, bounds.CREDENTIAL, code="parse.too_complex")
+    except bounds.TooComplex as e:
+        raise CheckFailed(PARSING_ERROR, e.code, e.detail, path=e.path) from None
 
 
 def check_contexts(doc: JsonObject) -> None:
@@ -197,6 +206,7 @@ def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: date
                                    skew: timedelta) -> None:
     """The status list credential is signed by its issuer and current; if not, status is undecided."""
     try:
+        check_bounds(doc)  # another issuer's list is as untrusted as the credential
         check_contexts(doc)
         types = doc.get("type")
         if not isinstance(types, list) or "BitstringStatusListCredential" not in types:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from badges import bounds, ob2, vc_jwt
-from badges.checks import (Resolver, check_contexts, check_proof, check_recipient, check_schema, check_shape,
+from badges import ob2, vc_jwt
+from badges.checks import (Resolver, check_bounds, check_contexts, check_proof, check_recipient, check_schema, check_shape,
                            check_status, check_validity_period, issuer_id, issuer_key, parse_instant)
 from badges.jsonld import JsonObject
 from badges.jsontext import from_json
@@ -145,14 +145,6 @@ def _recognise(raw: bytes | str) -> Presented:
         return Presented(kind, doc)
     return Presented(CredentialFormat.VC_LD, doc)
 
-
-def check_bounds(doc: JsonObject) -> None:
-    """The document is within badges.bounds.CREDENTIAL (every later check's work is bounded by it); CheckFailed
-    (PARSING_ERROR, parse.too_complex) otherwise."""
-    try:
-        bounds.check_shape(doc, bounds.CREDENTIAL, code="parse.too_complex")
-    except bounds.TooComplex as e:
-        raise CheckFailed(PARSING_ERROR, e.code, e.detail, path=e.path) from None
 
 
 def _jwt_shape(p: Presented) -> None:
