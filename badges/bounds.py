@@ -53,103 +53,140 @@ class TooComplex(InvalidInput):
 
 def check_shape(doc: Any, limits: Limits = CREDENTIAL, *, code: str = "jsonld.too_complex") -> None:
     """Return if `doc` is within `limits`; raises TooComplex (with `code`) naming the limit and where."""
-    walk = _Walk(limits)
     try:
-        walk.value(doc, 1, None)
+        _Walk(limits).run(doc)
     except _Over as over:
-        raise TooComplex(code, over.detail, path="".join(f"/{_pointer(k)}" for k in reversed(over.keys))) from None
+        raise TooComplex(code, over.detail, path=_pointer_to(doc, over.node)) from None
+
+
+def fits_surely(text: bytes | str, doc: Any, limits: Limits = CREDENTIAL) -> bool:
+    """Whether `doc`, read from the JSON `text`, is too small to pass any of `limits`: each object or array opens
+    with a bracket and each entry after a container's first needs a comma, so brackets bound depth and objects,
+    brackets and commas together bound every array, every node's values and all values (brackets or commas
+    inside strings only make the test more cautious; a \\u escape could hide an "@context" key, so text holding
+    one is walked). Every credential verified is checked, and this lets a typical one skip the walk."""
+    b = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    containers = b.count(b"{") + b.count(b"[")
+    entries = containers + b.count(b",")
+    if b"\\u" in b or containers > min(limits.depth, limits.objects) or entries > min(limits.array, limits.values):
+        return False
+    contexts = b.count(b'"@context"')
+    if contexts == 0:
+        return True
+    context = doc.get("@context") if contexts == 1 and isinstance(doc, dict) else None
+    return context is not None and (len(context) if isinstance(context, list) else 1) <= limits.contexts
 
 
 class _Over(Exception):
-    """A limit passed; the keys from the offending value up to the root are added as it propagates."""
+    """A limit passed at `node` (a dict or list of the document)."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, node: Any) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.keys: list[str | int] = []
+        self.node = node
 
 
 class _Walk:
-    """check_shape's walk: recursive (the depth limit bounds it), every count kept as it goes, cheap for the
-    documents that pass, since every credential verified goes through it."""
+    """check_shape's walk, a loop over a stack with every count kept as it goes: every credential verified goes
+    through it, so the documents that pass must cost little (the path of a refusal is found afterwards)."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.values = self.objects = self.contexts = 0
-        self.id_keys: tuple[str, ...] = ("id", "@id")  # and every term an inline context makes an alias of @id
+        self.objects = self.contexts = 0
+        self.terms: dict[str, str] = {}  # what the document's own (inline) contexts define: term -> IRI or keyword
+        self.id_keys: tuple[str, ...] = ("id", "@id")  # and the terms aliasing @id
+        self.nest_keys: tuple[str, ...] = ("@nest",)  # and the terms aliasing @nest
         self.first: dict[str, dict[str, Any]] = {}  # the first object naming each node
         self.merged: dict[str, Counter[str]] = {}  # values per property of nodes named by several objects
 
-    def value(self, node: Any, depth: int, joins: str | None) -> None:
-        """Count `node` (a dict or list) and what it holds; `joins` is the node an @nest object adds to."""
-        if depth > self.limits.depth:
-            raise _Over(f"The document nests objects and arrays more than {self.limits.depth} deep.")
-        if type(node) is list and len(node) > self.limits.array:
-            raise _Over(f"An array holds {len(node):,} entries; the limit is {self.limits.array:,}.")
-        self.values += len(node)
-        if self.values > self.limits.values:
-            raise _Over(f"The document holds more than {self.limits.values:,} values.")
-        if type(node) is dict:
-            identity = self.object(node, joins)
-            items: Any = node.items()
-        else:
-            identity = joins
-            items = enumerate(node)
-        for key, child in items:
-            if type(child) is dict or type(child) is list:
-                try:
-                    self.value(child, depth + 1, identity if key == "@nest" or type(key) is int else None)
-                except _Over as over:
-                    over.keys.append(key)
-                    raise
+    def run(self, doc: Any) -> None:
+        """Count every dict and list of `doc`; each entry on the stack carries the node an @nest object adds to."""
+        max_depth, max_array, max_values = self.limits.depth, self.limits.array, self.limits.values
+        values = 0
+        stack: list[tuple[Any, int, str | None]] = [(doc, 1, None)] if type(doc) in (dict, list) else []
+        while stack:
+            node, depth, joins = stack.pop()
+            if depth > max_depth:
+                raise _Over(f"The document nests objects and arrays more than {max_depth} deep.", node)
+            if type(node) is list and len(node) > max_array:
+                raise _Over(f"An array holds {len(node):,} entries; the limit is {max_array:,}.", node)
+            values += len(node)
+            if values > max_values:
+                raise _Over(f"The document holds more than {max_values:,} values.", node)
+            if type(node) is dict:
+                identity = self.object(node, joins)
+                nest = self.nest_keys
+                for key, child in node.items():
+                    if type(child) is dict or type(child) is list:
+                        stack.append((child, depth + 1, identity if key in nest else None))
+            else:
+                for child in node:
+                    if type(child) is dict or type(child) is list:
+                        stack.append((child, depth + 1, joins))
 
     def object(self, node: dict[str, Any], joins: str | None) -> str | None:
         """Count an object; the node it adds values to, when another object may add to the same node."""
         self.objects += 1
         if self.objects > self.limits.objects:
-            raise _Over(f"The document holds more than {self.limits.objects:,} objects.")
+            raise _Over(f"The document holds more than {self.limits.objects:,} objects.", node)
         if "@context" in node:
             context = node["@context"]
             self.contexts += len(context) if type(context) is list else 1
             if self.contexts > self.limits.contexts:
-                raise _Over(f"The document names more than {self.limits.contexts:,} contexts.")
-            self.id_keys += tuple(a for a in _id_aliases(context) if a not in self.id_keys)
+                raise _Over(f"The document names more than {self.limits.contexts:,} contexts.", node)
+            self.learn_terms(context)
         identity = joins
         for key in self.id_keys:
             if type(node.get(key)) is str:
                 identity = node[key]
                 break
-        if identity is None and "@nest" in node:
-            identity = f"_:object{id(node)}"
+        if identity is None and (self.terms or "@nest" in node):  # (@nest has aliases only if terms has entries)
+            identity = f"_:object{id(node)}"  # its own terms may spell one property several ways
         if identity is not None:
             self.merge(identity, node)
         return identity
+
+    def learn_terms(self, context: Any) -> None:
+        """Note the terms an inline context defines (a URL names a bundled context, whose terms are known)."""
+        terms = _inline_terms(context)
+        if terms:
+            self.terms.update(terms)
+            self.id_keys = ("id", "@id", *(t for t, iri in self.terms.items() if iri == "@id"))
+            self.nest_keys = ("@nest", *(t for t, iri in self.terms.items() if iri == "@nest"))
 
     def merge(self, identity: str, node: dict[str, Any]) -> None:
         """Objects naming one node merge into it (pyld then compares each of its values for a property with
         every other): the values they give it for a property are limited as one array's entries are."""
         first = self.first.setdefault(identity, node)
-        if first is node:
+        if first is node and not self.terms:  # one object: each property is one array, already limited
             return
         counts = self.merged.get(identity)
         if counts is None:
             counts = self.merged[identity] = Counter()
-            _add_counts(counts, first)
-        _add_counts(counts, node)
+            if first is not node:
+                self.add_counts(counts, first)
+        self.add_counts(counts, node)
         key, most = counts.most_common(1)[0]
         if most > self.limits.array:
             raise _Over(f"The node {identity[:80]!r} gets {most:,} values for {key[:80]!r} across the objects "
-                        f"naming it; the limit is {self.limits.array:,}.")
+                        f"naming it; the limit is {self.limits.array:,}.", node)
 
 
-def _add_counts(counts: Counter[str], node: dict[str, Any]) -> None:
-    for key, value in node.items():
-        counts[key] += len(value) if type(value) is list else 1
+    def add_counts(self, counts: Counter[str], node: dict[str, Any]) -> None:
+        """Add the object's values per property, its own terms and compact IRIs counted as what they expand to."""
+        for key, value in node.items():
+            counts[self.expand(key) if self.terms else key] += len(value) if type(value) is list else 1
+
+    def expand(self, key: str) -> str:
+        if key in self.terms:
+            return self.terms[key]
+        prefix, colon, suffix = key.partition(":")
+        return self.terms[prefix] + suffix if colon and prefix in self.terms else key
 
 
-def _id_aliases(context: Any) -> list[str]:
-    """Terms an inline context (or a context inside it) defines as aliases of @id."""
-    found: list[str] = []
+def _inline_terms(context: Any) -> dict[str, str]:
+    """What an inline context (and every context inside it) defines: term -> IRI or keyword."""
+    found: dict[str, str] = {}
     stack = [context]
     while stack:
         item = stack.pop()
@@ -157,15 +194,26 @@ def _id_aliases(context: Any) -> list[str]:
             stack.extend(item)
         elif isinstance(item, dict):
             for term, definition in item.items():
-                if definition == "@id" or (isinstance(definition, dict) and definition.get("@id") == "@id"):
-                    found.append(term)
-                elif isinstance(definition, (dict, list)):
+                iri = definition if isinstance(definition, str) else \
+                    definition.get("@id") if isinstance(definition, dict) else None
+                if isinstance(iri, str) and not term.startswith("@"):
+                    found[term] = iri
+                if isinstance(definition, (dict, list)):
                     stack.append(definition)
     return found
 
 
-def _pointer(key: str | int) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
+def _pointer_to(doc: Any, target: Any) -> str:
+    """The JSON pointer of `target` (a dict or list found in `doc` by identity)."""
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        items = node.items() if type(node) is dict else enumerate(node)
+        stack.extend((child, f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}") for key, child in items
+                     if type(child) is dict or type(child) is list)
+    return ""
 
 
 def check_dataset(dataset: dict[str, list[Any]], *, code: str = "jsonld.too_complex") -> None:

@@ -29,9 +29,11 @@ class Resolver(Protocol):
     def document(self, url: str) -> JsonObject: ...
 
 
-def check_bounds(doc: JsonObject) -> None:
-    """The document is within badges.bounds.CREDENTIAL, which bounds the work of every later check; CheckFailed
-    (PARSING_ERROR, parse.too_complex) otherwise."""
+def check_bounds(doc: JsonObject, *, text: bytes | str | None = None) -> None:
+    """The document (read from the JSON `text`, when given) is within badges.bounds.CREDENTIAL, which bounds the
+    work of every later check; CheckFailed (PARSING_ERROR, parse.too_complex) otherwise."""
+    if text is not None and bounds.fits_surely(text, doc):
+        return
     try:
         bounds.check_shape(doc, bounds.CREDENTIAL, code="parse.too_complex")
     except bounds.TooComplex as e:

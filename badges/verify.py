@@ -124,7 +124,7 @@ def parse_presented(raw: bytes | str) -> Presented:
     """The format step: JSON (a JSON-LD VC or an OB 2.0 assertion) or a compact JWS (a VC-JWT or a signed OB 2.0
     assertion) within badges.bounds.CREDENTIAL; CheckFailed (PARSING_ERROR) for anything else."""
     presented = _recognise(raw)
-    check_bounds(presented.credential)
+    check_bounds(presented.credential, text=raw if presented.token is None else None)  # a JWS is not the JSON
     return presented
 
 

@@ -2,10 +2,13 @@
 counting, never by timing (issue 11)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from badges import bounds, jsonld, model
 from badges.bounds import CREDENTIAL, TooComplex, check_dataset, check_shape
@@ -120,3 +123,34 @@ def test_labelling_tied_blank_nodes_of_a_real_document_stays_well_within_the_bud
     labelling = CountingLabelling()
     labelling.main(dataset, {"format": "application/n-quads"})
     assert labelling.calls == 20 and 0 < labelling.spent < bounds.LABELLING_BUDGET // 4
+
+
+def test_values_of_one_property_under_several_spellings_are_counted_together() -> None:
+    context = {"ex": "https://example.org/", **{f"t{i}": TAG for i in range(4)}}
+    doc = {"@context": [model.VC_V2, context], KNOWS: {"t0": ["a"] * 30, "t1": ["b"] * 30, "ex:tag": ["c"] * 30}}
+    check_shape(doc)
+    doc[KNOWS]["t2"] = ["d"] * 30
+    assert "across the objects" in refusal(doc).detail
+
+
+JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3),
+                              st.sampled_from(["@context", model.VC_V2, "@nest", "_:b0"])),
+                    lambda children: st.one_of(st.lists(children, max_size=40),
+                                               st.dictionaries(st.sampled_from(["@context", "id", "@id", "@nest", "a",
+                                                                                "b", "nid", "ex:a"]),
+                                                               children, max_size=5)), max_leaves=150)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(doc=JSON, ascii_only=st.booleans())
+def test_what_the_quick_test_lets_through_is_within_the_limits(doc: Any, ascii_only: bool) -> None:
+    small = bounds.Limits(depth=4, array=12, objects=5, values=30, contexts=2)
+    if bounds.fits_surely(json.dumps(doc, ensure_ascii=ascii_only), doc, small):
+        check_shape(doc, small)
+
+
+def test_a_typical_credential_skips_the_walk_and_an_escaped_context_key_does_not() -> None:
+    doc = {"@context": [model.VC_V2, model.OB_V3], "type": ["VerifiableCredential"], "name": "가"}
+    assert bounds.fits_surely(json.dumps(doc, ensure_ascii=False), doc)
+    hidden = '{"@context": [], "a": {"\\u0040context": ["x", "y", "z", "w", "v", "u", "t", "s", "r"]}}'
+    assert not bounds.fits_surely(hidden, json.loads(hidden))
