@@ -24,6 +24,7 @@ KEYWORD = b"openbadgecredential"
 OB_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024  # cap on a compressed iTXt once inflated (hostile files exist)
+MAX_PNG_CHUNKS = 10_000  # each is CRC-checked; 8 KB image data chunks fill the 10 MB cap with 1,300
 MAX_SVG_DEPTH = 256  # minidom reads and writes a tree recursively: a file nested 100,000 deep overflows the stack
 MAX_SVG_ELEMENTS = 10_000  # badge artwork has hundreds; each element costs a DOM node (~5 µs, and memory)
 
@@ -117,7 +118,10 @@ def _chunks(png: bytes) -> Iterator[_Chunk]:
     if not png.startswith(PNG_SIGNATURE):
         raise InvalidInput("baking.not_png", "The file is not a PNG image: it does not start with the PNG signature.")
     pos = len(PNG_SIGNATURE)
-    while True:
+    for count in range(MAX_PNG_CHUNKS + 1):
+        if count == MAX_PNG_CHUNKS:
+            raise InvalidInput("baking.png_malformed", f"The PNG has more than {MAX_PNG_CHUNKS:,} chunks, so it "
+                               "was not read (an image needs a few dozen). Export it again.")
         if pos + 12 > len(png):
             raise _truncated()
         length, ctype = struct.unpack_from(">I4s", png, pos)

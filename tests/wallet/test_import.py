@@ -141,7 +141,8 @@ def poison_graph(credential: dict, nodes: int) -> dict:
     (lambda c: poison_graph(c, 8), "wallet.import_too_complex"),
     (lambda c: c["credentialSubject"]["achievement"].update(tag=[f"skill {i}" for i in range(10_000)]) or c,
      "wallet.import_too_complex")], ids=["poison graph", "10,000 tags"])
-def test_a_badge_too_complex_to_verify_is_refused_clearly(client: FlaskClient, mailbox: Mailbox, change, code) -> None:  # type: ignore[no-untyped-def]
+def test_a_badge_too_complex_to_verify_is_refused_clearly(  # type: ignore[no-untyped-def]
+        client: FlaskClient, mailbox: Mailbox, change, code) -> None:
     sign_up(client, mailbox, address="minji@example.com")
     with foreign_issuer() as busan:
         hostile = change(busan.credential(email="minji@example.com", name="김민지", title="Git", with_status=False))
