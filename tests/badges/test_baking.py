@@ -244,10 +244,12 @@ def svg_of(inner: bytes) -> bytes:
     return b'<svg xmlns="http://www.w3.org/2000/svg">' + inner + b"</svg>"
 
 
-@pytest.mark.parametrize("document", [svg_of(b"<g>" * 100_000 + b"</g>" * 100_000), svg_of(b"<g>" * 257 + b"</g>" * 257),
-                                      svg_of(b"<g/>" * 10_000)], ids=["100,000 deep", "257 deep", "10,001 elements"])
+@pytest.mark.parametrize("document", [
+    svg_of(b"<g>" * 100_000 + b"</g>" * 100_000), svg_of(b"<g>" * 257 + b"</g>" * 257), svg_of(b"<g/>" * 10_000)],
+    ids=["100,000 deep", "257 deep", "10,001 elements"])
 def test_an_svg_nested_too_deep_or_too_large_is_refused_while_it_is_read(document: bytes) -> None:
-    for attempt in (lambda: extract_svg(document), lambda: bake_svg(document, JWT), lambda: extract_credential(document)):
+    for attempt in (lambda: extract_svg(document), lambda: bake_svg(document, JWT),
+                    lambda: extract_credential(document)):
         with pytest.raises(InvalidInput) as e:
             attempt()
         assert e.value.code == "baking.svg_too_complex"
