@@ -208,7 +208,6 @@ def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: date
                                    skew: timedelta) -> None:
     """The status list credential is signed by its issuer and current; if not, status is undecided."""
     try:
-        check_bounds(doc)  # another issuer's list is as untrusted as the credential
         check_contexts(doc)
         types = doc.get("type")
         if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
@@ -238,6 +237,7 @@ def _status_list_proof(document: bytes, public_key: bytes) -> tuple[datetime | N
     validity period: every credential on the list names the same list, so one verification serves them all
     until it changes."""
     doc = json.loads(document)
+    check_bounds(doc, text=document)  # another issuer's list is as untrusted as a credential (checked once here)
     check_proof(doc, Ed25519PublicKey.from_public_bytes(public_key))
     return _validity_period(doc)
 
