@@ -360,7 +360,7 @@ def _render(template: _Template, values: list[str]) -> list[bytes] | frozenset[i
     relative IRIs turns into seconds); UnicodeEncodeError for a value that is not Unicode text (a lone surrogate)."""
     plain = template.plain
     rendered: list[bytes] = []
-    misfits: set[int] = set()
+    misfits: list[int] = []
     for slot in template.slots:
         value = values[slot.index]
         if slot.kind == IRI_SLOT:
@@ -370,12 +370,12 @@ def _render(template: _Template, values: list[str]) -> list[bytes] | frozenset[i
                     plain.clear()
                 ok = plain[value] = _plain_iri(value, template.terms)
             if not ok:
-                misfits.add(slot.index)
-            elif not misfits:
-                rendered.append(f"<{value}>".encode())
+                misfits.append(slot.index)
+                continue
+            rendered.append(f"<{value}>".encode())
         elif slot.kind == DOUBLE_SLOT and _is_float(value):
-            misfits.add(slot.index)
-        elif not misfits:
+            misfits.append(slot.index)
+        else:
             rendered.append(f'"{escape(value)}"{slot.suffix}'.encode())
     return frozenset(misfits) if misfits else rendered
 
