@@ -168,7 +168,7 @@ class _Walk:
             if first is not node:
                 self.add_counts(counts, first)
         self.add_counts(counts, node)
-        key, most = counts.most_common(1)[0]
+        key, most = max(counts.items(), key=lambda item: item[1], default=("", 0))
         if most > self.limits.array:
             raise _Over(f"The node {identity[:80]!r} gets {most:,} values for {key[:80]!r} across the objects "
                         f"naming it; the limit is {self.limits.array:,}.", node)

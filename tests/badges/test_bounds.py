@@ -154,3 +154,7 @@ def test_a_typical_credential_skips_the_walk_and_an_escaped_context_key_does_not
     assert bounds.fits_surely(json.dumps(doc, ensure_ascii=False), doc)
     hidden = '{"@context": [], "a": {"\\u0040context": ["x", "y", "z", "w", "v", "u", "t", "s", "r"]}}'
     assert not bounds.fits_surely(hidden, json.loads(hidden))
+
+
+def test_an_empty_object_under_an_inline_context_is_within_the_limits() -> None:
+    check_shape({"@context": [model.VC_V2, {"t": TAG}], "s": {}, "u": [{}, {"t": []}]})
