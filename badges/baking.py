@@ -20,7 +20,7 @@ from xml.dom.minidom import Document, Element
 from xml.parsers.expat import ExpatError
 
 from defusedxml import DefusedXmlException
-from defusedxml.minidom import parseString
+from defusedxml.expatbuilder import DefusedExpatBuilderNS
 
 from badges.errors import InvalidInput, TooLarge
 
@@ -31,6 +31,9 @@ OB2_KEYWORD = b"openbadges"  # Open Badges 2.0 (iTXt) and 1.0 (tEXt)
 OB2_NAMESPACE = "http://openbadges.org"
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024  # cap on a compressed iTXt once inflated (hostile files exist)
+MAX_PNG_CHUNKS = 10_000  # each is CRC-checked; 8 KB image data chunks fill the 10 MB cap with 1,300
+MAX_SVG_DEPTH = 256  # minidom reads and writes a tree recursively: a file nested 100,000 deep overflows the stack
+MAX_SVG_ELEMENTS = 10_000  # badge artwork has hundreds; each element costs a DOM node (~5 µs, and memory)
 
 _NOTHING_TO_BAKE = "There is no credential to bake: the text is empty."
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -143,7 +146,10 @@ def _chunks(png: bytes) -> Iterator[_Chunk]:
     if not png.startswith(PNG_SIGNATURE):
         raise InvalidInput("baking.not_png", "The file is not a PNG image: it does not start with the PNG signature.")
     pos = len(PNG_SIGNATURE)
-    while True:
+    for count in range(MAX_PNG_CHUNKS + 1):
+        if count == MAX_PNG_CHUNKS:
+            raise InvalidInput("baking.png_malformed", f"The PNG has more than {MAX_PNG_CHUNKS:,} chunks, so it "
+                               "was not read (an image needs a few dozen). Export it again.")
         if pos + 12 > len(png):
             raise _truncated()
         length, ctype = struct.unpack_from(">I4s", png, pos)
@@ -194,10 +200,31 @@ def _inflate(data: bytes) -> bytes:
     return text
 
 
+class _BoundedBuilder(DefusedExpatBuilderNS):  # type: ignore[misc]
+    """defusedxml's DOM builder (a bare DOCTYPE, as design tools emit, is fine; entities and external references
+    are not) that stops at MAX_SVG_DEPTH levels or MAX_SVG_ELEMENTS elements, while expat is still reading."""
+
+    depth = elements = 0
+
+    def start_element_handler(self, name: str, attributes: list[str]) -> None:
+        self.depth += 1
+        self.elements += 1
+        if self.depth > MAX_SVG_DEPTH or self.elements > MAX_SVG_ELEMENTS:
+            raise InvalidInput("baking.svg_too_complex", f"The SVG nests elements more than {MAX_SVG_DEPTH} deep "
+                               f"or holds more than {MAX_SVG_ELEMENTS:,} of them, so it was not read. "
+                               "Export the image again without so many nested groups.")
+        super().start_element_handler(name, attributes)
+
+    def end_element_handler(self, name: str) -> None:
+        self.depth -= 1
+        super().end_element_handler(name)
+
+
 def _parse_svg(svg: bytes) -> tuple[Document, Element]:
-    """The SVG's DOM and root, with entity declarations and external references refused; raises InvalidInput."""
+    """The SVG's DOM and root, with entity declarations and external references refused, and its nesting and
+    size bounded; raises InvalidInput."""
     try:
-        doc: Document = parseString(svg)  # defusedxml: a bare DOCTYPE (design tools emit one) is fine, entities are not
+        doc: Document = _BoundedBuilder(forbid_dtd=False, forbid_entities=True, forbid_external=True).parseString(svg)
     except DefusedXmlException:
         raise InvalidInput("baking.svg_unsafe", "The SVG declares XML entities or external references, which are "
                            "refused for safety. Remove them from its DOCTYPE and try again.") from None

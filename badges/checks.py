@@ -13,11 +13,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import schemas
-from badges import dids, legacy_proofs, model, proofs, status
+from badges import bounds, dids, legacy_proofs, model, proofs, status
 from badges.errors import InvalidInput
 from badges.jsontext import to_json
 from badges.jsonld import JsonObject, require_bundled
-from badges.report import (MALFORMED, RANGE_ERROR, STATUS_LIST_LENGTH, STATUS_VERIFICATION, CheckFailed,
+from badges.report import (MALFORMED, PARSING_ERROR, RANGE_ERROR, STATUS_LIST_LENGTH, STATUS_VERIFICATION, CheckFailed,
                            CheckNotApplicable, CheckUndecided)
 
 
@@ -29,6 +29,17 @@ class Resolver(Protocol):
     def status_list(self, url: str) -> JsonObject: ...
 
     def document(self, url: str) -> JsonObject: ...
+
+
+def check_bounds(doc: JsonObject, *, text: bytes | str | None = None) -> None:
+    """The document (read from the JSON `text`, when given) is within badges.bounds.CREDENTIAL, which bounds the
+    work of every later check; CheckFailed (PARSING_ERROR, parse.too_complex) otherwise."""
+    if text is not None and bounds.fits_surely(text, doc):
+        return
+    try:
+        bounds.check_shape(doc, bounds.CREDENTIAL, code="parse.too_complex")
+    except bounds.TooComplex as e:
+        raise CheckFailed(PARSING_ERROR, e.code, e.detail, path=e.path) from None
 
 
 def check_contexts(doc: JsonObject) -> None:
@@ -247,6 +258,7 @@ def _status_list_proof(document: bytes, public_key: bytes) -> tuple[datetime | N
     validity period: every credential on the list names the same list, so one verification serves them all
     until it changes."""
     doc = json.loads(document)
+    check_bounds(doc, text=document)  # another issuer's list is as untrusted as a credential (checked once here)
     check_proof(doc, Ed25519PublicKey.from_public_bytes(public_key))
     return _validity_period(doc)
 

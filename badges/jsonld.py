@@ -10,7 +10,7 @@ from pyld import jsonld, nquads
 from pyld.context_resolver import ContextResolver
 
 import schemas
-from badges import rdfc
+from badges import bounds, rdfc
 from badges.errors import InvalidInput
 from badges.rdfc import Canonicalizer
 
@@ -55,13 +55,19 @@ class BundledLoader:
         return {"documentLoader": self, "contextResolver": self.resolver}
 
     def _to_rdf(self, doc: JsonObject) -> dict[str, Any]:
+        """pyld's RDF dataset of `doc`; TooComplex before pyld starts on a document over bounds.DOCUMENT, or
+        for a dataset over the limits of quads and blank nodes (badges.bounds)."""
+        bounds.check_shape(doc, bounds.DOCUMENT)
         with _pyld_failures():
-            return jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped).to_rdf(doc, self._options())
+            dataset = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped).to_rdf(doc, self._options())
+        bounds.check_dataset(dataset)
+        return dataset
 
     def _slow_canonicalize(self, doc: JsonObject) -> str:
+        """pyld's normalize (URDNA2015, N-Quads), as its steps: the dataset, then labelling under a work budget."""
+        dataset = self._to_rdf(doc)
         with _pyld_failures():
-            return jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped).normalize(
-                doc, {"algorithm": "URDNA2015", "format": "application/n-quads", **self._options()})
+            return bounds.BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
 
 
 @contextmanager
@@ -98,7 +104,8 @@ BUNDLED = BundledLoader()
 
 def canonicalize(doc: JsonObject, *, loader: BundledLoader = BUNDLED) -> str:
     """RDFC-1.0 canonical N-Quads of `doc`; JsonLdError for unknown contexts, bad JSON-LD, or a property
-    no context defines (it would silently fall out of what is signed: the reference's "safe mode").
+    no context defines (it would silently fall out of what is signed: the reference's "safe mode"),
+    bounds.TooComplex for a document whose processing would cost more than badges.bounds allows.
     Fast for documents whose shape was seen before (badges.rdfc), identical to pyld's output always."""
     return loader.canonicalize(doc)
 

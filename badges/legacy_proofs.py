@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyld.jsonld import JsonLdError
 
 from badges import ed25519, multikey
+from badges.bounds import TooComplex
 from badges.errors import InvalidInput
 from badges.jsonld import BUNDLED, BundledLoader, JsonObject, context_urls, error_message
-from badges.proofs import Signer, hash_data, xsd_datetime
+from badges.proofs import Signer, hash_data, too_complex, xsd_datetime
 from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
 
 PROOF_TYPE = "Ed25519Signature2020"
@@ -68,6 +69,8 @@ def verify_proof(doc: JsonObject, *, public_key: Ed25519PublicKey, loader: Bundl
                           path="/proof/proofValue")
     try:
         data = hash_data(unsigned, config, loader=loader)
+    except TooComplex as e:
+        raise too_complex(e) from None
     except JsonLdError as e:
         raise CheckFailed(MALFORMED, "proof.canonicalization_failed",
                           f"The credential cannot be canonicalized: {error_message(e)}") from None

@@ -12,9 +12,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyld.jsonld import JsonLdError
 
 from badges import ed25519, multikey
+from badges.bounds import TooComplex
 from badges.jsonld import BUNDLED, BundledLoader, JsonObject, canonical_nquads, error_message
 from badges.jsontext import to_json
-from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
+from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed, CheckUndecided
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -122,6 +123,8 @@ def verify_proof(doc: JsonObject, *, public_key: Ed25519PublicKey, loader: Bundl
                           "proofValue is not a 64-byte Ed25519 signature.", path="/proof/proofValue")
     try:
         data = hash_data(unsigned, config, loader=loader)
+    except TooComplex as e:
+        raise too_complex(e) from None
     except JsonLdError as e:
         raise CheckFailed(MALFORMED, "proof.canonicalization_failed",
                           f"The credential cannot be canonicalized: {error_message(e)}") from None
@@ -131,3 +134,10 @@ def verify_proof(doc: JsonObject, *, public_key: Ed25519PublicKey, loader: Bundl
         raise CheckFailed(CRYPTO_ERROR, "proof.signature_mismatch",
                           "The signature does not match the credential: it was changed after "
                           "signing or signed by another key.", path="/proof/proofValue") from None
+
+
+def too_complex(error: TooComplex) -> CheckUndecided:
+    """The proof check's answer for a document the canonicalizer refused (badges.bounds): the signature could not
+    be checked, so the check is undecided, not failed."""
+    return CheckUndecided(MALFORMED, "proof.too_complex", f"The signature was not checked: {error.detail}",
+                          path=error.path)

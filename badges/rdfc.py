@@ -63,7 +63,7 @@ class _Template:
     slots: tuple[_Slot, ...]  # each distinct slot once, in the order of the pool the texts are filled from
     hashing: tuple[_Text, ...]  # per blank node, the lines of its first-degree hash
     output: _Text  # every line, blank nodes by their canonical labels
-    twins: tuple[tuple[int, int], ...]  # pairs of output lines (by position) that could come out equal
+    twins: bool  # two output lines could come out equal (a repeated quad): the filled lines are compared
     terms: frozenset[str]  # every term or prefix a context of this shape defines
     plain: dict[str, bool] = field(default_factory=dict)  # memo of _plain_iri for this template
 
@@ -112,10 +112,10 @@ class Canonicalizer:
             if template is None:
                 return self._slow(doc).encode()
             rendered = _render(template, values)
-            if isinstance(rendered, int):  # this string must be seen by pyld itself: pin it and learn again
-                if rendered in shape.pinned:  # pinned already, yet it still does not fit: never loop, ask pyld
+            if isinstance(rendered, frozenset):  # strings pyld must see itself: pin them all, learn once more
+                if rendered & shape.pinned:  # pinned already, yet still not fitting: never loop, ask pyld
                     return self._slow(doc).encode()
-                shape.pinned |= {rendered}
+                shape.pinned |= rendered
                 continue
             return _label(template, rendered) or self._slow(doc).encode()
 
@@ -302,13 +302,26 @@ def _compile(quads: list[tuple[Component, Component, Component, Component]], ter
         out[-1] = b" .\n"
         return out
 
-    ground = [q for q in quads if q not in named]
-    hashing = tuple(_text([tokens(q, node) for q in named for c in (q[0], q[2], q[3]) if c == node]) for node in nodes)
-    order = ground + named  # the output's lines before sorting; a repeated quad is a pair of twins
-    twins = tuple((a, b) for a in range(len(order)) for b in range(a + 1, len(order))
-                  if all(_may_equal(x, y) for x, y in zip(order[a], order[b])))
-    output = _text([tokens(q) for q in order], keep_order=bool(twins))
-    return _Template(slots, hashing, output, twins, terms)
+    ground = [q for q in quads if not any(_is_blank(c) for c in q)]
+    mentions: dict[Component, list[tuple[Component, ...]]] = {node: [] for node in nodes}
+    for q in named:  # a quad naming a node twice (as subject and object) is one of its lines twice
+        for c in (q[0], q[2], q[3]):
+            if _is_blank(c):
+                mentions[c].append(q)
+    hashing = tuple(_text([tokens(q, node) for q in mentions[node]]) for node in nodes)
+    order = ground + named  # the output's lines before sorting
+    twins = _may_repeat(order)
+    return _Template(slots, hashing, _text([tokens(q) for q in order], keep_order=twins), twins, terms)
+
+
+def _may_repeat(order: list[tuple[Component, ...]]) -> bool:
+    """Whether two of the quads could come out as the same line. Deciding it compares every pair, so past
+    STATIC_ORDER_LINES quads (whose text is sorted when filled anyway) it is assumed, and _label compares the
+    filled lines instead: a hostile document of thousands of quads must not cost millions of comparisons."""
+    if len(order) > STATIC_ORDER_LINES:
+        return True
+    return any(all(_may_equal(x, y) for x, y in zip(order[a], order[b]))
+               for a in range(len(order)) for b in range(a + 1, len(order)))
 
 
 def _text(lines: list[list[Token]], *, keep_order: bool = False) -> _Text:
@@ -358,11 +371,13 @@ def _may_equal(x: Component, y: Component) -> bool:
     return text[:1] == ("<" if slot.kind == IRI_SLOT else '"')  # type: ignore[union-attr]
 
 
-def _render(template: _Template, values: list[str]) -> list[bytes] | int:
-    """The UTF-8 text of each slot of the template with `values` in it, or the index of a value that does not
-    fit (UnicodeEncodeError for a value that is not Unicode text: a lone surrogate)."""
+def _render(template: _Template, values: list[str]) -> list[bytes] | frozenset[int]:
+    """The UTF-8 text of each slot of the template with `values` in it, or the indexes of the values that do
+    not fit (all of them: pinning one at a time would cost pyld once per string, which a document of a hundred
+    relative IRIs turns into seconds); UnicodeEncodeError for a value that is not Unicode text (a lone surrogate)."""
     plain = template.plain
     rendered: list[bytes] = []
+    misfits: list[int] = []
     for slot in template.slots:
         value = values[slot.index]
         if slot.kind == IRI_SLOT:
@@ -372,13 +387,14 @@ def _render(template: _Template, values: list[str]) -> list[bytes] | int:
                     plain.clear()
                 ok = plain[value] = _plain_iri(value, template.terms)
             if not ok:
-                return slot.index
+                misfits.append(slot.index)
+                continue
             rendered.append(f"<{value}>".encode())
         elif slot.kind == DOUBLE_SLOT and _is_float(value):
-            return slot.index
+            misfits.append(slot.index)
         else:
             rendered.append(f'"{escape(value)}"{slot.suffix}'.encode())
-    return rendered
+    return frozenset(misfits) if misfits else rendered
 
 
 def _plain_iri(value: str, terms: frozenset[str]) -> bool:
@@ -412,6 +428,6 @@ def _label(template: _Template, rendered: list[bytes]) -> bytes | None:
     if not template.twins:
         return template.output.sorted(pool)
     lines = template.output.split(pool)
-    if any(lines[a] == lines[b] for a, b in template.twins):
+    if len(set(lines)) < len(lines):  # two lines that could come out equal did
         return None
     return _sorted(lines)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from badges import ob2, proof_sets, revocation_list, vc_jwt
-from badges.checks import (Resolver, check_contexts, check_recipient, check_schema, check_status,
+from badges.checks import (Resolver, check_bounds, check_contexts, check_recipient, check_schema, check_status,
                            check_validity_period, issuer_id, parse_instant)
 from badges.jsonld import JsonObject
 from badges.jsontext import from_json
@@ -128,7 +128,13 @@ def parse_credential(raw: bytes | str) -> JsonObject:
 
 def parse_presented(raw: bytes | str) -> Presented:
     """The format step: JSON (a JSON-LD VC or an OB 2.0 assertion) or a compact JWS (a VC-JWT or a signed OB 2.0
-    assertion); CheckFailed (PARSING_ERROR) for anything else."""
+    assertion) within badges.bounds.CREDENTIAL; CheckFailed (PARSING_ERROR) for anything else."""
+    presented = _recognise(raw)
+    check_bounds(presented.credential, text=raw if presented.token is None else None)  # a JWS is not the JSON
+    return presented
+
+
+def _recognise(raw: bytes | str) -> Presented:
     if len(raw) > MAX_CREDENTIAL_BYTES:
         raise CheckFailed(PARSING_ERROR, "parse.too_large", f"The credential is over {MAX_CREDENTIAL_BYTES} bytes.")
     if not raw.lstrip().startswith(b"{" if isinstance(raw, bytes) else "{"):  # JSON is never a JWS
@@ -144,6 +150,7 @@ def parse_presented(raw: bytes | str) -> Presented:
         kind = CredentialFormat.OB2_SIGNED if ob2.verification_type(doc) == "signed" else CredentialFormat.OB2_HOSTED
         return Presented(kind, doc)
     return Presented(CredentialFormat.VC_LD, doc)
+
 
 
 def _jwt_shape(p: Presented) -> None:

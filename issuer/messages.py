@@ -455,6 +455,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cohort.file_missing": {"ko": "명단 파일(CSV 또는 엑셀)을 고르세요.", "en": "Choose the CSV or Excel file of the cohort."},
     "cohort.file_empty": {"ko": "파일이 비어 있습니다. 명단이 든 CSV 또는 엑셀 파일을 고르세요.", "en": "The file is empty. Choose the CSV or Excel file of the cohort."},
     "cohort.file_too_large": {"ko": "파일이 너무 큽니다. 여러 파일로 나누어 올리세요.", "en": "The file is too large. Split it into smaller files."},
+    "cohort.sheet_too_long": {"ko": "시트의 아주 아래쪽 행에 무언가가 적혀 있습니다. 마지막 사람 아래의 행을 지우거나 명단만 새 시트에 복사해 다시 올리세요.",
+                               "en": "Something is written far below the cohort in the sheet. Delete the rows under "
+                                     "the last person, or copy the cohort to a new sheet, and upload it again."},
     "cohort.too_many_rows": {"ko": "한 번에 5,000명까지 발급할 수 있습니다. 파일을 나누어 올리세요.", "en": "Up to 5,000 people can be issued at once. Split the file."},
     "cohort.file_xls": {"ko": "예전 엑셀(.xls) 파일입니다. 엑셀에서 ‘다른 이름으로 저장’ → ‘Excel 통합 문서(.xlsx)’ 또는 ‘CSV UTF-8’로 저장해 올리세요.",
                         "en": "This is an old Excel (.xls) file. In Excel choose Save As, pick “Excel Workbook (.xlsx)” or “CSV UTF-8”, then upload that."},

@@ -118,6 +118,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                             "en": "The badge carries too many proofs to check (at most 5)."},
     "proof.wrong_purpose": {"ko": "서명의 용도가 발급용이 아닙니다.", "en": "The proof is not for assertions."},
     "proof.suite_context_missing": {"ko": "서명 방식에 필요한 문맥이 없습니다.", "en": "The proof suite's context is missing."},
+    "proof.too_complex": {"ko": "내용의 구조가 지나치게 복잡해 서명을 확인하지 않았습니다.",
+                          "en": "The signature was not checked: the credential is too complex to process."},
     "proof.canonicalization_failed": {"ko": "서명 확인을 위해 내용을 정규화할 수 없습니다.",
                                       "en": "The badge could not be canonicalized to check its signature."},
     # problems: status and other issuers' documents
@@ -171,6 +173,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "baking.svg_unsafe": {"ko": "안전하지 않은 XML 엔티티가 있는 SVG라서 거부했습니다.",
                           "en": "The SVG declares XML entities, which are refused for safety."},
     "baking.svg_malformed": {"ko": "SVG 형식이 잘못되었습니다.", "en": "The SVG is not well-formed."},
+    "baking.svg_too_complex": {"ko": "SVG의 요소가 너무 깊게 중첩되었거나 너무 많아 읽지 않았습니다.",
+                               "en": "The SVG nests its elements too deeply or has too many; it was not read."},
     "baking.not_svg": {"ko": "SVG 이미지가 아닙니다.", "en": "The file is not an SVG image."},
     "baking.png_malformed": {"ko": "PNG 파일이 손상되었습니다.", "en": "The PNG is damaged."},
     "baking.png_truncated": {"ko": "PNG 파일이 잘려 있습니다.", "en": "The PNG is incomplete."},

@@ -112,6 +112,9 @@ def _accept(report: VerificationReport) -> None:
     if report.check(CheckId.PROOF).outcome is not Outcome.PASSED:
         blocking = next((c for c in report.checks if c.problem is not None), None)
         detail = blocking.problem.detail.rstrip(".") + "." if blocking and blocking.problem else ""
+        if blocking is not None and blocking.problem and blocking.problem.code.endswith(".too_complex"):
+            raise InvalidInput("wallet.import_too_complex", f"The badge is too complex to check: {detail} "
+                               "Nothing was added; no badge needs so many entries or nested objects.")
         if blocking is not None and blocking.outcome is Outcome.UNKNOWN:
             raise InvalidInput("wallet.import_unverifiable", f"The badge could not be checked: {detail} "
                                "Nothing was added; try again later.")

@@ -249,6 +249,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.import_not_genuine": {"ko": "진본이 아닌 배지라서 가져오지 않았습니다.", "en": "The badge is not genuine, so it was not added."},
     "wallet.import_unverifiable": {"ko": "지금은 배지를 검증할 수 없어 가져오지 않았습니다. 나중에 다시 해 보세요.",
                                    "en": "The badge cannot be verified right now, so it was not added. Try again later."},
+    "wallet.import_too_complex": {"ko": "배지의 구조가 지나치게 복잡해 검증하지 않았고, 가져오지 않았습니다.",
+                                  "en": "The badge is too complex to verify, so it was not added."},
     "wallet.import_revoked": {"ko": "발급 기관이 취소한 배지라서 가져오지 않았습니다.",
                               "en": "The issuer revoked this badge, so it was not added."},
     "wallet.import_not_yours": {"ko": "지갑에서 확인되지 않은 이메일 주소로 발급된 배지입니다. 그 주소를 계정에 추가해 확인한 뒤 다시 가져오세요.",

@@ -82,6 +82,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "parse.not_json": {"ko": "JSON 형식이 아닙니다.", "en": "This is not valid JSON."},
     "parse.not_object": {"ko": "배지는 JSON 객체여야 합니다.", "en": "A credential must be a JSON object."},
     "parse.too_large": {"ko": "배지 파일이 너무 큽니다.", "en": "The credential is too large."},
+    "parse.too_complex": {"ko": "배지의 구조가 지나치게 복잡합니다(항목·객체·중첩이 너무 많음). 확인하지 않았습니다.",
+                          "en": "The credential is too complex to check (too many entries, objects or nesting "
+                                "levels)."},
+    "jsonld.too_complex": {"ko": "문서의 구조가 지나치게 복잡해 처리하지 않았습니다.",
+                           "en": "The document is too complex to process."},
     "context.unknown": {"ko": "지원하지 않는 @context가 있습니다.", "en": "It uses a context we do not support."},
     "schema.invalid": {"ko": "Open Badges 3.0 배지의 구조가 아닙니다.", "en": "It is not shaped like an Open Badges 3.0 credential."},
     "issuer_key.not_issuers_key": {"ko": "발급 기관이 아닌 다른 키로 서명되었습니다.",

@@ -240,6 +240,33 @@ def test_extract_svg_explains_what_is_wrong(document: bytes, code: str) -> None:
     assert e.value.code == code
 
 
+def svg_of(inner: bytes) -> bytes:
+    return b'<svg xmlns="http://www.w3.org/2000/svg">' + inner + b"</svg>"
+
+
+@pytest.mark.parametrize("document", [
+    svg_of(b"<g>" * 100_000 + b"</g>" * 100_000), svg_of(b"<g>" * 257 + b"</g>" * 257), svg_of(b"<g/>" * 10_000)],
+    ids=["100,000 deep", "257 deep", "10,001 elements"])
+def test_an_svg_nested_too_deep_or_too_large_is_refused_while_it_is_read(document: bytes) -> None:
+    for attempt in (lambda: extract_svg(document), lambda: bake_svg(document, JWT),
+                    lambda: extract_credential(document)):
+        with pytest.raises(InvalidInput) as e:
+            attempt()
+        assert e.value.code == "baking.svg_too_complex"
+
+
+def test_an_svg_256_deep_is_read() -> None:
+    baked = bake_svg(svg_of(b"<g>" * 255 + b"</g>" * 255), JWT)
+    assert extract_svg(baked) == JWT
+
+
+def test_a_png_of_more_than_10000_chunks_is_refused_before_they_are_all_checked(png: bytes) -> None:
+    crowded = png[:33] + chunk(b"prVt", b"") * 10_000 + png[33:]
+    with pytest.raises(InvalidInput) as e:
+        extract_png(crowded)
+    assert e.value.code == "baking.png_malformed" and "10,000 chunks" in e.value.detail
+
+
 def test_bake_svg_refuses_an_openbadges_prefix_bound_elsewhere() -> None:
     taken = b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org"/>'
     with pytest.raises(InvalidInput) as e:

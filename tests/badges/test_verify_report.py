@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from badges import dids, model, proofs, status
+from badges import bounds, dids, model, proofs, status
 from badges.jsonld import JsonObject
 from badges.report import STATUS_RETRIEVAL, CheckId, CheckUndecided, Outcome, VerificationReport
 from badges.verify import verify_credential
@@ -272,6 +272,70 @@ def test_a_credential_over_the_size_cap_is_not_parsed(issuer: Issuer) -> None:
     report = verify(issuer, b" " * 1_000_001)
     assert report.check(CheckId.PARSE).problem.code == "parse.too_large"
     assert report.credential is None
+
+
+# --- documents whose processing would cost too much (issue 11) ------------------------------------
+
+KNOWS = "https://example.org/knows"
+
+
+def poison_graph(doc: JsonObject, nodes: int) -> JsonObject:
+    """`doc` with `nodes` blank nodes that all link to each other: their RDFC-1.0 hashes all tie."""
+    doc["credentialSubject"][KNOWS] = [{"id": f"_:b{i}", KNOWS: [{"id": f"_:b{j}"} for j in range(nodes) if j != i]}
+                                       for i in range(nodes)]
+    return doc
+
+
+def with_achievement(doc: JsonObject, **extra: object) -> JsonObject:
+    doc["credentialSubject"]["achievement"].update(extra)
+    return doc
+
+
+def alignments(n: int) -> list[JsonObject]:
+    return [{"type": ["Alignment"], "targetName": f"NCS {i}", "targetUrl": f"https://ncs.example.kr/{i}"}
+            for i in range(n)]
+
+
+def test_a_poison_graph_of_blank_nodes_is_left_unchecked_not_labelled_for_a_minute(
+        issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    hash_n_degree_quads = bounds.BoundedURDNA2015.hash_n_degree_quads
+    monkeypatch.setattr(bounds.BoundedURDNA2015, "hash_n_degree_quads",
+                        lambda self, *a: calls.append(1) or hash_n_degree_quads(self, *a))
+    signed = issuer.sign(issuer.credential())
+    report = verify(issuer, as_bytes(poison_graph(signed, 8)))
+    proof = report.check(CheckId.PROOF)
+    assert (proof.outcome, proof.problem.code) == (Outcome.UNKNOWN, "proof.too_complex")
+    assert report.verdict == "unknown"
+    assert len(calls) <= 2  # the budget stops it before the first permutations (7! of them, recursively)
+
+
+@pytest.mark.parametrize(("extra", "path"), [
+    ({"tag": [f"skill {i}" for i in range(10_000)]}, "/credentialSubject/achievement/tag"),
+    ({"alignment": alignments(5_000)}, "/credentialSubject/achievement/alignment"),
+    ({"tag": [f"skill {i}" for i in range(bounds.CREDENTIAL.array + 1)]}, "/credentialSubject/achievement/tag")],
+    ids=["10,000 tags", "5,000 alignments", "one tag over the limit"])
+def test_a_credential_over_the_shape_limits_fails_to_parse(issuer: Issuer, extra: JsonObject, path: str) -> None:
+    report = verify(issuer, as_bytes(with_achievement(issuer.sign(issuer.credential()), **extra)))
+    parse = report.check(CheckId.PARSE)
+    assert (parse.outcome, parse.problem.code, parse.problem.path) == (Outcome.FAILED, "parse.too_complex", path)
+    assert outcomes(report)[CheckId.PROOF] is Outcome.SKIPPED
+
+
+def test_a_credential_at_the_limits_of_tags_and_alignments_verifies(issuer: Issuer) -> None:
+    unsigned = with_achievement(issuer.credential(), tag=[f"skill {i}" for i in range(bounds.CREDENTIAL.array)],
+                                alignment=alignments(bounds.CREDENTIAL.objects - 20))
+    report = verify(issuer, as_bytes(issuer.sign(unsigned)))
+    assert report.verdict == "valid", report.checks
+
+
+def test_a_status_list_over_the_shape_limits_leaves_status_unknown(issuer: Issuer) -> None:
+    listed = issuer.resolver.status_lists[LIST_URL]
+    listed["credentialSubject"]["tag"] = [str(i) for i in range(10_000)]
+    report = verify(issuer, as_bytes(issuer.sign(issuer.credential())))
+    check = report.check(CheckId.STATUS)
+    assert (check.outcome, check.problem.code) == (Outcome.UNKNOWN, "status.list_unverifiable")
+    assert "10,000 entries" in check.problem.detail
 
 
 # --- failures that do not halt: validity and status ------------------------------------------------

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
+from flask.testing import FlaskClient
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from badges.errors import InvalidInput, TooLarge
 from issuer import cohorts
+from tests.issuer.test_cohort_jobs import signed_in_issuer, upload
+from bootstrap.wiring import Services
 
 TODAY = date(2026, 3, 2)
 ROWS = "이름,이메일,수료일\n김민지,minji@example.com,2026-02-27\nAlex Kim,alex@example.com,2026.2.27\n"
@@ -133,3 +139,65 @@ def test_the_failed_rows_csv_makes_header_cells_inert_too(cell: str) -> None:
     data = cohorts.failed_rows_csv([cell, "email"], [(2, {cell: cell, "email": "bad"}, "오류", "error")])
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0][1] == rows[1][1] == "'" + cell
+
+
+def with_sheet_xml(data: bytes, change: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with its first sheet's XML changed (hostile files are made by hand, not by Excel)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            target.writestr(item, change(body) if item.filename == "xl/worksheets/sheet1.xml" else body)
+    return out.getvalue()
+
+
+def claiming_every_column(data: bytes, row: int) -> bytes:
+    """The workbook's sheet saying it spans A1:XFD<row> (16,384 columns), with one real cell in that row."""
+    return with_sheet_xml(data, lambda xml: re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:XFD{row}"/>'
+                                                   .encode(), xml).replace(b"</sheetData>", f'<row r="{row}"><c r='
+                                                   f'"A{row}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+                                                   .encode()))
+
+
+def test_a_workbook_claiming_16384_columns_is_read_by_the_cells_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = claiming_every_column(xlsx([["이름", "이메일"], ["김민지", "minji@example.com"]]), 30_000)
+    assert len(data) < 6_000
+    looked_at = []
+    cell = cohorts._cell
+
+    def counted(value: object) -> str:
+        looked_at.append(1)
+        assert len(looked_at) < 10_000, "openpyxl padded the rows to the <dimension> the file claims"
+        return cell(value)
+    monkeypatch.setattr(cohorts, "_cell", counted)
+    sheet = cohorts.read_table(data)
+    assert [line for line, _ in sheet.rows] == [2, 30_000]  # real rows only, with the sheet's own numbers
+
+
+def test_a_sheet_written_far_below_the_cohort_is_refused_with_what_to_do() -> None:
+    data = claiming_every_column(xlsx([["이름", "이메일"], ["김민지", "minji@example.com"]]), 1_048_576)
+    with pytest.raises(TooLarge) as error:
+        cohorts.read_table(data)
+    assert error.value.code == "cohort.sheet_too_long"
+
+
+@pytest.mark.parametrize("change", [
+    lambda xml: xml.replace(b"</sheetData>", b"<row><c</sheetData>"),
+    lambda xml: xml[: len(xml) // 2],
+    lambda xml: xml.replace(b'r="A2"', b'r="A2A"'),
+    lambda xml: b"\xff\xfe" + xml], ids=["broken tag", "cut short", "bad cell reference", "bad encoding"])
+def test_a_workbook_whose_sheet_xml_is_malformed_is_refused_with_what_to_do(change: Callable[[bytes], bytes]) -> None:
+    data = with_sheet_xml(xlsx([["이름", "이메일"], ["김민지", "minji@example.com"]]), change)
+    with pytest.raises(InvalidInput) as error:
+        cohorts.read_table(data)
+    assert error.value.code == "cohort.file_unreadable" and "save it again" in error.value.detail
+
+
+def test_the_console_says_what_is_wrong_with_a_malformed_workbook(client: FlaskClient, svc: Services) -> None:
+    _, course = signed_in_issuer(client, svc)
+    data = with_sheet_xml(xlsx([["이름", "이메일"], ["김민지", "minji@example.com"]]),
+                          lambda xml: xml.replace(b"</sheetData>", b"<row><c</sheetData>"))
+    response = upload(client, course, data, name="cohort.xlsx")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="file-error"' in page and "엑셀 파일을 읽을 수 없습니다" in page

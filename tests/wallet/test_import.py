@@ -12,7 +12,7 @@ from sqlalchemy import select
 from markupsafe import escape
 
 from badges import artwork, baking
-from badges.errors import Unavailable
+from badges.errors import InvalidInput, Unavailable
 from badges.fetch import FetchPolicy
 from store.db import transaction
 from store.wallet import Learner, items_of
@@ -109,6 +109,46 @@ def test_an_oversized_upload_is_refused_clearly(client: FlaskClient, mailbox: Ma
                     content_type="multipart/form-data")
     assert response.status_code == 413
     assert 'data-code="wallet.import_too_large"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("depth", [5_000, 70_000])  # 100,000 levels would pass the 500 KB werkzeug's test client
+def test_an_svg_nested_thousands_deep_is_refused_clearly(client: FlaskClient, mailbox: Mailbox,  # spools to a file
+                                                         depth: int) -> None:
+    sign_up(client, mailbox, address="minji@example.com")
+    deep = b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * depth + b"</g>" * depth + b"</svg>"
+    response = post(client, "/wallet/import", {"file": (io.BytesIO(deep), "deep.svg")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert 'data-code="baking.svg_too_complex"' in response.get_data(as_text=True)
+
+
+def test_an_svg_nested_100000_deep_is_refused_before_it_is_verified(app: Flask) -> None:
+    deep = b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * 100_000 + b"</g>" * 100_000 + b"</svg>"
+    with app.test_request_context(), pytest.raises(InvalidInput) as refused:
+        imports.prepare(wallet_context(), deep, origin="file", addresses=["minji@example.com"], now=utcnow())
+    assert refused.value.code == "baking.svg_too_complex"
+
+
+def poison_graph(credential: dict, nodes: int) -> dict:
+    """`credential` with `nodes` blank nodes that all link to each other (their RDFC-1.0 hashes all tie)."""
+    knows = "https://example.org/knows"
+    credential["credentialSubject"][knows] = [{"id": f"_:b{i}", knows: [{"id": f"_:b{j}"} for j in range(nodes)
+                                                                        if j != i]} for i in range(nodes)]
+    return credential
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    (lambda c: poison_graph(c, 8), "wallet.import_too_complex"),
+    (lambda c: c["credentialSubject"]["achievement"].update(tag=[f"skill {i}" for i in range(10_000)]) or c,
+     "wallet.import_too_complex")], ids=["poison graph", "10,000 tags"])
+def test_a_badge_too_complex_to_verify_is_refused_clearly(  # type: ignore[no-untyped-def]
+        client: FlaskClient, mailbox: Mailbox, change, code) -> None:
+    sign_up(client, mailbox, address="minji@example.com")
+    with foreign_issuer() as busan:
+        hostile = change(busan.credential(email="minji@example.com", name="김민지", title="Git", with_status=False))
+        response = post(client, "/wallet/import", {"credential": json.dumps(hostile)})
+    assert response.status_code == 422
+    assert f'data-code="{code}"' in response.get_data(as_text=True)
 
 
 def test_import_by_url_follows_the_deployments_fetch_policy(app: Flask) -> None:

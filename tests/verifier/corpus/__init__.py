@@ -113,9 +113,56 @@ BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">
                   b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><svg xmlns="http://www.w3.org/2000/svg">&c;</svg>')
 XXE = (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
        b'<svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>')
-DEEP_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * 5000 + b"</g>" * 5000 + b"</svg>")
+
+
+def deep_svg(depth: int) -> bytes:
+    return b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * depth + b"</g>" * depth + b"</svg>"
+
+
+def wide_svg(elements: int) -> bytes:
+    return b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g/>" * elements + b"</svg>"
+
+
+DEEP_SVG = deep_svg(5000)
+
+KNOWS = "https://example.org/knows"
+
+
+def poison_graph(nodes: int) -> Callable[[RemoteIssuer], dict[str, Any]]:
+    """The remote issuer's credential with `nodes` blank nodes all linking to each other (2.7 KB for 8 nodes; it
+    kept a CPU busy for 57 s: RDFC-1.0's Hash N-Degree Quads tries every permutation of nodes whose hashes tie)."""
+    def body(remote: RemoteIssuer) -> dict[str, Any]:
+        doc = remote.issuer.data_integrity()
+        doc["credentialSubject"][KNOWS] = [{"id": f"_:b{i}", KNOWS: [{"id": f"_:b{j}"} for j in range(nodes)
+                                                                    if j != i]} for i in range(nodes)]
+        return {"json": doc}
+    return body
+
+
+def with_achievement(**extra: Any) -> Callable[[RemoteIssuer], dict[str, Any]]:
+    def body(remote: RemoteIssuer) -> dict[str, Any]:
+        doc = remote.issuer.data_integrity()
+        doc["credentialSubject"]["achievement"].update(extra)
+        return {"json": doc}
+    return body
+
+
+ALIGNMENTS = [{"type": ["Alignment"], "targetName": f"NCS {i}", "targetUrl": f"https://ncs.example.kr/{i}"}
+              for i in range(5_000)]
 
 CASES: dict[str, Case] = {
+    # credentials whose processing would cost minutes (issue 11)
+    "a credential of 8 blank nodes all linking to each other": Case(poison_graph(8), 200, "proof.too_complex",
+                                                                    "proof", "unknown"),
+    "a credential of 12 blank nodes all linking to each other": Case(poison_graph(12), 200, "parse.too_complex",
+                                                                     "parse"),  # 144 objects: over the limit
+    "a credential with 10,000 tags": Case(with_achievement(tag=[f"skill {i}" for i in range(10_000)]), 200,
+                                          "parse.too_complex", "parse"),
+    "a credential with 5,000 alignments": Case(with_achievement(alignment=ALIGNMENTS), 200, "parse.too_complex",
+                                               "parse"),
+    "a credential with 100 contexts": Case(lambda r: {"json": {**r.issuer.data_integrity(),
+                                                               "@context": [model.VC_V2] * 99 + [model.OB_V3]}},
+                                           200, "parse.too_complex", "parse"),
     # bodies and JSON
     "JSON nested 100k deep as the body": Case(lambda r: {"data": NESTED, "content_type": "application/json"},
                                               422, "request.malformed_json"),
@@ -136,7 +183,11 @@ CASES: dict[str, Case] = {
     "an SVG reading a local file through an external entity": Case(
         lambda r: {"data": XXE, "content_type": "image/svg+xml"}, 422, "baking.svg_unsafe"),
     "an SVG nested 5000 deep": Case(lambda r: {"data": DEEP_SVG, "content_type": "image/svg+xml"}, 422,
-                                    "baking.svg_malformed"),
+                                    "baking.svg_too_complex"),
+    "an SVG nested 100,000 deep": Case(lambda r: {"data": deep_svg(100_000), "content_type": "image/svg+xml"}, 422,
+                                       "baking.svg_too_complex"),
+    "an SVG of 20,000 elements": Case(lambda r: {"data": wide_svg(20_000), "content_type": "image/svg+xml"}, 422,
+                                      "baking.svg_too_complex"),
     # JWTs
     "a JWT with alg none": Case(lambda r: {"data": (b64({"alg": "none", "kid": r.issuer.method}) + "." +
                                                     r.issuer.vc_jwt().split(".")[1] + ".").encode(),
