@@ -33,13 +33,14 @@ class Resolver(Protocol):
 
 def check_bounds(doc: JsonObject, *, text: bytes | str | None = None) -> None:
     """The document (read from the JSON `text`, when given) is within badges.bounds.CREDENTIAL, which bounds the
-    work of every later check; CheckFailed (PARSING_ERROR, parse.too_complex) otherwise."""
+    work of every later check; CheckUndecided (PARSING_ERROR, parse.too_complex) otherwise: refusing the work
+    says nothing about whether the document is genuine, so the verdict is "could not be checked"."""
     if text is not None and bounds.fits_surely(text, doc):
         return
     try:
         bounds.check_shape(doc, bounds.CREDENTIAL, code="parse.too_complex")
     except bounds.TooComplex as e:
-        raise CheckFailed(PARSING_ERROR, e.code, e.detail, path=e.path) from None
+        raise CheckUndecided(PARSING_ERROR, e.code, e.detail, path=e.path) from None
 
 
 def check_contexts(doc: JsonObject) -> None:
@@ -258,7 +259,10 @@ def _status_list_proof(document: bytes, public_key: bytes) -> tuple[datetime | N
     validity period: every credential on the list names the same list, so one verification serves them all
     until it changes."""
     doc = json.loads(document)
-    check_bounds(doc, text=document)  # another issuer's list is as untrusted as a credential (checked once here)
+    try:  # another issuer's list is as untrusted as a credential (checked once here)
+        check_bounds(doc, text=document)
+    except CheckUndecided as e:  # too complex to check: for a list, one that does not verify
+        raise CheckFailed(e.problem.type, e.problem.code, e.problem.detail, path=e.problem.path) from None
     check_proof(doc, Ed25519PublicKey.from_public_bytes(public_key))
     return _validity_period(doc)
 

@@ -83,20 +83,7 @@ def _pyld_failures() -> Iterator[None]:
 
 def defined_terms(urls: list[str], loader: BundledLoader) -> frozenset[str]:
     """Every term the contexts at `urls` define, scoped ones included (see badges.rdfc)."""
-    found: set[str] = set()
-
-    def walk(node: Any, in_context: bool) -> None:
-        if isinstance(node, dict):
-            if in_context:
-                found.update(node)
-            for key, value in node.items():
-                walk(value, in_context or key == "@context")
-        elif isinstance(node, list):
-            for value in node:
-                walk(value, in_context)
-    for url in urls:
-        walk(loader(url)["document"], False)
-    return frozenset(found)
+    return frozenset().union(*(rdfc.context_terms(loader(url)["document"]) for url in urls))
 
 
 BUNDLED = BundledLoader()

@@ -28,7 +28,7 @@ def encode_base58btc(data: bytes) -> str:
     return "z" + "1" * (len(data) - len(data.lstrip(b"\0"))) + "".join(reversed(digits))
 
 
-def decode_base58btc(value: str) -> bytes:
+def decode_base58btc(value: object) -> bytes:
     """Bytes of a multibase base58btc string; raises InvalidInput for another base or bad digits."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise InvalidInput("multibase.unsupported", "Expected a multibase base58btc value starting with 'z'.")

@@ -13,6 +13,7 @@ from pyld.jsonld import JsonLdError
 
 from badges import ed25519, multikey
 from badges.bounds import TooComplex
+from badges.errors import InvalidInput
 from badges.jsonld import BUNDLED, BundledLoader, JsonObject, canonical_nquads, error_message
 from badges.jsontext import to_json
 from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed, CheckUndecided
@@ -114,10 +115,19 @@ def verify_proof(doc: JsonObject, *, public_key: Ed25519PublicKey, loader: Bundl
     unsigned = {k: v for k, v in doc.items() if k != "proof"}
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = unsigned.get("@context")
+    check_signature(unsigned, config, proof.get("proofValue"), public_key=public_key, loader=loader)
+
+
+def check_signature(unsigned: JsonObject, config: JsonObject, proof_value: object, *,
+                    public_key: Ed25519PublicKey, loader: BundledLoader) -> None:
+    """The end both Ed25519 suites' Verify Proof share: `proof_value` decoded (multibase base58btc, 64 bytes),
+    document and proof configuration canonicalized and hashed, the signature checked; CheckFailed (or
+    CheckUndecided for a document too complex to canonicalize) saying which step failed."""
     try:
-        signature = multikey.decode_base58btc(proof.get("proofValue"))
-    except Exception as e:  # InvalidInput from multibase decoding
-        raise CheckFailed(MALFORMED, "proof.value_malformed", f"proofValue: {e}", path="/proof/proofValue") from None
+        signature = multikey.decode_base58btc(proof_value)
+    except InvalidInput as e:
+        raise CheckFailed(MALFORMED, "proof.value_malformed", f"proofValue: {e.detail}",
+                          path="/proof/proofValue") from None
     if len(signature) != 64:
         raise CheckFailed(CRYPTO_ERROR, "proof.value_malformed",
                           "proofValue is not a 64-byte Ed25519 signature.", path="/proof/proofValue")

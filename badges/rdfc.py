@@ -143,7 +143,7 @@ class Canonicalizer:
                 if any(p is None for p in parts):
                     return None
                 quads.append(parts)
-        return _compile(quads, self._terms | _inline_terms(doc))
+        return _compile(quads, self._terms | context_terms(doc))
 
 
 def _skeleton(node: Any, values: list[str]) -> Any:
@@ -212,8 +212,9 @@ def _component(term: dict[str, Any] | None) -> Component | None:
     return f'"{escape(value)}"{suffix}'
 
 
-def _inline_terms(node: Any) -> frozenset[str]:
-    """Keys of every context object embedded in the document (they may define prefixes)."""
+def context_terms(node: Any) -> frozenset[str]:
+    """Keys of every context object in `node`, scoped ones included: the terms and prefixes those contexts define
+    (of a document's embedded contexts, or of a context document itself)."""
     found: set[str] = set()
 
     def walk(n: Any, in_context: bool) -> None:

@@ -89,12 +89,31 @@ def test_an_endorsement_as_a_vc_jwt_is_verified(issuer: OtherIssuer) -> None:
     assert [(e.on, e.verified, e.report.format) for e in found.checked] == [("achievement", True, "vc-jwt")]
 
 
+def endorsement_jwt(issuer: OtherIssuer, number: int) -> str:
+    """An EndorsementCredential of the issuer's achievement as a VC-JWT by a did:key endorser."""
+    key = Ed25519PrivateKey.from_private_bytes(bytes([40]) * 32)
+    unsigned = {k: v for k, v in endorsement(issuer.credential()["id"], number=number).items() if k != "proof"}
+    unsigned["credentialSubject"]["id"] = issuer.credential()["credentialSubject"]["achievement"]["id"]
+    return vc_jwt.sign(unsigned, key=key, kid=dids.did_key_method(dids.did_key(key.public_key())))
+
+
 def test_at_most_ten_endorsements_are_checked(issuer: OtherIssuer) -> None:
-    credential_id = issuer.credential()["id"]
-    many = [endorsement(credential_id, number=n) for n in range(MAX_ENDORSEMENTS + 2)]
-    _, found = check(issuer, endorsed(issuer, credential=many))
+    credential = issuer.credential()
+    credential["credentialSubject"]["achievement"]["endorsementJwt"] = [
+        endorsement_jwt(issuer, n) for n in range(MAX_ENDORSEMENTS + 2)]
+    _, found = check(issuer, issuer.vc_jwt(credential))
     assert (len(found.checked), found.not_checked) == (MAX_ENDORSEMENTS, 2)
     assert found.as_json()["notChecked"] == 2
+
+
+def test_a_badge_embedding_more_endorsements_than_its_bounds_allow_could_not_be_checked(issuer: OtherIssuer) -> None:
+    # each embedded endorsement brings its own @context: past badges.bounds.CREDENTIAL's contexts the badge
+    # is refused before any JSON-LD work, as could-not-be-checked (not as a forgery)
+    credential_id = issuer.credential()["id"]
+    many = [endorsement(credential_id, number=n) for n in range(MAX_ENDORSEMENTS + 2)]
+    verdict, found = check(issuer, endorsed(issuer, credential=many))
+    assert verdict == "unknown"
+    assert found.checked == ()
 
 
 def test_an_endorsements_own_endorsements_are_not_followed(issuer: OtherIssuer) -> None:

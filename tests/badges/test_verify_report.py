@@ -318,7 +318,7 @@ def test_a_poison_graph_of_blank_nodes_is_left_unchecked_not_labelled_for_a_minu
 def test_a_credential_over_the_shape_limits_fails_to_parse(issuer: Issuer, extra: JsonObject, path: str) -> None:
     report = verify(issuer, as_bytes(with_achievement(issuer.sign(issuer.credential()), **extra)))
     parse = report.check(CheckId.PARSE)
-    assert (parse.outcome, parse.problem.code, parse.problem.path) == (Outcome.FAILED, "parse.too_complex", path)
+    assert (parse.outcome, parse.problem.code, parse.problem.path) == (Outcome.UNKNOWN, "parse.too_complex", path)
     assert outcomes(report)[CheckId.PROOF] is Outcome.SKIPPED
 
 
