@@ -29,6 +29,13 @@ class Resolver(Protocol):
     def document(self, url: str) -> JsonObject: ...
 
 
+class HeldStatus(Protocol):
+    """A Resolver that also knows a state its issuer keeps outside any status list (an OB 3.0 credential has
+    one status entry, so this service keeps suspensions itself); optional."""
+
+    def held_status(self, credential_id: str, issuer: str) -> str | None: ...
+
+
 def check_contexts(doc: JsonObject) -> None:
     """Every `@context` URL must be one we bundle: contexts are never fetched."""
     try:
@@ -153,14 +160,24 @@ def _end_name(doc: JsonObject) -> str:
 
 def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timedelta) -> None:
     """Bitstring Status List §3.2 Validate Algorithm for every status entry; unknown types are undecided."""
-    entries = doc.get("credentialStatus")
-    if not entries:
-        raise CheckNotApplicable("status.none")
+    entries = doc.get("credentialStatus") or []
     for entry in entries if isinstance(entries, list) else [entries]:
         if entry.get("type") != "BitstringStatusListEntry":
             raise CheckUndecided(STATUS_VERIFICATION, "status.type_unsupported",
                                  f"Status type {entry.get('type')!r} cannot be checked here.")
         _check_entry(entry, resolve, now, skew)
+    _check_held(doc, resolve)
+    if not entries:
+        raise CheckNotApplicable("status.none")
+
+
+def _check_held(doc: JsonObject, resolve: Resolver) -> None:
+    """CheckFailed when the resolver knows the issuer holds the credential suspended (HeldStatus)."""
+    held = getattr(resolve, "held_status", None)
+    state = held(str(doc.get("id", "")), issuer_id(doc)) if callable(held) else None
+    if state == "suspended":
+        raise CheckFailed(STATUS_VERIFICATION, "status.suspended", "The issuer has suspended this credential "
+                          "(recorded by the issuer's own service, not in a status list).")
 
 
 def _check_entry(entry: JsonObject, resolve: Resolver, now: datetime, skew: timedelta) -> None:

@@ -504,13 +504,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "revoke.revoke_explained": {"ko": "취소는 되돌릴 수 없으며, 검증하는 사람에게 즉시 ‘취소됨’으로 보입니다.",
                                 "en": "Revoking is permanent; verifiers see “revoked” at once."},
     "revoke.suspend_reason": {"ko": "정지 사유", "en": "Reason for suspending"},
-    "revoke.suspend_explained": {"ko": "정지한 배지는 검증 시 ‘정지됨’으로 보이며, 나중에 해제할 수 있습니다.",
-                                 "en": "A suspended badge shows as suspended to verifiers until you reinstate it."},
+    "revoke.suspend_explained": {"ko": "정지한 배지는 이 서비스의 배지 페이지·QR 검증·검증 API에서 ‘정지됨’으로 보이며, 나중에 해제할 수 있습니다. "
+                                       "Open Badges 3.0 배지에는 상태 항목이 하나(취소)뿐이라 다른 검증기는 정지를 알 수 없습니다.",
+                                 "en": "A suspended badge shows as suspended on its page, the QR landing and our verification API "
+                                       "until you reinstate it. An Open Badges 3.0 badge carries one status entry (revocation), "
+                                       "so other verifiers cannot see a suspension."},
     "revoke.reinstate_explained": {"ko": "정지를 해제하면 다시 유효한 배지로 검증됩니다.", "en": "Reinstated, the badge verifies as valid again."},
     "revoke.revoked_on": {"ko": "취소일", "en": "Revoked on"},
     "revoke.suspended_on": {"ko": "정지일", "en": "Suspended on"},
     "revoke.done_revoke": {"ko": "{n}개 배지를 취소했습니다. 취소 목록에 바로 반영했습니다.", "en": "{n} badge(s) revoked; the status list is already updated."},
-    "revoke.done_suspend": {"ko": "{n}개 배지를 정지했습니다. 정지 목록에 바로 반영했습니다.", "en": "{n} badge(s) suspended; the status list is already updated."},
+    "revoke.done_suspend": {"ko": "{n}개 배지를 정지했습니다. 이 서비스의 검증에 바로 반영됩니다.", "en": "{n} badge(s) suspended; verifications here show it at once."},
     "revoke.done_reinstate": {"ko": "{n}개 배지의 정지를 해제했습니다.", "en": "{n} badge(s) reinstated."},
     "revoke.skipped": {"ko": "{id}… 은(는) 바꾸지 않았습니다: {reason}", "en": "{id}… was left unchanged: {reason}"},
     "revoke.none_selected": {"ko": "바꿀 배지를 하나 이상 고르세요.", "en": "Select at least one badge."},
@@ -519,7 +522,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "revoke.already_revoked": {"ko": "이미 취소된 배지입니다.", "en": "The badge was already revoked."},
     "revoke.already_suspended": {"ko": "이미 정지된 배지입니다.", "en": "The badge is already suspended."},
     "revoke.not_suspended": {"ko": "정지된 배지가 아니라 해제할 것이 없습니다.", "en": "The badge is not suspended, so there is nothing to reinstate."},
-    "revoke.cannot_suspend": {"ko": "정지 기능이 생기기 전에 발급한 배지라 취소만 할 수 있습니다.", "en": "This badge was issued before suspension existed, so it can only be revoked."},
     "revoke.not_found": {"ko": "이 기관에 그런 배지가 없습니다.", "en": "There is no such badge here."},
     "revoke.state.active": {"ko": "유효", "en": "Active"},
     "revoke.state.revoked": {"ko": "취소됨", "en": "Revoked"},
