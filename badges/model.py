@@ -15,7 +15,11 @@ from badges.proofs import xsd_datetime
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-CREDENTIAL_CONTEXT = [VC_V2, OB_V3]
+OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"  # defines 1EdTechJsonSchemaValidator2019
+CREDENTIAL_CONTEXT = [VC_V2, OB_V3, OB_EXTENSIONS]
+SCHEMA_BASE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+ACHIEVEMENT_CREDENTIAL_SCHEMA = {"id": SCHEMA_BASE + "ob_v3p0_achievementcredential_schema.json",
+                                 "type": "1EdTechJsonSchemaValidator2019"}
 ACHIEVEMENT_TYPES = frozenset({
     "Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree", "Award",
     "Badge", "BachelorDegree", "Certificate", "CertificateOfCompletion", "Certification",
@@ -74,7 +78,8 @@ def achievement_credential(*, credential_id: str, issuer: JsonObject, achievemen
                            valid_until: datetime | None = None,
                            status: JsonObject | list[JsonObject] | None = None,
                            completed: datetime | None = None) -> JsonObject:
-    """An unsigned OpenBadgeCredential (OB 3.0 §8.1 AchievementCredential) for one recipient."""
+    """An unsigned OpenBadgeCredential (OB 3.0 §8.1 AchievementCredential) for one recipient, naming the official
+    AchievementCredential JSON Schema in `credentialSchema` (OB 3.0 §B.1.1)."""
     subject: JsonObject = {
         "type": ["AchievementSubject"], "name": recipient.name,
         "identifier": [recipient.identity_object()], "achievement": achievement}
@@ -84,7 +89,8 @@ def achievement_credential(*, credential_id: str, issuer: JsonObject, achievemen
         "@context": list(CREDENTIAL_CONTEXT), "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": achievement.get("name", ""), "issuer": issuer,
-        "validFrom": xsd_datetime(valid_from), "credentialSubject": subject}
+        "validFrom": xsd_datetime(valid_from), "credentialSubject": subject,
+        "credentialSchema": [dict(ACHIEVEMENT_CREDENTIAL_SCHEMA)]}
     if valid_until is not None:
         doc["validUntil"] = xsd_datetime(valid_until)
     if status is not None:

@@ -76,6 +76,7 @@ class OtherIssuer:
             status=status.status_entry(list_url=self.list_url, index=INDEX) if with_status else None)
         if context is not None and context[0] == VC_V1:
             doc["@context"] = context
+            del doc["credentialSchema"]  # its 1EdTech type needs the OB extensions context, not in this list
             doc["issuanceDate"] = doc.pop("validFrom")
             if "validUntil" in doc:
                 doc["expirationDate"] = doc.pop("validUntil")
