@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -110,11 +111,22 @@ def profile(*, did: str, name: str, url: str | None = None, email: str | None = 
     return doc
 
 
+# An extension of an OB 3.0 vocabulary (EnumExt): the official schema's pattern `(ext:)[a-z|A-Z|0-9|.|-|_]+`,
+# matched whole and without its stray '|': 'ext:' and ASCII letters, digits, '.', '-', '_'
+EXTENSION_TERM = re.compile(r"ext:[A-Za-z0-9._-]+")
+
+
+def is_extension_term(value: str) -> bool:
+    """True for an `ext:` extension term the OB 3.0 schemas accept (ASCII only)."""
+    return EXTENSION_TERM.fullmatch(value) is not None
+
+
 def check_achievement_type(achievement_type: str) -> None:
-    """InvalidInput unless the type is in the OB 3.0 vocabulary or an `ext:` extension."""
-    if achievement_type not in ACHIEVEMENT_TYPES and not achievement_type.startswith("ext:"):
-        raise InvalidInput("achievement.type_unknown", f"{achievement_type!r} is not an OB 3.0 "
-                           "achievement type.", path="/achievementType")
+    """InvalidInput unless the type is in the OB 3.0 vocabulary or an `ext:` extension term."""
+    if achievement_type not in ACHIEVEMENT_TYPES and not is_extension_term(achievement_type):
+        raise InvalidInput("achievement.type_unknown", f"{achievement_type!r} is not an OB 3.0 achievement type: "
+                           "use one of the vocabulary, or an extension written 'ext:' followed by ASCII letters, "
+                           "digits, '.', '-' or '_' (e.g. ext:Bootcamp).", path="/achievementType")
 
 
 ALIGNMENT_TARGET_TYPES = ("ceasn:Competency", "ceterms:Credential", "CFItem", "CFRubric", "CFRubricCriterion",
@@ -142,9 +154,11 @@ class Alignment:
                                "each alignment needs the https:// URL of its framework entry.",
                                path="/alignment/targetUrl")
         if self.target_type and self.target_type not in ALIGNMENT_TARGET_TYPES \
-                and not self.target_type.startswith("ext:"):
-            raise InvalidInput("course.alignment_type_unknown", f"{self.target_type!r} is not an OB 3.0 "
-                               "alignment target type.", path="/alignment/targetType")
+                and not is_extension_term(self.target_type):
+            raise InvalidInput("course.alignment_type_unknown", f"{self.target_type!r} is not an OB 3.0 alignment "
+                               "target type: use one of the vocabulary, or an extension written 'ext:' followed by "
+                               "ASCII letters, digits, '.', '-' or '_' (e.g. ext:NCSUnit).",
+                               path="/alignment/targetType")
 
     def as_json(self) -> JsonObject:
         """The Alignment object, without empty optional fields."""

@@ -139,7 +139,8 @@ def course_from_form(form: Mapping[str, str], upload: FileStorage | None) -> cou
     image = upload.read(images.MAX_BYTES + 1) if upload is not None and upload.filename else None
     return courses.AchievementIn(
         **{name: form.get(name, "") for name in TEXT_FIELDS},
-        achievement_type=form.get("achievement_type", "Course"), valid_months=_number(form, "valid_months", int),
+        achievement_type=form.get("achievement_type_other", "").strip() or form.get("achievement_type", "Course"),
+        valid_months=_number(form, "valid_months", int),
         hours=_number(form, "hours", float), credits=_number(form, "credits", float),
         tags=tuple(t for line in form.get("tags", "").splitlines() for t in line.split(",")),
         alignments=tuple(alignments), image=image, generate_image=form.get("generate_image") == "1")

@@ -169,6 +169,8 @@ def _content(org: Org, data: AchievementIn, *, previous: Achievement | None) -> 
     if not (text["name_ko"] or text["name_en"]):
         raise InvalidInput("achievement.name_missing", "The course needs a name in Korean or English.",
                            path="/name_ko")
+    for language in languages(text):
+        _check_complete(text, language)
     if data.valid_months is not None and not 1 <= data.valid_months <= 1200:
         raise InvalidInput("achievement.valid_months", "Validity must be 1 to 1200 months, or none.",
                            path="/validMonths")
@@ -178,6 +180,22 @@ def _content(org: Org, data: AchievementIn, *, previous: Achievement | None) -> 
         "tags": _tags(data.tags), "alignments": _alignments(data.alignments)}
     content.update(_image(org, data, previous=previous, name=text["name_ko"] or text["name_en"]))
     return content
+
+
+def languages(text: dict[str, str]) -> list[str]:
+    """The languages ("ko", "en") a course is written in: those with any of its name, description, criteria."""
+    return [lang for lang in ("ko", "en") if any(text.get(f"{f}_{lang}") for f in ("name", "description", "criteria"))]
+
+
+def _check_complete(text: dict[str, str], language: str) -> None:
+    """InvalidInput unless the course has its name, description and criteria in `language` (OB 3.0 requires a
+    description and criteria, and a document labelled in one language must not carry another's text)."""
+    for field, code, what in (("name", "course.name_missing_for_language", "name"),
+                              ("description", "course.description_missing", "description"),
+                              ("criteria", "course.criteria_missing", "criteria narrative")):
+        if not text[f"{field}_{language}"]:
+            raise InvalidInput(code, f"The course is written in {'Korean' if language == 'ko' else 'English'} but "
+                               f"has no {what} in it: OB 3.0 needs a non-empty one.", path=f"/{field}_{language}")
 
 
 def _amount(value: float | None, name: str, limit: float) -> float | None:
