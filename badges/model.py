@@ -171,13 +171,12 @@ class Alignment:
 
 
 def achievement(*, achievement_id: str, name: str, description: str, criteria: str,
-                achievement_type: str = "Course", image: str | None = None,
-                language: str = "ko", translations: dict[str, str] | None = None,
+                achievement_type: str = "Course", image: str | None = None, language: str = "ko",
                 version: str | None = None, credits: float | None = None, hours: float | None = None,
                 tags: Sequence[str] = (), alignments: Sequence[Alignment] = (),
                 related: Sequence[JsonObject] = (), extra: dict[str, Any] | None = None) -> JsonObject:
-    """OB 3.0 Achievement in `language`; `translations` maps other languages to the URL of that version,
-    `related` adds further Related entries (e.g. earlier versions)."""
+    """OB 3.0 Achievement whose text is in `language`; `related` lists Related entries (the same achievement in
+    other languages, earlier versions)."""
     check_achievement_type(achievement_type)
     doc: JsonObject = {"id": achievement_id, "type": ["Achievement"], "achievementType": achievement_type,
                        "name": name, "description": description, "criteria": {"narrative": criteria},
@@ -194,9 +193,7 @@ def achievement(*, achievement_id: str, name: str, description: str, criteria: s
         doc["tag"] = list(tags)
     if alignments:
         doc["alignment"] = [a.as_json() for a in alignments]
-    entries = [{"id": url, "type": ["Related"], "inLanguage": lang}
-               for lang, url in sorted((translations or {}).items())] + list(related)
-    if entries:
-        doc["related"] = entries
+    if related:
+        doc["related"] = list(related)
     doc.update(extra or {})
     return doc

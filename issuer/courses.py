@@ -132,23 +132,37 @@ def image_url(links: Links, public_id: str, number: int, image_type: str) -> str
     return f"{version_url(links, public_id, number)}/image.{'svg' if image_type == images.SVG else 'png'}"
 
 
-def achievement_document(links: Links, version: AchievementVersion, *, language: str = "ko") -> JsonObject:
-    """OB 3.0 Achievement of one course version in `language`, linking its other language and earlier versions."""
-    other = "en" if language == "ko" else "ko"
+def achievement_document(links: Links, version: AchievementVersion, *, language: str | None = None) -> JsonObject:
+    """OB 3.0 Achievement of one course version in `language` (its first language when None or when the course is
+    not written in it): `inLanguage` always names the language of its text, and `related` points at the version
+    in the course's other language (OB 3.0 §B.1.17 Related) and at earlier versions."""
+    written = version_languages(version)
+    language = language if language in written else written[0]
     public_id = version.achievement.public_id
     url = version_url(links, public_id, version.version)
-    text = {f: getattr(version, f"{f}_{language}") or getattr(version, f"{f}_{other}")
-            for f in ("name", "description", "criteria")}
     earlier = range(version.version - 1, max(0, version.version - 1 - MAX_RELATED_VERSIONS), -1)
+    translations = [{"id": language_url(url, other, written), "type": ["Related"], "inLanguage": other,
+                     "version": str(version.version)} for other in written if other != language]
     return model.achievement(
-        achievement_id=url if language == "ko" else f"{url}?lang=en", language=language,
+        achievement_id=language_url(url, language, written), language=language,
         achievement_type=version.achievement_type, version=str(version.version),
         image=image_url(links, public_id, version.version, version.image_type) if version.image else None,
-        translations={other: url if other == "ko" else f"{url}?lang=en"},
         credits=version.credits, hours=version.hours, tags=tuple(version.tags),
         alignments=tuple(alignment_of(a) for a in version.alignments),
-        related=[{"id": version_url(links, public_id, n), "type": ["Related"], "version": str(n)}
-                 for n in earlier], **text)
+        related=translations + [{"id": version_url(links, public_id, n), "type": ["Related"], "version": str(n)}
+                                for n in earlier],
+        **{f: getattr(version, f"{f}_{language}") for f in ("name", "description", "criteria")})
+
+
+def version_languages(version: AchievementVersion) -> list[str]:
+    """The languages a course version is written in, its first language first (Korean when it has a Korean
+    name); a version saved before every language needed all its text counts a language by its name."""
+    return [lang for lang in ("ko", "en") if getattr(version, f"name_{lang}")] or ["ko"]
+
+
+def language_url(url: str, language: str, written: list[str]) -> str:
+    """The id of the version's Achievement in `language`: the version URL in its first language, ?lang= else."""
+    return url if language == written[0] else f"{url}?lang={language}"
 
 
 def alignment_of(stored: dict[str, str]) -> model.Alignment:

@@ -76,8 +76,7 @@ def achievement_page(public_id: str, number: int | None = None) -> Response | st
         achievement = service.get_achievement(session, org_id=None, public_id=public_id)
         version = courses.get_version(session, achievement, number)
         if request.args.get("format") == "json" or request.accept_mimetypes.best in ("application/json", JSON_LD):
-            language = "en" if request.args.get("lang") == "en" else "ko"
-            document = service.achievement_document(services().issuing, version, language=language)
+            document = service.achievement_document(services().issuing, version, language=request.args.get("lang"))
             return Response(json.dumps(document, ensure_ascii=False), mimetype="application/json")
         return render_template("issuer/achievement.html", achievement=achievement, version=version,
                                image_url=courses.image_url(services().issuing.links, public_id, version.version,

@@ -94,8 +94,9 @@ def _key_aad(org_id: int, fragment: str) -> bytes:
 
 
 def achievement_document(ctx: Issuing, achievement: Achievement | AchievementVersion, *,
-                         language: str = "ko") -> JsonObject:
-    """The OB 3.0 Achievement of a course version (of its latest version when given the course)."""
+                         language: str | None = None) -> JsonObject:
+    """The OB 3.0 Achievement of a course version (of its latest version when given the course), in `language`
+    when it is written in it (courses.achievement_document)."""
     version = achievement.versions[-1] if isinstance(achievement, Achievement) else achievement
     return courses.achievement_document(ctx.links, version, language=language)
 
