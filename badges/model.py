@@ -18,6 +18,7 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"  # defines 1EdTechJsonSchemaValidator2019
 CREDENTIAL_CONTEXT = [VC_V2, OB_V3, OB_EXTENSIONS]
+ACHIEVEMENT_CONTEXT = (VC_V2, OB_V3)  # of a hosted Achievement or issuer Profile (OB 3.0 examples)
 SCHEMA_BASE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
 ACHIEVEMENT_CREDENTIAL_SCHEMA = {"id": SCHEMA_BASE + "ob_v3p0_achievementcredential_schema.json",
                                  "type": "1EdTechJsonSchemaValidator2019"}

@@ -26,7 +26,7 @@ from issuer import jobs, service
 from store.db import make_engine, transaction
 from store.models import Achievement, Credential, Org
 from tests import ob3
-from tests.factories import NOW, console_post, enter_as, make_org
+from tests.factories import NOW, console_post, enter_as, issue, make_org
 from web.app import Services
 from web.cli import main
 
@@ -126,7 +126,40 @@ def test_hosted_achievements_are_valid_in_each_language(client: FlaskClient, acm
     for lang in ("ko", "en"):
         response = client.get(f"/achievements/{made[course].public_id}?format=json&lang={lang}")
         assert response.status_code == 200
-        assert valid({k: v for k, v in response.get_json().items() if k != "@context"}, "achievement")
+        assert response.get_json()["@context"] == [model.VC_V2, model.OB_V3]
+        assert valid(response.get_json(), "achievement")
+        negotiated = client.get(f"/achievements/{made[course].public_id}/versions/1?lang={lang}",
+                                headers={"Accept": "application/ld+json"})
+        assert negotiated.mimetype == "application/ld+json" and negotiated.get_json() == response.get_json()
+
+
+@pytest.mark.parametrize("accept", ["application/ld+json", "application/json"])
+def test_the_issuer_profile_is_served_as_json_ld_at_the_issuers_url(client: FlaskClient, svc: Services,
+                                                                    acme: Any, accept: str) -> None:
+    org, _, _ = acme
+    with transaction(svc.sessions) as session:
+        stored_org = session.get_one(Org, org.id)
+        stored_org.description_ko, stored_org.email = "디지털 인재를 키우는 아카데미", "hello@acme.example"
+        stored_org.logo, stored_org.logo_type = BOTH.image, "image/png"
+    response = client.get("/orgs/acme", headers={"Accept": accept})
+    profile = response.get_json()
+    assert response.mimetype == accept and response.headers["Vary"] == "Accept"
+    assert profile["@context"] == [model.VC_V2, model.OB_V3] and profile["id"] == org.did
+    assert profile["image"]["id"] == "http://badges.test/orgs/acme/logo" and valid(profile, "profile")
+    assert "text/html" in client.get("/orgs/acme", headers={"Accept": "text/html,*/*;q=0.8"}).content_type
+
+
+@pytest.mark.parametrize("accept", ["application/ld+json", "application/vc+ld+json", "application/json"])
+def test_the_credential_url_answers_json_to_a_client_asking_for_it(client: FlaskClient, svc: Services, acme: Any,
+                                                                  accept: str) -> None:
+    org, _, made = acme
+    credential_id = issue(svc, org, made["both"])
+    response = client.get(f"/credentials/{credential_id}", headers={"Accept": accept})
+    assert response.mimetype == accept
+    assert response.data == client.get(f"/credentials/{credential_id}.json").data and valid(response.get_json())
+    for browser in ("text/html,application/xhtml+xml,*/*;q=0.8", "*/*"):
+        page = client.get(f"/credentials/{credential_id}", headers={"Accept": browser})
+        assert page.mimetype == "text/html"
 
 
 @pytest.fixture
