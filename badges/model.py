@@ -51,11 +51,13 @@ def email_matches(email: str, identity: JsonObject) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """The person who completed the course; the e-mail is only ever published salted and hashed."""
+    """The person who completed the course; the e-mail is only ever published salted and hashed, the name only
+    when `publish_name` says the learner agreed to it."""
 
     name: str
     email: str
     salt: str = field(default_factory=lambda: secrets.token_hex(16))
+    publish_name: bool = False
 
     def __post_init__(self) -> None:
         local, _, domain = self.email.strip().partition("@")
@@ -82,9 +84,10 @@ def achievement_credential(*, credential_id: str, issuer: JsonObject, achievemen
                            completed: datetime | None = None) -> JsonObject:
     """An unsigned OpenBadgeCredential (OB 3.0 §8.1 AchievementCredential) for one recipient, naming the official
     AchievementCredential JSON Schema in `credentialSchema` (OB 3.0 §B.1.1)."""
-    subject: JsonObject = {
-        "type": ["AchievementSubject"], "name": recipient.name,
-        "identifier": [recipient.identity_object()], "achievement": achievement}
+    subject: JsonObject = {"type": ["AchievementSubject"], "identifier": [recipient.identity_object()],
+                           "achievement": achievement}
+    if recipient.publish_name:
+        subject["name"] = recipient.name
     if completed is not None:
         subject["activityEndDate"] = xsd_datetime(completed)
     doc: JsonObject = {

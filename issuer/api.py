@@ -66,7 +66,8 @@ def issue(public_id: str) -> Response:
         now = utcnow()
         issued = service.issue_badge(
             session, services().issuing, org=org, achievement=achievement, completed=completed,
-            recipient=Recipient(body["recipient"]["name"], body["recipient"]["email"]),
+            recipient=Recipient(body["recipient"]["name"], body["recipient"]["email"],
+                                publish_name=body.get("publishName") is True),
             idempotency_key=body.get("id"), now=now)
         if issued.created:
             audit.record(session, org_id=org.id, actor=g.actor, action="credential.issue",

@@ -30,6 +30,13 @@ def completion_instant(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=timezone.utc)
 
 
+def issued_to(credential: Credential, achievement: Achievement, name: str, email: str, completed: date) -> bool:
+    """True when `credential` is this award to this name and e-mail: by its request hash, since the signed
+    credential carries the name only when it was published."""
+    award = service.Award(Recipient(name, email), completion_instant(completed))
+    return credential.request_hash == service.request_hash(achievement, award)
+
+
 def issue_award(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement,
                 recipient: Recipient, completed: date, now: datetime, reissue_revoked: bool = False) -> service.Issued:
     """Issue the award, or return its credential if it was issued already. With `reissue_revoked`, an award
@@ -44,7 +51,7 @@ def issue_award(session: Session, ctx: service.Issuing, *, org: Org, achievement
             break
     if earlier is not None and earlier.revoked_at is None:
         named = json.loads(earlier.document).get("credentialSubject", {}).get("name", "")
-        if named != recipient.name:
+        if not issued_to(earlier, achievement, recipient.name, recipient.email, completed):
             raise Conflict("issue.already_issued_other_name", f"This person already has this badge for "
                            f"{completed.isoformat()}, issued to the name {named!r}. Revoke it first if the name is "
                            "wrong, then issue again.")

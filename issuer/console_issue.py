@@ -40,7 +40,8 @@ def issue_one(org_slug: str) -> Response | tuple[str, int]:
         with transaction() as session:
             org = session.get_one(Org, console.org.id)
             achievement = courses.get_achievement(session, org_id=org.id, public_id=form.get("course", ""))
-            recipient = Recipient(form.get("name", "").strip(), form.get("email", "").strip())
+            recipient = Recipient(form.get("name", "").strip(), form.get("email", "").strip(),
+                                  publish_name=form.get("publish_name") == "1")
             issued = awards.issue_award(session, services().issuing, org=org, achievement=achievement,
                                         recipient=recipient, completed=_date(form.get("completed", ""), now.date()),
                                         now=now, reissue_revoked=True)
@@ -79,7 +80,8 @@ def upload(org_slug: str) -> Response | tuple[str, int]:
             achievement = courses.get_achievement(session, org_id=org.id, public_id=form.get("course", ""))
             job = jobs.create_job(session, services().issuing, org=org, achievement=achievement, rows=rows,
                                   source="upload", actor=console.actor, now=now, filename=upload.filename, data=data,
-                                  encoding=sheet.encoding, notify_recipients=form.get("notify") == "1")
+                                  encoding=sheet.encoding, notify_recipients=form.get("notify") == "1",
+                                  publish_names=form.get("publish_names") == "1")
             job_id = job.id
     except BadgeError as e:
         return _issue_page(form=form, errors={_field(e, section="cohort"): e}, section="cohort"), e.status

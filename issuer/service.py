@@ -135,7 +135,7 @@ def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achiev
         if idempotency_key is None:
             raise
         earlier = _by_idempotency_key(session, org.id, idempotency_key,
-                                      _request_hash(achievement, Award(recipient, completed)))
+                                      request_hash(achievement, Award(recipient, completed)))
         if earlier is None:
             raise
         return Issued(earlier, created=False)
@@ -154,15 +154,15 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
     `look_up_earlier` (the caller checked the keys already) that IntegrityError is the only check."""
     if achievement.org_id != org.id:
         raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
-    hashes = [_request_hash(achievement, award) for award in awards]
+    hashes = [request_hash(achievement, award) for award in awards]
     earlier = by_idempotency_keys(session, org.id, [a.idempotency_key for a in awards if a.idempotency_key]) \
         if look_up_earlier else {}
     results: list[Issued | BadgeError | None] = []
-    for award, request_hash in zip(awards, hashes):
+    for award, asked in zip(awards, hashes):
         found = earlier.get(award.idempotency_key or "")
         if found is None:
             results.append(None)
-        elif found.request_hash != request_hash:
+        elif found.request_hash != asked:
             results.append(_idempotency_conflict(award.idempotency_key or ""))
         else:
             results.append(Issued(found, created=False))
@@ -201,8 +201,9 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
     return results  # type: ignore[return-value]
 
 
-def _request_hash(achievement: Achievement, award: Award) -> str:
-    """What makes two requests under one idempotency key the same request: course, person, completion."""
+def request_hash(achievement: Achievement, award: Award) -> str:
+    """What makes two requests under one idempotency key the same request: course, person (name and e-mail),
+    completion. Also how to tell who a credential was issued to when its name is not published."""
     return hashlib.sha256(json.dumps(
         [achievement.public_id, award.recipient.name, model.normalise_email(award.recipient.email),
          award.completed.isoformat() if award.completed else None], ensure_ascii=False).encode()).hexdigest()
@@ -218,9 +219,9 @@ def _allocate(session: Session, ctx: Issuing, org: Org, purpose: str, now: datet
     return taken
 
 
-def _by_idempotency_key(session: Session, org_id: int, key: str, request_hash: str) -> Credential | None:
+def _by_idempotency_key(session: Session, org_id: int, key: str, asked: str) -> Credential | None:
     earlier = by_idempotency_keys(session, org_id, [key]).get(key)
-    if earlier is not None and earlier.request_hash != request_hash:
+    if earlier is not None and earlier.request_hash != asked:
         raise _idempotency_conflict(key)
     return earlier
 

@@ -48,11 +48,11 @@ def make_course(svc: Services, org: Org, *, valid_months: int | None = None, **f
 
 
 def issue(svc: Services, org: Org, course: Achievement, *, email: str = "minji.kim@example.com",
-          name: str = "김민지", now: datetime = NOW) -> str:
-    """Issue one badge; returns the credential id."""
+          name: str = "김민지", now: datetime = NOW, publish_name: bool = True) -> str:
+    """Issue one badge (its name published unless told otherwise); returns the credential id."""
     with transaction(svc.sessions) as session:
         issued = service.issue_badge(session, svc.issuing, org=session.get(Org, org.id),
-                                     achievement=session.get(Achievement, course.id), recipient=Recipient(name, email), now=now)
+                                     achievement=session.get(Achievement, course.id), recipient=Recipient(name, email, publish_name=publish_name), now=now)
         return issued.credential.id
 
 

@@ -18,7 +18,11 @@ from web.app import Services
 
 
 def course_json(client: FlaskClient, public_id: str, lang: str) -> dict[str, Any]:
-    return client.get(f"/achievements/{public_id}?format=json&lang={lang}").get_json()
+    """The hosted Achievement in `lang`, without its @context (as a credential embeds it)."""
+    document = client.get(f"/achievements/{public_id}?format=json&lang={lang}").get_json()
+    assert document.pop("@context") == ["https://www.w3.org/ns/credentials/v2",
+                                         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    return document
 
 
 def embedded(client: FlaskClient, svc: Services, data: service.AchievementIn) -> tuple[str, dict[str, Any]]:
