@@ -77,11 +77,55 @@ class Recipient:
                 "identityType": "emailAddress", "hashed": True, "salt": self.salt}
 
 
+IDENTIFIER_TYPES = frozenset({
+    "name", "sourcedId", "systemId", "productId", "userName", "accountId", "emailAddress", "nationalIdentityNumber",
+    "isbn", "issn", "lisSourcedId", "oneRosterSourcedId", "sisSourcedId", "ltiContextId", "ltiDeploymentId",
+    "ltiToolId", "ltiPlatformId", "ltiUserId", "identifier"})
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """OB 3.0 §B.1.10 Evidence of one award: a web page (URL), a narrative, or both, with an optional name."""
+
+    url: str = ""
+    narrative: str = ""
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.url.strip() or self.narrative.strip()):
+            raise InvalidInput("credential.evidence_empty", "Each piece of evidence needs a URL or a narrative.",
+                               path="/evidence")
+        if self.url and not self.url.startswith(("https://", "http://")):
+            raise InvalidInput("credential.evidence_url_invalid", f"{self.url!r:.60} is not a web address; "
+                               "evidence links start with https://.", path="/evidence")
+
+    def as_json(self) -> JsonObject:
+        """The Evidence object (its `id` is the URL), without empty fields."""
+        doc: JsonObject = {"type": ["Evidence"]}
+        for key, value in (("id", self.url), ("name", self.name), ("narrative", self.narrative)):
+            if value.strip():
+                doc[key] = value.strip()
+        return doc
+
+
+def identifier_entry(identifier: str, identifier_type: str) -> JsonObject:
+    """OB 3.0 §B.1.15 IdentifierEntry; InvalidInput for an empty identifier or a type outside the vocabulary."""
+    if not identifier.strip():
+        raise InvalidInput("course.identifier_empty", "Each other identifier needs a value.",
+                           path="/otherIdentifiers")
+    if identifier_type not in IDENTIFIER_TYPES and not is_extension_term(identifier_type):
+        raise InvalidInput("course.identifier_type_unknown", f"{identifier_type!r} is not an OB 3.0 identifier "
+                           "type: use one of the vocabulary (e.g. identifier, systemId), or an extension written "
+                           "'ext:' followed by ASCII letters, digits, '.', '-' or '_'.", path="/otherIdentifiers")
+    return {"type": "IdentifierEntry", "identifier": identifier.strip(), "identifierType": identifier_type}
+
+
 def achievement_credential(*, credential_id: str, issuer: JsonObject, achievement: JsonObject,
                            recipient: Recipient, valid_from: datetime,
                            valid_until: datetime | None = None,
                            status: JsonObject | list[JsonObject] | None = None,
-                           completed: datetime | None = None) -> JsonObject:
+                           completed: datetime | None = None, evidence: Sequence[Evidence] = (),
+                           credits_earned: float | None = None) -> JsonObject:
     """An unsigned OpenBadgeCredential (OB 3.0 §8.1 AchievementCredential) for one recipient, naming the official
     AchievementCredential JSON Schema in `credentialSchema` (OB 3.0 §B.1.1)."""
     subject: JsonObject = {"type": ["AchievementSubject"], "identifier": [recipient.identity_object()],
@@ -90,6 +134,8 @@ def achievement_credential(*, credential_id: str, issuer: JsonObject, achievemen
         subject["name"] = recipient.name
     if completed is not None:
         subject["activityEndDate"] = xsd_datetime(completed)
+    if credits_earned is not None:
+        subject["creditsEarned"] = credits_earned
     doc: JsonObject = {
         "@context": list(CREDENTIAL_CONTEXT), "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -100,6 +146,8 @@ def achievement_credential(*, credential_id: str, issuer: JsonObject, achievemen
         doc["validUntil"] = xsd_datetime(valid_until)
     if status is not None:
         doc["credentialStatus"] = status
+    if evidence:
+        doc["evidence"] = [e.as_json() for e in evidence]
     return doc
 
 
@@ -178,9 +226,11 @@ def achievement(*, achievement_id: str, name: str, description: str, criteria: s
                 achievement_type: str = "Course", image: str | None = None, language: str = "ko",
                 version: str | None = None, credits: float | None = None, hours: float | None = None,
                 tags: Sequence[str] = (), alignments: Sequence[Alignment] = (),
-                related: Sequence[JsonObject] = (), extra: dict[str, Any] | None = None) -> JsonObject:
+                related: Sequence[JsonObject] = (), human_code: str = "",
+                other_identifiers: Sequence[JsonObject] = (), creator: JsonObject | None = None,
+                extra: dict[str, Any] | None = None) -> JsonObject:
     """OB 3.0 Achievement whose text is in `language`; `related` lists Related entries (the same achievement in
-    other languages, earlier versions)."""
+    other languages, earlier versions); `creator` is the Profile of whoever made it."""
     check_achievement_type(achievement_type)
     doc: JsonObject = {"id": achievement_id, "type": ["Achievement"], "achievementType": achievement_type,
                        "name": name, "description": description, "criteria": {"narrative": criteria},
@@ -199,5 +249,11 @@ def achievement(*, achievement_id: str, name: str, description: str, criteria: s
         doc["alignment"] = [a.as_json() for a in alignments]
     if related:
         doc["related"] = list(related)
+    if human_code:
+        doc["humanCode"] = human_code
+    if other_identifiers:
+        doc["otherIdentifier"] = list(other_identifiers)
+    if creator:
+        doc["creator"] = creator
     doc.update(extra or {})
     return doc

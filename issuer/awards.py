@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.errors import Conflict
-from badges.model import Recipient, normalise_email
+from badges.model import Evidence, Recipient, normalise_email
 from issuer import service
 from store.models import Achievement, Credential, Org
 
@@ -38,7 +38,8 @@ def issued_to(credential: Credential, achievement: Achievement, name: str, email
 
 
 def issue_award(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement,
-                recipient: Recipient, completed: date, now: datetime, reissue_revoked: bool = False) -> service.Issued:
+                recipient: Recipient, completed: date, now: datetime, reissue_revoked: bool = False,
+                evidence: tuple[Evidence, ...] = (), credits_earned: float | None = None) -> service.Issued:
     """Issue the award, or return its credential if it was issued already. With `reissue_revoked`, an award
     whose credential was revoked is issued anew (a corrected badge); Conflict when the person already has it
     under another name."""
@@ -56,4 +57,5 @@ def issue_award(session: Session, ctx: service.Issuing, *, org: Org, achievement
                            f"{completed.isoformat()}, issued to the name {named!r}. Revoke it first if the name is "
                            "wrong, then issue again.")
     return service.issue_badge(session, ctx, org=org, achievement=achievement, recipient=recipient, now=now,
-                               completed=completion_instant(completed), idempotency_key=candidate)
+                               completed=completion_instant(completed), idempotency_key=candidate,
+                               evidence=evidence, credits_earned=credits_earned)

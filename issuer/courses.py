@@ -27,6 +27,7 @@ MAX_TAGS = 30
 MAX_TAG_LENGTH = 60
 MAX_ALIGNMENTS = 20
 MAX_RELATED_VERSIONS = 10  # earlier versions listed in a version's `related`
+MAX_IDENTIFIERS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,8 @@ class AchievementIn:
     alignments: tuple[model.Alignment, ...] = ()
     image: bytes | None = None
     generate_image: bool = False  # replace an uploaded image with a generated one
+    human_code: str = ""  # OB 3.0 humanCode, e.g. the course code staff and learners use
+    other_identifiers: tuple[tuple[str, str], ...] = ()  # (identifier, identifierType): OB 3.0 otherIdentifier
 
 
 def create_achievement(session: Session, *, org: Org, data: AchievementIn, now: datetime) -> Achievement:
@@ -132,7 +135,8 @@ def image_url(links: Links, public_id: str, number: int, image_type: str) -> str
     return f"{version_url(links, public_id, number)}/image.{'svg' if image_type == images.SVG else 'png'}"
 
 
-def achievement_document(links: Links, version: AchievementVersion, *, language: str | None = None) -> JsonObject:
+def achievement_document(links: Links, version: AchievementVersion, *, language: str | None = None,
+                         creator: JsonObject | None = None) -> JsonObject:
     """OB 3.0 Achievement of one course version in `language` (its first language when None or when the course is
     not written in it): `inLanguage` always names the language of its text, and `related` points at the version
     in the course's other language (OB 3.0 §B.1.17 Related) and at earlier versions."""
@@ -151,6 +155,9 @@ def achievement_document(links: Links, version: AchievementVersion, *, language:
         alignments=tuple(alignment_of(a) for a in version.alignments),
         related=translations + [{"id": version_url(links, public_id, n), "type": ["Related"], "version": str(n)}
                                 for n in earlier],
+        human_code=version.human_code or "", creator=creator,
+        other_identifiers=[model.identifier_entry(e["identifier"], e["identifierType"])
+                           for e in version.other_identifiers or []],
         **{f: getattr(version, f"{f}_{language}") for f in ("name", "description", "criteria")})
 
 
@@ -191,7 +198,8 @@ def _content(org: Org, data: AchievementIn, *, previous: Achievement | None) -> 
     content: dict[str, Any] = {
         **text, "achievement_type": data.achievement_type, "valid_months": data.valid_months,
         "hours": _amount(data.hours, "hours", 100_000), "credits": _amount(data.credits, "credits", 1_000),
-        "tags": _tags(data.tags), "alignments": _alignments(data.alignments)}
+        "tags": _tags(data.tags), "alignments": _alignments(data.alignments),
+        "human_code": data.human_code.strip()[:100], "other_identifiers": _identifiers(data.other_identifiers)}
     content.update(_image(org, data, previous=previous, name=text["name_ko"] or text["name_en"]))
     return content
 
@@ -244,6 +252,14 @@ def _alignments(alignments: tuple[model.Alignment, ...]) -> list[dict[str, str]]
             raise InvalidInput("course.too_long", "Keep each alignment field to 500 characters.",
                                path="/alignments")
     return [{k: getattr(a, k) for k in model.Alignment.__dataclass_fields__ if getattr(a, k)} for a in alignments]
+
+
+def _identifiers(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    if len(pairs) > MAX_IDENTIFIERS:
+        raise InvalidInput("course.too_many_identifiers", f"A course can list up to {MAX_IDENTIFIERS} other "
+                           "identifiers.", path="/otherIdentifiers")
+    entries = [model.identifier_entry(identifier[:200], identifier_type) for identifier, identifier_type in pairs]
+    return [{"identifier": e["identifier"], "identifierType": e["identifierType"]} for e in entries]
 
 
 def _image(org: Org, data: AchievementIn, *, previous: Achievement | None, name: str) -> dict[str, Any]:

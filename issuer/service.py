@@ -98,7 +98,8 @@ def achievement_document(ctx: Issuing, achievement: Achievement | AchievementVer
     """The OB 3.0 Achievement of a course version (of its latest version when given the course), in `language`
     when it is written in it (courses.achievement_document)."""
     version = achievement.versions[-1] if isinstance(achievement, Achievement) else achievement
-    return courses.achievement_document(ctx.links, version, language=language)
+    return courses.achievement_document(ctx.links, version, language=language,
+                                        creator=issuer_profile(ctx, version.achievement.org))
 
 
 def issuer_profile(ctx: Issuing, org: Org) -> JsonObject:
@@ -120,17 +121,20 @@ class Award:
     recipient: model.Recipient
     completed: datetime | None = None
     idempotency_key: str | None = None
+    evidence: tuple[model.Evidence, ...] = ()  # OB 3.0 evidence of this award
+    credits_earned: float | None = None  # OB 3.0 creditsEarned
 
 
 def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement,
                 recipient: model.Recipient, now: datetime, completed: datetime | None = None,
-                idempotency_key: str | None = None, version: AchievementVersion | None = None) -> Issued:
+                idempotency_key: str | None = None, version: AchievementVersion | None = None,
+                evidence: tuple[model.Evidence, ...] = (), credits_earned: float | None = None) -> Issued:
     """Sign and store one credential of `version` (default: the course's latest); the same idempotency key
     and request returns the first one. NotFound, Conflict (archived course, key reused for someone else)."""
     try:
         with session.begin_nested():
             [issued] = issue_many(session, ctx, org=org, achievement=achievement, version=version, now=now,
-                                  awards=[Award(recipient, completed, idempotency_key)])
+                                  awards=[Award(recipient, completed, idempotency_key, evidence, credits_earned)])
     except IntegrityError:  # a concurrent request with the same idempotency key won the race
         if idempotency_key is None:
             raise
@@ -176,12 +180,14 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
     # OB 3.0 allows one credentialStatus: the revocation entry. Suspension is kept by this service (see
     # change_status), since a revocation bit cannot be cleared and the references read no other purpose.
     slots = _allocate(session, ctx, org, "revocation", now, len(fresh))
-    profile, achieved = issuer_profile(ctx, org), courses.achievement_document(ctx.links, version)
+    profile = issuer_profile(ctx, org)
+    achieved = courses.achievement_document(ctx.links, version, creator=profile)
     valid_until = add_months(now, version.valid_months) if version.valid_months else None
     ids = [str(uuid.uuid4()) for _ in fresh]
     signed = proofs.sign_many([model.achievement_credential(
         credential_id=ctx.links.credential(credential_id), issuer=profile, achievement=achieved,
         recipient=awards[i].recipient, valid_from=now, valid_until=valid_until, completed=awards[i].completed,
+        evidence=awards[i].evidence, credits_earned=awards[i].credits_earned,
         status=status.status_entry(list_url=ctx.links.status_list(org.slug, slots[n][0].id), index=slots[n][1]))
         for n, (i, credential_id) in enumerate(zip(fresh, ids))], signer=signer(ctx, org), created=now)
     rows = []

@@ -38,7 +38,8 @@ BOTH = service.AchievementIn(
     description_ko="쿠버네티스로 서비스를 배포하는 과정", description_en="Deploying services on Kubernetes",
     criteria_ko="최종 프로젝트 통과", criteria_en="Passed the final project", achievement_type="ext:Bootcamp",
     valid_months=24, hours=960, credits=3.5, tags=("Kubernetes", "Go", "클라우드"), alignments=ALIGNMENTS,
-    image=artwork.badge_png("Cloud", "Acme", font_path=artwork.korean_font(), hue=3))
+    image=artwork.badge_png("Cloud", "Acme", font_path=artwork.korean_font(), hue=3), human_code="KDT-CLOUD-01",
+    other_identifiers=(("HRD-2026-0042", "identifier"), ("C-7781", "ext:HRDNetCourse")))
 KOREAN_ONLY = replace(BOTH, name_en="", description_en="", criteria_en="", achievement_type="Course", image=None,
                       alignments=(), hours=None, credits=None, valid_months=None)
 ENGLISH_ONLY = replace(BOTH, name_ko="", description_ko="", criteria_ko="", achievement_type="Certificate",
@@ -84,7 +85,10 @@ def test_a_credential_issued_through_the_api_is_valid(client: FlaskClient, acme:
     response = client.post(f"/api/v1/achievements/{made[course].public_id}/credentials",
                            headers={"Authorization": f"Bearer {token}"},
                            json={"recipient": {"name": "이서준", "email": "seojun@example.com"},
-                                 "completedAt": "2026-02-27"})
+                                 "completedAt": "2026-02-27", "publishName": course == "both", "creditsEarned": 3,
+                                 "evidence": [{"url": "https://github.com/seojun/k8s-final", "name": "최종 프로젝트",
+                                               "narrative": "쿠버네티스 클러스터에 서비스를 배포했습니다."},
+                                              {"narrative": "Passed the oral defence."}]})
     assert response.status_code == 201
     assert valid(response.get_json()) and valid(served(client, response.get_json()["id"]))
 
@@ -106,9 +110,10 @@ def test_credentials_issued_in_the_console_one_by_one_and_from_a_file_are_valid(
     org, _, made = acme
     enter_as(client, svc, org, email="lee@acme.example", role="issuer")
     for n, course in enumerate(made.values()):
-        response = console_post(client, "/console/acme/issue", {"course": course.public_id, "name": "Alex Kim",
-                                                                "email": f"alex{n}@example.com",
-                                                                "completed": "2026-02-27"})
+        response = console_post(client, "/console/acme/issue", {
+            "course": course.public_id, "name": "Alex Kim", "email": f"alex{n}@example.com", "completed": "2026-02-27",
+            "publish_name": "1" if n else "", "evidence_url": "https://example.com/portfolio" if n else "",
+            "evidence_narrative": "팀 프로젝트 발표", "credits_earned": "2.5"})
         assert response.status_code == 302
     csv = "이름,이메일,수료일\n김민지,minji@example.com,2026-02-27\nJordan Lee,jordan@example.com,2026-02-28\n"
     cohort = console_post(client, "/console/acme/cohorts", {
@@ -188,3 +193,35 @@ def test_credentials_of_the_cli_demo_and_issue_commands_are_valid(instance: Path
 def test_every_credential_issued_so_far_in_this_run_is_valid(issued_credentials: list[bytes]) -> None:
     """The same check pytest_sessionfinish makes over the whole run, here over what ran before this test."""
     assert ob3.invalid(issued_credentials) == []
+
+
+def test_optional_ob3_content_is_embedded_and_shown_on_the_public_page(client: FlaskClient, acme: Any) -> None:
+    _, token, made = acme
+    document = client.post(f"/api/v1/achievements/{made['both'].public_id}/credentials",
+                           headers={"Authorization": f"Bearer {token}"}, json={
+                               "recipient": {"name": "이서준", "email": "seojun@example.com"}, "creditsEarned": 3,
+                               "evidence": [{"url": "https://github.com/seojun/k8s-final", "name": "최종 프로젝트",
+                                             "narrative": "쿠버네티스 배포"}]}).get_json()
+    achievement = document["credentialSubject"]["achievement"]
+    assert document["evidence"] == [{"type": ["Evidence"], "id": "https://github.com/seojun/k8s-final",
+                                     "name": "최종 프로젝트", "narrative": "쿠버네티스 배포"}]
+    assert document["credentialSubject"]["creditsEarned"] == 3 and achievement["humanCode"] == "KDT-CLOUD-01"
+    assert achievement["otherIdentifier"][1] == {"type": "IdentifierEntry", "identifier": "C-7781",
+                                                 "identifierType": "ext:HRDNetCourse"}
+    assert achievement["creator"] == document["issuer"]
+    page = client.get(f"/credentials/{document['id'].rsplit('/', 1)[1]}?lang=ko").get_data(as_text=True)
+    assert 'id="evidence"' in page and "https://github.com/seojun/k8s-final" in page and "쿠버네티스 배포" in page
+    assert 'id="credits-earned">3<' in page and "KDT-CLOUD-01" in page and "C-7781 (ext:HRDNetCourse)" in page
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"evidence": [{"name": "링크 없음"}]}, "credential.evidence_empty"),
+    ({"evidence": [{"url": "ftp://x"}]}, "request.schema"),
+    ({"creditsEarned": 0}, "request.schema")])
+def test_bad_evidence_or_credits_are_refused(client: FlaskClient, acme: Any, body: dict[str, Any],
+                                              code: str) -> None:
+    _, token, made = acme
+    response = client.post(f"/api/v1/achievements/{made['both'].public_id}/credentials",
+                           headers={"Authorization": f"Bearer {token}"},
+                           json={"recipient": {"name": "이서준", "email": "seojun@example.com"}, **body})
+    assert response.status_code == 422 and response.get_json()["code"] == code
