@@ -43,6 +43,13 @@ def check_bounds(doc: JsonObject, *, text: bytes | str | None = None) -> None:
         raise CheckUndecided(PARSING_ERROR, e.code, e.detail, path=e.path) from None
 
 
+class HeldStatus(Protocol):
+    """A Resolver that also knows a state its issuer keeps outside any status list (an OB 3.0 credential has
+    one status entry, so this service keeps suspensions itself); optional."""
+
+    def held_status(self, credential_id: str, issuer: str) -> str | None: ...
+
+
 def check_contexts(doc: JsonObject) -> None:
     """Every `@context` URL must be one we bundle: contexts are never fetched."""
     try:
@@ -172,10 +179,9 @@ StatusMethod = Callable[[JsonObject, JsonObject, Resolver, datetime, timedelta],
 def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timedelta,
                  methods: Mapping[str, StatusMethod] | None = None) -> None:
     """Bitstring Status List §3.2 Validate Algorithm for every status entry, or the status method `methods`
-    names for its type (called with the entry and the credential); other types are undecided."""
-    entries = doc.get("credentialStatus")
-    if not entries:
-        raise CheckNotApplicable("status.none")
+    names for its type (called with the entry and the credential); other types are undecided. Then a state the
+    issuer's own service keeps (HeldStatus: suspension)."""
+    entries = doc.get("credentialStatus") or []
     for entry in entries if isinstance(entries, list) else [entries]:
         if methods and entry.get("type") in methods:
             methods[entry["type"]](entry, doc, resolve, now, skew)
@@ -184,6 +190,18 @@ def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timede
             raise CheckUndecided(STATUS_VERIFICATION, "status.type_unsupported",
                                  f"Status type {entry.get('type')!r} cannot be checked here.")
         _check_entry(entry, issuer_id(doc), resolve, now, skew)
+    _check_held(doc, resolve)
+    if not entries:
+        raise CheckNotApplicable("status.none")
+
+
+def _check_held(doc: JsonObject, resolve: Resolver) -> None:
+    """CheckFailed when the resolver knows the issuer holds the credential suspended (HeldStatus)."""
+    held = getattr(resolve, "held_status", None)
+    state = held(str(doc.get("id", "")), issuer_id(doc)) if callable(held) else None
+    if state == "suspended":
+        raise CheckFailed(STATUS_VERIFICATION, "status.suspended", "The issuer has suspended this credential "
+                          "(recorded by the issuer's own service, not in a status list).")
 
 
 def _check_entry(entry: JsonObject, issuer: str, resolve: Resolver, now: datetime, skew: timedelta) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,12 @@ from badges.proofs import xsd_datetime
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-CREDENTIAL_CONTEXT = [VC_V2, OB_V3]
+OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"  # defines 1EdTechJsonSchemaValidator2019
+CREDENTIAL_CONTEXT = [VC_V2, OB_V3, OB_EXTENSIONS]
+ACHIEVEMENT_CONTEXT = (VC_V2, OB_V3)  # of a hosted Achievement or issuer Profile (OB 3.0 examples)
+SCHEMA_BASE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+ACHIEVEMENT_CREDENTIAL_SCHEMA = {"id": SCHEMA_BASE + "ob_v3p0_achievementcredential_schema.json",
+                                 "type": "1EdTechJsonSchemaValidator2019"}
 ACHIEVEMENT_TYPES = frozenset({
     "Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree", "Award",
     "Badge", "BachelorDegree", "Certificate", "CertificateOfCompletion", "Certification",
@@ -59,11 +65,13 @@ def email_matches(email: str, identity: JsonObject) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """The person who completed the course; the e-mail is only ever published salted and hashed."""
+    """The person who completed the course; the e-mail is only ever published salted and hashed, the name only
+    when `publish_name` says the learner agreed to it."""
 
     name: str
     email: str
     salt: str = field(default_factory=lambda: secrets.token_hex(16))
+    publish_name: bool = False
 
     def __post_init__(self) -> None:
         text.check_line(self.name, path="/recipient/name")
@@ -82,26 +90,77 @@ class Recipient:
                 "identityType": "emailAddress", "hashed": True, "salt": self.salt}
 
 
+IDENTIFIER_TYPES = frozenset({
+    "name", "sourcedId", "systemId", "productId", "userName", "accountId", "emailAddress", "nationalIdentityNumber",
+    "isbn", "issn", "lisSourcedId", "oneRosterSourcedId", "sisSourcedId", "ltiContextId", "ltiDeploymentId",
+    "ltiToolId", "ltiPlatformId", "ltiUserId", "identifier"})
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """OB 3.0 §B.1.10 Evidence of one award: a web page (URL), a narrative, or both, with an optional name."""
+
+    url: str = ""
+    narrative: str = ""
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.url.strip() or self.narrative.strip()):
+            raise InvalidInput("credential.evidence_empty", "Each piece of evidence needs a URL or a narrative.",
+                               path="/evidence")
+        if self.url and not self.url.startswith(("https://", "http://")):
+            raise InvalidInput("credential.evidence_url_invalid", f"{self.url!r:.60} is not a web address; "
+                               "evidence links start with https://.", path="/evidence")
+
+    def as_json(self) -> JsonObject:
+        """The Evidence object (its `id` is the URL), without empty fields."""
+        doc: JsonObject = {"type": ["Evidence"]}
+        for key, value in (("id", self.url), ("name", self.name), ("narrative", self.narrative)):
+            if value.strip():
+                doc[key] = value.strip()
+        return doc
+
+
+def identifier_entry(identifier: str, identifier_type: str) -> JsonObject:
+    """OB 3.0 §B.1.15 IdentifierEntry; InvalidInput for an empty identifier or a type outside the vocabulary."""
+    if not identifier.strip():
+        raise InvalidInput("course.identifier_empty", "Each other identifier needs a value.",
+                           path="/otherIdentifiers")
+    if identifier_type not in IDENTIFIER_TYPES and not is_extension_term(identifier_type):
+        raise InvalidInput("course.identifier_type_unknown", f"{identifier_type!r} is not an OB 3.0 identifier "
+                           "type: use one of the vocabulary (e.g. identifier, systemId), or an extension written "
+                           "'ext:' followed by ASCII letters, digits, '.', '-' or '_'.", path="/otherIdentifiers")
+    return {"type": "IdentifierEntry", "identifier": identifier.strip(), "identifierType": identifier_type}
+
+
 def achievement_credential(*, credential_id: str, issuer: JsonObject, achievement: JsonObject,
                            recipient: Recipient, valid_from: datetime,
                            valid_until: datetime | None = None,
                            status: JsonObject | list[JsonObject] | None = None,
-                           completed: datetime | None = None) -> JsonObject:
-    """An unsigned OpenBadgeCredential (OB 3.0 §8.1 AchievementCredential) for one recipient."""
-    subject: JsonObject = {
-        "type": ["AchievementSubject"], "name": recipient.name,
-        "identifier": [recipient.identity_object()], "achievement": achievement}
+                           completed: datetime | None = None, evidence: Sequence[Evidence] = (),
+                           credits_earned: float | None = None) -> JsonObject:
+    """An unsigned OpenBadgeCredential (OB 3.0 §8.1 AchievementCredential) for one recipient, naming the official
+    AchievementCredential JSON Schema in `credentialSchema` (OB 3.0 §B.1.1)."""
+    subject: JsonObject = {"type": ["AchievementSubject"], "identifier": [recipient.identity_object()],
+                           "achievement": achievement}
+    if recipient.publish_name:
+        subject["name"] = recipient.name
     if completed is not None:
         subject["activityEndDate"] = xsd_datetime(completed)
+    if credits_earned is not None:
+        subject["creditsEarned"] = credits_earned
     doc: JsonObject = {
         "@context": list(CREDENTIAL_CONTEXT), "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": achievement.get("name", ""), "issuer": issuer,
-        "validFrom": xsd_datetime(valid_from), "credentialSubject": subject}
+        "validFrom": xsd_datetime(valid_from), "credentialSubject": subject,
+        "credentialSchema": [dict(ACHIEVEMENT_CREDENTIAL_SCHEMA)]}
     if valid_until is not None:
         doc["validUntil"] = xsd_datetime(valid_until)
     if status is not None:
         doc["credentialStatus"] = status
+    if evidence:
+        doc["evidence"] = [e.as_json() for e in evidence]
     return doc
 
 
@@ -117,11 +176,22 @@ def profile(*, did: str, name: str, url: str | None = None, email: str | None = 
     return doc
 
 
+# An extension of an OB 3.0 vocabulary (EnumExt): the official schema's pattern `(ext:)[a-z|A-Z|0-9|.|-|_]+`,
+# matched whole and without its stray '|': 'ext:' and ASCII letters, digits, '.', '-', '_'
+EXTENSION_TERM = re.compile(r"ext:[A-Za-z0-9._-]+")
+
+
+def is_extension_term(value: str) -> bool:
+    """True for an `ext:` extension term the OB 3.0 schemas accept (ASCII only)."""
+    return EXTENSION_TERM.fullmatch(value) is not None
+
+
 def check_achievement_type(achievement_type: str) -> None:
-    """InvalidInput unless the type is in the OB 3.0 vocabulary or an `ext:` extension."""
-    if achievement_type not in ACHIEVEMENT_TYPES and not achievement_type.startswith("ext:"):
-        raise InvalidInput("achievement.type_unknown", f"{achievement_type!r} is not an OB 3.0 "
-                           "achievement type.", path="/achievementType")
+    """InvalidInput unless the type is in the OB 3.0 vocabulary or an `ext:` extension term."""
+    if achievement_type not in ACHIEVEMENT_TYPES and not is_extension_term(achievement_type):
+        raise InvalidInput("achievement.type_unknown", f"{achievement_type!r} is not an OB 3.0 achievement type: "
+                           "use one of the vocabulary, or an extension written 'ext:' followed by ASCII letters, "
+                           "digits, '.', '-' or '_' (e.g. ext:Bootcamp).", path="/achievementType")
 
 
 ALIGNMENT_TARGET_TYPES = ("ceasn:Competency", "ceterms:Credential", "CFItem", "CFRubric", "CFRubricCriterion",
@@ -149,9 +219,11 @@ class Alignment:
                                "each alignment needs the https:// URL of its framework entry.",
                                path="/alignment/targetUrl")
         if self.target_type and self.target_type not in ALIGNMENT_TARGET_TYPES \
-                and not self.target_type.startswith("ext:"):
-            raise InvalidInput("course.alignment_type_unknown", f"{self.target_type!r} is not an OB 3.0 "
-                               "alignment target type.", path="/alignment/targetType")
+                and not is_extension_term(self.target_type):
+            raise InvalidInput("course.alignment_type_unknown", f"{self.target_type!r} is not an OB 3.0 alignment "
+                               "target type: use one of the vocabulary, or an extension written 'ext:' followed by "
+                               "ASCII letters, digits, '.', '-' or '_' (e.g. ext:NCSUnit).",
+                               path="/alignment/targetType")
 
     def as_json(self) -> JsonObject:
         """The Alignment object, without empty optional fields."""
@@ -164,13 +236,14 @@ class Alignment:
 
 
 def achievement(*, achievement_id: str, name: str, description: str, criteria: str,
-                achievement_type: str = "Course", image: str | None = None,
-                language: str = "ko", translations: dict[str, str] | None = None,
+                achievement_type: str = "Course", image: str | None = None, language: str = "ko",
                 version: str | None = None, credits: float | None = None, hours: float | None = None,
                 tags: Sequence[str] = (), alignments: Sequence[Alignment] = (),
-                related: Sequence[JsonObject] = (), extra: dict[str, Any] | None = None) -> JsonObject:
-    """OB 3.0 Achievement in `language`; `translations` maps other languages to the URL of that version,
-    `related` adds further Related entries (e.g. earlier versions)."""
+                related: Sequence[JsonObject] = (), human_code: str = "",
+                other_identifiers: Sequence[JsonObject] = (), creator: JsonObject | None = None,
+                extra: dict[str, Any] | None = None) -> JsonObject:
+    """OB 3.0 Achievement whose text is in `language`; `related` lists Related entries (the same achievement in
+    other languages, earlier versions); `creator` is the Profile of whoever made it."""
     check_achievement_type(achievement_type)
     doc: JsonObject = {"id": achievement_id, "type": ["Achievement"], "achievementType": achievement_type,
                        "name": name, "description": description, "criteria": {"narrative": criteria},
@@ -187,9 +260,13 @@ def achievement(*, achievement_id: str, name: str, description: str, criteria: s
         doc["tag"] = list(tags)
     if alignments:
         doc["alignment"] = [a.as_json() for a in alignments]
-    entries = [{"id": url, "type": ["Related"], "inLanguage": lang}
-               for lang, url in sorted((translations or {}).items())] + list(related)
-    if entries:
-        doc["related"] = entries
+    if related:
+        doc["related"] = list(related)
+    if human_code:
+        doc["humanCode"] = human_code
+    if other_identifiers:
+        doc["otherIdentifier"] = list(other_identifiers)
+    if creator:
+        doc["creator"] = creator
     doc.update(extra or {})
     return doc

@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("--course", required=True, help="course id (see `badges courses`)")
     issue.add_argument("--name", required=True, help="recipient's full name")
     issue.add_argument("--email", required=True, help="recipient's e-mail (published only salted and hashed)")
+    issue.add_argument("--publish-name", action="store_true",
+                       help="put the name in the signed badge (only if the recipient agreed; default: e-mail hash only)")
     courses = command("courses", _courses, "List an organisation's courses and their ids.")
     courses.add_argument("--org", default=DEMO_SLUG)
     revoke = command("revoke", _revoke, "Revoke an issued credential.")
@@ -175,7 +177,7 @@ def _issue(args: argparse.Namespace, svc: Services) -> int:
         org, now = orgs.get_org(session, args.org), _now()
         course = service.get_achievement(session, org_id=org.id, public_id=args.course)
         issued = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=now,
-                                     recipient=Recipient(args.name, args.email))
+                                     recipient=Recipient(args.name, args.email, publish_name=args.publish_name))
         audit.record(session, org_id=org.id, actor="cli", action="credential.issue", target=issued.credential.id,
                      course=course.public_id, now=now)
     print(svc.issuing.links.credential(issued.credential.id))

@@ -66,8 +66,10 @@ def issue(public_id: str) -> Response:
         now = utcnow()
         issued = service.issue_badge(
             session, services().issuing, org=org, achievement=achievement, completed=completed,
-            recipient=Recipient(body["recipient"]["name"], body["recipient"]["email"]),
-            idempotency_key=body.get("id"), now=now)
+            recipient=Recipient(body["recipient"]["name"], body["recipient"]["email"],
+                                publish_name=body.get("publishName") is True),
+            idempotency_key=body.get("id"), now=now, credits_earned=body.get("creditsEarned"),
+            evidence=evidence_in(body))
         if issued.created:
             audit.record(session, org_id=org.id, actor=g.actor, action="credential.issue",
                          target=issued.credential.id, course=achievement.public_id, now=now)
@@ -126,6 +128,12 @@ def archive(public_id: str, action: str) -> Response:
         return jsonify(_course(achievement))
 
 
+def evidence_in(body: dict[str, Any]) -> tuple[model.Evidence, ...]:
+    """The evidence of a checked issue-request body."""
+    return tuple(model.Evidence(url=e.get("url", ""), narrative=e.get("narrative", ""), name=e.get("name", ""))
+                 for e in body.get("evidence", []))
+
+
 def course_in(body: dict[str, Any]) -> courses.AchievementIn:
     """The course described by a checked achievement-request body."""
     try:
@@ -139,7 +147,9 @@ def course_in(body: dict[str, Any]) -> courses.AchievementIn:
            for lang in ("ko", "en")},
         achievement_type=body.get("achievementType", "Course"), valid_months=body.get("validMonths"),
         hours=body.get("hours"), credits=body.get("credits"), tags=tuple(body.get("tags", [])),
-        alignments=alignments, image=base64.b64decode(image.split(",", 1)[1]) if image else None)
+        alignments=alignments, image=base64.b64decode(image.split(",", 1)[1]) if image else None,
+        human_code=body.get("humanCode", ""),
+        other_identifiers=tuple((e["identifier"], e["identifierType"]) for e in body.get("otherIdentifiers", [])))
 
 
 def _course(achievement: Achievement) -> dict[str, Any]:

@@ -32,7 +32,8 @@ def submit_cohort(public_id: str) -> tuple[Response, int, dict[str, str]]:
         achievement = service.get_achievement(session, org_id=org.id, public_id=public_id)
         checking = session.begin_nested()  # a dry run is rolled back: nothing of it is kept
         job = jobs.create_job(session, services().issuing, org=org, achievement=achievement, rows=rows,
-                              source="api", actor=g.actor, now=now, notify_recipients=bool(body.get("notify")))
+                              source="api", actor=g.actor, now=now, notify_recipients=bool(body.get("notify")),
+                              publish_names=body.get("publishName") is True)
         if body.get("dryRun"):
             report = {**_report(session, job), "id": None, "state": "checked"}
             checking.rollback()

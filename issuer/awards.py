@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.errors import Conflict
-from badges.model import Recipient, normalise_email
+from badges.model import Evidence, Recipient, normalise_email
 from issuer import service
 from store.models import Achievement, Credential, Org
 
@@ -30,8 +30,16 @@ def completion_instant(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=timezone.utc)
 
 
+def issued_to(credential: Credential, achievement: Achievement, name: str, email: str, completed: date) -> bool:
+    """True when `credential` is this award to this name and e-mail: by its request hash, since the signed
+    credential carries the name only when it was published."""
+    award = service.Award(Recipient(name, email), completion_instant(completed))
+    return credential.request_hash == service.request_hash(achievement, award)
+
+
 def issue_award(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement,
-                recipient: Recipient, completed: date, now: datetime, reissue_revoked: bool = False) -> service.Issued:
+                recipient: Recipient, completed: date, now: datetime, reissue_revoked: bool = False,
+                evidence: tuple[Evidence, ...] = (), credits_earned: float | None = None) -> service.Issued:
     """Issue the award, or return its credential if it was issued already. With `reissue_revoked`, an award
     whose credential was revoked is issued anew (a corrected badge); Conflict when the person already has it
     under another name."""
@@ -44,9 +52,10 @@ def issue_award(session: Session, ctx: service.Issuing, *, org: Org, achievement
             break
     if earlier is not None and earlier.revoked_at is None:
         named = json.loads(earlier.document).get("credentialSubject", {}).get("name", "")
-        if named != recipient.name:
+        if not issued_to(earlier, achievement, recipient.name, recipient.email, completed):
             raise Conflict("issue.already_issued_other_name", f"This person already has this badge for "
                            f"{completed.isoformat()}, issued to the name {named!r}. Revoke it first if the name is "
                            "wrong, then issue again.")
     return service.issue_badge(session, ctx, org=org, achievement=achievement, recipient=recipient, now=now,
-                               completed=completion_instant(completed), idempotency_key=candidate)
+                               completed=completion_instant(completed), idempotency_key=candidate,
+                               evidence=evidence, credits_earned=credits_earned)

@@ -88,7 +88,8 @@ def save_version(org_slug: str, public_id: str) -> Response | tuple[str, int]:
         achievement = courses.get_achievement(session, org_id=console.org.id, public_id=public_id)
         try:
             with session.begin_nested():
-                data = course_from_form(request.form, request.files.get("image"))
+                data = course_from_form(request.form, request.files.get("image"),
+                                        previous_identifiers=achievement.other_identifiers or [])
                 version = courses.new_version(session, org=session.get_one(Org, console.org.id),
                                               achievement=achievement, data=data, now=now)
         except BadgeError as e:
@@ -126,8 +127,10 @@ def _set_archived(org_slug: str, public_id: str, *, archived: bool) -> Response:
     return redirect(url_for(".show", org_slug=org_slug, public_id=public_id))
 
 
-def course_from_form(form: Mapping[str, str], upload: FileStorage | None) -> courses.AchievementIn:
-    """The course described by the form; InvalidInput with the field as path for unreadable values."""
+def course_from_form(form: Mapping[str, str], upload: FileStorage | None, *,
+                     previous_identifiers: list[dict[str, str]] | tuple[()] = ()) -> courses.AchievementIn:
+    """The course described by the form (other identifiers, set through the API, kept from `previous_identifiers`);
+    InvalidInput with the field as path for unreadable values."""
     alignments = []
     for i in range(courses.MAX_ALIGNMENTS):
         values = {f: form.get(f"alignment-{i}-{f}", "").strip() for f in ALIGNMENT_FIELDS}
@@ -139,10 +142,13 @@ def course_from_form(form: Mapping[str, str], upload: FileStorage | None) -> cou
     image = upload.read(images.MAX_BYTES + 1) if upload is not None and upload.filename else None
     return courses.AchievementIn(
         **{name: form.get(name, "") for name in TEXT_FIELDS},
-        achievement_type=form.get("achievement_type", "Course"), valid_months=_number(form, "valid_months", int),
+        achievement_type=form.get("achievement_type_other", "").strip() or form.get("achievement_type", "Course"),
+        valid_months=_number(form, "valid_months", int),
         hours=_number(form, "hours", float), credits=_number(form, "credits", float),
         tags=tuple(t for line in form.get("tags", "").splitlines() for t in line.split(",")),
-        alignments=tuple(alignments), image=image, generate_image=form.get("generate_image") == "1")
+        alignments=tuple(alignments), image=image, generate_image=form.get("generate_image") == "1",
+        human_code=form.get("human_code", ""),
+        other_identifiers=tuple((e["identifier"], e["identifierType"]) for e in previous_identifiers))
 
 
 def _number(form: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:
@@ -174,6 +180,7 @@ def _blank_form() -> dict[str, Any]:
 def _course_form(achievement: Achievement) -> dict[str, Any]:
     form: dict[str, Any] = {name: getattr(achievement, name) for name in TEXT_FIELDS}
     form.update(achievement_type=achievement.achievement_type, tags=", ".join(achievement.tags),
+                human_code=achievement.human_code or "",
                 valid_months=achievement.valid_months or "", hours=_plain(achievement.hours),
                 credits=_plain(achievement.credits))
     for i, alignment in enumerate(achievement.alignments):

@@ -2,6 +2,8 @@
 progress, per-row report, failed rows as CSV)."""
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
-from badges.model import Recipient
+from badges.model import Evidence, Recipient
 from issuer import audit, awards, cohorts, courses, jobs, notify
 from issuer.console import console_view, current
 from store.console import Role
@@ -40,10 +42,12 @@ def issue_one(org_slug: str) -> Response | tuple[str, int]:
         with transaction() as session:
             org = session.get_one(Org, console.org.id)
             achievement = courses.get_achievement(session, org_id=org.id, public_id=form.get("course", ""))
-            recipient = Recipient(form.get("name", "").strip(), form.get("email", "").strip())
+            recipient = Recipient(form.get("name", "").strip(), form.get("email", "").strip(),
+                                  publish_name=form.get("publish_name") == "1")
             issued = awards.issue_award(session, services().issuing, org=org, achievement=achievement,
                                         recipient=recipient, completed=_date(form.get("completed", ""), now.date()),
-                                        now=now, reissue_revoked=True)
+                                        now=now, reissue_revoked=True, evidence=_evidence(form),
+                                        credits_earned=_credits(form.get("credits_earned", "")))
             credential_id, mail_id = issued.credential.id, None
             if issued.created:
                 audit.record(session, org_id=org.id, actor=console.actor, action="credential.issue",
@@ -79,7 +83,8 @@ def upload(org_slug: str) -> Response | tuple[str, int]:
             achievement = courses.get_achievement(session, org_id=org.id, public_id=form.get("course", ""))
             job = jobs.create_job(session, services().issuing, org=org, achievement=achievement, rows=rows,
                                   source="upload", actor=console.actor, now=now, filename=upload.filename, data=data,
-                                  encoding=sheet.encoding, notify_recipients=form.get("notify") == "1")
+                                  encoding=sheet.encoding, notify_recipients=form.get("notify") == "1",
+                                  publish_names=form.get("publish_names") == "1")
             job_id = job.id
     except BadgeError as e:
         return _issue_page(form=form, errors={_field(e, section="cohort"): e}, section="cohort"), e.status
@@ -209,6 +214,25 @@ def _mail_counts(session: Session, job_id: int) -> dict[str, int]:
         OutboxMail.job_id == job_id).group_by(OutboxMail.state))}
 
 
+def _evidence(form: Mapping[str, str]) -> tuple[Evidence, ...]:
+    """The form's one piece of evidence (a link, a narrative or both), if any."""
+    url, narrative = form.get("evidence_url", "").strip(), form.get("evidence_narrative", "").strip()
+    return (Evidence(url=url, narrative=narrative[:5000]),) if url or narrative else ()
+
+
+def _credits(text: str) -> float | None:
+    """The credits earned typed in the form (empty: none); InvalidInput unless a number above 0, at most 1000."""
+    if not text.strip():
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0 < value <= 1000:
+        raise InvalidInput("course.credits_invalid", f"{text!r} is not a number of credits.", path="/creditsEarned")
+    return value
+
+
 def _date(text: str, today: date) -> date:
     try:
         day = date.fromisoformat(text.strip())
@@ -228,7 +252,8 @@ def _field(e: BadgeError, *, section: str) -> str:
         return "completed"
     if section == "cohort":
         return "file"
-    return {"/recipient/email": "email", "/recipient/name": "name"}.get(e.path or "", "form")
+    return {"/recipient/email": "email", "/recipient/name": "name", "/evidence": "evidence_url",
+            "/creditsEarned": "credits_earned"}.get(e.path or "", "form")
 
 
 def _issue_page(*, form: Any, errors: dict[str, BadgeError], section: str) -> str:

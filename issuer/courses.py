@@ -28,6 +28,7 @@ MAX_TAGS = 30
 MAX_TAG_LENGTH = 60
 MAX_ALIGNMENTS = 20
 MAX_RELATED_VERSIONS = 10  # earlier versions listed in a version's `related`
+MAX_IDENTIFIERS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,8 @@ class AchievementIn:
     alignments: tuple[model.Alignment, ...] = ()
     image: bytes | None = None
     generate_image: bool = False  # replace an uploaded image with a generated one
+    human_code: str = ""  # OB 3.0 humanCode, e.g. the course code staff and learners use
+    other_identifiers: tuple[tuple[str, str], ...] = ()  # (identifier, identifierType): OB 3.0 otherIdentifier
 
 
 def create_achievement(session: Session, *, org: Org, data: AchievementIn, now: datetime) -> Achievement:
@@ -133,23 +136,41 @@ def image_url(links: Links, public_id: str, number: int, image_type: str) -> str
     return f"{version_url(links, public_id, number)}/image.{'svg' if image_type == images.SVG else 'png'}"
 
 
-def achievement_document(links: Links, version: AchievementVersion, *, language: str = "ko") -> JsonObject:
-    """OB 3.0 Achievement of one course version in `language`, linking its other language and earlier versions."""
-    other = "en" if language == "ko" else "ko"
+def achievement_document(links: Links, version: AchievementVersion, *, language: str | None = None,
+                         creator: JsonObject | None = None) -> JsonObject:
+    """OB 3.0 Achievement of one course version in `language` (its first language when None or when the course is
+    not written in it): `inLanguage` always names the language of its text, and `related` points at the version
+    in the course's other language (OB 3.0 §B.1.17 Related) and at earlier versions."""
+    written = version_languages(version)
+    language = language if language in written else written[0]
     public_id = version.achievement.public_id
     url = version_url(links, public_id, version.version)
-    text = {f: getattr(version, f"{f}_{language}") or getattr(version, f"{f}_{other}")
-            for f in ("name", "description", "criteria")}
     earlier = range(version.version - 1, max(0, version.version - 1 - MAX_RELATED_VERSIONS), -1)
+    translations = [{"id": language_url(url, other, written), "type": ["Related"], "inLanguage": other,
+                     "version": str(version.version)} for other in written if other != language]
     return model.achievement(
-        achievement_id=url if language == "ko" else f"{url}?lang=en", language=language,
+        achievement_id=language_url(url, language, written), language=language,
         achievement_type=version.achievement_type, version=str(version.version),
         image=image_url(links, public_id, version.version, version.image_type) if version.image else None,
-        translations={other: url if other == "ko" else f"{url}?lang=en"},
         credits=version.credits, hours=version.hours, tags=tuple(version.tags),
         alignments=tuple(alignment_of(a) for a in version.alignments),
-        related=[{"id": version_url(links, public_id, n), "type": ["Related"], "version": str(n)}
-                 for n in earlier], **text)
+        related=translations + [{"id": version_url(links, public_id, n), "type": ["Related"], "version": str(n)}
+                                for n in earlier],
+        human_code=version.human_code or "", creator=creator,
+        other_identifiers=[model.identifier_entry(e["identifier"], e["identifierType"])
+                           for e in version.other_identifiers or []],
+        **{f: getattr(version, f"{f}_{language}") for f in ("name", "description", "criteria")})
+
+
+def version_languages(version: AchievementVersion) -> list[str]:
+    """The languages a course version is written in, its first language first (Korean when it has a Korean
+    name); a version saved before every language needed all its text counts a language by its name."""
+    return [lang for lang in ("ko", "en") if getattr(version, f"name_{lang}")] or ["ko"]
+
+
+def language_url(url: str, language: str, written: list[str]) -> str:
+    """The id of the version's Achievement in `language`: the version URL in its first language, ?lang= else."""
+    return url if language == written[0] else f"{url}?lang={language}"
 
 
 def alignment_of(stored: dict[str, str]) -> model.Alignment:
@@ -172,15 +193,34 @@ def _content(org: Org, data: AchievementIn, *, previous: Achievement | None) -> 
     if not (text["name_ko"] or text["name_en"]):
         raise InvalidInput("achievement.name_missing", "The course needs a name in Korean or English.",
                            path="/name_ko")
+    for language in languages(text):
+        _check_complete(text, language)
     if data.valid_months is not None and not 1 <= data.valid_months <= 1200:
         raise InvalidInput("achievement.valid_months", "Validity must be 1 to 1200 months, or none.",
                            path="/validMonths")
     content: dict[str, Any] = {
         **text, "achievement_type": data.achievement_type, "valid_months": data.valid_months,
         "hours": _amount(data.hours, "hours", 100_000), "credits": _amount(data.credits, "credits", 1_000),
-        "tags": _tags(data.tags), "alignments": _alignments(data.alignments)}
+        "tags": _tags(data.tags), "alignments": _alignments(data.alignments),
+        "human_code": data.human_code.strip()[:100], "other_identifiers": _identifiers(data.other_identifiers)}
     content.update(_image(org, data, previous=previous, name=text["name_ko"] or text["name_en"]))
     return content
+
+
+def languages(text: dict[str, str]) -> list[str]:
+    """The languages ("ko", "en") a course is written in: those with any of its name, description, criteria."""
+    return [lang for lang in ("ko", "en") if any(text.get(f"{f}_{lang}") for f in ("name", "description", "criteria"))]
+
+
+def _check_complete(text: dict[str, str], language: str) -> None:
+    """InvalidInput unless the course has its name, description and criteria in `language` (OB 3.0 requires a
+    description and criteria, and a document labelled in one language must not carry another's text)."""
+    for field, code, what in (("name", "course.name_missing_for_language", "name"),
+                              ("description", "course.description_missing", "description"),
+                              ("criteria", "course.criteria_missing", "criteria narrative")):
+        if not text[f"{field}_{language}"]:
+            raise InvalidInput(code, f"The course is written in {'Korean' if language == 'ko' else 'English'} but "
+                               f"has no {what} in it: OB 3.0 needs a non-empty one.", path=f"/{field}_{language}")
 
 
 def _amount(value: float | None, name: str, limit: float) -> float | None:
@@ -217,6 +257,14 @@ def _alignments(alignments: tuple[model.Alignment, ...]) -> list[dict[str, str]]
             raise InvalidInput("course.too_long", "Keep each alignment field to 500 characters.",
                                path="/alignments")
     return [{k: getattr(a, k) for k in model.Alignment.__dataclass_fields__ if getattr(a, k)} for a in alignments]
+
+
+def _identifiers(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    if len(pairs) > MAX_IDENTIFIERS:
+        raise InvalidInput("course.too_many_identifiers", f"A course can list up to {MAX_IDENTIFIERS} other "
+                           "identifiers.", path="/otherIdentifiers")
+    entries = [model.identifier_entry(identifier[:200], identifier_type) for identifier, identifier_type in pairs]
+    return [{"identifier": e["identifier"], "identifierType": e["identifierType"]} for e in entries]
 
 
 def _image(org: Org, data: AchievementIn, *, previous: Achievement | None, name: str) -> dict[str, Any]:

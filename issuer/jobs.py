@@ -55,13 +55,13 @@ class Runner(Protocol):
 
 def create_job(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement,
                rows: Sequence[CheckedRow], source: str, actor: str, now: datetime, notify_recipients: bool,
-               filename: str = "", data: bytes = b"", encoding: str = "") -> CohortJob:
+               filename: str = "", data: bytes = b"", encoding: str = "", publish_names: bool = False) -> CohortJob:
     """A job in preview: every row checked, the people who already have this award marked, nothing signed."""
     if achievement.archived_at is not None:
         raise Conflict("course.archived", "The course is archived, so no new badges can be issued for it.")
     job = CohortJob(org_id=org.id, achievement_id=achievement.id, source=source, filename=filename[:200],
                     file_digest=hashlib.sha256(data).hexdigest() if data else "", encoding=encoding,
-                    notify=notify_recipients, state=JobState.PREVIEW, created_by=actor, created_at=now)
+                    notify=notify_recipients, publish_names=publish_names, state=JobState.PREVIEW, created_by=actor, created_at=now)
     session.add(job)
     session.flush()
     keys = {row.line: awards.award_key(ctx, course_public_id=achievement.public_id, email=row.email,
@@ -69,11 +69,13 @@ def create_job(session: Session, ctx: service.Issuing, *, org: Org, achievement:
             for row in rows if row.problem is None and row.completed is not None}
     earlier = by_award_keys(session, achievement.id, set(keys.values()))
     if rows:  # a bulk insert without RETURNING: one pipelined executemany
-        session.execute(insert(CohortRow), [_job_row(job, row, keys.get(row.line), earlier) for row in rows])
+        session.execute(insert(CohortRow), [_job_row(job, row, keys.get(row.line), earlier, achievement)
+                                        for row in rows])
     return job
 
 
-def _job_row(job: CohortJob, row: CheckedRow, key: str | None, earlier: dict[str, Credential]) -> dict[str, Any]:
+def _job_row(job: CohortJob, row: CheckedRow, key: str | None, earlier: dict[str, Credential],
+             achievement: Achievement) -> dict[str, Any]:
     """The stored row's columns: invalid with its problem, already issued (this award has a credential), or
     pending. Every row has the same keys, so they are inserted in one executemany."""
     stored: dict[str, Any] = {
@@ -87,14 +89,14 @@ def _job_row(job: CohortJob, row: CheckedRow, key: str | None, earlier: dict[str
     credential = earlier.get(key or "")
     if credential is None:
         return stored
-    named = json.loads(credential.document).get("credentialSubject", {}).get("name", "")
-    if named == row.name:
+    named = json.loads(credential.document).get("credentialSubject", {}).get("name", "")  # only if published
+    if row.completed is not None and awards.issued_to(credential, achievement, row.name, row.email, row.completed):
         stored.update(state=RowState.DUPLICATE, credential_id=credential.id)
     else:
         stored.update(state=RowState.INVALID, error_code="cohort.row.issued_other_name", error_column="",
                       error_detail=f"This person already has this badge for {row.completed}, issued to the name "
                                    f"{named!r}. Revoke that badge first if the name is wrong.",
-                      error_values={"name": named})
+                      error_values={"name": named or "—"})
     return stored
 
 
@@ -205,7 +207,7 @@ def _issue_rows(session: Session, ctx: service.Issuing, job: CohortJob, rows: Se
     for row in rows:
         assert row.completed_on is not None
         try:
-            pending[row.id] = service.Award(Recipient(row.name, row.email),
+            pending[row.id] = service.Award(Recipient(row.name, row.email, publish_name=job.publish_names),
                                             awards.completion_instant(row.completed_on), row.award_key)
         except BadgeError as e:
             results[row.id] = e

@@ -53,7 +53,8 @@ def badge_mail(credential: Credential, *, to: str, links: Links) -> Mail:
     """The notification: Korean first, then English, with the credential link and the QR code inline."""
     document = json.loads(credential.document)
     org, version = credential.org, credential.version
-    values = {"name": str(document.get("credentialSubject", {}).get("name", "")),
+    name = str(document.get("credentialSubject", {}).get("name", ""))  # only when the learner agreed to publish it
+    values = {"hello_ko": f"{name}님, 안녕하세요." if name else "안녕하세요.", "hello_en": f"Hello {name}," if name else "Hello,",
               "org_ko": org.name_ko or org.name_en, "org_en": org.name_en or org.name_ko,
               "course_ko": version.name_ko or version.name_en, "course_en": version.name_en or version.name_ko,
               "url": links.credential(credential.id), "verify": links.verify(credential.id)}
@@ -113,7 +114,7 @@ def retryable(session: Session, *, org_id: int, mail_ids: Sequence[int] | None =
     return list(session.scalars(query.order_by(OutboxMail.id).limit(500)))
 
 
-TEXT = """{name}님, 안녕하세요.
+TEXT = """{hello_ko}
 
 {org_ko}에서 「{course_ko}」 과정을 수료하신 것을 증명하는 디지털 배지를 발급했습니다.
 
@@ -122,7 +123,7 @@ TEXT = """{name}님, 안녕하세요.
 
 -----
 
-Hello {name},
+{hello_en}
 
 {org_en} has issued you a digital badge for completing "{course_en}".
 
@@ -132,14 +133,14 @@ Anyone can check that it is genuine by scanning its QR code or opening: {verify}
 
 HTML = """<!doctype html>
 <html lang="ko"><body style="font-family:sans-serif;line-height:1.6;color:#0f172a">
-<p>{name}님, 안녕하세요.</p>
+<p>{hello_ko}</p>
 <p>{org_ko}에서 「{course_ko}」 과정을 수료하신 것을 증명하는 디지털 배지를 발급했습니다.</p>
 <p><a href="{url}">배지 보기</a></p>
 <p><img src="cid:qr" width="180" height="180" alt="QR"><br>
 누구나 QR 코드를 찍거나 <a href="{verify}">이 주소</a>를 열어 배지가 진짜인지 확인할 수 있습니다.</p>
 <hr>
 <div lang="en">
-<p>Hello {name},</p>
+<p>{hello_en}</p>
 <p>{org_en} has issued you a digital badge for completing “{course_en}”.</p>
 <p><a href="{url}">See your badge</a></p>
 <p>Anyone can check that it is genuine by scanning the QR code above or opening <a href="{verify}">this page</a>.</p>

@@ -116,9 +116,11 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/credentials/{credentialId}/suspend": {
         "post": _operation("suspendCredential", "revoke", "Suspend a credential until it is reinstated", {
-            "200": STATE, "409": _problem("Revoked, already suspended, or issued before suspension existed")},
+            "200": STATE, "409": _problem("Revoked, or already suspended")},
             body="RevokeRequest", parameters=("credentialId",),
-            description="The suspension status list is re-signed in the same request."),
+            description="OB 3.0 credentials carry one status entry (revocation), so a suspension is kept by this "
+                        "service: its pages, QR landing and verification API report it; other verifiers cannot. "
+                        "Credentials issued with a suspension entry also get their suspension bit set."),
     },
     "/api/v1/credentials/{credentialId}/reinstate": {
         "post": _operation("reinstateCredential", "revoke", "Lift a suspension", {

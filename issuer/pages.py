@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, render_template, request
 
-from badges import baking, images, qr
+from badges import baking, images, model, qr
 from badges.errors import NotFound
 from issuer import courses, service
 from store.credentials import get_credential
@@ -17,6 +17,23 @@ from web.i18n import locale
 
 bp = Blueprint("issuer_pages", __name__)
 JSON_LD = "application/ld+json"
+JSON_TYPES = (JSON_LD, "application/vc+ld+json", "application/json")  # what a client may ask for by Accept
+
+
+def _json_type(*, credential: bool = False) -> str | None:
+    """The JSON media type the client asked for by Accept (or ?format=json), None when it wants the page;
+    a browser (text/html first) and `*/*` get the page."""
+    offered = [t for t in JSON_TYPES if credential or t != "application/vc+ld+json"]
+    best = request.accept_mimetypes.best_match(["text/html", *offered])
+    if best in offered:
+        return best
+    return "application/json" if request.args.get("format") == "json" else None
+
+
+def _json_response(document: object, mimetype: str) -> Response:
+    """`document` as JSON of `mimetype`, readable from other origins, varying by Accept."""
+    return Response(json.dumps(document, ensure_ascii=False), mimetype=mimetype,
+                    headers={"Access-Control-Allow-Origin": "*", "Vary": "Accept"})
 
 
 @bp.get("/")
@@ -27,9 +44,14 @@ def home() -> str:
 
 
 @bp.get("/credentials/<credential_id>")
-def credential_page(credential_id: str) -> str:
+def credential_page(credential_id: str) -> Response | str:
+    """The badge's page; the signed credential to a client asking for JSON(-LD) by Accept."""
     with transaction() as session:
         credential = get_credential(session, credential_id)
+        mimetype = _json_type(credential=True)
+        if mimetype is not None:
+            return Response(credential.document, mimetype=mimetype,
+                            headers={"Access-Control-Allow-Origin": "*", "Vary": "Accept"})
         return render_template("issuer/credential.html", credential=credential, state=credential.state(utcnow()),
                                version=credential.version, document=json.loads(credential.document),
                                links=services().issuing.links)
@@ -71,14 +93,15 @@ def credential_qr(credential_id: str) -> Response:
 @bp.get("/achievements/<public_id>")
 @bp.get("/achievements/<public_id>/versions/<id:number>")
 def achievement_page(public_id: str, number: int | None = None) -> Response | str:
-    """A course (its latest version) or one version of it: a page, or JSON with ?format=json&lang=en."""
+    """A course (its latest version) or one version of it: a page, or its OB 3.0 Achievement as JSON-LD with
+    ?format=json or Accept: application/ld+json (in ?lang=en / ko when the course is written in it)."""
     with transaction() as session:
         achievement = service.get_achievement(session, org_id=None, public_id=public_id)
         version = courses.get_version(session, achievement, number)
-        if request.args.get("format") == "json" or request.accept_mimetypes.best in ("application/json", JSON_LD):
-            language = "en" if request.args.get("lang") == "en" else "ko"
-            document = service.achievement_document(services().issuing, version, language=language)
-            return Response(json.dumps(document, ensure_ascii=False), mimetype="application/json")
+        mimetype = _json_type()
+        if mimetype is not None:
+            document = service.achievement_document(services().issuing, version, language=request.args.get("lang"))
+            return _json_response({"@context": list(model.ACHIEVEMENT_CONTEXT), **document}, mimetype)
         return render_template("issuer/achievement.html", achievement=achievement, version=version,
                                image_url=courses.image_url(services().issuing.links, public_id, version.version,
                                                            version.image_type),
@@ -109,9 +132,14 @@ def _image_response(image: bytes, image_type: str, *, headers: dict[str, str]) -
 
 
 @bp.get("/orgs/<slug>")
-def org_page(slug: str) -> str:
+def org_page(slug: str) -> Response | str:
+    """The issuer's page; its OB 3.0 Profile as JSON-LD to a client asking for JSON by Accept (or ?format=json)."""
     with transaction() as session:
         org = orgs.get_org(session, slug)
+        mimetype = _json_type()
+        if mimetype is not None:
+            profile = service.issuer_profile(services().issuing, org)
+            return _json_response({"@context": list(model.ACHIEVEMENT_CONTEXT), **profile}, mimetype)
         return render_template("issuer/org.html", org=org, profile=service.issuer_profile(services().issuing, org),
                                links=services().issuing.links, lang=locale())
 

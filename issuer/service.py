@@ -96,10 +96,12 @@ def _key_aad(org_id: int, fragment: str) -> bytes:
 
 
 def achievement_document(ctx: Issuing, achievement: Achievement | AchievementVersion, *,
-                         language: str = "ko") -> JsonObject:
-    """The OB 3.0 Achievement of a course version (of its latest version when given the course)."""
+                         language: str | None = None) -> JsonObject:
+    """The OB 3.0 Achievement of a course version (of its latest version when given the course), in `language`
+    when it is written in it (courses.achievement_document)."""
     version = achievement.versions[-1] if isinstance(achievement, Achievement) else achievement
-    return courses.achievement_document(ctx.links, version, language=language)
+    return courses.achievement_document(ctx.links, version, language=language,
+                                        creator=issuer_profile(ctx, version.achievement.org))
 
 
 def issuer_profile(ctx: Issuing, org: Org) -> JsonObject:
@@ -121,22 +123,25 @@ class Award:
     recipient: model.Recipient
     completed: datetime | None = None
     idempotency_key: str | None = None
+    evidence: tuple[model.Evidence, ...] = ()  # OB 3.0 evidence of this award
+    credits_earned: float | None = None  # OB 3.0 creditsEarned
 
 
 def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement,
                 recipient: model.Recipient, now: datetime, completed: datetime | None = None,
-                idempotency_key: str | None = None, version: AchievementVersion | None = None) -> Issued:
+                idempotency_key: str | None = None, version: AchievementVersion | None = None,
+                evidence: tuple[model.Evidence, ...] = (), credits_earned: float | None = None) -> Issued:
     """Sign and store one credential of `version` (default: the course's latest); the same idempotency key
     and request returns the first one. NotFound, Conflict (archived course, key reused for someone else)."""
     try:
         with session.begin_nested():
             [issued] = issue_many(session, ctx, org=org, achievement=achievement, version=version, now=now,
-                                  awards=[Award(recipient, completed, idempotency_key)])
+                                  awards=[Award(recipient, completed, idempotency_key, evidence, credits_earned)])
     except IntegrityError:  # a concurrent request with the same idempotency key won the race
         if idempotency_key is None:
             raise
         earlier = _by_idempotency_key(session, org.id, idempotency_key,
-                                      _request_hash(achievement, Award(recipient, completed)))
+                                      request_hash(achievement, Award(recipient, completed)))
         if earlier is None:
             raise
         return Issued(earlier, created=False)
@@ -155,15 +160,15 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
     `look_up_earlier` (the caller checked the keys already) that IntegrityError is the only check."""
     if achievement.org_id != org.id:
         raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
-    hashes = [_request_hash(achievement, award) for award in awards]
+    hashes = [request_hash(achievement, award) for award in awards]
     earlier = by_idempotency_keys(session, org.id, [a.idempotency_key for a in awards if a.idempotency_key]) \
         if look_up_earlier else {}
     results: list[Issued | BadgeError | None] = []
-    for award, request_hash in zip(awards, hashes):
+    for award, asked in zip(awards, hashes):
         found = earlier.get(award.idempotency_key or "")
         if found is None:
             results.append(None)
-        elif found.request_hash != request_hash:
+        elif found.request_hash != asked:
             results.append(_idempotency_conflict(award.idempotency_key or ""))
         else:
             results.append(Issued(found, created=False))
@@ -174,26 +179,28 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
         raise Conflict("course.archived", f"The course was archived on {achievement.archived_at:%Y-%m-%d}, so "
                        "no new badges can be issued for it. Restore it first, or choose another course.")
     version = version or achievement.versions[-1]
-    slots = {purpose: _allocate(session, ctx, org, purpose, now, len(fresh))
-             for purpose in ("revocation", "suspension")}
-    profile, achieved = issuer_profile(ctx, org), courses.achievement_document(ctx.links, version)
+    # OB 3.0 allows one credentialStatus: the revocation entry. Suspension is kept by this service (see
+    # change_status), since a revocation bit cannot be cleared and the references read no other purpose.
+    slots = _allocate(session, ctx, org, "revocation", now, len(fresh))
+    profile = issuer_profile(ctx, org)
+    achieved = courses.achievement_document(ctx.links, version, creator=profile)
     valid_until = add_months(now, version.valid_months) if version.valid_months else None
     ids = [str(uuid.uuid4()) for _ in fresh]
     signed = proofs.sign_many([model.achievement_credential(
         credential_id=ctx.links.credential(credential_id), issuer=profile, achievement=achieved,
         recipient=awards[i].recipient, valid_from=now, valid_until=valid_until, completed=awards[i].completed,
-        status=[status.status_entry(list_url=ctx.links.status_list(org.slug, slots[purpose][n][0].id),
-                                    index=slots[purpose][n][1], purpose=purpose) for purpose in slots])
+        evidence=awards[i].evidence, credits_earned=awards[i].credits_earned,
+        status=status.status_entry(list_url=ctx.links.status_list(org.slug, slots[n][0].id), index=slots[n][1]))
         for n, (i, credential_id) in enumerate(zip(fresh, ids))], signer=signer(ctx, org), created=now)
     rows = []
     for n, (i, credential_id, document) in enumerate(zip(fresh, ids, signed)):
-        award, (revocation, suspension) = awards[i], (slots["revocation"][n], slots["suspension"][n])
+        award, revocation = awards[i], slots[n]
         rows.append({
             "id": credential_id, "org_id": org.id, "achievement_id": achievement.id, "version_id": version.id,
             "recipient_hash": award.recipient.hashed_email,
             "recipient_lookup": email_lookup(award.recipient.email, ctx.lookup_key),
             "status_list_id": revocation[0].id, "status_index": revocation[1],
-            "suspension_list_id": suspension[0].id, "suspension_index": suspension[1],
+            "suspension_list_id": None, "suspension_index": None,
             "idempotency_key": award.idempotency_key, "request_hash": hashes[i], "issued_at": now,
             "valid_until": valid_until, "document": to_json(document)})
     session.execute(insert(Credential.__table__), rows)  # one executemany: the ORM's unit of work costs more
@@ -202,8 +209,9 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
     return results  # type: ignore[return-value]
 
 
-def _request_hash(achievement: Achievement, award: Award) -> str:
-    """What makes two requests under one idempotency key the same request: course, person, completion."""
+def request_hash(achievement: Achievement, award: Award) -> str:
+    """What makes two requests under one idempotency key the same request: course, person (name and e-mail),
+    completion. Also how to tell who a credential was issued to when its name is not published."""
     return hashlib.sha256(json.dumps(
         [achievement.public_id, award.recipient.name, model.normalise_email(award.recipient.email),
          award.completed.isoformat() if award.completed else None], ensure_ascii=False).encode()).hexdigest()
@@ -219,9 +227,9 @@ def _allocate(session: Session, ctx: Issuing, org: Org, purpose: str, now: datet
     return taken
 
 
-def _by_idempotency_key(session: Session, org_id: int, key: str, request_hash: str) -> Credential | None:
+def _by_idempotency_key(session: Session, org_id: int, key: str, asked: str) -> Credential | None:
     earlier = by_idempotency_keys(session, org_id, [key]).get(key)
-    if earlier is not None and earlier.request_hash != request_hash:
+    if earlier is not None and earlier.request_hash != asked:
         raise _idempotency_conflict(key)
     return earlier
 
@@ -247,14 +255,16 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
     for credential_id in dict.fromkeys(credential_ids):
         try:
             credential = get_credential(session, credential_id, org_id=org.id)
-            list_id, index = _status_slot(credential, action)
+            slot = _status_slot(credential, action)
         except (NotFound, Conflict) as e:
             results.append((credential_id, e))
             continue
-        if list_id not in touched:
-            touched[list_id] = session.scalars(select(StatusList).where(StatusList.id == list_id)
-                                               .with_for_update()).one()
-        status_lists.set_bit(touched[list_id], index, action != "reinstate", now=now)
+        if slot is not None:
+            list_id, index = slot
+            if list_id not in touched:
+                touched[list_id] = session.scalars(select(StatusList).where(StatusList.id == list_id)
+                                                   .with_for_update()).one()
+            status_lists.set_bit(touched[list_id], index, action != "reinstate", now=now)
         _record_state(credential, action, reason[:500], now)
         results.append((credential_id, None))
     for status_list in touched.values():
@@ -262,20 +272,20 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
     return results
 
 
-def _status_slot(credential: Credential, action: str) -> tuple[int, int]:
-    """The (list, index) the action flips; Conflict when the credential's state does not allow it."""
+def _status_slot(credential: Credential, action: str) -> tuple[int, int] | None:
+    """The (list, index) the action flips, None when only this service records it (a suspension of a
+    credential without a suspension entry); Conflict when the credential's state does not allow it."""
     if credential.revoked_at is not None:
         raise Conflict("credential.already_revoked", f"The credential was already revoked on "
                        f"{credential.revoked_at:%Y-%m-%d}.")
     if action == "revoke":
         return credential.status_list_id, credential.status_index
-    if credential.suspension_list_id is None or credential.suspension_index is None:
-        raise Conflict("revoke.cannot_suspend", "This credential was issued before suspension existed, "
-                       "so it can only be revoked.")
     if (action == "suspend") == (credential.suspended_at is not None):
         raise Conflict(f"revoke.{'already_suspended' if action == 'suspend' else 'not_suspended'}",
                        "The credential is already suspended." if action == "suspend"
                        else "The credential is not suspended, so there is nothing to reinstate.")
+    if credential.suspension_list_id is None or credential.suspension_index is None:
+        return None  # issued with one status entry (OB 3.0): the suspension lives in this service only
     return credential.suspension_list_id, credential.suspension_index
 
 
@@ -296,13 +306,13 @@ def revoke(session: Session, ctx: Issuing, *, org: Org, credential_id: str, reas
 
 def suspend(session: Session, ctx: Issuing, *, org: Org, credential_id: str, reason: str,
             now: datetime) -> Credential:
-    """Set the credential's suspension bit and re-sign the suspension list; reinstate() undoes it."""
+    """Record the suspension (and set the suspension bit of a credential issued with one); reinstate() undoes it."""
     return _change_one(session, ctx, org=org, credential_id=credential_id, action="suspend", reason=reason,
                        now=now)
 
 
 def reinstate(session: Session, ctx: Issuing, *, org: Org, credential_id: str, now: datetime) -> Credential:
-    """Clear a suspended credential's suspension bit and re-sign the suspension list."""
+    """Lift a suspension (clearing the suspension bit of a credential issued with one)."""
     return _change_one(session, ctx, org=org, credential_id=credential_id, action="reinstate", reason="", now=now)
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from store.models import Achievement, AchievementVersion, Base, Credential, Org
@@ -51,6 +51,7 @@ class CohortJob(Base):
     file_digest: Mapped[str] = mapped_column(String(64), default="")  # SHA-256 of the uploaded bytes
     encoding: Mapped[str] = mapped_column(String(20), default="")  # as detected: utf-8, utf-8-sig, cp949, xlsx
     notify: Mapped[bool] = mapped_column(default=False)
+    publish_names: Mapped[bool] = mapped_column(default=False, server_default=false())  # names in the credentials
     state: Mapped[str] = mapped_column(String(12))
     created_by: Mapped[str] = mapped_column(String(200))  # an audit actor: "staff:<id>" or "token:<id>"
     created_at: Mapped[datetime]

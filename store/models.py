@@ -110,6 +110,9 @@ class CourseContent:
     credits: Mapped[float | None]
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     alignments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # OB 3.0 Alignment fields
+    human_code: Mapped[str] = mapped_column(String(100), default="", server_default="")  # OB 3.0 humanCode
+    other_identifiers: Mapped[list[dict[str, str]]] = mapped_column(  # OB 3.0 IdentifierEntry: identifier, type
+        JSON, default=list, server_default="[]")
 
 
 class Achievement(CourseContent, Base):

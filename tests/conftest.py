@@ -20,11 +20,13 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 import keys
+from issuer import service
 from store.db import make_engine, upgrade
 from store.tables import Base
 from bootstrap.app import create_app
 from bootstrap.wiring import Services, build_services
 from web.settings import Settings
+from tests import ob3
 from tests.e2e.browser import FLAGS, chromium
 
 if TYPE_CHECKING:
@@ -32,6 +34,34 @@ if TYPE_CHECKING:
 
 PG_ADMIN = os.environ.get("BADGES_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BASE_URL = "http://badges.test"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def issued_credentials() -> Iterator[list[bytes]]:
+    """Every credential the service signs in this run, whichever entry point issued it (all go through
+    service.issue_many); pytest_sessionfinish validates them against the official OB 3.0 schemas."""
+    issue_many = service.issue_many
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        results = issue_many(*args, **kwargs)
+        ob3.ISSUED.extend(r.credential.document for r in results if isinstance(r, service.Issued) and r.created)
+        return results
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "issue_many", recording)
+        yield ob3.ISSUED
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when any credential issued during it breaks the official OB 3.0 JSON Schema."""
+    bad = ob3.invalid(ob3.ISSUED)
+    if not bad:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [f"{credential_id}: {'; '.join(found[:3])}" for credential_id, found in bad[:10]]
+    if reporter is not None:
+        reporter.write_sep("=", f"{len(bad)} issued credential(s) break the official OB 3.0 schema", red=True)
+        reporter.write_line("\n".join(lines))
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -1,6 +1,7 @@
 """Plain functions that make test data through the real services (real keys, real signatures)."""
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import replace
@@ -10,12 +11,14 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from badges import proofs, status
+from badges.jsontext import to_json
 from badges.model import Recipient
 from issuer import service, staff, tokens
 from issuer.console import STAFF
 from store.db import transaction
 from store.console import Role, StaffUser
-from store.models import Achievement, Org
+from store.models import Achievement, Credential, Org
 from bootstrap.wiring import Services
 from web.security import CSRF_FIELD, generation_key
 
@@ -45,12 +48,29 @@ def make_course(svc: Services, org: Org, *, valid_months: int | None = None, **f
 
 
 def issue(svc: Services, org: Org, course: Achievement, *, email: str = "minji.kim@example.com",
-          name: str = "김민지", now: datetime = NOW) -> str:
-    """Issue one badge; returns the credential id."""
+          name: str = "김민지", now: datetime = NOW, publish_name: bool = True) -> str:
+    """Issue one badge (its name published unless told otherwise); returns the credential id."""
     with transaction(svc.sessions) as session:
         issued = service.issue_badge(session, svc.issuing, org=session.get(Org, org.id),
-                                     achievement=session.get(Achievement, course.id), recipient=Recipient(name, email), now=now)
+                                     achievement=session.get(Achievement, course.id), recipient=Recipient(name, email, publish_name=publish_name), now=now)
         return issued.credential.id
+
+
+def issue_with_two_status_entries(svc: Services, org: Org, course: Achievement, **kwargs: Any) -> str:
+    """A badge as the service issued them before OB 3.0 conformance: revocation and suspension entries (an
+    array), the suspension list in the row; returns the credential id."""
+    credential_id = issue(svc, org, course, **kwargs)
+    with transaction(svc.sessions) as session:
+        row, stored_org = session.get_one(Credential, credential_id), session.get_one(Org, org.id)
+        [(suspension, index)] = service._allocate(session, svc.issuing, stored_org, "suspension", NOW, 1)
+        unsigned = {k: v for k, v in json.loads(row.document).items() if k != "proof"}
+        unsigned["credentialStatus"] = [unsigned["credentialStatus"], status.status_entry(
+            list_url=svc.issuing.links.status_list(stored_org.slug, suspension.id), index=index,
+            purpose="suspension")]
+        signed = proofs.sign(unsigned, signer=service.signer(svc.issuing, stored_org),
+                             created=kwargs.get("now", NOW))
+        row.document, row.suspension_list_id, row.suspension_index = to_json(signed), suspension.id, index
+    return credential_id
 
 
 PASSWORD = "correct horse battery staple"

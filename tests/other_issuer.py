@@ -73,11 +73,13 @@ class OtherIssuer:
             achievement=model.achievement(achievement_id=f"{self.base}/achievements/data-101", name="데이터 분석 입문",
                                           description="파이썬으로 데이터를 분석하는 8주 과정",
                                           criteria="모든 실습을 제출했습니다.", image=image),
-            recipient=model.Recipient(name="박지우", email=EMAIL, salt="0f1e2d3c4b5a6978"), valid_from=ISSUED,
+            recipient=model.Recipient(name="박지우", email=EMAIL, salt="0f1e2d3c4b5a6978",
+                                      publish_name=True), valid_from=ISSUED,
             valid_until=valid_until,
             status=status.status_entry(list_url=self.list_url, index=INDEX) if with_status else None)
         if context is not None and context[0] == VC_V1:
             doc["@context"] = context
+            del doc["credentialSchema"]  # its 1EdTech type needs the OB extensions context, not in this list
             doc["issuanceDate"] = doc.pop("validFrom")
             if "validUntil" in doc:
                 doc["expirationDate"] = doc.pop("validUntil")

@@ -54,6 +54,20 @@ class LocalResolver:
         """Other issuers' documents (OB 2.0); this service publishes none of its own."""
         return self._remote.document(url)
 
+    def held_status(self, credential_id: str, issuer: str) -> str | None:
+        with self.reading() as resolve:
+            return resolve.held_status(credential_id, issuer)
+
+    def _held_status(self, session: Session, credential_id: str, issuer: str) -> str | None:
+        """"suspended" when `credential_id` is one of ours, by `issuer`, and suspended (checks.HeldStatus)."""
+        own = self._links.parse_credential(credential_id)
+        if own is None:
+            return None
+        suspended = session.scalar(select(Credential.suspended_at).join(Org, Org.id == Credential.org_id)
+                                   .where(Credential.id == own, Org.did == issuer,
+                                          Credential.revoked_at.is_(None)))
+        return "suspended" if suspended is not None else None
+
     def _did_document(self, session: Session, did: str) -> JsonObject:
         document = orgs.did_document_of(session, did)
         return document if document is not None else self._remote.did_document(did)
@@ -84,6 +98,9 @@ class _Reading:
 
     def document(self, url: str) -> JsonObject:
         return self._resolver.document(url)
+
+    def held_status(self, credential_id: str, issuer: str) -> str | None:
+        return self._resolver._held_status(self._session, credential_id, issuer)
 
     def _once(self, kind: str, key: str, read: Callable[[Session, str], JsonObject]) -> JsonObject:
         if (kind, key) not in self._read:

@@ -18,6 +18,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "home.no_orgs": {"ko": "아직 등록된 기관이 없습니다.", "en": "No organisation yet."},
     # credential page
     "credential.awarded_to": {"ko": "수여 대상", "en": "Awarded to"},
+    "credential.evidence": {"ko": "증빙", "en": "Evidence"},
+    "credential.credits_earned": {"ko": "취득 학점", "en": "Credits earned"},
+    "achievement.human_code": {"ko": "과정 코드", "en": "Course code"},
+    "achievement.other_identifiers": {"ko": "다른 식별자", "en": "Other identifiers"},
+    "achievement.creator": {"ko": "과정 개발", "en": "Created by"},
+    "credential.name_not_published": {"ko": "이름 비공개 (이메일 해시로만 기재)", "en": "Name not published (named by a hash of their e-mail only)"},
+    "credential.check_holder": {"ko": "지원자의 이메일로 본인 확인하기", "en": "Check the holder by their e-mail"},
     "credential.issued_by": {"ko": "발급 기관", "en": "Issued by"},
     "credential.issued_on": {"ko": "발급일", "en": "Issued on"},
     "credential.completed_on": {"ko": "수료일", "en": "Completed on"},

@@ -31,7 +31,8 @@ def credential(name: str = "파이썬 기초", email: str = "a@example.com") -> 
                              url="https://acme.example", email="hello@acme.example", image="https://acme.example/l.png"),
         achievement=model.achievement(achievement_id="https://badges.example/achievements/1", name=name,
                                       description="설명", criteria="수료", image="https://badges.example/a/1.png",
-                                      translations={"en": "https://badges.example/achievements/1?lang=en"}),
+                                      related=[{"id": "https://badges.example/achievements/1?lang=en",
+                                                "type": ["Related"], "inLanguage": "en", "version": "1"}]),
         recipient=model.Recipient("홍길동", email, salt="5a1t"), valid_from=NOW, completed=NOW,
         status=status.status_entry(list_url="https://badges.example/orgs/acme/status/1", index=77))
 

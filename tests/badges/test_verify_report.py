@@ -258,7 +258,7 @@ def test_verify_fails_exactly_the_changed_check_and_skips_every_later_one(
 
 def test_unknown_context_failure_points_at_the_context(issuer: Issuer) -> None:
     problem = verify(issuer, add_an_unknown_context(issuer)).check(CheckId.CONTEXT).problem
-    assert problem.path == "/@context/2"
+    assert problem.path == "/@context/3"  # after the VC, OB and OB extensions contexts
     assert "https://contexts.example/evil/v1" in problem.detail
 
 

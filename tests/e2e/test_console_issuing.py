@@ -55,6 +55,8 @@ def test_staff_run_a_cohort_from_the_browser_and_revoke_a_badge(live_server: Liv
     page.fill("#name_en", "Full-Stack Web Development Bootcamp")
     page.fill("#description_ko", "React와 Django로 서비스를 만드는 16주 과정")
     page.fill("#criteria_ko", "출석 80% 이상, 최종 프로젝트 통과")
+    page.fill("#description_en", "A 16-week course building services with React and Django")
+    page.fill("#criteria_en", "80% attendance and a passed final project")
     page.select_option("#achievement_type", "CertificateOfCompletion")
     page.fill("#hours", "640")
     page.fill("#tags", "React, Django, PostgreSQL")

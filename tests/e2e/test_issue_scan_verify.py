@@ -85,7 +85,7 @@ def test_the_verify_page_checks_an_uploaded_baked_badge(live_server: LiveServer,
     org, token = make_org(svc, "uni", with_token=True)
     course = make_course(svc, org)
     _, body = call("POST", f"{live_server.url}/api/v1/achievements/{course.public_id}/credentials",
-                   {"recipient": {"name": "Alex Kim", "email": "alex@example.com"}}, token)
+                   {"recipient": {"name": "Alex Kim", "email": "alex@example.com"}, "publishName": True}, token)
     credential_id = json.loads(body)["id"].rsplit("/", 1)[1]
     with urllib.request.urlopen(f"{live_server.url}/credentials/{credential_id}.png", timeout=30) as response:
         (tmp_path / "badge.png").write_bytes(response.read())
@@ -102,7 +102,7 @@ def test_the_verify_page_reports_pasted_tampered_json_as_not_genuine(live_server
     org, token = make_org(svc, "uni", with_token=True)
     course = make_course(svc, org)
     _, body = call("POST", f"{live_server.url}/api/v1/achievements/{course.public_id}/credentials",
-                   {"recipient": {"name": "Alex Kim", "email": "alex@example.com"}}, token)
+                   {"recipient": {"name": "Alex Kim", "email": "alex@example.com"}, "publishName": True}, token)
     page.goto(f"{live_server.url}/verify")
     page.fill("#credential", body.decode().replace("Alex Kim", "Alex Lee"))
     page.click("button[type=submit]")

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from badges import dids, model, multikey, proofs
 from badges.jsonld import JsonObject
 from badges.report import CheckFailed
+from tests import ob3
 
 pytestmark = pytest.mark.node
 
@@ -142,3 +143,37 @@ def test_names_with_control_characters_sign_the_same_both_ways(
     theirs = signed_by_reference(reference, unsigned, bundled_contexts)
     assert theirs["proof"] == ours["proof"]
     proofs.verify_proof(theirs, public_key=multikey.public_key(PUBLIC_MULTIKEY))
+
+
+def rich_credential() -> JsonObject:
+    """A credential with everything the service may put in one (OB 3.0 optional content, both languages)."""
+    issuer = model.profile(did=ISSUER, name="한국 디지털 아카데미", url="https://academy.example.kr",
+                           image="https://academy.example.kr/logo.png", description="디지털 인재 양성")
+    achievement = model.achievement(
+        achievement_id="https://academy.example.kr/achievements/cloud/versions/2", name="클라우드 개발",
+        description="쿠버네티스 과정", criteria="최종 프로젝트 통과", achievement_type="ext:Bootcamp", version="2",
+        credits=3.5, hours=960, tags=("Kubernetes", "클라우드"), human_code="KDT-CLOUD-01", creator=issuer,
+        alignments=[model.Alignment("DB 구현", "https://www.ncs.go.kr/unit/1", target_code="1", target_type="ext:NCSUnit",
+                                    target_framework="NCS")],
+        other_identifiers=[model.identifier_entry("HRD-2026-0042", "identifier")],
+        related=[{"id": "https://academy.example.kr/achievements/cloud/versions/2?lang=en", "type": ["Related"],
+                  "inLanguage": "en", "version": "2"},
+                 {"id": "https://academy.example.kr/achievements/cloud/versions/1", "type": ["Related"],
+                  "version": "1"}])
+    return model.achievement_credential(
+        credential_id="urn:uuid:9d2c1b7e-4f3a-4c8d-9e0f-1a2b3c4d5e6f", issuer=issuer, achievement=achievement,
+        recipient=model.Recipient("홍길동", "gildong.hong@example.kr", salt="3f9a1c0e5b7d2468", publish_name=True),
+        valid_from=SIGNED_AT, completed=SIGNED_AT, credits_earned=3,
+        evidence=[model.Evidence(url="https://github.com/gildong/final", name="최종 프로젝트", narrative="배포 완료")],
+        status=unsigned_credential()["credentialStatus"])
+
+
+def test_reference_verifies_a_credential_with_every_optional_part_we_issue(
+        reference: Reference, bundled_contexts: dict[str, JsonObject]) -> None:
+    signed = signed_by_us(rich_credential())
+    assert ob3.problems(signed) == []  # and it is valid against the official schema
+    answer = reference({"mode": "verify", "credential": signed, "documents": bundled_contexts, "now": CHECKED_AT,
+                        "statusUnrevoked": True})
+    assert answer == {"verified": True, "error": None}
+    theirs = signed_by_reference(reference, rich_credential(), bundled_contexts)
+    assert theirs["proof"] == signed["proof"]

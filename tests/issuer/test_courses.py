@@ -158,7 +158,8 @@ def test_a_bad_course_image_is_refused_with_a_reason_and_nothing_is_created(
     org, _ = make_org(svc)
     enter_as(client, svc, org, email="lee@acme.example", role="issuer")
     response = console_post(client, "/console/acme/courses", {
-        "name_ko": "데이터 분석", "image": (io.BytesIO(upload), "badge.bin")}, content_type="multipart/form-data")
+        "name_ko": "데이터 분석", "description_ko": "데이터 분석 과정", "criteria_ko": "수료",
+        "image": (io.BytesIO(upload), "badge.bin")}, content_type="multipart/form-data")
     assert response.status_code in (413, 422)
     page = response.get_data(as_text=True)
     assert 'id="image-error"' in page and translate(code, "ko") in page  # under the field, in Korean
@@ -197,7 +198,8 @@ def test_a_bad_course_form_shows_the_error_by_the_field_and_keeps_the_input(
         client: FlaskClient, svc: Services, field: str, value: str, error_id: str | None) -> None:
     org, _ = make_org(svc)
     enter_as(client, svc, org, email="lee@acme.example", role="issuer")
-    form = {"name_ko": "보안 관제", "criteria_ko": "수료", "alignment-0-target_name": "정보보호",
+    form = {"name_ko": "보안 관제", "description_ko": "보안 관제 과정", "criteria_ko": "수료",
+            "alignment-0-target_name": "정보보호",
             "alignment-0-target_url": "https://www.ncs.go.kr/", field: value}
     if field == "name_ko":
         form["name_en"] = ""

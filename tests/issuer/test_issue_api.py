@@ -45,8 +45,12 @@ def test_issue_returns_a_signed_open_badge_for_the_recipient(client: FlaskClient
     assert "seojun" not in json.dumps(doc).lower()
     assert subject["activityEndDate"] == "2026-02-27T00:00:00Z"
     assert subject["achievement"]["name"] == "클라우드 네이티브 개발"
-    assert [(e["type"], e["statusPurpose"]) for e in doc["credentialStatus"]] == [
-        ("BitstringStatusListEntry", "revocation"), ("BitstringStatusListEntry", "suspension")]
+    assert (doc["credentialStatus"]["type"], doc["credentialStatus"]["statusPurpose"]) == (
+        "BitstringStatusListEntry", "revocation")  # OB 3.0 allows one status entry
+    assert doc["credentialSchema"] == [{
+        "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+        "type": "1EdTechJsonSchemaValidator2019"}]
+    assert doc["@context"][2] == "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"  # defines that type
 
 
 def test_issue_with_the_same_id_twice_returns_the_first_credential(client: FlaskClient, svc: Services,

@@ -86,7 +86,7 @@ def test_issuing_from_the_form_mails_the_link_and_a_scannable_qr_code(mail_app: 
     client, svc, course = staff_client(mail_app)
     response = console_post(client, "/console/acme/issue", {
         "course": course.public_id, "name": "김민지", "email": "Minji.Kim@example.com", "completed": "2026-02-27",
-        "notify": "1"})
+        "notify": "1", "publish_name": "1"})
     assert response.status_code == 302
     assert "M***@example.com(으)로 알림 메일을 보냈습니다" in client.get(response.headers["Location"]).get_data(as_text=True)
     credential_id = response.headers["Location"].rsplit("/", 1)[1]

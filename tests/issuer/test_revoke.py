@@ -18,7 +18,7 @@ def test_revoking_a_badge_publishes_it_and_verification_reports_revoked(client: 
     credential_id = issue(svc, org, course)
     other_id = issue(svc, org, course, email="other@example.com")
     document = client.get(f"/credentials/{credential_id}.json").data
-    entry = json.loads(document)["credentialStatus"][0]
+    entry = json.loads(document)["credentialStatus"]
     assert entry["statusPurpose"] == "revocation"
     status_url = entry["statusListCredential"]
     before = client.get(status_url.removeprefix("http://badges.test")).get_json()

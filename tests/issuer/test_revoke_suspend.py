@@ -5,13 +5,13 @@ import json
 from datetime import timedelta
 
 from flask.testing import FlaskClient
-from sqlalchemy import update
 
 from badges import status
 from issuer import service
 from store.db import transaction
 from store.models import Credential, Org
-from tests.factories import NOW, console_post, enter_as, issue, make_course, make_org
+from tests.factories import (NOW, console_post, enter_as, issue, issue_with_two_status_entries, make_course,
+                             make_org)
 from bootstrap.wiring import Services
 
 
@@ -22,16 +22,41 @@ def verdict(client: FlaskClient, credential_id: str) -> str:
 
 def bit(client: FlaskClient, credential_id: str, purpose: str) -> bool:
     entries = json.loads(client.get(f"/credentials/{credential_id}.json").data)["credentialStatus"]
-    [entry] = [e for e in entries if e["statusPurpose"] == purpose]
+    [entry] = [e for e in (entries if isinstance(entries, list) else [entries]) if e["statusPurpose"] == purpose]
     listed = client.get(entry["statusListCredential"].removeprefix("http://badges.test")).get_json()
     assert listed["credentialSubject"]["statusPurpose"] == purpose
     return status.get_bit(status.decode_list(listed["credentialSubject"]["encodedList"]),
                           int(entry["statusListIndex"]))
 
 
-def test_a_suspended_badge_verifies_as_suspended_until_it_is_reinstated(client: FlaskClient, svc: Services) -> None:
+def test_a_suspended_badge_verifies_as_suspended_here_until_it_is_reinstated(client: FlaskClient,
+                                                                            svc: Services) -> None:
     org, _ = make_org(svc)
     credential_id = issue(svc, org, make_course(svc, org))
+    assert json.loads(client.get(f"/credentials/{credential_id}.json").data)["credentialStatus"][
+        "statusPurpose"] == "revocation"  # OB 3.0: one entry; this service keeps the suspension itself
+    with transaction(svc.sessions) as session:
+        service.suspend(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+                        reason="출석 확인 중", now=NOW)
+    assert not bit(client, credential_id, "revocation")
+    assert verdict(client, credential_id) == "suspended"
+    page = client.get(f"/credentials/{credential_id}").get_data(as_text=True)
+    assert 'data-state="suspended"' in page and "일시 정지했습니다" in page and "출석 확인 중" in page
+
+    with transaction(svc.sessions) as session:
+        service.reinstate(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+                          now=NOW)
+    assert verdict(client, credential_id) == "valid"
+    assert 'data-state="active"' in client.get(f"/credentials/{credential_id}").get_data(as_text=True)
+
+
+def test_a_badge_issued_with_two_status_entries_keeps_its_suspension_list(client: FlaskClient,
+                                                                          svc: Services) -> None:
+    org, _ = make_org(svc)
+    course = make_course(svc, org)
+    credential_id, other = (issue_with_two_status_entries(svc, org, course, email=f"p{i}@example.com")
+                            for i in range(2))
+    assert verdict(client, credential_id) == "valid"
     with transaction(svc.sessions) as session:
         service.suspend(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
                         reason="출석 확인 중", now=NOW)
@@ -46,6 +71,10 @@ def test_a_suspended_badge_verifies_as_suspended_until_it_is_reinstated(client: 
     assert not bit(client, credential_id, "suspension")
     assert verdict(client, credential_id) == "valid"
     assert 'data-state="active"' in client.get(f"/credentials/{credential_id}").get_data(as_text=True)
+    with transaction(svc.sessions) as session:
+        service.revoke(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=other,
+                       reason="부정행위", now=NOW)
+    assert bit(client, other, "revocation") and verdict(client, other) == "revoked"
 
 
 def test_bulk_revocation_signs_each_list_once_and_reports_every_credential(client: FlaskClient,
@@ -84,7 +113,7 @@ def test_a_reason_is_required_to_revoke_or_suspend(client: FlaskClient, svc: Ser
     enter_as(client, svc, org, email="lee@acme.example", role="issuer")
     response = console_post(client, f"/console/acme/credentials/{credential_id}/suspend", {"reason": "  "})
     assert "사유를 입력하세요" in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert not bit(client, credential_id, "suspension")
+    assert verdict(client, credential_id) == "valid"
 
 
 def test_bulk_changes_from_the_console_list(client: FlaskClient, svc: Services) -> None:
@@ -110,15 +139,15 @@ def test_an_expired_badge_shows_as_expired(client: FlaskClient, svc: Services) -
     assert 'data-state="expired"' in page and "유효 기간이 지났습니다" in page
 
 
-def test_a_badge_issued_before_suspension_existed_can_only_be_revoked(client: FlaskClient, svc: Services) -> None:
-    org, token = make_org(svc, with_token=True)
+def test_another_issuer_naming_our_credential_url_does_not_borrow_its_suspension(svc: Services) -> None:
+    org, _ = make_org(svc)
     credential_id = issue(svc, org, make_course(svc, org))
     with transaction(svc.sessions) as session:
-        session.execute(update(Credential).values(suspension_list_id=None, suspension_index=None))
-    response = client.post(f"/api/v1/credentials/{credential_id}/suspend", json={"reason": "x"},
-                           headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 409 and response.get_json()["code"] == "revoke.cannot_suspend"
-    assert "취소만 할 수 있습니다" in response.get_json()["message"]
+        service.suspend(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+                        reason="x", now=NOW)
+    url = svc.issuing.links.credential(credential_id)
+    assert svc.resolver.held_status(url, org.did) == "suspended"
+    assert svc.resolver.held_status(url, "did:web:elsewhere.example") is None
 
 
 def test_a_viewer_cannot_revoke_and_another_organisation_cannot_see(client: FlaskClient, svc: Services) -> None:

@@ -84,7 +84,7 @@ def test_unknown_contexts_are_reported_not_fetched(client: FlaskClient, document
     report = client.post("/api/v1/verify", json=doc).get_json()
     check = [c for c in report["checks"] if c["id"] == "context"][0]
     assert check["outcome"] == "failed" and "evil.example" in check["problem"]["detail"]
-    assert check["problem"]["path"] == "/@context/2"
+    assert check["problem"]["path"] == "/@context/3"
     assert all(outcomes(report)[later] == "skipped" for later in ("schema", "issuer_key", "proof", "status"))
 
 

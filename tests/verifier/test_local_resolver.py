@@ -40,8 +40,8 @@ def test_a_verification_reads_the_did_document_and_each_status_list_once(svc: Se
 
     assert report.verified
     reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
-    assert sum("signing_keys" in s for s in reads) == 1  # asked for three times: credential and both lists
-    assert sum("status_lists" in s for s in reads) == 2  # revocation and suspension
+    assert sum("signing_keys" in s for s in reads) == 1  # asked for twice: the credential and its list
+    assert sum("status_lists" in s for s in reads) == 1  # the revocation list (suspension is kept here)
 
 
 def test_a_revocation_shows_in_the_next_verification(svc: Services) -> None:

@@ -126,3 +126,17 @@ def test_one_learner_can_never_see_or_touch_another_learners_wallet(app: Flask, 
     signed_out = app.test_client()
     assert signed_out.get(f"/wallet/items/{item}").status_code == 302
     assert signed_out.get("/wallet/export.json").status_code == 302
+
+
+def test_the_wallet_shows_a_badges_evidence_and_credits_earned(client: FlaskClient, svc: Services,
+                                                              mailbox: Mailbox) -> None:
+    org, token = make_org(svc, "acme", with_token=True)
+    course = make_course(svc, org)
+    client.post(f"/api/v1/achievements/{course.public_id}/credentials", headers={"Authorization": f"Bearer {token}"},
+                json={"recipient": {"name": "김민지", "email": "minji@example.com"}, "creditsEarned": 2.5,
+                      "evidence": [{"url": "https://github.com/minji/final", "name": "최종 프로젝트"}]})
+    sign_up(client, mailbox, address="minji@example.com")
+    item = re.search(r'data-item="([^"]+)"', client.get("/wallet").get_data(as_text=True))[1]  # type: ignore[index]
+    page = client.get(f"/wallet/items/{item}").get_data(as_text=True)
+    assert 'id="credits-earned">2.5<' in page and 'href="https://github.com/minji/final"' in page
+    assert "최종 프로젝트" in page
