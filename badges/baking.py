@@ -200,7 +200,7 @@ def _inflate(data: bytes) -> bytes:
     return text
 
 
-class _BoundedBuilder(DefusedExpatBuilderNS):  # type: ignore[misc]
+class _BoundedBuilder(DefusedExpatBuilderNS):
     """defusedxml's DOM builder (a bare DOCTYPE, as design tools emit, is fine; entities and external references
     are not) that stops at MAX_SVG_DEPTH levels or MAX_SVG_ELEMENTS elements, while expat is still reading."""
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 from types import ModuleType
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -15,10 +15,18 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 import schemas
 from badges import bounds, dids, legacy_proofs, model, proofs, status
 from badges.errors import InvalidInput
-from badges.jsontext import to_json
 from badges.jsonld import JsonObject, require_bundled
-from badges.report import (MALFORMED, PARSING_ERROR, RANGE_ERROR, STATUS_LIST_LENGTH, STATUS_VERIFICATION, CheckFailed,
-                           CheckNotApplicable, CheckUndecided)
+from badges.jsontext import to_json
+from badges.report import (
+    MALFORMED,
+    PARSING_ERROR,
+    RANGE_ERROR,
+    STATUS_LIST_LENGTH,
+    STATUS_VERIFICATION,
+    CheckFailed,
+    CheckNotApplicable,
+    CheckUndecided,
+)
 
 
 class Resolver(Protocol):
@@ -129,7 +137,7 @@ def check_proof(doc: JsonObject, key: Ed25519PublicKey) -> None:
 def parse_instant(value: object, path: str) -> datetime:
     """An XSD dateTime with a time zone; CheckFailed otherwise."""
     try:
-        instant = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        instant = datetime.fromisoformat(str(value))
     except ValueError:
         raise CheckFailed(MALFORMED, "validity.malformed", f"{value!r:.60} is not a date-time.", path=path) from None
     if instant.tzinfo is None:
@@ -161,7 +169,12 @@ def _validity_period(doc: JsonObject) -> tuple[datetime | None, datetime | None]
     return start, end
 
 
-def _period_paths(doc: JsonObject) -> dict[str, str]:
+class _PeriodPaths(TypedDict):
+    start_path: str
+    end_path: str
+
+
+def _period_paths(doc: JsonObject) -> _PeriodPaths:
     return {"start_path": f"/{_start_name(doc)}", "end_path": f"/{_end_name(doc)}"}
 
 

@@ -138,8 +138,7 @@ def _connection(scheme: str, host: str, address: str, port: int | None,
     if scheme == "http":
         conn = http.client.HTTPConnection(address, port or 80, timeout=timeout)
     else:
-        conn = _PinnedHTTPSConnection(address, port or 443, timeout=timeout,
-                                      context=ssl.create_default_context())
+        conn = _PinnedHTTPSConnection(address, port or 443, timeout=timeout)
         conn.server_hostname = host
     return conn
 
@@ -148,10 +147,11 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to an already vetted IP address, with SNI and certificate checks for the real host name."""
 
     server_hostname: str
+    tls = ssl.create_default_context()  # certificates and host names checked (one context: it is reusable)
 
     def connect(self) -> None:
         sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.server_hostname)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.server_hostname)
 
 
 def _max_age(cache_control: str) -> int | None:

@@ -10,10 +10,9 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from badges import multikey
+from badges import multikey, proofs
 from badges.errors import InvalidInput
 from badges.jsonld import BUNDLED, BundledLoader, JsonObject, context_urls
-from badges import proofs
 from badges.proofs import Signer, hash_data, xsd_datetime
 from badges.report import CRYPTO_ERROR, MALFORMED, CheckFailed
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,8 +24,7 @@ from jwt.api_jws import PyJWS
 from badges.checks import Resolver, check_window, parse_instant
 from badges.jsonld import JsonObject, context_urls
 from badges.model import normalise_email
-from badges.report import (CRYPTO_ERROR, MALFORMED, STATUS_VERIFICATION, CheckFailed, CheckNotApplicable,
-                           CheckUndecided)
+from badges.report import CRYPTO_ERROR, MALFORMED, STATUS_VERIFICATION, CheckFailed, CheckNotApplicable, CheckUndecided
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 PublicKey = RSAPublicKey | Ed25519PublicKey
@@ -277,5 +276,5 @@ def _id_of(value: object) -> object:
 
 def _instant(value: object, path: str) -> datetime:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 253402300800:
-        return datetime.fromtimestamp(value, timezone.utc)  # OB 1.x / 2.0 also allow seconds since the epoch
+        return datetime.fromtimestamp(value, UTC)  # OB 1.x / 2.0 also allow seconds since the epoch
     return parse_instant(value, path)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -44,7 +44,7 @@ class Ed25519Signer:
 @lru_cache(maxsize=256)  # a batch shares its instants, and strftime is slow
 def xsd_datetime(instant: datetime) -> str:
     """UTC `dateTimeStamp` to the second, e.g. 2023-02-24T23:36:38Z."""
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def hash_data(doc: JsonObject, proof_config: JsonObject, *, loader: BundledLoader) -> bytes:

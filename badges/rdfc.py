@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from pyld.jsonld import JsonLdError
+
 from badges.jsontext import to_json
 
 JsonObject = dict[str, Any]
@@ -54,6 +55,7 @@ class _Slot:
 
 
 Component = str | _Slot
+Quad = tuple[Component, Component, Component, Component]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,7 @@ class Canonicalizer:
             dataset = self._to_rdf(skeleton)
         except JsonLdError:  # the placeholders can fail where the real strings would not: ask pyld
             return None
-        quads = []
+        quads: list[Quad] = []
         for graph, triples in dataset.items():
             for triple in triples:
                 name = {"type": "blank node" if graph.startswith("_:") else "IRI", "value": graph}
@@ -142,7 +144,7 @@ class Canonicalizer:
                          _component(triple["object"]), "" if graph == "@default" else _component(name))
                 if any(p is None for p in parts):
                     return None
-                quads.append(parts)
+                quads.append(cast(Quad, parts))
         return _compile(quads, self._terms | context_terms(doc))
 
 
@@ -280,7 +282,7 @@ def _sorted(lines: list[bytes]) -> bytes:
     return b"\n".join(lines) + b"\n" if lines else b""
 
 
-def _compile(quads: list[tuple[Component, Component, Component, Component]], terms: frozenset[str]) -> _Template:
+def _compile(quads: list[Quad], terms: frozenset[str]) -> _Template:
     """The template's quads as texts to fill: each distinct slot rendered once into a pool, blank node labels
     after the slots; each blank node's first-degree hash lines (§4.6) with itself as _:a, the others as _:z."""
     slots = tuple(dict.fromkeys(c for quad in quads for c in quad if isinstance(c, _Slot)))
@@ -288,7 +290,7 @@ def _compile(quads: list[tuple[Component, Component, Component, Component]], ter
     nodes = list(dict.fromkeys(c for quad in named for c in quad if _is_blank(c)))
     index = {slot: i for i, slot in enumerate(slots)} | {node: len(slots) + j for j, node in enumerate(nodes)}
 
-    def tokens(quad: tuple[Component, ...], hashing: str | None = None) -> list[Token]:
+    def tokens(quad: tuple[Component, ...], hashing: Component | None = None) -> list[Token]:
         out: list[Token] = []
         for c in quad:
             if isinstance(c, _Slot):
@@ -315,7 +317,7 @@ def _compile(quads: list[tuple[Component, Component, Component, Component]], ter
     return _Template(slots, hashing, _text([tokens(q) for q in order], keep_order=twins), twins, terms)
 
 
-def _may_repeat(order: list[tuple[Component, ...]]) -> bool:
+def _may_repeat(order: Sequence[tuple[Component, ...]]) -> bool:
     """Whether two of the quads could come out as the same line. Deciding it compares every pair, so past
     STATIC_ORDER_LINES quads (whose text is sorted when filled anyway) it is assumed, and _label compares the
     filled lines instead: a hostile document of thousands of quads must not cost millions of comparisons."""
@@ -332,7 +334,9 @@ def _text(lines: list[list[Token]], *, keep_order: bool = False) -> _Text:
     in_order = not keep_order and len(lines) <= STATIC_ORDER_LINES and all(
         _static_order(a, b) is not None for i, a in enumerate(units) for b in units[i + 1:])
     if in_order:
-        by_units = sorted(range(len(lines)), key=cmp_to_key(lambda i, j: _static_order(units[i], units[j]) or 0))
+        def compare(i: int, j: int) -> int:
+            return _static_order(units[i], units[j]) or 0
+        by_units = sorted(range(len(lines)), key=cmp_to_key(compare))
         lines = [lines[i] for i in by_units]
     text = b"".join(t.replace(b"%", b"%%") if isinstance(t, bytes) else b"%s" for line in lines for t in line)
     fields = [t[0] for line in lines for t in line if isinstance(t, tuple)]
@@ -369,7 +373,8 @@ def _may_equal(x: Component, y: Component) -> bool:
     if isinstance(x, _Slot) and isinstance(y, _Slot):
         return (x.kind == IRI_SLOT) == (y.kind == IRI_SLOT)
     slot, text = (x, y) if isinstance(x, _Slot) else (y, x)
-    return text[:1] == ("<" if slot.kind == IRI_SLOT else '"')  # type: ignore[union-attr]
+    assert isinstance(slot, _Slot) and isinstance(text, str)  # one of each, the cases above being excluded
+    return text[:1] == ("<" if slot.kind == IRI_SLOT else '"')
 
 
 def _render(template: _Template, values: list[str]) -> list[bytes] | frozenset[int]:

@@ -11,8 +11,8 @@ from cachetools import TLRUCache
 from badges import dids
 from badges.errors import BadgeError
 from badges.fetch import FetchPolicy, Gone, fetch
-from badges.jsontext import from_json
 from badges.jsonld import JsonObject
+from badges.jsontext import from_json
 from badges.report import STATUS_RETRIEVAL, CheckUndecided
 
 DID_RESOLUTION = "https://www.w3.org/TR/did-resolution#"

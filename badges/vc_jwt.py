@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -177,7 +177,7 @@ def _numeric_date(claims: JsonObject, name: str) -> datetime | None:
     if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value < 253402300800:
         raise CheckFailed(MALFORMED, "validity.malformed", f"The JWT claim {name} is not a NumericDate.",
                           path=f"/{name}")
-    return datetime.fromtimestamp(value, timezone.utc)
+    return datetime.fromtimestamp(value, UTC)
 
 
 def sign(credential: JsonObject, *, key: Ed25519PrivateKey, kid: str, claims: bool = True) -> str:
@@ -198,4 +198,4 @@ def sign(credential: JsonObject, *, key: Ed25519PrivateKey, kid: str, claims: bo
 def _seconds(value: object) -> int | None:
     if not isinstance(value, str):
         return None
-    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    return int(datetime.fromisoformat(value).timestamp())

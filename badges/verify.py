@@ -12,12 +12,30 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from badges import ob2, proof_sets, revocation_list, vc_jwt
-from badges.checks import (Resolver, check_bounds, check_contexts, check_recipient, check_schema, check_status,
-                           check_validity_period, issuer_id, parse_instant)
+from badges.checks import (
+    Resolver,
+    check_bounds,
+    check_contexts,
+    check_recipient,
+    check_schema,
+    check_status,
+    check_validity_period,
+    issuer_id,
+    parse_instant,
+)
 from badges.jsonld import JsonObject
 from badges.jsontext import from_json
-from badges.report import (PARSING_ERROR, Check, CheckFailed, CheckId, CheckNotApplicable, CheckUndecided,
-                           CredentialFormat, Outcome, VerificationReport)
+from badges.report import (
+    PARSING_ERROR,
+    Check,
+    CheckFailed,
+    CheckId,
+    CheckNotApplicable,
+    CheckUndecided,
+    CredentialFormat,
+    Outcome,
+    VerificationReport,
+)
 
 __all__ = ["HALTING", "MAX_CREDENTIAL_BYTES", "Presented", "Resolver", "check_contexts", "issuer_id",
            "parse_credential", "parse_instant", "parse_presented", "verify_credential"]
@@ -137,7 +155,7 @@ def parse_presented(raw: bytes | str) -> Presented:
 def _recognise(raw: bytes | str) -> Presented:
     if len(raw) > MAX_CREDENTIAL_BYTES:
         raise CheckFailed(PARSING_ERROR, "parse.too_large", f"The credential is over {MAX_CREDENTIAL_BYTES} bytes.")
-    if not raw.lstrip().startswith(b"{" if isinstance(raw, bytes) else "{"):  # JSON is never a JWS
+    if raw.lstrip()[:1] not in (b"{", "{"):  # JSON is never a JWS
         text = (raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw).strip()
         if vc_jwt.COMPACT_JWS.fullmatch(text):
             token = vc_jwt.decode(text)

@@ -23,19 +23,19 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bench_load import bench_course, database, free_port
 from sqlalchemy import func, select, text
 
 import keys
 from badges.verify import verify_credential
-from bench_load import bench_course, database, free_port
+from bootstrap.wiring import build_services
 from issuer import tokens
 from store.db import transaction
 from store.issuing import CohortJob
 from store.models import Credential
-from bootstrap.wiring import build_services
 from web.settings import Settings
 
 
@@ -48,7 +48,7 @@ def rss_kib(pid: int) -> tuple[int, int]:
 def issuing_pid(server: subprocess.Popen[bytes], worker: subprocess.Popen[bytes] | None) -> int:
     """The process that runs cohort jobs: the queue worker, or gunicorn's single worker process."""
     if worker is not None:
-        children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
+        children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True, check=False).stdout.split()
         return int(children[0]) if children else worker.pid  # rq forks a work horse per job
     return int(subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True,
                               check=True).stdout.split()[0])
@@ -75,7 +75,7 @@ def main() -> int:
         settings = Settings(database_url=url, secret_key="bench", key_encryption_key=kek, public_base_url=base,
                             instance_dir=Path(folder))
         svc = build_services(settings)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with transaction(svc.sessions) as session:
             org, course = bench_course(session, svc, now)
             token = tokens.create_api_token(session, org=org, label="bench", now=now)
@@ -143,7 +143,7 @@ def check(svc, expected: int) -> None:  # type: ignore[no-untyped-def]
         ids = session.scalars(select(Credential.id)).all()
         sample = [session.get(Credential, i).document for i in random.sample(ids, min(20, len(ids)))]
     assert count == expected, f"{count} credentials for {expected} rows"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     failed = [r for r in (verify_credential(d, resolve=svc.resolver, now=now) for d in sample) if not r.verified]
     assert not failed, failed[0].as_json()
     print(f"checked: {count:,} credentials, every status index distinct, {len(sample)} sampled verify")

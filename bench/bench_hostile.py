@@ -14,7 +14,7 @@ import json
 import multiprocessing
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -26,7 +26,7 @@ from badges.jsonld import JsonObject
 from badges.report import CheckUndecided
 from badges.verify import verify_credential
 
-NOW = datetime(2026, 3, 10, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, tzinfo=UTC)
 KEY = Ed25519PrivateKey.from_private_bytes(b"\x01" * 32)
 DID = dids.did_key(KEY.public_key())
 KNOWS = "https://example.org/knows"

@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -37,10 +37,10 @@ from sqlalchemy.orm import Session
 
 import keys
 from badges.model import Recipient
+from bootstrap.wiring import Services, build_services
 from issuer import service
 from store.db import transaction, upgrade
 from store.models import Achievement, Org
-from bootstrap.wiring import Services, build_services
 from web.settings import Settings
 
 PG_ADMIN = os.environ.get("BADGES_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -136,7 +136,7 @@ def bench_course(session: Session, svc: Services, now: datetime) -> tuple[Org, A
 def issue(settings: Settings) -> tuple[str, bytes]:
     """(the URL the badge's QR code holds, the signed credential) of one new badge."""
     svc = build_services(settings)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with transaction(svc.sessions) as session:
         org, course = bench_course(session, svc, now)
         credential = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=now,
@@ -201,7 +201,7 @@ def wrk(target: Target, *, connections: int, seconds: int, folder: Path) -> Resu
     script.write_text("\n".join(lines) + CHECK_LUA % {"expect": lua_string(target.expect)})
     command = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s", "--latency",
                "--timeout", "10s", "-s", str(script), target.url]
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0 or done.stderr.strip():
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stderr}{done.stdout}")
     return parse_wrk(done.stdout)
@@ -215,10 +215,10 @@ def parse_wrk(out: str) -> Result:
     """The figures in wrk's --latency report; SystemExit with the report when one is missing."""
     # wrk pads a value whose unit is one letter ("1.02s") with a space, so a line may end in whitespace.
     latency = {p: float(n) * UNITS_MS[unit] for p, n, unit in
-               re.findall(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", out, re.M)}
-    requests = re.search(r"^\s*(\d+) requests in ", out, re.M)
-    rps = re.search(r"^Requests/sec:\s+([\d.]+)\s*$", out, re.M)
-    unexpected = re.search(r"^Unexpected responses: (\d+)$", out, re.M)
+               re.findall(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", out, re.MULTILINE)}
+    requests = re.search(r"^\s*(\d+) requests in ", out, re.MULTILINE)
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)\s*$", out, re.MULTILINE)
+    unexpected = re.search(r"^Unexpected responses: (\d+)$", out, re.MULTILINE)
     if len(latency) != 2 or not (requests and rps and unexpected):
         raise SystemExit(f"Cannot read wrk's report:\n{out}")
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)

@@ -25,10 +25,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import quote
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -90,7 +91,7 @@ def python_rates(doc: JsonObject, key: Ed25519PrivateKey, *, seconds: float, rou
     """Our `badges.proofs` signing and verifying `doc`."""
     issuer = dids.did_key(key.public_key())
     signer = proofs.Ed25519Signer(key, dids.did_key_method(issuer))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     signed = proofs.sign(doc, signer=signer, created=now)
 
     def verify() -> None:
@@ -114,9 +115,9 @@ def python_rates(doc: JsonObject, key: Ed25519PrivateKey, *, seconds: float, rou
 class _Documents(BaseHTTPRequestHandler):
     """Serves `documents` (path -> JSON) on loopback, like an issuer's web server."""
 
-    documents: dict[str, bytes] = {}
+    documents: ClassVar[dict[str, bytes]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         body = self.documents.get(self.path)
         self.send_response(200 if body else 404)
         self.send_header("Content-Type", "application/json")
@@ -136,7 +137,7 @@ def pipeline_rate(key: Ed25519PrivateKey, *, seconds: float, rounds: int) -> flo
     base = f"http://127.0.0.1:{server.server_port}"
     did = f"did:web:{quote(f'127.0.0.1:{server.server_port}')}"
     signer = proofs.Ed25519Signer(key, f"{did}#key-1")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _Documents.documents = {"/.well-known/did.json": json.dumps(dids.did_document(
         did, [("key-1", multikey.public_multikey(key.public_key()))])).encode()}
     entries = []
@@ -238,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     pinned = pin_to_one_core()
     key = Ed25519PrivateKey.generate()
-    doc = typical_credential(dids.did_key(key.public_key()), datetime.now(timezone.utc))
+    doc = typical_credential(dids.did_key(key.public_key()), datetime.now(UTC))
     print(f"OB 3.0 credential, DataIntegrityProof eddsa-rdfc-2022, did:key issuer; {pinned}; "
           f"median of {args.rounds} x {args.seconds:g} s")
     print(f"Python {platform.python_version()} (pyld {metadata.version('pyld')}, "

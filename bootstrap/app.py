@@ -10,8 +10,17 @@ from badges.errors import Unavailable
 from bootstrap import openapi
 from bootstrap.wiring import Services, build_services
 from issuer import api as issuer_api
-from issuer import console_auth, console_org, console_people
-from issuer import api_cohorts, console_courses, console_credentials, console_issue, jobs, queue
+from issuer import (
+    api_cohorts,
+    console_auth,
+    console_courses,
+    console_credentials,
+    console_issue,
+    console_org,
+    console_people,
+    jobs,
+    queue,
+)
 from issuer import pages as issuer_pages
 from verifier import api as verifier_api
 from verifier import pages as verifier_pages
@@ -21,7 +30,6 @@ from wallet import share_pages as wallet_share
 from web import errors, i18n, ratelimit, security
 from web.http import URL_CONVERTERS
 from web.settings import ConfigError, Settings
-
 
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,

@@ -6,9 +6,9 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import make_url, select
@@ -22,8 +22,8 @@ from bootstrap.wiring import Services, build_services, remote_resolver
 from issuer import audit, invitation_mail, invitations, queue, service, tokens
 from issuer import staff as staff_service
 from store import orgs
-from store.db import transaction, upgrade
 from store.console import Role
+from store.db import transaction, upgrade
 from store.models import Achievement
 from verifier.service import LocalResolver, verify_upload
 from web import mail
@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         "secrets are generated into ./instance on first use (BADGES_INSTANCE moves it)."))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, run, help: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+    def command(name: str, run: Callable[..., int], help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.set_defaults(run=run)
         return sub
@@ -122,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _init(args: argparse.Namespace, svc: Services) -> int:

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badges.errors import BadgeError, InvalidInput
 from badges import model
+from badges.errors import BadgeError, InvalidInput
 from badges.model import Recipient
 from issuer import audit, courses, notify, service, tokens
 from issuer.console import Forbidden
@@ -48,8 +48,8 @@ def token_org(session: Session, scope: str) -> Org:
 def _completed(value: str | None) -> datetime | None:
     if value is None:
         return None
-    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
+    instant = datetime.fromisoformat(value)
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 @bp.post("/achievements/<public_id>/credentials")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from store.console import AuditEntry, StaffUser
@@ -27,7 +27,7 @@ def record_many(session: Session, *, org_id: int, actor: str, action: str, now: 
     """An entry for each target, the same detail in each, inserted in one executemany (no ids fetched back; the
     table's own insert, as the ORM's bulk insert costs more)."""
     if targets:
-        session.execute(insert(AuditEntry.__table__), [{"org_id": org_id, "actor": actor, "action": action,
+        session.execute(insert(cast(Table, AuditEntry.__table__)), [{"org_id": org_id, "actor": actor, "action": action,
                                                "target": target[:200], "detail": detail, "at": now}
                                               for target in targets])
 

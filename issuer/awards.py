@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ def award_key(ctx: service.Issuing, *, course_public_id: str, email: str, comple
 
 def completion_instant(day: date) -> datetime:
     """The instant a completion date stands for in `activityEndDate`: its start, in UTC."""
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def issued_to(credential: Credential, achievement: Achievement, name: str, email: str, completed: date) -> bool:

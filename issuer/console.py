@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import flash, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError
@@ -14,7 +14,6 @@ from issuer import staff as staff_service
 from store.console import Role
 from store.models import Org
 from web.http import transaction
-from web.i18n import translate
 from web.security import safe_target, signed_in
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,7 +70,3 @@ def back_to(default: str) -> Response:
     """Redirect to a same-site `next` URL if one was given, else to `default`."""
     return redirect(safe_target(request.args.get("next") or request.form.get("next"), default=default))
 
-
-def tell(key: str, category: str = "ok", **values: str) -> None:
-    """Show a message from the catalogue on the next page, in the reader's language ("ok" or "error")."""
-    flash(translate(key, **values), category)

@@ -5,7 +5,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -17,6 +17,7 @@ from issuer.console import console_view, current
 from store.console import Role
 from store.models import Achievement, Credential, Org
 from web.http import services, transaction, utcnow
+from web.i18n import tell
 
 bp = Blueprint("console_courses", __name__, url_prefix="/console/<org_slug>/courses")
 ALIGNMENT_FIELDS = ("target_framework", "target_code", "target_name", "target_url", "target_type")
@@ -56,7 +57,7 @@ def create(org_slug: str) -> Response | tuple[str, int]:
             public_id = achievement.public_id
     except BadgeError as e:
         return _form_page(form=request.form, errors=_errors(e), course=None), e.status
-    flash(("course.created", {"name": data.name_ko or data.name_en}), "ok")
+    tell("course.created", name=data.name_ko or data.name_en)
     return redirect(url_for(".show", org_slug=org_slug, public_id=public_id))
 
 
@@ -95,11 +96,11 @@ def save_version(org_slug: str, public_id: str) -> Response | tuple[str, int]:
         except BadgeError as e:
             return _form_page(form=request.form, errors=_errors(e), course=achievement), e.status
         if version is None:
-            flash(("course.unchanged", {}), "ok")
+            tell("course.unchanged")
         else:
             audit.record(session, org_id=console.org.id, actor=console.actor, action="course.version",
                          target=public_id, version=version.version, now=now)
-            flash(("course.new_version", {"n": version.version}), "ok")
+            tell("course.new_version", n=version.version)
     return redirect(url_for(".show", org_slug=org_slug, public_id=public_id))
 
 
@@ -123,7 +124,7 @@ def _set_archived(org_slug: str, public_id: str, *, archived: bool) -> Response:
         if changed:
             audit.record(session, org_id=console.org.id, actor=console.actor, now=now, target=public_id,
                          action="course.archive" if archived else "course.restore")
-    flash(("course.archived_done" if archived else "course.restored_done", {}), "ok")
+    tell("course.archived_done" if archived else "course.restored_done")
     return redirect(url_for(".show", org_slug=org_slug, public_id=public_id))
 
 
@@ -151,7 +152,7 @@ def course_from_form(form: Mapping[str, str], upload: FileStorage | None, *,
         other_identifiers=tuple((e["identifier"], e["identifierType"]) for e in previous_identifiers))
 
 
-def _number(form: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:
+def _number(form: Mapping[str, str], name: str, kind: type[int | float]) -> Any:
     text = form.get(name, "").strip().replace(",", "")
     if not text:
         return None

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import Select, and_, or_, select
 from werkzeug.wrappers import Response
 
@@ -18,7 +18,7 @@ from store.credentials import email_lookup, get_credential
 from store.issuing import OutboxMail
 from store.models import Credential, Org
 from web.http import id_arg, services, transaction, utcnow
-from web.i18n import translate
+from web.i18n import tell, translate
 
 bp = Blueprint("console_credentials", __name__, url_prefix="/console/<org_slug>")
 PAGE = 50
@@ -69,7 +69,7 @@ def change(org_slug: str, credential_id: str, action: str) -> Response:
 def bulk(org_slug: str) -> Response:
     ids = request.form.getlist("ids")[:MAX_BULK]
     if not ids:
-        flash(("revoke.none_selected", {}), "error")
+        tell("revoke.none_selected", "error")
     else:
         _apply(request.form.get("action", ""), ids, reason=request.form.get("reason", ""))
     return redirect(request.form.get("back", "") if request.form.get("back", "").startswith(
@@ -94,7 +94,7 @@ def retry_outbox(org_slug: str) -> Response:
         audit.record(session, org_id=current().org.id, actor=current().actor, action="notify.retry",
                      target=f"mail:{chosen}" if chosen else "", mails=len(ids), now=utcnow())
     sent = sum(1 for mail in notify.deliver(services(), ids) if mail.state == "sent")
-    flash(("notify.retried", {"sent": sent, "failed": len(ids) - sent}), "ok" if sent == len(ids) else "error")
+    tell("notify.retried", "ok" if sent == len(ids) else "error", sent=sent, failed=len(ids) - sent)
     return redirect(url_for(".outbox", org_slug=org_slug))
 
 
@@ -110,17 +110,17 @@ def _apply(action: str, ids: list[str], *, reason: str) -> None:
                     audit.record(session, org_id=console.org.id, actor=console.actor, action=f"credential.{action}",
                                  target=credential_id, reason=reason.strip()[:500], now=now)
     except InvalidInput as e:
-        flash((e.code, {}), "error")
+        tell(e.code, "error")
         return
     done = [i for i, error in results if error is None]
     skipped = [(i, error) for i, error in results if error is not None]
     if done:
-        flash((f"revoke.done_{action}", {"n": len(done)}), "ok")
+        tell(f"revoke.done_{action}", n=len(done))
     for credential_id, error in skipped[:10]:
         assert isinstance(error, BadgeError)
         code = ALIASES.get(error.code, error.code)
         reason = translate(code) if translate(code) != code else error.detail
-        flash(("revoke.skipped", {"id": credential_id[:8], "reason": reason}), "error")
+        tell("revoke.skipped", "error", id=credential_id[:8], reason=reason)
 
 
 def _filtered(query: Select[Any], *, now: datetime, state: str, course: str, email: str) -> Select[Any]:

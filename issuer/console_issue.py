@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -20,7 +20,7 @@ from store.console import Role
 from store.issuing import CohortJob, JobState, MailState, OutboxMail, RowState, get_job, job_rows, row_counts
 from store.models import Org
 from web.http import services, transaction, utcnow
-from web.i18n import translate
+from web.i18n import tell, translate
 
 bp = Blueprint("console_issue", __name__, url_prefix="/console/<org_slug>")
 SHOWN_ROWS = 500  # rows listed per state on the preview and report pages; the CSV has them all
@@ -56,13 +56,13 @@ def issue_one(org_slug: str) -> Response | tuple[str, int]:
                     mail_id = notify.enqueue(session, issued.credential, email=recipient.email, now=now).id
     except BadgeError as e:
         return _issue_page(form=form, errors={_field(e, section="one"): e}, section="one"), e.status
-    flash(("issue.done" if issued.created else "issue.already_issued", {}), "ok")
+    tell("issue.done" if issued.created else "issue.already_issued")
     if mail_id is not None:
         [mail] = notify.deliver(services(), [mail_id])
         if mail.state == MailState.SENT:
-            flash(("notify.sent", {"to": mail.to_display}), "ok")
+            tell("notify.sent", to=mail.to_display)
         else:
-            flash(("notify.failed", {"to": mail.to_display}), "error")
+            tell("notify.failed", "error", to=mail.to_display)
     return redirect(url_for("console_credentials.show", org_slug=org_slug, credential_id=credential_id))
 
 
@@ -132,7 +132,7 @@ def confirm(org_slug: str, job_id: int) -> Response:
         with transaction() as session:
             jobs.confirm(session, _job(session, job_id), actor=console.actor, now=now)
     except Conflict as e:
-        flash((e.code, {}), "error")
+        tell(e.code, "error")
         return redirect(url_for(".cohort", org_slug=org_slug, job_id=job_id))
     runner().submit(job_id)
     return redirect(url_for(".cohort", org_slug=org_slug, job_id=job_id))
@@ -145,9 +145,9 @@ def cancel(org_slug: str, job_id: int) -> Response:
         with transaction() as session:
             jobs.cancel(_job(session, job_id))
     except Conflict as e:
-        flash((e.code, {}), "error")
+        tell(e.code, "error")
         return redirect(url_for(".cohort", org_slug=org_slug, job_id=job_id))
-    flash(("cohort.cancelled", {}), "ok")
+    tell("cohort.cancelled")
     return redirect(url_for(".issue_form", org_slug=org_slug))
 
 
@@ -162,9 +162,9 @@ def resume(org_slug: str, job_id: int) -> Response:
             audit.record(session, org_id=console.org.id, actor=console.actor, action="cohort.resume",
                          target=f"job:{job_id}", now=now)
     except Conflict as e:
-        flash((e.code, {}), "error")
+        tell(e.code, "error")
     else:
-        flash(("cohort.resumed", {}), "ok")
+        tell("cohort.resumed")
     return redirect(url_for(".cohort", org_slug=org_slug, job_id=job_id))
 
 

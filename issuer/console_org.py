@@ -9,10 +9,11 @@ from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError
 from issuer import audit, profile, service, tokens
-from issuer.console import console_view, current, tell
+from issuer.console import console_view, current
 from store.console import Role
 from store.models import Org
 from web.http import id_arg, services, transaction, utcnow
+from web.i18n import tell
 
 bp = Blueprint("console_org", __name__, url_prefix="/console")
 AUDIT_PAGE = 50

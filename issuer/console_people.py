@@ -7,11 +7,12 @@ from werkzeug.wrappers import Response
 from badges.errors import BadgeError, Conflict, InvalidInput, Unavailable
 from issuer import audit, invitation_mail, invitations
 from issuer import staff as staff_service
-from issuer.console import STAFF, console_view, current, tell
+from issuer.console import STAFF, console_view, current
 from store.console import Invitation, Role, StaffUser
 from store.models import Org
 from web import mail
 from web.http import services, transaction, utcnow
+from web.i18n import tell
 from web.security import log_in, log_out, signed_in
 
 bp = Blueprint("console_people", __name__, url_prefix="/console")

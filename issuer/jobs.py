@@ -21,18 +21,18 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from badges.errors import BadgeError, Conflict
 from badges.model import Recipient
-from issuer.context import Context
 from issuer import audit, awards, notify, service
 from issuer.cohorts import CheckedRow
+from issuer.context import Context
 from store.credentials import by_award_keys
 from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, OutboxMail, RowState, row_counts
@@ -237,7 +237,8 @@ def _issue_row(session: Session, ctx: service.Issuing, job: CohortJob, award: se
 
 
 # each row's result, SET from the keys of the parameters (the table's own statement: the ORM's bulk update costs more)
-_ROW_RESULT = update(CohortRow.__table__).where(CohortRow.__table__.c.id == bindparam("row_id"))
+_ROW_TABLE = cast(Table, CohortRow.__table__)
+_ROW_RESULT = update(_ROW_TABLE).where(_ROW_TABLE.c.id == bindparam("row_id"))
 
 
 def _record(session: Session, job: CohortJob, rows: Sequence[CohortRow],
@@ -333,4 +334,4 @@ class ThreadRunner:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 
 from sqlalchemy import select
@@ -83,7 +83,7 @@ def deliver(services: Context, mail_ids: Sequence[int]) -> list[OutboxMail]:
         with transaction(services.sessions) as session:
             mail = session.get(OutboxMail, mail_id)
             assert mail is not None
-            record_attempt(mail, error=error, now=datetime.now(timezone.utc))
+            record_attempt(mail, error=error, now=datetime.now(UTC))
             results.append(mail)
     return results
 

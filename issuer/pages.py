@@ -9,8 +9,8 @@ from flask import Blueprint, Response, render_template, request
 from badges import baking, images, model, qr
 from badges.errors import NotFound
 from issuer import courses, service
-from store.credentials import get_credential
 from store import orgs
+from store.credentials import get_credential
 from store.models import StatusList
 from web.http import services, transaction, utcnow
 from web.i18n import locale
@@ -157,7 +157,8 @@ def org_logo(slug: str) -> Response:
         # an SVG opened on its own is a document of this origin: it may draw, never run or fetch anything
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"})
     response.set_etag(hashlib.sha256(logo).hexdigest())
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @bp.get("/orgs/<slug>/did.json")

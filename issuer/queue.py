@@ -15,8 +15,8 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from badges.errors import Unavailable
-from issuer.context import Context
 from issuer import jobs
+from issuer.context import Context
 
 QUEUE = "badges-cohorts"
 JOB_TIMEOUT = 3600  # seconds; a cohort of 10,000 rows takes well under a minute

@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -203,7 +204,7 @@ def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achieve
             "suspension_list_id": None, "suspension_index": None,
             "idempotency_key": award.idempotency_key, "request_hash": hashes[i], "issued_at": now,
             "valid_until": valid_until, "document": to_json(document)})
-    session.execute(insert(Credential.__table__), rows)  # one executemany: the ORM's unit of work costs more
+    session.execute(insert(cast(Table, Credential.__table__)), rows)  # one executemany: the ORM's unit of work costs more
     for i, row in zip(fresh, rows):
         results[i] = Issued(Credential(**row), created=True)  # the row as an object, not attached to the session
     return results  # type: ignore[return-value]

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from badges import text
 from badges.errors import Conflict, NotFound
 from badges.model import checked_email, normalise_email
+from keys.passwords import DUMMY_HASH, check_password, hash_password
 from store.console import Membership, Role, StaffUser
 from store.models import Org
-from keys.passwords import DUMMY_HASH, check_password, hash_password
 
 
 def create_staff(session: Session, *, email: str, name: str, password: str, now: datetime) -> StaffUser:

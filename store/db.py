@@ -5,10 +5,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from badges.jsontext import to_json
@@ -24,7 +25,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_text)
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             # pysqlite would start transactions only at the first write, so a read-then-write (allocating a
             # status index, flipping a bit) could act on stale data when several processes share the file.
             # Take the transaction into our hands and begin it IMMEDIATE: writers queue, nothing is lost.
@@ -35,7 +36,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin(conn) -> None:  # type: ignore[no-untyped-def]
+        def _begin(conn: Connection) -> None:
             read_only = conn.get_execution_options().get(READ_ONLY, False)
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
         return engine

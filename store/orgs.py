@@ -1,6 +1,8 @@
 """Looking organisations up, and the DID document their stored keys make."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +25,7 @@ def get_org(session: Session, slug: str) -> Org:
     return org
 
 
-def select_orgs() -> Select[tuple[Org]]:
+def select_orgs() -> Select[Any]:
     """All organisations, by name."""
     return select(Org).order_by(Org.name_en)
 

@@ -20,14 +20,14 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 import keys
+from bootstrap.app import create_app
+from bootstrap.wiring import Services
 from issuer import service
 from store.db import make_engine, upgrade
 from store.tables import Base
-from bootstrap.app import create_app
-from bootstrap.wiring import Services, build_services
-from web.settings import Settings
 from tests import ob3
 from tests.e2e.browser import FLAGS, chromium
+from web.settings import Settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

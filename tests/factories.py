@@ -5,7 +5,7 @@ import json
 import re
 import secrets
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -14,15 +14,15 @@ from werkzeug.test import TestResponse
 from badges import proofs, status
 from badges.jsontext import to_json
 from badges.model import Recipient
+from bootstrap.wiring import Services
 from issuer import service, staff, tokens
 from issuer.console import STAFF
-from store.db import transaction
 from store.console import Role, StaffUser
+from store.db import transaction
 from store.models import Achievement, Credential, Org
-from bootstrap.wiring import Services
 from web.security import CSRF_FIELD, generation_key
 
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def make_org(svc: Services, slug: str = "acme", *, with_token: bool = False,

@@ -8,7 +8,7 @@ import base64
 import copy
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,8 +21,8 @@ from badges import dids, legacy_proofs, model, multikey, ob2, proofs, status, vc
 from badges.jsonld import JsonObject
 from badges.report import STATUS_RETRIEVAL, CheckUndecided
 
-ISSUED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+ISSUED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 EMAIL = "jiwoo.park@example.kr"
 INDEX = 7
 VC_V1 = "https://www.w3.org/2018/credentials/v1"

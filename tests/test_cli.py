@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
 from badges import dids, proofs
+from bootstrap.cli import main
 from store.db import make_engine, upgrade
 from tests.other_issuer import EMAIL, ISSUED, OtherIssuer
-from bootstrap.cli import main
 
 
 @pytest.fixture

@@ -22,13 +22,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from badges import artwork, model
+from bootstrap.cli import main
+from bootstrap.wiring import Services
 from issuer import jobs, service
 from store.db import make_engine, transaction
 from store.models import Achievement, Credential, Org
 from tests import ob3
 from tests.factories import NOW, console_post, enter_as, issue, make_org
-from bootstrap.wiring import Services
-from bootstrap.cli import main
 
 ALIGNMENTS = (model.Alignment("데이터베이스 구현", "https://www.ncs.go.kr/unit/2001020205", target_code="2001020205",
                               target_framework="NCS", target_type="ext:NCSUnit", target_description="DB 구현 능력"),

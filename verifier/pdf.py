@@ -12,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from badges import qr
 from badges.report import VerificationReport
@@ -31,7 +31,7 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor=colors.HexColor("#475569"))
     title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=16, leading=22)
     verdict = ParagraphStyle("verdict", parent=body, fontName=bold, fontSize=15, leading=20, textColor=colors.white)
-    story: list[object] = []
+    story: list[Flowable] = []
     head = [Paragraph(escape(t("pdf.title")), title),
             Paragraph(escape(f"{t('verify.checked_at')}: {report.checked_at:%Y-%m-%d %H:%M:%S} UTC"), small)]
     if landing_url:

@@ -55,8 +55,8 @@ class LocalResolver:
         return self._remote.document(url)
 
     def held_status(self, credential_id: str, issuer: str) -> str | None:
-        with self.reading() as resolve:
-            return resolve.held_status(credential_id, issuer)
+        with self._factory() as session:
+            return self._held_status(session, credential_id, issuer)
 
     def _held_status(self, session: Session, credential_id: str, issuer: str) -> str | None:
         """"suspended" when `credential_id` is one of ours, by `issuer`, and suspended (checks.HeldStatus)."""

@@ -2,7 +2,7 @@
 recording and summarising it in one place."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from badges.artwork import korean_font
 from badges.endorsements import Endorsements, verify_endorsements
@@ -26,7 +26,7 @@ class Verified:
     summary: Summary
     source: bytes  # the credential as verified (JSON or JWT text), for the holder check and the PDF
     credential_id: str | None  # set when it is one of this deployment's credentials
-    endorsements: Endorsements = Endorsements(())  # embedded in the badge; never change its verdict
+    endorsements: Endorsements = field(default_factory=lambda: Endorsements(()))  # never change its verdict
 
 
 def fetch_policy() -> FetchPolicy:

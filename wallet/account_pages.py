@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import Blueprint, flash, redirect, render_template, request, session as cookie, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask import session as cookie
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError
@@ -13,6 +14,7 @@ from wallet.accounts import Outgoing
 from wallet.web import KIND, require_learner, safe_next, send_mail, wallet_context
 from web import throttle
 from web.http import transaction, utcnow
+from web.i18n import tell
 from web.security import check_password, hash_password, log_in, log_out, signed_in
 
 bp = Blueprint("wallet_accounts", __name__, template_folder="templates")
@@ -34,7 +36,7 @@ def _send(outgoing: Outgoing) -> None:
         return
     problem = send_mail(outgoing)
     if problem is not None:
-        flash("wallet.mail_failed", "error")
+        tell("wallet.mail_failed", "error")
 
 
 @bp.route("/wallet/signup", methods=["GET", "POST"])
@@ -62,7 +64,7 @@ def check_email() -> Page:
             outgoing = accounts.resend_confirmation(session, wallet_context(), address, now=utcnow())
         if outgoing is not None:
             _send(outgoing)
-        flash("wallet.link_resent")
+        tell("wallet.link_resent")
         return redirect(url_for("wallet_accounts.check_email"))
     return render_template("wallet/check_email.html", address=address)
 
@@ -93,9 +95,9 @@ def confirm(token: str) -> Page:
     cookie.pop(PENDING, None)
     if welcome:
         log_in(KIND, learner.id, learner.session_generation)
-        flash("wallet.welcome")
+        tell("wallet.welcome")
         return redirect(url_for("wallet_pages.wallet"))
-    flash("wallet.email_confirmed")
+    tell("wallet.email_confirmed")
     return redirect(url_for("wallet_accounts.account"))
 
 
@@ -181,7 +183,7 @@ def add_email() -> Page:
                                    new_email=request.form.get("email", ""),
                                    removed=service.removed_count(session, learner)), e.status
     _send(outgoing)
-    flash("wallet.email_added")
+    tell("wallet.email_added")
     return redirect(url_for("wallet_accounts.account"))
 
 
@@ -198,11 +200,11 @@ def email_action(email_id: int, action: str) -> Response:
             else:
                 return redirect(url_for("wallet_accounts.account"))
     except BadgeError as e:
-        flash(e.code, "error")
+        tell(e.code, "error")
         return redirect(url_for("wallet_accounts.account"))
     if outgoing is not None:
         _send(outgoing)
-    flash("wallet.link_resent" if action == "resend" else "wallet.email_removed")
+    tell("wallet.link_resent" if action == "resend" else "wallet.email_removed")
     return redirect(url_for("wallet_accounts.account"))
 
 
@@ -210,5 +212,5 @@ def email_action(email_id: int, action: str) -> Response:
 def restore() -> Response:
     with transaction() as session:
         service.restore_removed(session, require_learner(session))
-    flash("wallet.restored")
+    tell("wallet.restored")
     return redirect(url_for("wallet_pages.wallet"))

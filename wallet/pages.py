@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
@@ -17,7 +17,7 @@ from wallet.pdf import PdfBadge, career_pdf
 from wallet.service import Entry
 from wallet.web import absolute, refresh, require_learner, safe_next, wallet_context
 from web.http import transaction, utcnow
-from web.i18n import locale, translate
+from web.i18n import locale, tell, translate
 
 bp = Blueprint("wallet_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/wallet/static")
@@ -50,7 +50,7 @@ def wallet() -> str:
 @bp.post("/wallet/recheck")
 def recheck_all() -> BaseResponse:
     refresh(older_than=timedelta(0))
-    flash("wallet.rechecked")
+    tell("wallet.rechecked")
     return redirect(url_for("wallet_pages.wallet"))
 
 
@@ -82,7 +82,7 @@ def import_page() -> Page:
             public_id = item.public_id
     except BadgeError as e:
         return render_template("wallet/import.html", form=form, error=e, tab="import"), e.status
-    flash("wallet.imported")
+    tell("wallet.imported")
     return redirect(url_for("wallet_pages.item", public_id=public_id))
 
 
@@ -140,9 +140,9 @@ def item_action(public_id: str, action: str) -> BaseResponse:
         if action == "recheck":
             refresh(older_than=timedelta(0), only=public_id)
     except (InvalidInput, Conflict) as e:  # NotFound stays a 404: it is not this learner's badge
-        flash(e.code, "error")
+        tell(e.code, "error")
         return redirect(url_for("wallet_pages.item", public_id=public_id))
-    flash(f"wallet.done.{action}")
+    tell(f"wallet.done.{action}")
     if action == "remove":
         return redirect(url_for("wallet_pages.wallet"))
     back = request.form.get("back")
@@ -168,9 +168,9 @@ def create_profile_link() -> BaseResponse:
             learner = require_learner(session)
             sharing.create_link(session, learner, item=None, label=request.form.get("label", ""), now=utcnow())
     except BadgeError as e:
-        flash(e.code, "error")
+        tell(e.code, "error")
         return redirect(url_for("wallet_pages.share"))
-    flash("wallet.done.share")
+    tell("wallet.done.share")
     return redirect(url_for("wallet_pages.share"))
 
 
@@ -179,7 +179,7 @@ def revoke_link(link_id: int) -> BaseResponse:
     with transaction() as session:
         learner = require_learner(session)
         sharing.revoke_link(session, learner.id, link_id, now=utcnow())
-    flash("wallet.link_revoked")
+    tell("wallet.link_revoked")
     return redirect(safe_next(request.form.get("back")) if request.form.get("back") else url_for("wallet_pages.share"))
 
 

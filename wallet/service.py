@@ -8,7 +8,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ from store.links import Links
 from store.wallet import Learner, ShareLink, WalletItem, items_of
 
 COUNTED = frozenset({"valid", "expired"})  # what adds to hours and skills: genuine, not revoked
-NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 UNCHECKED = {"verdict": "unknown", "report": b'{"checks": []}', "checked_at": NEVER}  # due for verification
 
 

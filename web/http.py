@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-import schemas
 from flask import current_app, request
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map
 
+import schemas
 from badges import text
 from badges.errors import InvalidInput, TooLarge
 from badges.jsontext import from_json
@@ -30,8 +30,9 @@ URL_CONVERTERS = {"id": IdConverter}
 
 def id_arg(value: str | None) -> int | None:
     """A query or form value as an id, or None when it is missing, not a whole number or out of range."""
-    ok = value is not None and 0 < len(value) <= 10 and value.isascii() and value.isdigit()
-    return int(value) if ok and db.fits_id(int(value)) else None
+    if value is None or not (0 < len(value) <= 10 and value.isascii() and value.isdigit()):
+        return None
+    return int(value) if db.fits_id(int(value)) else None
 
 
 def services() -> Any:
@@ -49,7 +50,7 @@ def transaction() -> Iterator[Session]:
 
 def utcnow() -> datetime:
     """The current instant, aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def read_body(max_bytes: int) -> bytes:

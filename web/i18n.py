@@ -1,7 +1,7 @@
 """Korean and English text for pages: the locale of a request and the message catalogue."""
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, flash, request
 
 from web import messages
 
@@ -40,3 +40,9 @@ def remember_choice(response: Response) -> Response:
     if asked in LOCALES and request.cookies.get("lang") != asked:
         response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+def tell(key: str, category: str = "ok", **values: object) -> None:
+    """Show the catalogue's message `key` on the next page, in the reader's language; `category` is "ok" or
+    "error" (every page's flashed messages come through here)."""
+    flash(translate(key, None, **values), category)

@@ -60,7 +60,7 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
-        html_part = message.get_payload()[-1]
+        *_, html_part = message.iter_parts()
         for a in (a for a in mail.attachments if a.inline_id):
             maintype, subtype = a.mimetype.split("/", 1)
             html_part.add_related(a.content, maintype=maintype, subtype=subtype, cid=f"<{a.inline_id}>",

@@ -27,7 +27,7 @@ CSRF_HEADER = "X-CSRF-Token"
 # Browsers drop these anywhere in a URL (WHATWG URL parser), so "/\t/evil.example" is "//evil.example" to them
 URL_IGNORED = str.maketrans("", "", "\t\r\n")
 # The kinds of account a session can hold (issuer.console.STAFF, wallet.web.KIND) and their tables
-ACCOUNTS: dict[str, type[StaffUser] | type[Learner]] = {"staff": StaffUser, "learner": Learner}
+ACCOUNTS: dict[str, type[StaffUser | Learner]] = {"staff": StaffUser, "learner": Learner}
 
 
 def log_in(kind: str, user_id: int, generation: int) -> None:

@@ -14,7 +14,6 @@ import keys
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
 
-
 VERIFY_RATE_LIMIT = 60
 FETCH_TIMEOUT_S = 5.0
 FETCH_MAX_BYTES = 512_000

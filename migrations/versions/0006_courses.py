@@ -7,7 +7,7 @@ Revises: 0005
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -116,7 +116,7 @@ def _backfill_valid_until() -> None:
     for credential_id, document in connection.execute(sa.select(credentials.c.id, credentials.c.document)):
         until = json.loads(document).get("validUntil")
         if isinstance(until, str):
-            instant = datetime.fromisoformat(until.replace("Z", "+00:00")).astimezone(timezone.utc)
+            instant = datetime.fromisoformat(until).astimezone(UTC)
             connection.execute(credentials.update().where(credentials.c.id == credential_id)
                                .values(valid_until=instant))
 

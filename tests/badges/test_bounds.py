@@ -3,7 +3,7 @@ counting, never by timing (issue 11)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -35,7 +35,7 @@ def test_a_typical_credential_is_within_the_limits() -> None:
         credential_id="urn:uuid:1", issuer=model.profile(did="did:key:z6Mk", name="아카데미"),
         achievement=model.achievement(achievement_id="https://a.example/1", name="n", description="d", criteria="c",
                                       tags=[f"t{i}" for i in range(30)]),
-        recipient=model.Recipient("홍길동", "a@example.com"), valid_from=datetime(2026, 3, 2, tzinfo=timezone.utc)))
+        recipient=model.Recipient("홍길동", "a@example.com"), valid_from=datetime(2026, 3, 2, tzinfo=UTC)))
 
 
 def test_nesting_is_limited_and_the_refusal_points_at_where() -> None:

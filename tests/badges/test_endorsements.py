@@ -65,7 +65,7 @@ def test_an_endorsement_changed_after_signing_fails_without_changing_the_badges_
 
 
 def test_an_endorsement_of_something_else_is_not_counted_as_endorsing_this(issuer: OtherIssuer) -> None:
-    verdict, found = check(issuer, endorsed(issuer, achievement=[endorsement("https://elsewhere.example/a/1")]))
+    _verdict, found = check(issuer, endorsed(issuer, achievement=[endorsement("https://elsewhere.example/a/1")]))
     [only] = found.checked
     assert (only.report.verdict, only.about_this, only.verified) == ("valid", False, False)
 

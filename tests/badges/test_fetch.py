@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
+from typing import Self
 from urllib.parse import urlsplit
 
 import pytest
@@ -56,7 +57,7 @@ class LocalServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> LocalServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from badges.presentations import presentation, sign_presentation, verify_present
 from badges.report import STATUS_RETRIEVAL, CheckUndecided
 from badges.verify import verify_credential
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 class NoNetwork:

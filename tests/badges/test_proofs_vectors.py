@@ -5,7 +5,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ EXAMPLES_CONTEXT = "https://www.w3.org/ns/credentials/examples/v2"
 # The whole published examples context; it ships in no package, so the test supplies it to the loader.
 LOADER = BundledLoader(extra={
     EXAMPLES_CONTEXT: {"@context": {"@vocab": "https://www.w3.org/ns/credentials/examples#"}}})
-CREATED = datetime(2023, 2, 24, 23, 36, 38, tzinfo=timezone.utc)
+CREATED = datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC)
 
 
 def text(name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from badges.jsonld import BUNDLED, BundledLoader, error_message
 VECTORS = Path(__file__).parent.parent / "vectors" / "eddsa-rdfc-2022"
 EXAMPLES = {"https://www.w3.org/ns/credentials/examples/v2":
             {"@context": {"@vocab": "https://www.w3.org/ns/credentials/examples#"}}}
-NOW = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 MAX_EXAMPLES = int(os.environ.get("BADGES_RDFC_EXAMPLES", "400"))  # raise it for a longer differential run
 FIXED = not os.environ.get("BADGES_RDFC_RANDOM")  # CI replays the same examples; set it to explore new ones
 
@@ -205,7 +205,7 @@ def test_literals_are_escaped_as_rdfc_1_0_writes_them() -> None:
     echar = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
     for code in [*range(0x20), 0x7F, ord('"'), ord("\\")]:
         char = chr(code)
-        assert rdfc.escape(f"a{char}b") == "a" + echar.get(char, "\\u%04X" % code) + "b"
+        assert rdfc.escape(f"a{char}b") == "a" + echar.get(char, f"\\u{code:04X}") + "b"
     assert rdfc.escape("파이썬 기초 ü €") == "파이썬 기초 ü €"
 
 
@@ -219,8 +219,9 @@ def test_a_name_with_control_characters_canonicalizes_the_same_both_ways_with_sp
 
 def pyld_normalize(doc: dict[str, Any], loader: BundledLoader = BUNDLED) -> object:
     """pyld's own normalize, as the slow path called it before it labelled blank nodes under a work budget."""
-    from badges import jsonld as ours
     from pyld import jsonld
+
+    from badges import jsonld as ours
     try:
         with ours._pyld_failures():  # pyld crashes on a few documents: both answer with the same JsonLdError
             return jsonld.JsonLdProcessor(on_property_dropped=ours._refuse_dropped).normalize(

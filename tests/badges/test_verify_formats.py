@@ -214,7 +214,7 @@ def test_an_ob2_signed_assertion_presented_without_its_signature_is_not_genuine(
 
 
 def test_an_ob2_key_owned_by_someone_else_is_not_the_issuers(issuer: OtherIssuer) -> None:
-    code, body = issuer.documents[issuer.ob2_key]
+    _code, body = issuer.documents[issuer.ob2_key]
     key = json.loads(body)
     key["owner"] = "https://elsewhere.example/issuer.json"
     issuer.publish(issuer.ob2_key, key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,8 +15,8 @@ from badges.jsonld import JsonObject
 from badges.report import STATUS_RETRIEVAL, CheckId, CheckUndecided, Outcome, VerificationReport
 from badges.verify import verify_credential
 
-ISSUED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+ISSUED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 LIST_URL = "https://badges.example.kr/orgs/acme/status/1"
 INDEX = 42
 EMAIL = "minjun.kim@example.kr"

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bootstrap.wiring import Services, build_services
 from store.models import Credential
 from tests.factories import make_course, make_org
-from bootstrap.wiring import Services, build_services
 from web.settings import Settings
 
 WORKERS = 3

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import zxingcpp
@@ -72,10 +72,10 @@ def test_another_verifier_resolves_our_did_web_and_status_list_over_http(live_se
                    {"recipient": {"name": "오지훈", "email": "jihoon@example.com"}}, token)
     assert json.loads(body)["issuer"]["id"].startswith("did:web:127.0.0.1%3A")
     resolver = HttpResolver(FetchPolicy(allow_http=True, allow_private=True), did_web_scheme="http")
-    report = verify_credential(body, resolve=resolver, now=datetime.now(timezone.utc))
+    report = verify_credential(body, resolve=resolver, now=datetime.now(UTC))
     assert report.verdict == "valid", report.as_json()
     strict = HttpResolver(FetchPolicy(), did_web_scheme="http")
-    refused = verify_credential(body, resolve=strict, now=datetime.now(timezone.utc))
+    refused = verify_credential(body, resolve=strict, now=datetime.now(UTC))
     assert refused.verdict == "unknown"
     assert refused.check("issuer_key").problem.code == "issuer_key.unresolvable"
 

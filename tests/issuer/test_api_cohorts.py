@@ -7,10 +7,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
+from bootstrap.openapi import document
+from bootstrap.wiring import Services
 from issuer import jobs
 from tests.factories import make_course, make_org
-from bootstrap.wiring import Services
-from bootstrap.openapi import document
 
 ROWS = [{"name": "김민지", "email": "minji@example.com", "completedAt": "2026-02-27"},
         {"name": "박지우", "email": "jiwoo(at)example.com", "completedAt": "2026-02-27"},

@@ -8,10 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from bootstrap.wiring import Services
 from store.console import AuditEntry
 from store.db import transaction
 from tests.factories import make_org
-from bootstrap.wiring import Services
 
 BODY: dict[str, Any] = {
     "name": {"ko": "데이터 엔지니어링", "en": "Data Engineering"},

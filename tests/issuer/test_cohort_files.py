@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from badges.errors import InvalidInput, TooLarge
+from bootstrap.wiring import Services
 from issuer import cohorts
 from tests.issuer.test_cohort_jobs import signed_in_issuer, upload
-from bootstrap.wiring import Services
 
 TODAY = date(2026, 3, 2)
 ROWS = "이름,이메일,수료일\n김민지,minji@example.com,2026-02-27\nAlex Kim,alex@example.com,2026.2.27\n"
@@ -95,7 +95,7 @@ def test_each_bad_row_says_which_row_and_column_and_the_good_rows_are_kept() -> 
 
 
 def test_the_whole_cohort_date_is_used_when_the_file_has_none_and_required_otherwise() -> None:
-    data = "name,email\nAlex,alex@example.com\n".encode()
+    data = b"name,email\nAlex,alex@example.com\n"
     assert read(data, default=date(2026, 2, 1))[0].completed == date(2026, 2, 1)
     with pytest.raises(InvalidInput) as error:
         read(data)

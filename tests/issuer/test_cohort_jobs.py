@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from badges.model import Recipient
+from bootstrap.app import create_app, start
+from bootstrap.wiring import Services, build_services
 from issuer import awards, cohorts, jobs
 from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, RowState
 from store.models import Achievement, Credential, Org
 from tests.factories import NOW, console_post, enter_as, make_course, make_org
-from bootstrap.app import create_app, start
-from bootstrap.wiring import Services, build_services
 from web.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,7 +152,7 @@ def test_a_job_killed_mid_way_resumes_without_duplicates_or_gaps(svc: Services, 
     issued_before = states(svc, job_id).get(RowState.ISSUED, 0)
     assert 0 < issued_before < PEOPLE, "the child was not killed mid-way"
     with transaction(svc.sessions) as session:
-        assert jobs.stalled(session.get_one(CohortJob, job_id), datetime.now(timezone.utc) + timedelta(seconds=5))
+        assert jobs.stalled(session.get_one(CohortJob, job_id), datetime.now(UTC) + timedelta(seconds=5))
 
     time.sleep(1.2)  # the dead runner's lease runs out
     assert jobs.run(job_id, services=svc)

@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
 from limits.storage import RedisStorage
 
 from badges.errors import InvalidInput
-
+from bootstrap.app import create_app
+from bootstrap.wiring import Services
 from issuer import staff as staff_service
 from issuer.console import STAFF
 from store.console import Role, StaffUser
@@ -24,8 +24,6 @@ from tests.conftest import LiveServer
 from tests.factories import NOW, PASSWORD, make_org, make_staff
 from tests.parallel import post_at_once
 from web import throttle
-from bootstrap.app import create_app
-from bootstrap.wiring import Services
 from web.ratelimit import LIMITS
 from web.security import CSRF_FIELD, generation_key
 from web.settings import Settings

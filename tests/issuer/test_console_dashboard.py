@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
 
+from bootstrap.wiring import Services
 from issuer import dashboard, service
 from store.db import transaction
 from store.models import Org, VerificationEvent
 from tests.factories import issue, make_course, make_org
 from tests.issuer.test_console_auth import enter_console, make_member
-from bootstrap.wiring import Services
 
 
 def at(year: int, month: int, day: int = 10) -> datetime:
-    return datetime(year, month, day, 12, tzinfo=timezone.utc)
+    return datetime(year, month, day, 12, tzinfo=UTC)
 
 
 def verified(svc: Services, org: Org, credential_id: str, channel: str, when: datetime) -> None:

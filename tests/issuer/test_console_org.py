@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from PIL import Image
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
-from sqlalchemy import select
 
+from bootstrap.cli import main
+from bootstrap.wiring import Services
 from issuer import audit
 from store.console import AuditEntry
 from store.db import make_engine, transaction
@@ -23,8 +25,6 @@ from tests.badges.test_images import HOSTILE_SVG
 from tests.conftest import SmtpSink
 from tests.factories import NOW, issue, make_course, make_org
 from tests.issuer.test_console_auth import csrf, enter_console, make_member
-from bootstrap.wiring import Services
-from bootstrap.cli import main
 
 
 @pytest.fixture

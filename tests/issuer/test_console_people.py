@@ -13,6 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from bootstrap.app import create_app
+from bootstrap.wiring import Services
 from issuer import audit, invitations
 from store.console import Invitation, Membership, Role, StaffUser
 from store.db import transaction
@@ -20,8 +22,6 @@ from store.models import Org
 from tests.conftest import SmtpSink
 from tests.factories import NOW, PASSWORD, make_org, make_staff
 from tests.issuer.test_console_auth import csrf, enter_console, make_member
-from bootstrap.app import create_app
-from bootstrap.wiring import Services
 from web.settings import Settings
 
 NEW_PASSWORD = "a new password for min"

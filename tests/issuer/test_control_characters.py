@@ -2,14 +2,13 @@
 (or any mail header the e-mail library refuses) never turns an issue + notify into a 500 after the commit."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from flask import Flask
 from sqlalchemy import update
 
 from badges.errors import InvalidInput
 from badges.model import Recipient
+from bootstrap.wiring import Services
 from issuer import cohorts, profile, service, tokens
 from issuer import staff as staff_service
 from store.db import transaction
@@ -17,7 +16,6 @@ from store.models import Org
 from tests.conftest import SmtpSink
 from tests.factories import NOW, make_course, make_org
 from tests.issuer.test_notify import mail_app, mail_port, parsed, sink  # noqa: F401  (fixtures)
-from bootstrap.wiring import Services
 from wallet import accounts
 
 CONTROLS = ["\n", "\r", "\r\n", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"]
@@ -88,7 +86,7 @@ def test_a_cohort_row_whose_name_has_a_control_character_is_a_row_problem_not_an
 
 
 def test_issuing_with_notify_never_fails_after_the_commit_when_a_stored_name_breaks_the_mail_header(
-        mail_app: Flask, sink: SmtpSink) -> None:  # noqa: F811
+        mail_app: Flask, sink: SmtpSink) -> None:
     svc: Services = mail_app.extensions["badges"]
     org, token = make_org(svc, with_token=True)
     course = make_course(svc, org)

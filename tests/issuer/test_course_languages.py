@@ -9,12 +9,12 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from badges.jsonld import canonicalize
+from bootstrap.wiring import Services
 from issuer import service
 from store.db import transaction
 from store.models import Org
 from tests.factories import issue, make_org
 from tests.test_ob3_conformance import BOTH, ENGLISH_ONLY, KOREAN_ONLY
-from bootstrap.wiring import Services
 
 
 def course_json(client: FlaskClient, public_id: str, lang: str) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import console_post, enter_as, make_org
 from bootstrap.wiring import Services
+from tests.factories import console_post, enter_as, make_org
 
 BODY: dict[str, Any] = {
     "name": {"ko": "데이터 엔지니어링", "en": "Data Engineering"},

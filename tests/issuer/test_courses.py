@@ -14,11 +14,11 @@ from badges import baking, model
 from badges.errors import Conflict
 from badges.model import Recipient
 from badges.verify import verify_credential
+from bootstrap.wiring import Services
 from issuer import courses, service
 from store.db import transaction
 from store.models import Achievement, Org
 from tests.factories import NOW, console_post, enter_as, issue, make_course, make_org
-from bootstrap.wiring import Services
 from web.i18n import translate
 
 NCS = model.Alignment(target_name="응용SW엔지니어링", target_url="https://www.ncs.go.kr/unity/th03/ncsResultSearch.do",

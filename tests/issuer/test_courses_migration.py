@@ -6,7 +6,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -44,7 +44,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def seed_before_0006(engine: Engine) -> None:
     """One organisation, one course and one badge as the schema before 0006 stored them."""
-    now = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO orgs (id, slug, did, name_ko, name_en, description_ko, description_en, "
                           "created_at) VALUES (1, 'acme', 'did:web:x', '아크미', 'Acme', '', '', :now)"), {"now": now})
@@ -82,6 +82,6 @@ def test_existing_courses_and_badges_are_carried_into_versions(empty_url: str) -
         1, 1, "과정", b"\x89PNG old", 24)
     assert badge.version_id == version.id and badge.suspension_list_id is None
     until = badge.valid_until if isinstance(badge.valid_until, datetime) else datetime.fromisoformat(badge.valid_until)
-    until = until.astimezone(timezone.utc) if until.tzinfo else until.replace(tzinfo=timezone.utc)
-    assert until == datetime(2028, 3, 2, 9, 30, tzinfo=timezone.utc)
+    until = until.astimezone(UTC) if until.tzinfo else until.replace(tzinfo=UTC)
+    assert until == datetime(2028, 3, 2, 9, 30, tzinfo=UTC)
     assert json.loads(bytes(badge.document)) == DOCUMENT

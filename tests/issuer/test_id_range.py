@@ -10,13 +10,13 @@ from flask import Flask
 from sqlalchemy.orm import selectinload
 
 from badges import proofs
+from bootstrap.wiring import Services
 from issuer import service
 from store.db import transaction
 from store.models import Credential, Org
 from tests.factories import NOW, issue, make_course, make_org
 from tests.issuer.test_console_auth import enter_console, make_member
 from tests.issuer.test_isolation import ARGUMENT, METHODS, send, url_map
-from bootstrap.wiring import Services
 
 HUGE = ["2147483648", "9223372036854775808", "99999999999999999999999"]
 
@@ -83,7 +83,7 @@ def test_console_query_ids_beyond_the_range_are_ignored(app: Flask, svc: Service
 
 
 def test_the_outbox_retry_refuses_ids_beyond_the_range(app: Flask, svc: Services) -> None:
-    org, token = make_org(svc, with_token=True)
+    _org, token = make_org(svc, with_token=True)
     answer = app.test_client().post("/api/v1/outbox/retry", json={"ids": [99999999999999999999999]},
                                     headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 422

@@ -14,11 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from bootstrap.app import BLUEPRINTS
+from bootstrap.wiring import Services
 from store.console import Role, StaffUser
 from tests.factories import make_org
 from tests.issuer.test_console_auth import enter_console, make_member
-from bootstrap.app import BLUEPRINTS
-from bootstrap.wiring import Services
 from web.http import URL_CONVERTERS
 from web.security import CSRF_FIELD
 

@@ -8,10 +8,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from badges.model import identity_hash
+from bootstrap.wiring import Services
 from store.db import transaction
 from store.models import Credential
 from tests.factories import make_course, make_org
-from bootstrap.wiring import Services
 
 
 def credential_count(svc: Services) -> int:

@@ -17,14 +17,14 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
+from bootstrap.app import create_app
+from bootstrap.wiring import Services
 from issuer import jobs, notify
 from store.db import transaction
 from store.issuing import MailState, OutboxMail
 from store.models import Achievement, Credential
 from tests.conftest import SmtpSink
 from tests.factories import NOW, console_post, enter_as, issue, make_course, make_org
-from bootstrap.app import create_app
-from bootstrap.wiring import Services
 from web.settings import Settings
 
 

@@ -9,12 +9,12 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from badges import baking, dids
+from bootstrap.wiring import Services
 from issuer import service
 from store.credentials import get_credential
 from store.db import transaction
 from store.models import Org
 from tests.factories import NOW, issue, make_course, make_org
-from bootstrap.wiring import Services
 
 
 def test_credential_json_is_served_exactly_as_stored(client: FlaskClient, svc: Services) -> None:

@@ -10,11 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from bootstrap.wiring import Services
 from issuer import jobs
 from store.db import transaction
 from store.models import Credential
 from tests.factories import console_post, enter_as, make_course, make_org
-from bootstrap.wiring import Services
 
 
 @pytest.fixture

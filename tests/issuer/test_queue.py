@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,15 +24,15 @@ from sqlalchemy import func, select, update
 
 from badges.errors import Unavailable
 from badges.verify import verify_credential
+from bootstrap.app import create_app
+from bootstrap.cli import main
+from bootstrap.wiring import Services
 from issuer import jobs
 from issuer.queue import RqRunner
 from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, RowState
 from store.models import Credential
 from tests.factories import make_course, make_org
-from bootstrap.app import create_app
-from bootstrap.wiring import Services
-from bootstrap.cli import main
 from web.settings import ConfigError, Settings
 
 REDIS_URL = os.environ.get("BADGES_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -157,7 +157,7 @@ def test_the_app_only_queues_a_cohort_and_a_worker_process_issues_it(
 
     report = client.get(f"/api/v1/cohorts/{job_id}", headers=auth).get_json()
     assert (report["state"], report["issued"], report["invalid"]) == ("done", 12, 1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for row in report["rows"][:12]:
         document = client.get(row["credential"].removeprefix(settings.public_base_url) + ".json").data
         verdict = verify_credential(document, resolve=svc.resolver, now=now)
@@ -212,7 +212,7 @@ def test_a_worker_killed_mid_job_leaves_it_for_another_to_finish_exactly(
         assert client.post(resume, headers=auth).get_json()["code"] == "cohort.still_running"  # its lease holds
         with transaction(svc.sessions) as session:  # ... until it runs out, as it would within jobs.LEASE
             session.execute(update(CohortJob).where(CohortJob.id == job_id).values(
-                lease_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+                lease_until=datetime.now(UTC) - timedelta(seconds=1)))
         assert client.post(resume, headers=auth).status_code == 202
         until(lambda: row_states(svc, job_id) == {RowState.ISSUED: PEOPLE}, [workers[1 - victim]],
               [logs[1 - victim]])
@@ -240,7 +240,7 @@ def test_a_delayed_submission_waits_in_the_scheduled_registry(queue_name: str) -
     job = Job.fetch(job_id, connection=runner.queue.connection)
     assert (job.func_name, job.args, job.kwargs) == ("issuer.queue.perform", (41,), {})
     due = runner.queue.scheduled_job_registry.get_scheduled_time(job_id)
-    assert timedelta(seconds=25) < due - datetime.now(timezone.utc) <= timedelta(seconds=30)
+    assert timedelta(seconds=25) < due - datetime.now(UTC) <= timedelta(seconds=30)
 
 
 def test_redis_that_does_not_answer_stops_the_app_and_the_worker_with_a_clear_message(

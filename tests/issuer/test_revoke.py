@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 
 from badges import status
 from badges.report import CheckId, Outcome
-from tests.factories import issue, make_course, make_org
 from bootstrap.wiring import Services
+from tests.factories import issue, make_course, make_org
 
 
 def test_revoking_a_badge_publishes_it_and_verification_reports_revoked(client: FlaskClient,

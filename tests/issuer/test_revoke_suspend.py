@@ -7,12 +7,11 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from badges import status
+from bootstrap.wiring import Services
 from issuer import service
 from store.db import transaction
-from store.models import Credential, Org
-from tests.factories import (NOW, console_post, enter_as, issue, issue_with_two_status_entries, make_course,
-                             make_org)
-from bootstrap.wiring import Services
+from store.models import Org
+from tests.factories import NOW, console_post, enter_as, issue, issue_with_two_status_entries, make_course, make_org
 
 
 def verdict(client: FlaskClient, credential_id: str) -> str:

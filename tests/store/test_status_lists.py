@@ -1,13 +1,15 @@
 """Status list allocation: every index handed out once, a new list when one is full."""
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import select
 
+from bootstrap.wiring import Services
 from store import status_lists
 from store.db import transaction
 from store.models import StatusList
 from tests.factories import NOW, make_org
-from bootstrap.wiring import Services
 
 
 def test_a_full_cycle_of_a_list_hands_out_every_index_exactly_once(svc: Services) -> None:
@@ -29,7 +31,7 @@ def test_neighbouring_credentials_do_not_get_neighbouring_bits(svc: Services) ->
     with transaction(svc.sessions) as session:
         picks = [index for _, index in status_lists.allocate(session, org_id=org.id, purpose="revocation", now=NOW,
                                                              count=20)]
-    assert all(abs(b - a) > 1 for a, b in zip(picks, picks[1:]))
+    assert all(abs(b - a) > 1 for a, b in itertools.pairwise(picks))
 
 
 def test_a_full_list_rolls_over_to_a_new_one(svc: Services) -> None:

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.verifier.remote import remote  # noqa: F401 (a fixture)
 from bootstrap.app import create_app
+from tests.verifier.remote import remote  # noqa: F401 (a fixture)
 from web.settings import Settings
 
 

@@ -7,10 +7,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from badges import baking
+from bootstrap.wiring import Services
 from store.models import VerificationEvent
 from tests.factories import issue, make_course, make_org
-from bootstrap.wiring import Services
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def test_a_changed_badge_is_reported_as_not_genuine(client: FlaskClient, documen
     report = response.get_json()
     assert report["verdict"] == "not_genuine"
     assert outcomes(report)["proof"] == "failed"
-    assert [c for c in report["checks"] if c["id"] == "proof"][0]["problem"]["code"] == "proof.signature_mismatch"
+    assert next(c for c in report["checks"] if c["id"] == "proof")["problem"]["code"] == "proof.signature_mismatch"
     assert outcomes(report)["validity"] == "skipped"
 
 
@@ -82,7 +81,7 @@ def test_unknown_contexts_are_reported_not_fetched(client: FlaskClient, document
     doc = json.loads(document)
     doc["@context"].append("https://evil.example/context.json")
     report = client.post("/api/v1/verify", json=doc).get_json()
-    check = [c for c in report["checks"] if c["id"] == "context"][0]
+    check = next(c for c in report["checks"] if c["id"] == "context")
     assert check["outcome"] == "failed" and "evil.example" in check["problem"]["detail"]
     assert check["problem"]["path"] == "/@context/3"
     assert all(outcomes(report)[later] == "skipped" for later in ("schema", "issuer_key", "proof", "status"))

@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 
 from badges import dids, ob2, proofs, status
 from badges.jsonld import JsonObject
+from bootstrap.wiring import Services
 from store.models import VerificationEvent
 from tests.factories import issue, make_course, make_org
 from tests.other_issuer import ISSUED, OtherIssuer, rsa_key
 from tests.verifier.remote import RemoteIssuer
 from tests.verifier.test_other_issuers import outcomes, post
-from bootstrap.wiring import Services
 
 FORGER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([66]) * 32)
 FORGER_PEM = FORGER_KEY.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()

@@ -7,12 +7,12 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from badges.verify import verify_credential
+from bootstrap.wiring import Services
 from issuer import service
 from store.credentials import get_credential
 from store.db import transaction
 from store.models import Org
 from tests.factories import NOW, issue, make_course, make_org
-from bootstrap.wiring import Services
 
 
 @contextmanager

@@ -9,11 +9,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from badges import baking, proofs
+from bootstrap.wiring import Services
 from tests.factories import issue, make_course, make_org
 from tests.other_issuer import EMAIL, ISSUED
 from tests.verifier.corpus import chunk, png
 from tests.verifier.remote import RemoteIssuer
-from bootstrap.wiring import Services
 
 
 def outcomes(report: dict) -> dict[str, str]:  # type: ignore[type-arg]
@@ -144,7 +144,7 @@ OB2_IMAGES = {
     "SVG with a signed assertion's JWS": (lambda r: OB2_SVG.format(
         f'<openbadges:assertion verify="{r.issuer.ob2_signed()}"/>').encode(), "image/svg+xml", "ob2-signed"),
     "SVG with a hosted assertion's URL and JSON": (lambda r: OB2_SVG.format(
-        '<openbadges:assertion verify="{0}"><![CDATA[{1}]]></openbadges:assertion>'.format(
+        '<openbadges:assertion verify="{}"><![CDATA[{}]]></openbadges:assertion>'.format(
             (a := r.issuer.ob2_assertion())["id"], json.dumps(a))).encode(), "image/svg+xml", "ob2-hosted"),
 }
 

@@ -11,11 +11,11 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from badges import baking, qr
+from bootstrap.wiring import Services
 from tests.e2e.test_issue_scan_verify import scan
 from tests.factories import issue, make_course, make_org
 from tests.other_issuer import EMAIL
 from tests.verifier.remote import RemoteIssuer
-from bootstrap.wiring import Services
 
 
 @pytest.fixture

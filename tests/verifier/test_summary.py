@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 
 from badges.verify import verify_credential
+from bootstrap.wiring import Services
 from tests.other_issuer import MemoryResolver, OtherIssuer
 from verifier.summary import summarise
-from bootstrap.wiring import Services
 
 
 def test_the_summary_never_links_to_javascript_and_cuts_long_text(client: FlaskClient, svc: Services) -> None:
@@ -19,7 +19,7 @@ def test_the_summary_never_links_to_javascript_and_cuts_long_text(client: FlaskC
     credential["credentialSubject"]["achievement"]["description"] = "가" * 5000
     credential["credentialSubject"]["achievement"]["criteria"] = {"id": "data:text/html,<script>", "narrative": 42}
     report = verify_credential(json.dumps(credential), resolve=MemoryResolver(issuer),
-                               now=datetime(2026, 3, 10, tzinfo=timezone.utc))
+                               now=datetime(2026, 3, 10, tzinfo=UTC))
     with svc.sessions() as session:
         summary = summarise(report, session=session, links=svc.issuing.links)
     assert (summary.issuer_url, summary.criteria_url, summary.criteria) == (None, None, None)

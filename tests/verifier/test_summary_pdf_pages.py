@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
+from bootstrap.wiring import Services
 from tests.factories import issue, make_course, make_org
 from wallet.pdf import PdfBadge, career_pdf
-from bootstrap.wiring import Services
 
 LINES = "\n".join(f"{n}주차: 실습 과제 {n}" for n in range(1, 56))  # 55 short lines
 HANGUL = "가나다라마바사아자차카타파하" * 143  # 2,002 Hangul characters
@@ -44,6 +44,6 @@ def test_the_career_pdf_of_a_badge_with_a_very_long_name_runs_onto_more_pages(tm
     badge = PdfBadge(title=title, issuer="부산 아카데미", awarded_on=None, hours=40, skills=tuple(HANGUL[:60] * 3),
                      state="valid", verify_url="https://badges.example/v/1")
     pdf = career_pdf(lang="ko", learner_name="김민지", holder_did="did:key:z6Mk", badges=[badge, badge],
-                     total_hours=80, generated=datetime(2026, 3, 2, tzinfo=timezone.utc))
+                     total_hours=80, generated=datetime(2026, 3, 2, tzinfo=UTC))
     text = "".join(pdf_text(pdf, tmp_path).split())
     assert "".join(title[:40].split()) in text and "교육이력" in text

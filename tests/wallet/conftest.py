@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from flask import Flask
 
+from bootstrap.app import create_app
 from tests.conftest import SmtpSink
 from tests.wallet.people import Mailbox
-from bootstrap.app import create_app
 from web.settings import Settings
 
 

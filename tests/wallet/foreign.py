@@ -7,7 +7,7 @@ import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -15,7 +15,7 @@ import keys
 from badges import dids, model, proofs, status
 from badges.jsonld import JsonObject
 
-ISSUED = datetime(2024, 6, 28, 9, 0, tzinfo=timezone.utc)
+ISSUED = datetime(2024, 6, 28, 9, 0, tzinfo=UTC)
 
 
 class ForeignIssuer:
@@ -83,7 +83,7 @@ def foreign_issuer(**kwargs: Any) -> Iterator[ForeignIssuer]:
     holder: list[ForeignIssuer] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             body = holder[0].documents.get(self.path)
             self.send_response(200 if body is not None else 404)
             self.send_header("Content-Type", "application/json")

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from badges.errors import Conflict, InvalidInput
+from bootstrap.wiring import Services
 from store.db import transaction
 from store.wallet import Learner, LearnerEmail
 from tests.conftest import LiveServer
@@ -19,7 +20,6 @@ from tests.wallet.people import PASSWORD, Mailbox, add_address, post, sign_in, s
 from wallet import accounts
 from wallet.web import wallet_context
 from web import throttle
-from bootstrap.wiring import Services
 from web.http import utcnow
 
 

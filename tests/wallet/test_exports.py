@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from badges.presentations import verify_presentation
+from bootstrap.wiring import Services
 from tests.factories import issue, make_course, make_org
 from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
-from bootstrap.wiring import Services
 from web.http import utcnow
 
 

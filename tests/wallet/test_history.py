@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bootstrap.wiring import Services
 from issuer import service
 from store.db import transaction
 from store.models import Org
 from tests.factories import NOW, issue, make_course, make_org
 from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
-from bootstrap.wiring import Services
 
 
 def wallet_ids(client: FlaskClient) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -25,7 +25,7 @@ def wallet_ids(client: FlaskClient) -> dict[str, dict]:  # type: ignore[type-arg
 
 
 def day(year: int, month: int, date: int) -> datetime:
-    return datetime(year, month, date, 9, tzinfo=timezone.utc)
+    return datetime(year, month, date, 9, tzinfo=UTC)
 
 
 def stat(page: str, name: str) -> str:

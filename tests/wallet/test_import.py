@@ -8,19 +8,19 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 from markupsafe import escape
+from sqlalchemy import select
 
 from badges import artwork, baking
 from badges.errors import InvalidInput, Unavailable
 from badges.fetch import FetchPolicy
+from bootstrap.wiring import Services
 from store.db import transaction
 from store.wallet import Learner, items_of
 from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
 from wallet import imports, reports
 from wallet.web import wallet_context
-from bootstrap.wiring import Services
 from web.http import utcnow
 
 

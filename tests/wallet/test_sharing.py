@@ -12,11 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
+from bootstrap.wiring import Services
 from tests.conftest import BASE_URL
 from tests.factories import issue, make_course, make_org
 from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
-from bootstrap.wiring import Services
 
 
 def items(client: FlaskClient) -> dict[str, str]:
