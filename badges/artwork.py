@@ -20,6 +20,22 @@ def korean_font() -> Path | None:
     return next((Path(p) for p in FONT_CANDIDATES if Path(p).exists()), None)
 
 
+def pdf_fonts() -> tuple[str, str]:
+    """(regular, bold) font names registered with reportlab for the PDFs: the installed Korean font's family
+    (Hangul needs it), else the PDF base fonts."""
+    from reportlab.pdfbase import pdfmetrics  # only the PDFs need reportlab
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    bold = korean_font()
+    if bold is None or bold.suffix != ".ttf":
+        return "Helvetica", "Helvetica-Bold"
+    regular = bold.with_name(bold.name.replace("Bold", ""))
+    for name, path in (("Badges-Regular", regular if regular.exists() else bold), ("Badges-Bold", bold)):
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+    return "Badges-Regular", "Badges-Bold"
+
+
 def badge_png(title: str, subtitle: str, *, font_path: Path | None, hue: int = 0) -> bytes:
     """A 512x512 PNG medal showing `title` (wrapped) and `subtitle`."""
     image = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))

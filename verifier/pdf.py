@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from badges import qr
+from badges import artwork, qr
 from badges.report import VerificationReport
 from verifier.summary import Summary
 
@@ -24,9 +21,9 @@ BAD = colors.HexColor("#b91c1c")
 
 
 def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, lang: str,
-                font: Path | None, landing_url: str | None = None) -> bytes:
-    """The summary as PDF bytes, in `lang` through `t`; `font` must draw Hangul (badges.artwork.korean_font)."""
-    regular, bold = _fonts(font)
+                landing_url: str | None = None) -> bytes:
+    """The summary as PDF bytes, in `lang` through `t` (Hangul drawn with badges.artwork.pdf_fonts)."""
+    regular, bold = artwork.pdf_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor=colors.HexColor("#475569"))
     title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=16, leading=22)
@@ -89,14 +86,3 @@ def _checks(report: VerificationReport, t: Translate, style: ParagraphStyle, sma
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e2e8f0"))]))
     return table
-
-
-def _fonts(font: Path | None) -> tuple[str, str]:
-    """(regular, bold) font names registered with reportlab: the Korean font's family, else Helvetica."""
-    if font is None:
-        return "Helvetica", "Helvetica-Bold"
-    regular_path = font.with_name(font.name.replace("Bold", "")) if "Bold" in font.name else font
-    for name, path in (("Badges-Regular", regular_path if regular_path.exists() else font), ("Badges-Bold", font)):
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(path)))
-    return "Badges-Regular", "Badges-Bold"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from badges.artwork import korean_font
 from badges.endorsements import Endorsements, verify_endorsements
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
@@ -81,4 +80,4 @@ def summary_pdf(verified: Verified, *, lang: str) -> bytes:
     """The printable summary of `verified` in `lang`, with a QR code of the landing page for our own badges."""
     landing = services().issuing.links.verify(verified.credential_id) if verified.credential_id else None
     return pdf.summary_pdf(verified.report, verified.summary, t=lambda key: translate(key, lang), lang=lang,
-                           font=korean_font(), landing_url=landing)
+                           landing_url=landing)

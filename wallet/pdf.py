@@ -6,15 +6,12 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -40,7 +37,7 @@ class PdfBadge:
 def career_pdf(*, lang: str, learner_name: str, holder_did: str, badges: Sequence[PdfBadge], total_hours: float,
                generated: datetime) -> bytes:
     """The PDF bytes; `lang` is "ko" or "en"."""
-    regular, bold = _fonts()
+    regular, bold = artwork.pdf_fonts()
 
     def t(key: str, **values: object) -> str:
         text = MESSAGES[key][lang]
@@ -102,15 +99,3 @@ def _describe(badge: PdfBadge, t: Callable[..., str], styles: dict[str, Paragrap
 
 def _hours(value: float) -> str:
     return f"{value:g}"
-
-
-def _fonts() -> tuple[str, str]:
-    """(regular, bold) font names: Nanum when installed (Hangul needs it), else the PDF base fonts."""
-    bold_path = artwork.korean_font()
-    if bold_path is None or bold_path.suffix != ".ttf":
-        return "Helvetica", "Helvetica-Bold"
-    regular_path = Path(str(bold_path).replace("Bold", ""))
-    if "WalletBold" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("WalletBold", str(bold_path)))
-        pdfmetrics.registerFont(TTFont("WalletRegular", str(regular_path if regular_path.exists() else bold_path)))
-    return "WalletRegular", "WalletBold"
