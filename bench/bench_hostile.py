@@ -146,6 +146,22 @@ CASES: dict[str, Callable[[], bytes]] = {
     "99 copies of the VC context": lambda: as_json({**credential(), "@context": [model.VC_V2] * 98 + [model.OB_V3]}),
     "1,000 copies of the VC context": lambda: as_json({**credential(),
                                                        "@context": [model.VC_V2] * 999 + [model.OB_V3]}),
+    "4 copies of the VC context in one list (the limit)": lambda: as_json({**credential(),
+                                                                           "@context": [model.VC_V2] * 3 + [model.OB_V3]}),
+    "12 copies of the VC context in one list": lambda: as_json({**credential(),
+                                                                "@context": [model.VC_V2] * 11 + [model.OB_V3]}),
+    "3 embedded endorsements, 3 contexts each (12 in all: the limit)": lambda: as_json(credential(achievement={
+        "endorsement": [
+        {"@context": [model.VC_V2, model.OB_V3, model.OB_EXTENSIONS], "id": f"urn:uuid:{i}",
+         "type": ["VerifiableCredential", "EndorsementCredential"],
+         "issuer": {"id": "https://endorser.example", "type": ["Profile"], "name": "e"},
+         "validFrom": "2026-01-01T00:00:00Z",
+         "credentialSubject": {"id": "https://badges.example/c/1", "type": ["EndorsementSubject"]}}
+        for i in range(3)]})),
+    "2 embedded objects with 4 copies of the VC context each, 4 at the top": lambda: as_json(credential(
+        achievement={"endorsement": [{"@context": [model.VC_V2] * 3 + [model.OB_V3], "id": f"urn:uuid:{i}",
+                                      "type": ["VerifiableCredential", "EndorsementCredential"]} for i in range(2)]},
+    ) | {"@context": [model.VC_V2] * 3 + [model.OB_V3]}),
     "40 inline contexts of 20 terms": lambda: as_json(inline_contexts(40, 20)),
     "one node in 100 objects of 100 tags": lambda: as_json(merged(100, 100)),
     "one node in 10 objects of 90 tags, id aliased": lambda: as_json(aliased(10, 90)),
