@@ -27,13 +27,13 @@ from verifier import pages as verifier_pages
 from wallet import account_pages as wallet_accounts
 from wallet import pages as wallet_pages
 from wallet import share_pages as wallet_share
-from web import errors, i18n, ratelimit, security
+from web import errors, health, i18n, ratelimit, security
 from web.http import URL_CONVERTERS
 from web.settings import ConfigError, Settings
 
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
-              console_courses, console_issue, console_credentials, api_cohorts)
+              console_courses, console_issue, console_credentials, api_cohorts, health)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, json, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from badges.errors import BadgeError
@@ -32,6 +33,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(BadgeError)
     def badge_error(e: BadgeError) -> Response:
         return _respond(e.status, type(e).__name__, e.code, e.detail, e.path, e.type)
+
+    @app.errorhandler(OperationalError)
+    def database_down(e: OperationalError) -> Response:
+        # the database is unreachable or restarting: a client should come back, and the pool reconnects by itself
+        response = _respond(503, "Service Unavailable", "service.database_unavailable",
+                            "The database does not answer; nothing was changed. Try again in a few seconds.")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:

@@ -127,5 +127,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "en": "Too many sign-in attempts. Try again in {minutes} minute(s)."},
     "http.404": {"ko": "페이지를 찾을 수 없습니다.", "en": "Page not found."},
     "http.413": {"ko": "보낸 내용이 너무 큽니다.", "en": "The request is too large."},
+    "service.database_unavailable": {"ko": "데이터베이스가 응답하지 않습니다. 아무것도 바뀌지 않았습니다. 잠시 후 다시 시도하세요.",
+                                     "en": "The database does not answer; nothing was changed. Try again in a few seconds."},
     "credential.not_found": {"ko": "그런 배지가 없습니다.", "en": "No such badge."},
 }
