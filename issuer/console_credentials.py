@@ -104,11 +104,8 @@ def _apply(action: str, ids: list[str], *, reason: str) -> None:
     try:
         with transaction() as session:
             results = service.change_status(session, services().issuing, org=session.get_one(Org, console.org.id),
-                                            credential_ids=ids, action=action, reason=reason, now=now)
-            for credential_id, error in results:
-                if error is None:
-                    audit.record(session, org_id=console.org.id, actor=console.actor, action=f"credential.{action}",
-                                 target=credential_id, reason=reason.strip()[:500], now=now)
+                                            credential_ids=ids, action=action, reason=reason, actor=console.actor,
+                                            now=now)
     except InvalidInput as e:
         tell(e.code, "error")
         return

@@ -16,6 +16,7 @@ from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.model import Evidence, Recipient
 from issuer import audit, awards, cohorts, courses, jobs, notify
 from issuer.console import console_view, current
+from issuer.service import Award
 from store.console import Role
 from store.issuing import CohortJob, JobState, MailState, OutboxMail, RowState, get_job, job_rows, row_counts
 from store.models import Org
@@ -44,26 +45,22 @@ def issue_one(org_slug: str) -> Response | tuple[str, int]:
             achievement = courses.get_achievement(session, org_id=org.id, public_id=form.get("course", ""))
             recipient = Recipient(form.get("name", "").strip(), form.get("email", "").strip(),
                                   publish_name=form.get("publish_name") == "1")
-            issued = awards.issue_award(session, services().issuing, org=org, achievement=achievement,
-                                        recipient=recipient, completed=_date(form.get("completed", ""), now.date()),
-                                        now=now, reissue_revoked=True, evidence=_evidence(form),
-                                        credits_earned=_credits(form.get("credits_earned", "")))
-            credential_id, mail_id = issued.credential.id, None
-            if issued.created:
-                audit.record(session, org_id=org.id, actor=console.actor, action="credential.issue",
-                             target=credential_id, course=achievement.public_id, version=achievement.version, now=now)
-                if form.get("notify") == "1":
-                    mail_id = notify.enqueue(session, issued.credential, email=recipient.email, now=now).id
+            completed = awards.completion_instant(_date(form.get("completed", ""), now.date()))
+            issued = awards.issue_one(session, services().issuing, org=org, achievement=achievement,
+                                      award=Award(recipient, completed, evidence=_evidence(form),
+                                                  credits_earned=_credits(form.get("credits_earned", ""))),
+                                      actor=console.actor, now=now, reissue_revoked=True,
+                                      notify_recipients=form.get("notify") == "1")
     except BadgeError as e:
         return _issue_page(form=form, errors={_field(e, section="one"): e}, section="one"), e.status
     tell("issue.done" if issued.created else "issue.already_issued")
-    if mail_id is not None:
-        [mail] = notify.deliver(services(), [mail_id])
+    if issued.mail_id is not None:
+        [mail] = notify.deliver(services(), [issued.mail_id])
         if mail.state == MailState.SENT:
             tell("notify.sent", to=mail.to_display)
         else:
             tell("notify.failed", "error", to=mail.to_display)
-    return redirect(url_for("console_credentials.show", org_slug=org_slug, credential_id=credential_id))
+    return redirect(url_for("console_credentials.show", org_slug=org_slug, credential_id=issued.credential.id))
 
 
 @bp.post("/cohorts")
