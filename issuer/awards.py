@@ -151,9 +151,7 @@ class _Issuing:
     def _by_award(self, award: Award, key: str, earlier: Credential | None) -> Result | str:
         if earlier is None:
             return key
-        generation = 1
-        if earlier.revoked_at is not None:
-            earlier, generation = _latest_generation(self.session, self.org.id, key, earlier)
+        earlier, generation = latest_generation(self.session, self.org.id, key, earlier)
         if earlier.revoked_at is not None and self.reissue and generation < MAX_REISSUES:
             return f"{key}:{generation + 1}"
         if same_person(earlier, self.achievement, award):
@@ -164,8 +162,11 @@ class _Issuing:
                         "first if the name is wrong, then issue again.")
 
 
-def _latest_generation(session: Session, org_id: int, key: str, first: Credential) -> tuple[Credential, int]:
-    """The award's latest credential (`first` was revoked and may have been issued again) and its generation."""
+def latest_generation(session: Session, org_id: int, key: str, first: Credential) -> tuple[Credential, int]:
+    """The award's latest credential and its generation: `first`, its credential under `key`, unless that was
+    revoked and the award issued again (key:2, key:3, ...)."""
+    if first.revoked_at is None:
+        return first, 1
     found = by_idempotency_keys(session, org_id, [f"{key}:{n}" for n in range(2, MAX_REISSUES + 1)])
     for generation in range(MAX_REISSUES, 1, -1):
         if f"{key}:{generation}" in found:

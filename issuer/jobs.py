@@ -66,7 +66,8 @@ def create_job(session: Session, ctx: service.Issuing, *, org: Org, achievement:
     keys = {row.line: awards.award_key(ctx, course_public_id=achievement.public_id, email=row.email,
                                        completed=row.completed)
             for row in rows if row.problem is None and row.completed is not None}
-    earlier = by_award_keys(session, achievement.id, set(keys.values()))
+    earlier = {key: awards.latest_generation(session, org.id, key, found)[0]  # a revoked one may be issued anew
+               for key, found in by_award_keys(session, achievement.id, set(keys.values())).items()}
     if rows:  # a bulk insert without RETURNING: one pipelined executemany
         session.execute(insert(CohortRow), [_job_row(job, row, keys.get(row.line), earlier, achievement)
                                         for row in rows])

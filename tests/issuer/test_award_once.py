@@ -19,7 +19,7 @@ from bootstrap.wiring import build_services as cli_build
 from issuer import jobs
 from store.console import AuditEntry
 from store.db import transaction
-from store.issuing import OutboxMail
+from store.issuing import CohortRow, OutboxMail
 from store.models import Achievement, Credential, Org
 from tests.factories import console_post, enter_as, make_course, make_org
 from web.settings import Settings
@@ -173,3 +173,18 @@ def test_the_same_cohort_file_twice_through_the_console_issues_nothing_twice(
         console_post(client, f"{preview}/confirm")
         assert app.extensions[jobs.EXTENSION].wait(60)
     assert counted(svc)[:2] == (2, 2)
+
+
+def test_a_cohort_file_finds_the_badge_the_form_issued_anew_after_a_revocation(
+        app: Flask, client: FlaskClient, svc: Services, acme: tuple[Org, Achievement, dict[str, str]]) -> None:
+    org, course, _ = acme
+    enter_as(client, svc, org, email="lee@acme.example")
+    first = form_issue(client, course, "2026-02-27").headers["Location"]
+    console_post(client, f"{first}/revoke", {"reason": "이름 오기"})
+    second = form_issue(client, course, "2026-02-27").headers["Location"].rsplit("/", 1)[1]
+    data = "이름,이메일,수료일\n박지우,jiwoo@example.com,2026-02-27\n".encode()
+    console_post(client, "/console/acme/cohorts", {"course": course.public_id, "file": (io.BytesIO(data), "cohort.csv")},
+                 content_type="multipart/form-data")
+    with transaction(svc.sessions) as session:
+        [row] = session.scalars(select(CohortRow)).all()
+    assert (row.state, row.credential_id) == ("duplicate", second)
