@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 import keys
 from badges.model import Recipient
 from bootstrap.wiring import Services, build_services
-from issuer import service
+from issuer import awards, service
+from issuer.service import Award
 from store.db import transaction, upgrade
 from store.models import Achievement, Org
 from web.settings import Settings
@@ -139,8 +140,8 @@ def issue(settings: Settings) -> tuple[str, bytes]:
     now = datetime.now(UTC)
     with transaction(svc.sessions) as session:
         org, course = bench_course(session, svc, now)
-        credential = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=now,
-                                         recipient=Recipient("김서연", "seoyeon@example.kr")).credential
+        credential = awards.issue_one(session, svc.issuing, org=org, achievement=course, now=now, actor="cli",
+                                      award=Award(Recipient("김서연", "seoyeon@example.kr"))).credential
     svc.engine.dispose()
     return svc.issuing.links.verify(credential.id), credential.document
 

@@ -19,8 +19,9 @@ from badges.model import Recipient
 from badges.resolve import HttpResolver
 from bootstrap.app import create_app, start
 from bootstrap.wiring import Services, build_services, remote_resolver
-from issuer import audit, invitation_mail, invitations, queue, service, tokens
+from issuer import audit, awards, invitation_mail, invitations, queue, service, tokens
 from issuer import staff as staff_service
+from issuer.service import Award
 from store import orgs
 from store.console import Role
 from store.db import transaction, upgrade
@@ -143,9 +144,8 @@ def _demo(args: argparse.Namespace, svc: Services) -> int:
                 description_en="A 40-hour course on reading, cleaning and charting data with Python.",
                 criteria_ko="모든 실습 과제를 제출하고 최종 프로젝트를 통과했습니다.",
                 criteria_en="Submitted every lab and passed the final project."))
-        issued = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=now,
-                                     recipient=Recipient("홍길동", "gildong.hong@example.com"),
-                                     idempotency_key="demo-badge-1")
+        issued = awards.issue_one(session, svc.issuing, org=org, achievement=course, actor="cli", now=now,
+                                  award=Award(Recipient("홍길동", "gildong.hong@example.com"), request_id="demo-badge-1"))
         token = tokens.create_api_token(session, org=org, label="demo", now=now)
         owner = staff_service.find_staff(session, DEMO_OWNER)
         password = None
@@ -176,10 +176,8 @@ def _issue(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
         org, now = orgs.get_org(session, args.org), _now()
         course = service.get_achievement(session, org_id=org.id, public_id=args.course)
-        issued = service.issue_badge(session, svc.issuing, org=org, achievement=course, now=now,
-                                     recipient=Recipient(args.name, args.email, publish_name=args.publish_name))
-        audit.record(session, org_id=org.id, actor="cli", action="credential.issue", target=issued.credential.id,
-                     course=course.public_id, now=now)
+        issued = awards.issue_one(session, svc.issuing, org=org, achievement=course, actor="cli", now=now,
+                                  award=Award(Recipient(args.name, args.email, publish_name=args.publish_name)))
     print(svc.issuing.links.credential(issued.credential.id))
     return 0
 
@@ -196,9 +194,7 @@ def _revoke(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
         org, now = orgs.get_org(session, args.org), _now()
         service.revoke(session, svc.issuing, org=org, credential_id=args.credential_id, reason=args.reason,
-                       now=now)
-        audit.record(session, org_id=org.id, actor="cli", action="credential.revoke", target=args.credential_id,
-                     reason=args.reason, now=now)
+                       actor="cli", now=now)
     print(f"Revoked {args.credential_id}")
     return 0
 

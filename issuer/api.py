@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from badges import model
 from badges.errors import BadgeError, InvalidInput
 from badges.model import Recipient
-from issuer import audit, courses, notify, service, tokens
+from issuer import audit, awards, courses, notify, service, tokens
 from issuer.console import Forbidden
 from store.credentials import get_credential
 from store.models import Achievement, Credential, Org
@@ -64,21 +64,18 @@ def issue(public_id: str) -> Response:
             raise InvalidInput("issue.completed_invalid", "completedAt is not a real date.",
                                path="/completedAt") from None
         now = utcnow()
-        issued = service.issue_badge(
-            session, services().issuing, org=org, achievement=achievement, completed=completed,
-            recipient=Recipient(body["recipient"]["name"], body["recipient"]["email"],
-                                publish_name=body.get("publishName") is True),
-            idempotency_key=body.get("id"), now=now, credits_earned=body.get("creditsEarned"),
-            evidence=evidence_in(body))
-        if issued.created:
-            audit.record(session, org_id=org.id, actor=g.actor, action="credential.issue",
-                         target=issued.credential.id, course=achievement.public_id, now=now)
-        mail_id = notify.enqueue(session, issued.credential, email=body["recipient"]["email"], now=now).id \
-            if issued.created and body.get("notify") else None
+        # the award key always applies; the client's `id` also names this request (see issuer.awards)
+        issued = awards.issue_one(
+            session, services().issuing, org=org, achievement=achievement, actor=g.actor, now=now,
+            notify_recipients=bool(body.get("notify")), award=service.Award(
+                Recipient(body["recipient"]["name"], body["recipient"]["email"],
+                          publish_name=body.get("publishName") is True),
+                completed, request_id=body.get("id"), credits_earned=body.get("creditsEarned"),
+                evidence=evidence_in(body)))
     credential = issued.credential
     headers = {"Location": services().issuing.links.credential(credential.id)}
-    if mail_id is not None:  # sent after the commit; a failure stays in the outbox (GET /api/v1/outbox)
-        headers["Notification-State"] = notify.deliver(services(), [mail_id])[0].state
+    if issued.mail_id is not None:  # sent after the commit; a failure stays in the outbox (GET /api/v1/outbox)
+        headers["Notification-State"] = notify.deliver(services(), [issued.mail_id])[0].state
     return Response(credential.document, status=201 if issued.created else 200,
                     mimetype="application/json", headers=headers)
 
@@ -183,9 +180,7 @@ def revoke(credential_id: str) -> Response:
     with transaction() as session:
         org, now = token_org(session, "revoke"), utcnow()
         credential = service.revoke(session, services().issuing, org=org, credential_id=credential_id,
-                                    reason=body["reason"], now=now)
-        audit.record(session, org_id=org.id, actor=g.actor, action="credential.revoke", target=credential.id,
-                     reason=body["reason"], now=now)
+                                    reason=body["reason"], actor=g.actor, now=now)
         return jsonify(state_json(credential))
 
 
@@ -195,9 +190,7 @@ def suspend(credential_id: str) -> Response:
     with transaction() as session:
         org, now = token_org(session, "revoke"), utcnow()
         credential = service.suspend(session, services().issuing, org=org, credential_id=credential_id,
-                                     reason=body["reason"], now=now)
-        audit.record(session, org_id=org.id, actor=g.actor, action="credential.suspend", target=credential.id,
-                     reason=body["reason"], now=now)
+                                    reason=body["reason"], actor=g.actor, now=now)
         return jsonify(state_json(credential))
 
 
@@ -205,9 +198,8 @@ def suspend(credential_id: str) -> Response:
 def reinstate(credential_id: str) -> Response:
     with transaction() as session:
         org, now = token_org(session, "revoke"), utcnow()
-        credential = service.reinstate(session, services().issuing, org=org, credential_id=credential_id, now=now)
-        audit.record(session, org_id=org.id, actor=g.actor, action="credential.reinstate", target=credential.id,
-                     now=now)
+        credential = service.reinstate(session, services().issuing, org=org, credential_id=credential_id,
+                                       actor=g.actor, now=now)
         return jsonify(state_json(credential))
 
 

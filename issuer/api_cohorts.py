@@ -69,12 +69,10 @@ def change_many() -> Response:
     with transaction() as session:
         org, now = token_org(session, "revoke"), utcnow()
         results = service.change_status(session, services().issuing, org=org, credential_ids=body["ids"],
-                                        action=action, reason=reason, now=now)
+                                        action=action, reason=reason, actor=g.actor, now=now)
         out = []
         for credential_id, error in results:
             if error is None:
-                audit.record(session, org_id=org.id, actor=g.actor, action=f"credential.{action}",
-                             target=credential_id, reason=reason, now=now)
                 out.append({"credential": credential_id, "ok": True,
                             **state_json(get_credential(session, credential_id, org_id=org.id))})
             else:

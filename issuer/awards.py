@@ -1,21 +1,33 @@
-"""Awards: one person's completion of one course on one day, issued once whichever way it arrives (the form,
-a cohort file, the API), so sending the same award again finds the first credential instead of a second."""
+"""Awards: one person's completion of one course on one day, issued once whichever way it arrives (the console
+form, a cohort file, the API, the command line), so sending the same award again finds the first credential
+instead of a second.
+
+This is the one way to issue: issue_many (issue_one is issue_many of one) looks the awards up, signs and stores
+the new credentials (service.sign_and_store), and writes an audit entry for each and, when asked, its
+notification e-mail in the outbox, all in the caller's transaction. An award without a completion date counts
+as completed on the day it is issued (UTC), as the console's form assumes.
+"""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from badges.errors import Conflict
-from badges.model import Evidence, Recipient, normalise_email
-from issuer import service
-from store.models import Achievement, Credential, Org
+from badges.errors import BadgeError, Conflict, NotFound
+from badges.model import Recipient, normalise_email
+from issuer import audit, notify, service
+from issuer.service import Award, Issued
+from store.credentials import by_idempotency_keys, by_request_ids
+from store.models import Achievement, AchievementVersion, Credential, Org
 
 MAX_REISSUES = 20
+Result = Issued | BadgeError
 
 
 def award_key(ctx: service.Issuing, *, course_public_id: str, email: str, completed: date) -> str:
@@ -30,32 +42,138 @@ def completion_instant(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
+def completion_day(award: Award, now: datetime) -> date:
+    """The day the award was completed, as its date says (in its own offset); the day of issue without one."""
+    return award.completed.date() if award.completed else now.astimezone(UTC).date()
+
+
 def issued_to(credential: Credential, achievement: Achievement, name: str, email: str, completed: date) -> bool:
     """True when `credential` is this award to this name and e-mail: by its request hash, since the signed
     credential carries the name only when it was published."""
-    award = service.Award(Recipient(name, email), completion_instant(completed))
-    return credential.request_hash == service.request_hash(achievement, award)
+    return same_person(credential, achievement, Award(Recipient(name, email), completion_instant(completed)))
 
 
-def issue_award(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement,
-                recipient: Recipient, completed: date, now: datetime, reissue_revoked: bool = False,
-                evidence: tuple[Evidence, ...] = (), credits_earned: float | None = None) -> service.Issued:
-    """Issue the award, or return its credential if it was issued already. With `reissue_revoked`, an award
-    whose credential was revoked is issued anew (a corrected badge); Conflict when the person already has it
-    under another name."""
-    key = award_key(ctx, course_public_id=achievement.public_id, email=recipient.email, completed=completed)
-    for generation in range(1, MAX_REISSUES + 1):
-        candidate = key if generation == 1 else f"{key}:{generation}"
-        earlier = session.scalar(select(Credential).where(Credential.org_id == org.id,
-                                                          Credential.idempotency_key == candidate))
-        if earlier is None or earlier.revoked_at is None or not reissue_revoked:
-            break
-    if earlier is not None and earlier.revoked_at is None:
+def same_person(credential: Credential, achievement: Achievement, award: Award) -> bool:
+    """True when `credential` was issued to the award's name and e-mail, its completion given as the award gives
+    it, as a date, or not at all (an award of the day it was issued)."""
+    day = award.completed.date() if award.completed else credential.issued_at.date()
+    return credential.request_hash in {service.request_hash(achievement, replace(award, completed=completed))
+                                       for completed in (award.completed, completion_instant(day), None)}
+
+
+def issue_one(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement, award: Award,
+              actor: str, now: datetime, notify_recipients: bool = False, reissue_revoked: bool = False,
+              version: AchievementVersion | None = None) -> Issued:
+    """issue_many of one award; its BadgeError is raised."""
+    [result] = issue_many(session, ctx, org=org, achievement=achievement, awards=[award], actor=actor, now=now,
+                          notify_recipients=notify_recipients, reissue_revoked=reissue_revoked, version=version)
+    if isinstance(result, BadgeError):
+        raise result
+    return result
+
+
+def issue_many(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement,
+               awards: Sequence[Award], actor: str, now: datetime, notify_recipients: bool = False,
+               reissue_revoked: bool = False, version: AchievementVersion | None = None, job_id: int | None = None,
+               looked_up: bool = False) -> list[Result]:
+    """Each award's credential: issued now (audited, its e-mail queued with `notify_recipients`), or found under
+    its award key or request id (created False), or the Conflict that refused it (the request id was used for
+    other data; the person has the award under another name). With `reissue_revoked` an award whose credential
+    was revoked is issued anew (a corrected badge). `looked_up`: the caller (a cohort job) found none of these
+    awards issued, so they are not looked up unless a unique key refuses the batch. NotFound and the archived
+    course's Conflict are raised for all."""
+    if achievement.org_id != org.id:
+        raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
+    issuing = _Issuing(session, ctx, org, achievement, version or achievement.versions[-1], actor, now,
+                       notify_recipients, reissue_revoked, job_id)
+    try:
+        with session.begin_nested():
+            return issuing.issue(awards, look_up=not looked_up)
+    except IntegrityError:  # someone issued one of these awards (or used a request id) meanwhile: look again
+        pass
+    return [issuing.issue_alone(award) for award in awards]
+
+
+class _Issuing:
+    """One issue_many call's fixed arguments, so its steps stay short."""
+
+    def __init__(self, session: Session, ctx: service.Issuing, org: Org, achievement: Achievement,
+                 version: AchievementVersion, actor: str, now: datetime, notify_recipients: bool,
+                 reissue_revoked: bool, job_id: int | None) -> None:
+        self.session, self.ctx, self.org, self.achievement, self.version = session, ctx, org, achievement, version
+        self.actor, self.now, self.notify, self.reissue, self.job_id = (actor, now, notify_recipients,
+                                                                         reissue_revoked, job_id)
+
+    def issue_alone(self, award: Award) -> Result:
+        """The award on its own, looked up again, in a savepoint of its own."""
+        try:
+            with self.session.begin_nested():
+                [result] = self.issue([award], look_up=True)
+        except IntegrityError:  # lost a second race: the winner is committed now, so it is found
+            with self.session.begin_nested():
+                [result] = self.issue([award], look_up=True)
+        return result
+
+    def issue(self, awards: Sequence[Award], *, look_up: bool) -> list[Result]:
+        keys = [award_key(self.ctx, course_public_id=self.achievement.public_id, email=a.recipient.email,
+                          completed=completion_day(a, self.now)) for a in awards]
+        decided = self.look_up(awards, keys) if look_up else list(keys)
+        fresh = [(i, award, key) for i, (award, key) in enumerate(zip(awards, decided)) if isinstance(key, str)]
+        if not fresh:
+            return [r for r in decided if not isinstance(r, str)]
+        stored = service.sign_and_store(self.session, self.ctx, org=self.org, achievement=self.achievement,
+                                        version=self.version, awards=[(a, k) for _, a, k in fresh], now=self.now)
+        detail = {"course": self.achievement.public_id, "version": self.version.version,
+                  **({"job": self.job_id} if self.job_id is not None else {})}
+        audit.record_many(self.session, org_id=self.org.id, actor=self.actor, action="credential.issue",
+                          now=self.now, targets=[c.id for c in stored], **detail)
+        mails = notify.enqueue_many(self.session, [(c, a.recipient.email) for c, (_, a, _) in zip(stored, fresh)],
+                                    now=self.now, job_id=self.job_id) if self.notify else []
+        out: list[Result | str] = list(decided)
+        for n, (i, _, _) in enumerate(fresh):
+            out[i] = Issued(stored[n], created=True, mail_id=mails[n].id if mails else None)
+        return [r for r in out if not isinstance(r, str)]
+
+    def look_up(self, awards: Sequence[Award], keys: list[str]) -> list[Result | str]:
+        """Each award's earlier credential or Conflict, or the award key to issue it under."""
+        by_request = by_request_ids(self.session, self.org.id, [a.request_id for a in awards if a.request_id])
+        by_key = by_idempotency_keys(self.session, self.org.id, keys)
+        decided: list[Result | str] = []
+        for award, key in zip(awards, keys):
+            named = by_request.get(award.request_id or "")
+            if named is not None:
+                same = named.request_hash == service.request_hash(self.achievement, award)
+                decided.append(Issued(named, created=False) if same else _request_id_conflict(award))
+            else:
+                decided.append(self._by_award(award, key, by_key.get(key)))
+        return decided
+
+    def _by_award(self, award: Award, key: str, earlier: Credential | None) -> Result | str:
+        if earlier is None:
+            return key
+        earlier, generation = latest_generation(self.session, self.org.id, key, earlier)
+        if earlier.revoked_at is not None and self.reissue and generation < MAX_REISSUES:
+            return f"{key}:{generation + 1}"
+        if same_person(earlier, self.achievement, award):
+            return Issued(earlier, created=False)
         named = json.loads(earlier.document).get("credentialSubject", {}).get("name", "")
-        if not issued_to(earlier, achievement, recipient.name, recipient.email, completed):
-            raise Conflict("issue.already_issued_other_name", f"This person already has this badge for "
-                           f"{completed.isoformat()}, issued to the name {named!r}. Revoke it first if the name is "
-                           "wrong, then issue again.")
-    return service.issue_badge(session, ctx, org=org, achievement=achievement, recipient=recipient, now=now,
-                               completed=completion_instant(completed), idempotency_key=candidate,
-                               evidence=evidence, credits_earned=credits_earned)
+        return Conflict("issue.already_issued_other_name", f"This person already has this badge for "
+                        f"{completion_day(award, self.now).isoformat()}, issued to the name {named!r}. Revoke it "
+                        "first if the name is wrong, then issue again.")
+
+
+def latest_generation(session: Session, org_id: int, key: str, first: Credential) -> tuple[Credential, int]:
+    """The award's latest credential and its generation: `first`, its credential under `key`, unless that was
+    revoked and the award issued again (key:2, key:3, ...)."""
+    if first.revoked_at is None:
+        return first, 1
+    found = by_idempotency_keys(session, org_id, [f"{key}:{n}" for n in range(2, MAX_REISSUES + 1)])
+    for generation in range(MAX_REISSUES, 1, -1):
+        if f"{key}:{generation}" in found:
+            return found[f"{key}:{generation}"], generation
+    return first, 1
+
+
+def _request_id_conflict(award: Award) -> Conflict:
+    return Conflict("issue.idempotency_conflict", f"The id {award.request_id!r} was already used for a "
+                    "different recipient or course; use a new id for a new credential.", path="/id")

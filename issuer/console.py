@@ -13,7 +13,7 @@ from badges.errors import BadgeError
 from issuer import staff as staff_service
 from store.console import Role
 from store.models import Org
-from web.http import transaction
+from web.http import request_transaction
 from web.security import safe_target, signed_in
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,21 +46,23 @@ def current() -> Console:
 
 
 def console_view(role: Role) -> Callable[[F], F]:
-    """Require a signed-in staff member with at least `role` in the organisation named by `org_slug`."""
+    """Require a signed-in staff member with at least `role` in the organisation named by `org_slug`. The
+    request runs in one transaction (web.http.request_transaction: the view's transaction() blocks are
+    savepoints of it), in which the organisation and the role are loaded once, for current()."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, org_slug: str, **kwargs: Any) -> Any:
-            staff_id = signed_in(STAFF)
-            if staff_id is None:
-                return redirect(url_for("console_auth.sign_in", next=request.full_path))
-            with transaction() as session:
+            with request_transaction() as session:
+                staff_id = signed_in(STAFF)
+                if staff_id is None:
+                    return redirect(url_for("console_auth.sign_in", next=request.full_path))
                 org, granted = staff_service.role_in(session, staff_id=staff_id, org_slug=org_slug)
-            if not granted.allows(role):
-                raise Forbidden("console.role_required", f"This needs the {role} role in {org.name_en}; "
-                                f"you are {granted}. Ask an owner of the organisation.")
-            g.console = Console(staff_id, org, granted)
-            return view(*args, org_slug=org_slug, **kwargs)
+                if not granted.allows(role):
+                    raise Forbidden("console.role_required", f"This needs the {role} role in {org.name_en}; "
+                                    f"you are {granted}. Ask an owner of the organisation.")
+                g.console = Console(staff_id, org, granted)
+                return view(*args, org_slug=org_slug, **kwargs)
         wrapper.console_role = role  # type: ignore[attr-defined]  # read by the tenant-isolation test
         return wrapper  # type: ignore[return-value]
     return decorate

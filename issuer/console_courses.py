@@ -15,7 +15,7 @@ from badges.errors import BadgeError, InvalidInput
 from issuer import audit, courses
 from issuer.console import console_view, current
 from store.console import Role
-from store.models import Achievement, Credential, Org
+from store.models import Achievement, Credential
 from web.http import services, transaction, utcnow
 from web.i18n import tell
 
@@ -50,7 +50,7 @@ def create(org_slug: str) -> Response | tuple[str, int]:
     try:
         data = course_from_form(request.form, request.files.get("image"))
         with transaction() as session:
-            achievement = courses.create_achievement(session, org=session.get_one(Org, console.org.id), data=data,
+            achievement = courses.create_achievement(session, org=console.org, data=data,
                                                      now=now)
             audit.record(session, org_id=console.org.id, actor=console.actor, action="course.create",
                          target=achievement.public_id, name=achievement.name_ko or achievement.name_en, now=now)
@@ -91,7 +91,7 @@ def save_version(org_slug: str, public_id: str) -> Response | tuple[str, int]:
             with session.begin_nested():
                 data = course_from_form(request.form, request.files.get("image"),
                                         previous_identifiers=achievement.other_identifiers or [])
-                version = courses.new_version(session, org=session.get_one(Org, console.org.id),
+                version = courses.new_version(session, org=console.org,
                                               achievement=achievement, data=data, now=now)
         except BadgeError as e:
             return _form_page(form=request.form, errors=_errors(e), course=achievement), e.status

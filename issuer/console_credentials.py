@@ -16,8 +16,8 @@ from issuer.console import console_view, current
 from store.console import Role
 from store.credentials import email_lookup, get_credential
 from store.issuing import OutboxMail
-from store.models import Credential, Org
-from web.http import id_arg, services, transaction, utcnow
+from store.models import Credential
+from web.http import after_commit, id_arg, services, transaction, utcnow
 from web.i18n import tell, translate
 
 bp = Blueprint("console_credentials", __name__, url_prefix="/console/<org_slug>")
@@ -93,9 +93,14 @@ def retry_outbox(org_slug: str) -> Response:
         ids = notify.retryable(session, org_id=current().org.id, mail_ids=None if chosen is None else [chosen])
         audit.record(session, org_id=current().org.id, actor=current().actor, action="notify.retry",
                      target=f"mail:{chosen}" if chosen else "", mails=len(ids), now=utcnow())
+    after_commit(lambda: _retry(ids))
+    return redirect(url_for(".outbox", org_slug=org_slug))
+
+
+def _retry(ids: list[int]) -> None:
+    """Send the mails again and say how it went."""
     sent = sum(1 for mail in notify.deliver(services(), ids) if mail.state == "sent")
     tell("notify.retried", "ok" if sent == len(ids) else "error", sent=sent, failed=len(ids) - sent)
-    return redirect(url_for(".outbox", org_slug=org_slug))
 
 
 def _apply(action: str, ids: list[str], *, reason: str) -> None:
@@ -103,12 +108,9 @@ def _apply(action: str, ids: list[str], *, reason: str) -> None:
     console, now = current(), utcnow()
     try:
         with transaction() as session:
-            results = service.change_status(session, services().issuing, org=session.get_one(Org, console.org.id),
-                                            credential_ids=ids, action=action, reason=reason, now=now)
-            for credential_id, error in results:
-                if error is None:
-                    audit.record(session, org_id=console.org.id, actor=console.actor, action=f"credential.{action}",
-                                 target=credential_id, reason=reason.strip()[:500], now=now)
+            results = service.change_status(session, services().issuing, org=console.org,
+                                            credential_ids=ids, action=action, reason=reason, actor=console.actor,
+                                            now=now)
     except InvalidInput as e:
         tell(e.code, "error")
         return

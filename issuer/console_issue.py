@@ -16,10 +16,10 @@ from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.model import Evidence, Recipient
 from issuer import audit, awards, cohorts, courses, jobs, notify
 from issuer.console import console_view, current
+from issuer.service import Award
 from store.console import Role
 from store.issuing import CohortJob, JobState, MailState, OutboxMail, RowState, get_job, job_rows, row_counts
-from store.models import Org
-from web.http import services, transaction, utcnow
+from web.http import after_commit, services, transaction, utcnow
 from web.i18n import tell, translate
 
 bp = Blueprint("console_issue", __name__, url_prefix="/console/<org_slug>")
@@ -40,30 +40,22 @@ def issue_one(org_slug: str) -> Response | tuple[str, int]:
     console, now, form = current(), utcnow(), request.form
     try:
         with transaction() as session:
-            org = session.get_one(Org, console.org.id)
+            org = console.org
             achievement = courses.get_achievement(session, org_id=org.id, public_id=form.get("course", ""))
             recipient = Recipient(form.get("name", "").strip(), form.get("email", "").strip(),
                                   publish_name=form.get("publish_name") == "1")
-            issued = awards.issue_award(session, services().issuing, org=org, achievement=achievement,
-                                        recipient=recipient, completed=_date(form.get("completed", ""), now.date()),
-                                        now=now, reissue_revoked=True, evidence=_evidence(form),
-                                        credits_earned=_credits(form.get("credits_earned", "")))
-            credential_id, mail_id = issued.credential.id, None
-            if issued.created:
-                audit.record(session, org_id=org.id, actor=console.actor, action="credential.issue",
-                             target=credential_id, course=achievement.public_id, version=achievement.version, now=now)
-                if form.get("notify") == "1":
-                    mail_id = notify.enqueue(session, issued.credential, email=recipient.email, now=now).id
+            completed = awards.completion_instant(_date(form.get("completed", ""), now.date()))
+            issued = awards.issue_one(session, services().issuing, org=org, achievement=achievement,
+                                      award=Award(recipient, completed, evidence=_evidence(form),
+                                                  credits_earned=_credits(form.get("credits_earned", ""))),
+                                      actor=console.actor, now=now, reissue_revoked=True,
+                                      notify_recipients=form.get("notify") == "1")
     except BadgeError as e:
         return _issue_page(form=form, errors={_field(e, section="one"): e}, section="one"), e.status
     tell("issue.done" if issued.created else "issue.already_issued")
-    if mail_id is not None:
-        [mail] = notify.deliver(services(), [mail_id])
-        if mail.state == MailState.SENT:
-            tell("notify.sent", to=mail.to_display)
-        else:
-            tell("notify.failed", "error", to=mail.to_display)
-    return redirect(url_for("console_credentials.show", org_slug=org_slug, credential_id=credential_id))
+    if (mail_id := issued.mail_id) is not None:
+        after_commit(lambda: _deliver(mail_id))
+    return redirect(url_for("console_credentials.show", org_slug=org_slug, credential_id=issued.credential.id))
 
 
 @bp.post("/cohorts")
@@ -79,7 +71,7 @@ def upload(org_slug: str) -> Response | tuple[str, int]:
         sheet = cohorts.read_table(data, filename=upload.filename)
         rows = cohorts.check_rows(sheet, default_completed=default, today=now.date())
         with transaction() as session:
-            org = session.get_one(Org, console.org.id)
+            org = console.org
             achievement = courses.get_achievement(session, org_id=org.id, public_id=form.get("course", ""))
             job = jobs.create_job(session, services().issuing, org=org, achievement=achievement, rows=rows,
                                   source="upload", actor=console.actor, now=now, filename=upload.filename, data=data,
@@ -134,7 +126,7 @@ def confirm(org_slug: str, job_id: int) -> Response:
     except Conflict as e:
         tell(e.code, "error")
         return redirect(url_for(".cohort", org_slug=org_slug, job_id=job_id))
-    runner().submit(job_id)
+    after_commit(lambda: runner().submit(job_id))  # the runner reads the job in a transaction of its own
     return redirect(url_for(".cohort", org_slug=org_slug, job_id=job_id))
 
 
@@ -179,6 +171,15 @@ def failed_rows(org_slug: str, job_id: int) -> Response:
     name = f"failed-rows-{job_id}.csv"
     return Response(cohorts.failed_rows_csv(headers, failed), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _deliver(mail_id: int) -> None:
+    """Send the notification (its outbox row committed) and say how it went."""
+    [mail] = notify.deliver(services(), [mail_id])
+    if mail.state == MailState.SENT:
+        tell("notify.sent", to=mail.to_display)
+    else:
+        tell("notify.failed", "error", to=mail.to_display)
 
 
 def status_of(job: CohortJob, counts: dict[str, int], *, stalled: bool) -> dict[str, Any]:

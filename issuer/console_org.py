@@ -11,7 +11,6 @@ from badges.errors import BadgeError
 from issuer import audit, profile, service, tokens
 from issuer.console import console_view, current
 from store.console import Role
-from store.models import Org
 from web.http import id_arg, services, transaction, utcnow
 from web.i18n import tell
 
@@ -32,7 +31,7 @@ def edit_profile(org_slug: str) -> Response | tuple[str, int]:
     data = profile.ProfileIn(**{f.name: request.form.get(f.name, "") for f in fields(profile.ProfileIn)})
     try:
         with transaction() as session:
-            changed = profile.update_profile(session.get_one(Org, console.org.id), data)
+            changed = profile.update_profile(console.org, data)
             if changed:
                 audit.record(session, org_id=console.org.id, actor=console.actor, action="org.profile",
                              fields=changed, now=now)
@@ -49,7 +48,7 @@ def upload_logo(org_slug: str) -> Response | tuple[str, int]:
     upload = request.files.get("logo")
     try:
         with transaction() as session:
-            checked = profile.set_logo(session.get_one(Org, console.org.id), upload.read() if upload else b"")
+            checked = profile.set_logo(console.org, upload.read() if upload else b"")
             audit.record(session, org_id=console.org.id, actor=console.actor, action="org.logo",
                          type=checked.mimetype, bytes=len(checked.data), now=now)
     except BadgeError as e:
@@ -63,7 +62,7 @@ def upload_logo(org_slug: str) -> Response | tuple[str, int]:
 def remove_logo(org_slug: str) -> Response:
     console, now = current(), utcnow()
     with transaction() as session:
-        profile.remove_logo(session.get_one(Org, console.org.id))
+        profile.remove_logo(console.org)
         audit.record(session, org_id=console.org.id, actor=console.actor, action="org.logo_remove", now=now)
     tell("org.logo_removed")
     return redirect(url_for(".profile_page", org_slug=org_slug))
@@ -72,10 +71,9 @@ def remove_logo(org_slug: str) -> Response:
 @bp.get("/<org_slug>/keys")
 @console_view(Role.OWNER)
 def keys_page(org_slug: str) -> str:
-    with transaction() as session:
-        org = session.get_one(Org, current().org.id)
-        return render_template("issuer/console/keys.html", console=current(), org=org, keys=list(reversed(org.keys)),
-                               links=services().issuing.links)
+    org = current().org
+    return render_template("issuer/console/keys.html", console=current(), org=org, keys=list(reversed(org.keys)),
+                           links=services().issuing.links)
 
 
 @bp.post("/<org_slug>/keys/rotate")
@@ -83,7 +81,7 @@ def keys_page(org_slug: str) -> str:
 def rotate_key(org_slug: str) -> Response:
     console, now = current(), utcnow()
     with transaction() as session:
-        org = session.get_one(Org, console.org.id)
+        org = console.org
         retired = next((k.fragment for k in org.keys if k.retired_at is None), None)
         key = service.rotate_key(session, services().issuing, org=org, now=now)
         audit.record(session, org_id=org.id, actor=console.actor, action="key.rotate", target=key.fragment,
@@ -105,7 +103,7 @@ def create_token(org_slug: str) -> Response | tuple[str, int]:
     label, scopes = request.form.get("label", "").strip(), tuple(request.form.getlist("scopes"))
     try:
         with transaction() as session:
-            record, token = tokens.new_token(session, org=session.get_one(Org, console.org.id), label=label,
+            record, token = tokens.new_token(session, org=console.org, label=label,
                                              scopes=scopes, now=now)
             audit.record(session, org_id=console.org.id, actor=console.actor, action="token.create",
                          target=f"token:{record.id}", label=record.label, scopes=record.scopes, now=now)
@@ -121,7 +119,7 @@ def create_token(org_slug: str) -> Response | tuple[str, int]:
 def revoke_token(org_slug: str, token_id: int) -> Response:
     console, now = current(), utcnow()
     with transaction() as session:
-        record = tokens.revoke_token(session, org=session.get_one(Org, console.org.id), token_id=token_id, now=now)
+        record = tokens.revoke_token(session, org=console.org, token_id=token_id, now=now)
         audit.record(session, org_id=console.org.id, actor=console.actor, action="token.revoke",
                      target=f"token:{record.id}", label=record.label, now=now)
     tell("tokens.revoked", label=record.label or f"#{record.id}")
@@ -143,12 +141,11 @@ def audit_page(org_slug: str) -> str:
 
 
 def _profile_page(**form: object) -> str:
-    with transaction() as session:
-        org = session.get_one(Org, current().org.id)
-        profile_json = json.dumps(service.issuer_profile(services().issuing, org), ensure_ascii=False, indent=2)
-        return render_template("issuer/console/profile.html", console=current(), org=org, profile_json=profile_json,
-                               links=services().issuing.links, form=form.get("form") or org,
-                               errors=form.get("errors", {}))
+    org = current().org
+    profile_json = json.dumps(service.issuer_profile(services().issuing, org), ensure_ascii=False, indent=2)
+    return render_template("issuer/console/profile.html", console=current(), org=org, profile_json=profile_json,
+                           links=services().issuing.links, form=form.get("form") or org,
+                           errors=form.get("errors", {}))
 
 
 def _tokens_page(**form: object) -> str:

@@ -9,9 +9,8 @@ from issuer import audit, invitation_mail, invitations
 from issuer import staff as staff_service
 from issuer.console import STAFF, console_view, current
 from store.console import Invitation, Role, StaffUser
-from store.models import Org
 from web import mail
-from web.http import services, transaction, utcnow
+from web.http import after_commit, services, transaction, utcnow
 from web.i18n import tell
 from web.security import log_in, log_out, signed_in
 
@@ -31,13 +30,13 @@ def invite(org_slug: str) -> Response | tuple[str, int]:
     email, role = request.form.get("email", ""), _role(request.form.get("role", ""))
     try:
         with transaction() as session:
-            org = session.get_one(Org, console.org.id)
+            org = console.org
             issued = invitations.invite(session, org=org, email=email, role=role, actor=console.actor, now=now)
             audit.record(session, org_id=org.id, actor=console.actor, action="staff.invite",
                          target=issued.invitation.email, role=role.value, now=now)
     except BadgeError as e:
         return _page(errors={"email": e}, email=email, role=role.value), e.status
-    _send(issued.invitation.id, issued.token)
+    after_commit(lambda: _send(issued.invitation.id, issued.token))
     return redirect(url_for(".people", org_slug=org_slug))
 
 
@@ -50,7 +49,7 @@ def resend(org_slug: str, invitation_id: int) -> Response:
         token = invitations.renew(invitation, now=now)
         audit.record(session, org_id=console.org.id, actor=console.actor, action="staff.invite_resend",
                      target=invitation.email, now=now)
-    _send(invitation_id, token)
+    after_commit(lambda: _send(invitation_id, token))
     return redirect(url_for(".people", org_slug=org_slug))
 
 

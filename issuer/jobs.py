@@ -3,7 +3,7 @@
 The job body is `run(job_id, services=...)`: a plain function that opens its own sessions, so anything can call
 it — the in-process ThreadRunner here (the default), a child process, or an RQ worker (issuer.queue) behind the
 same `Runner.submit(job_id)` interface. Rows are issued in batches, one transaction per batch: status indexes
-allocated at once, the credentials signed with one signer and inserted together (service.issue_many); a row that
+allocated at once, the credentials signed with one signer and inserted together (awards.issue_many); a row that
 cannot be issued fails alone, and a batch refused as a whole (someone issued one of its awards meanwhile) is
 issued row by row instead. Each row's credential carries the row's award key (course, person, completion date),
 and the row's state is written in the same transaction as its credential, so a run killed at any instant is
@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from badges.errors import BadgeError, Conflict
@@ -67,7 +66,8 @@ def create_job(session: Session, ctx: service.Issuing, *, org: Org, achievement:
     keys = {row.line: awards.award_key(ctx, course_public_id=achievement.public_id, email=row.email,
                                        completed=row.completed)
             for row in rows if row.problem is None and row.completed is not None}
-    earlier = by_award_keys(session, achievement.id, set(keys.values()))
+    earlier = {key: awards.latest_generation(session, org.id, key, found)[0]  # a revoked one may be issued anew
+               for key, found in by_award_keys(session, achievement.id, set(keys.values())).items()}
     if rows:  # a bulk insert without RETURNING: one pipelined executemany
         session.execute(insert(CohortRow), [_job_row(job, row, keys.get(row.line), earlier, achievement)
                                         for row in rows])
@@ -196,44 +196,29 @@ def _renew(session: Session, job_id: int, me: str, lease: timedelta) -> bool:
 
 
 def _issue_rows(session: Session, ctx: service.Issuing, job: CohortJob, rows: Sequence[CohortRow]) -> list[int]:
-    """Issue a batch of rows together (service.issue_many) and record what became of each; returns the ids of
-    the notification e-mails due. The rows' awards were looked up when the job was made (create_job), so the
-    batch does not look again: should someone have issued one of them since, the unique award key refuses the
-    batch as a whole, and each row is then issued on its own, in its own savepoint, finding that credential."""
+    """Issue a batch of rows together (awards.issue_many, audit and outbox included) and record what became of
+    each; returns the ids of the notification e-mails due. The rows' awards were looked up when the job was made
+    (create_job), so the batch does not look again: should someone have issued one of them since, the unique
+    award key refuses the batch as a whole, and issue_many then issues each award on its own, finding that one."""
     now = _now()
     assert job.version is not None
-    results: dict[int, service.Issued | BadgeError] = {}
+    results: dict[int, awards.Result] = {}
     pending: dict[int, service.Award] = {}
     for row in rows:
         assert row.completed_on is not None
         try:
             pending[row.id] = service.Award(Recipient(row.name, row.email, publish_name=job.publish_names),
-                                            awards.completion_instant(row.completed_on), row.award_key)
+                                            awards.completion_instant(row.completed_on))
         except BadgeError as e:
             results[row.id] = e
     try:
-        with session.begin_nested():
-            issued = service.issue_many(session, ctx, org=job.org, achievement=job.achievement, version=job.version,
-                                        awards=list(pending.values()), now=now, look_up_earlier=False) \
-                if pending else []
+        issued = awards.issue_many(session, ctx, org=job.org, achievement=job.achievement, version=job.version,
+                                   awards=list(pending.values()), actor=job.created_by, now=now,
+                                   notify_recipients=job.notify, job_id=job.id, looked_up=True) if pending else []
         results.update(zip(pending, issued))
-    except IntegrityError:
-        results.update((row.id, _issue_row(session, ctx, job, pending[row.id], now)) for row in rows
-                       if row.id in pending)
     except BadgeError as e:  # the course itself refuses (archived since the job was confirmed): every row fails
         results.update((row_id, e) for row_id in pending)
-    return _record(session, job, rows, results, now)
-
-
-def _issue_row(session: Session, ctx: service.Issuing, job: CohortJob, award: service.Award,
-               now: datetime) -> service.Issued | BadgeError:
-    """One award on its own (service.issue_badge), or the error that refused it."""
-    try:
-        return service.issue_badge(session, ctx, org=job.org, achievement=job.achievement, version=job.version,
-                                   recipient=award.recipient, completed=award.completed,
-                                   idempotency_key=award.idempotency_key, now=now)
-    except BadgeError as e:
-        return e
+    return _record(session, rows, results)
 
 
 # each row's result, SET from the keys of the parameters (the table's own statement: the ORM's bulk update costs more)
@@ -241,11 +226,9 @@ _ROW_TABLE = cast(Table, CohortRow.__table__)
 _ROW_RESULT = update(_ROW_TABLE).where(_ROW_TABLE.c.id == bindparam("row_id"))
 
 
-def _record(session: Session, job: CohortJob, rows: Sequence[CohortRow],
-            results: dict[int, service.Issued | BadgeError], now: datetime) -> list[int]:
-    """Each row's state as its result says, an audit entry per new credential, and the e-mails due (their ids)."""
-    assert job.version is not None
-    issued, due, changes = [], [], []
+def _record(session: Session, rows: Sequence[CohortRow], results: dict[int, awards.Result]) -> list[int]:
+    """Each row's state as its result says; returns the ids of the e-mails due."""
+    changes, due = [], []
     for row in rows:
         result = results[row.id]
         if isinstance(result, BadgeError):  # input or state problems only; bugs propagate and stop the run
@@ -255,14 +238,10 @@ def _record(session: Session, job: CohortJob, rows: Sequence[CohortRow],
         changes.append({"row_id": row.id, "state": RowState.ISSUED if result.created else RowState.DUPLICATE,
                         "credential_id": result.credential.id, "error_code": None, "error_detail": None,
                         "error_values": {}})
-        if result.created:
-            issued.append(result.credential.id)
-            if job.notify:
-                due.append((result.credential, row.email))
+        if result.mail_id is not None:
+            due.append(result.mail_id)
     session.execute(_ROW_RESULT, changes)  # one executemany
-    audit.record_many(session, org_id=job.org_id, actor=job.created_by, action="credential.issue", now=now,
-                      targets=issued, course=job.achievement.public_id, version=job.version.version, job=job.id)
-    return [mail.id for mail in notify.enqueue_many(session, due, job_id=job.id, now=now)]
+    return due
 
 
 def _failed_mails(services: Context, job_id: int) -> list[int]:

@@ -83,8 +83,10 @@ PATHS: dict[str, Any] = {
                 "Location": {"schema": {"type": "string"}, "description": "The credential's URL"},
                 "Notification-State": {"schema": {"enum": ["sent", "failed"]},
                                        "description": "With notify: whether the e-mail was sent"}}},
-            "200": _json("The same `id` was sent before: the first credential", _ref("Credential")),
-            "409": _problem("The course is archived, or the `id` was used for another recipient or course")},
+            "200": _json("The award (course, e-mail, completion date) or the same `id` with the same data was "
+                         "issued before: the first credential", _ref("Credential")),
+            "409": _problem("The course is archived, the `id` was used for other data, or the person has this award "
+                            "under another name")},
             body="IssueRequest", parameters=("publicId",)),
     },
     "/api/v1/achievements/{publicId}/cohorts": {

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import keys
@@ -20,10 +19,10 @@ from badges import model, multikey, proofs, status, text
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.jsonld import JsonObject
 from badges.jsontext import to_json
-from issuer import courses
+from issuer import audit, courses
 from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
 from store import status_lists
-from store.credentials import by_idempotency_keys, email_lookup, get_credential
+from store.credentials import email_lookup, get_credential
 from store.links import Links
 from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
 
@@ -47,8 +46,11 @@ class Issuing:
 
 @dataclass(frozen=True, slots=True)
 class Issued:
+    """An award's credential: `created` now or found (issued before); the id of its outbox e-mail, if one is due."""
+
     credential: Credential
     created: bool
+    mail_id: int | None = None
 
 
 def create_org(session: Session, ctx: Issuing, *, slug: str, name_ko: str, name_en: str,
@@ -119,95 +121,46 @@ def issuer_profile(ctx: Issuing, org: Org) -> JsonObject:
 
 @dataclass(frozen=True, slots=True)
 class Award:
-    """One credential to issue: to whom, for a completion when, under which idempotency key (if any)."""
+    """One credential to issue: to whom, for a completion when, named by the API client's request id (if any)."""
 
     recipient: model.Recipient
     completed: datetime | None = None
-    idempotency_key: str | None = None
+    request_id: str | None = None  # the API client's `id`: the same id with other data is a Conflict
     evidence: tuple[model.Evidence, ...] = ()  # OB 3.0 evidence of this award
     credits_earned: float | None = None  # OB 3.0 creditsEarned
 
 
-def issue_badge(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement,
-                recipient: model.Recipient, now: datetime, completed: datetime | None = None,
-                idempotency_key: str | None = None, version: AchievementVersion | None = None,
-                evidence: tuple[model.Evidence, ...] = (), credits_earned: float | None = None) -> Issued:
-    """Sign and store one credential of `version` (default: the course's latest); the same idempotency key
-    and request returns the first one. NotFound, Conflict (archived course, key reused for someone else)."""
-    try:
-        with session.begin_nested():
-            [issued] = issue_many(session, ctx, org=org, achievement=achievement, version=version, now=now,
-                                  awards=[Award(recipient, completed, idempotency_key, evidence, credits_earned)])
-    except IntegrityError:  # a concurrent request with the same idempotency key won the race
-        if idempotency_key is None:
-            raise
-        earlier = _by_idempotency_key(session, org.id, idempotency_key,
-                                      request_hash(achievement, Award(recipient, completed)))
-        if earlier is None:
-            raise
-        return Issued(earlier, created=False)
-    if isinstance(issued, BadgeError):
-        raise issued
-    return issued
-
-
-def issue_many(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement, awards: Sequence[Award],
-               now: datetime, version: AchievementVersion | None = None,
-               look_up_earlier: bool = True) -> list[Issued | BadgeError]:
-    """Issue each award as issue_badge does one, in bulk: one lookup of earlier credentials, status indexes
-    allocated together, one signer, one insert. Each award's result is its credential or the error that stopped
-    it (Conflict: its idempotency key was used for someone else). NotFound and the archived course's Conflict
-    are raised for all; an IntegrityError (an idempotency key is taken) too, at flush. Without
-    `look_up_earlier` (the caller checked the keys already) that IntegrityError is the only check."""
-    if achievement.org_id != org.id:
-        raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
-    hashes = [request_hash(achievement, award) for award in awards]
-    earlier = by_idempotency_keys(session, org.id, [a.idempotency_key for a in awards if a.idempotency_key]) \
-        if look_up_earlier else {}
-    results: list[Issued | BadgeError | None] = []
-    for award, asked in zip(awards, hashes):
-        found = earlier.get(award.idempotency_key or "")
-        if found is None:
-            results.append(None)
-        elif found.request_hash != asked:
-            results.append(_idempotency_conflict(award.idempotency_key or ""))
-        else:
-            results.append(Issued(found, created=False))
-    fresh = [i for i, result in enumerate(results) if result is None]
-    if not fresh:
-        return results  # type: ignore[return-value]
+def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement, version: AchievementVersion,
+                   awards: Sequence[tuple[Award, str]], now: datetime) -> list[Credential]:
+    """Sign and insert a credential of `version` for each (award, award key), in bulk: status indexes allocated
+    together, one signer, one insert; IntegrityError when a key or request id is taken. Only issuer.awards calls
+    this (it looks the awards up, writes the audit and the outbox); Conflict for an archived course."""
     if achievement.archived_at is not None:
         raise Conflict("course.archived", f"The course was archived on {achievement.archived_at:%Y-%m-%d}, so "
                        "no new badges can be issued for it. Restore it first, or choose another course.")
-    version = version or achievement.versions[-1]
     # OB 3.0 allows one credentialStatus: the revocation entry. Suspension is kept by this service (see
     # change_status), since a revocation bit cannot be cleared and the references read no other purpose.
-    slots = _allocate(session, ctx, org, "revocation", now, len(fresh))
+    slots = _allocate(session, ctx, org, "revocation", now, len(awards))
     profile = issuer_profile(ctx, org)
     achieved = courses.achievement_document(ctx.links, version, creator=profile)
     valid_until = add_months(now, version.valid_months) if version.valid_months else None
-    ids = [str(uuid.uuid4()) for _ in fresh]
+    ids = [str(uuid.uuid4()) for _ in awards]
     signed = proofs.sign_many([model.achievement_credential(
         credential_id=ctx.links.credential(credential_id), issuer=profile, achievement=achieved,
-        recipient=awards[i].recipient, valid_from=now, valid_until=valid_until, completed=awards[i].completed,
-        evidence=awards[i].evidence, credits_earned=awards[i].credits_earned,
-        status=status.status_entry(list_url=ctx.links.status_list(org.slug, slots[n][0].id), index=slots[n][1]))
-        for n, (i, credential_id) in enumerate(zip(fresh, ids))], signer=signer(ctx, org), created=now)
-    rows = []
-    for n, (i, credential_id, document) in enumerate(zip(fresh, ids, signed)):
-        award, revocation = awards[i], slots[n]
-        rows.append({
-            "id": credential_id, "org_id": org.id, "achievement_id": achievement.id, "version_id": version.id,
-            "recipient_hash": award.recipient.hashed_email,
-            "recipient_lookup": email_lookup(award.recipient.email, ctx.lookup_key),
-            "status_list_id": revocation[0].id, "status_index": revocation[1],
-            "suspension_list_id": None, "suspension_index": None,
-            "idempotency_key": award.idempotency_key, "request_hash": hashes[i], "issued_at": now,
-            "valid_until": valid_until, "document": to_json(document)})
+        recipient=award.recipient, valid_from=now, valid_until=valid_until, completed=award.completed,
+        evidence=award.evidence, credits_earned=award.credits_earned,
+        status=status.status_entry(list_url=ctx.links.status_list(org.slug, slot[0].id), index=slot[1]))
+        for (award, _), credential_id, slot in zip(awards, ids, slots)], signer=signer(ctx, org), created=now)
+    rows = [{"id": credential_id, "org_id": org.id, "achievement_id": achievement.id, "version_id": version.id,
+             "recipient_hash": award.recipient.hashed_email,
+             "recipient_lookup": email_lookup(award.recipient.email, ctx.lookup_key),
+             "status_list_id": slot[0].id, "status_index": slot[1], "suspension_list_id": None,
+             "suspension_index": None, "idempotency_key": key, "request_id": award.request_id,
+             "request_hash": request_hash(achievement, award), "issued_at": now, "valid_until": valid_until,
+             "document": to_json(document)}
+            for (award, key), credential_id, slot, document in zip(awards, ids, slots, signed)]
     session.execute(insert(cast(Table, Credential.__table__)), rows)  # one executemany: the ORM's unit of work costs more
-    for i, row in zip(fresh, rows):
-        results[i] = Issued(Credential(**row), created=True)  # the row as an object, not attached to the session
-    return results  # type: ignore[return-value]
+    return [Credential(**row) for row in rows]  # the rows as objects, not attached to the session
 
 
 def request_hash(achievement: Achievement, award: Award) -> str:
@@ -228,22 +181,11 @@ def _allocate(session: Session, ctx: Issuing, org: Org, purpose: str, now: datet
     return taken
 
 
-def _by_idempotency_key(session: Session, org_id: int, key: str, asked: str) -> Credential | None:
-    earlier = by_idempotency_keys(session, org_id, [key]).get(key)
-    if earlier is not None and earlier.request_hash != asked:
-        raise _idempotency_conflict(key)
-    return earlier
-
-
-def _idempotency_conflict(key: str) -> Conflict:
-    return Conflict("issue.idempotency_conflict", f"The id {key!r} was already used for a different "
-                    "recipient or course; use a new id for a new credential.", path="/id")
-
-
 def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: Sequence[str], action: str,
-                  reason: str, now: datetime) -> list[tuple[str, BadgeError | None]]:
-    """Revoke, suspend or reinstate each credential, then re-sign every status list touched, once, in this
-    transaction; returns each id with the error that left it unchanged (NotFound, Conflict) or None."""
+                  reason: str, actor: str, now: datetime) -> list[tuple[str, BadgeError | None]]:
+    """Revoke, suspend or reinstate each credential with an audit entry by `actor`, then re-sign every status
+    list touched, once, in this transaction; returns each id with the error that left it unchanged (NotFound,
+    Conflict) or None. The one way to change a credential's state (console, API, command line)."""
     if action not in ACTIONS:
         raise InvalidInput("revoke.action_unknown", f"The action must be one of {', '.join(ACTIONS)}.",
                            path="/action")
@@ -270,6 +212,9 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
         results.append((credential_id, None))
     for status_list in touched.values():
         publish_status_list(ctx, org, status_list, now=now)
+    audit.record_many(session, org_id=org.id, actor=actor, action=f"credential.{action}", now=now,
+                      targets=[i for i, error in results if error is None],
+                      **({} if action == "reinstate" else {"reason": reason[:500]}))
     return results
 
 
@@ -299,28 +244,31 @@ def _record_state(credential: Credential, action: str, reason: str, now: datetim
         credential.suspended_at, credential.suspension_reason = None, None
 
 
-def revoke(session: Session, ctx: Issuing, *, org: Org, credential_id: str, reason: str,
+def revoke(session: Session, ctx: Issuing, *, org: Org, credential_id: str, reason: str, actor: str,
            now: datetime) -> Credential:
-    """Flip the credential's revocation bit and re-sign the published list in the same transaction."""
-    return _change_one(session, ctx, org=org, credential_id=credential_id, action="revoke", reason=reason, now=now)
+    """Flip the credential's revocation bit and re-sign the published list in the same transaction (audited)."""
+    return _change_one(session, ctx, org=org, credential_id=credential_id, action="revoke", reason=reason,
+                       actor=actor, now=now)
 
 
-def suspend(session: Session, ctx: Issuing, *, org: Org, credential_id: str, reason: str,
+def suspend(session: Session, ctx: Issuing, *, org: Org, credential_id: str, reason: str, actor: str,
             now: datetime) -> Credential:
     """Record the suspension (and set the suspension bit of a credential issued with one); reinstate() undoes it."""
     return _change_one(session, ctx, org=org, credential_id=credential_id, action="suspend", reason=reason,
-                       now=now)
+                       actor=actor, now=now)
 
 
-def reinstate(session: Session, ctx: Issuing, *, org: Org, credential_id: str, now: datetime) -> Credential:
+def reinstate(session: Session, ctx: Issuing, *, org: Org, credential_id: str, actor: str,
+              now: datetime) -> Credential:
     """Lift a suspension (clearing the suspension bit of a credential issued with one)."""
-    return _change_one(session, ctx, org=org, credential_id=credential_id, action="reinstate", reason="", now=now)
+    return _change_one(session, ctx, org=org, credential_id=credential_id, action="reinstate", reason="",
+                       actor=actor, now=now)
 
 
 def _change_one(session: Session, ctx: Issuing, *, org: Org, credential_id: str, action: str, reason: str,
-                now: datetime) -> Credential:
+                actor: str, now: datetime) -> Credential:
     [(_, error)] = change_status(session, ctx, org=org, credential_ids=[credential_id], action=action,
-                                 reason=reason, now=now)
+                                 reason=reason, actor=actor, now=now)
     if error is not None:
         raise error
     return get_credential(session, credential_id, org_id=org.id)

@@ -5,7 +5,7 @@ import hashlib
 import hmac
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from badges.errors import NotFound
 from badges.model import normalise_email
@@ -36,11 +36,20 @@ def get_credential(session: Session, credential_id: str, *, org_id: int | None =
 
 
 def by_idempotency_keys(session: Session, org_id: int, keys: list[str]) -> dict[str, Credential]:
-    """The organisation's credentials under any of these idempotency keys, by key (one query per 500 keys)."""
-    found: dict[str, Credential] = {}
-    for start in range(0, len(keys), 500):
-        found.update((c.idempotency_key or "", c) for c in session.scalars(select(Credential).where(
-            Credential.org_id == org_id, Credential.idempotency_key.in_(keys[start:start + 500]))))
+    """The organisation's credentials under any of these award keys, by key (one query per 500 keys)."""
+    return {c.idempotency_key or "": c for c in _by(session, org_id, Credential.idempotency_key, keys)}
+
+
+def by_request_ids(session: Session, org_id: int, ids: list[str]) -> dict[str, Credential]:
+    """The organisation's credentials issued for any of these API request ids, by id (one query per 500)."""
+    return {c.request_id or "": c for c in _by(session, org_id, Credential.request_id, ids)}
+
+
+def _by(session: Session, org_id: int, column: InstrumentedAttribute[str | None], values: list[str]) -> list[Credential]:
+    found: list[Credential] = []
+    for start in range(0, len(values), 500):
+        found.extend(session.scalars(select(Credential).where(Credential.org_id == org_id,
+                                                              column.in_(values[start:start + 500]))))
     return found
 
 

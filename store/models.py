@@ -179,7 +179,8 @@ class Credential(Base):
     __tablename__ = "credentials"
     __table_args__ = (UniqueConstraint("status_list_id", "status_index"),
                       UniqueConstraint("suspension_list_id", "suspension_index"),
-                      UniqueConstraint("org_id", "idempotency_key"))
+                      UniqueConstraint("org_id", "idempotency_key"),
+                      UniqueConstraint("org_id", "request_id"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
@@ -191,7 +192,10 @@ class Credential(Base):
     status_index: Mapped[int]
     suspension_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_lists.id"))  # None: issued before
     suspension_index: Mapped[int | None]
+    # the award key (course, e-mail, completion date; ":<n>" for the n-th issue of a revoked award), see
+    # issuer.awards; None for credentials issued before every entry point used it
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(200))  # the API client's `id` of the request, if any
     request_hash: Mapped[str] = mapped_column(String(64))
     document: Mapped[bytes] = mapped_column(LargeBinary)
     issued_at: Mapped[datetime]

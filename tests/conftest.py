@@ -39,15 +39,15 @@ BASE_URL = "http://badges.test"
 @pytest.fixture(scope="session", autouse=True)
 def issued_credentials() -> Iterator[list[bytes]]:
     """Every credential the service signs in this run, whichever entry point issued it (all go through
-    service.issue_many); pytest_sessionfinish validates them against the official OB 3.0 schemas."""
-    issue_many = service.issue_many
+    service.sign_and_store); pytest_sessionfinish validates them against the official OB 3.0 schemas."""
+    sign_and_store = service.sign_and_store
 
     def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
-        results = issue_many(*args, **kwargs)
-        ob3.ISSUED.extend(r.credential.document for r in results if isinstance(r, service.Issued) and r.created)
-        return results
+        stored = sign_and_store(*args, **kwargs)
+        ob3.ISSUED.extend(credential.document for credential in stored)
+        return stored
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service, "issue_many", recording)
+        patch.setattr(service, "sign_and_store", recording)
         yield ob3.ISSUED
 
 

@@ -15,7 +15,7 @@ from badges import proofs, status
 from badges.jsontext import to_json
 from badges.model import Recipient
 from bootstrap.wiring import Services
-from issuer import service, staff, tokens
+from issuer import awards, service, staff, tokens
 from issuer.console import STAFF
 from store.console import Role, StaffUser
 from store.db import transaction
@@ -51,8 +51,9 @@ def issue(svc: Services, org: Org, course: Achievement, *, email: str = "minji.k
           name: str = "김민지", now: datetime = NOW, publish_name: bool = True) -> str:
     """Issue one badge (its name published unless told otherwise); returns the credential id."""
     with transaction(svc.sessions) as session:
-        issued = service.issue_badge(session, svc.issuing, org=session.get(Org, org.id),
-                                     achievement=session.get(Achievement, course.id), recipient=Recipient(name, email, publish_name=publish_name), now=now)
+        issued = awards.issue_one(session, svc.issuing, org=session.get_one(Org, org.id), actor="test", now=now,
+                                  achievement=session.get_one(Achievement, course.id),
+                                  award=service.Award(Recipient(name, email, publish_name=publish_name)))
         return issued.credential.id
 
 

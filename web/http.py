@@ -1,12 +1,12 @@
 """Helpers shared by the blueprints: services, transactions, JSON bodies, the clock."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map
 
@@ -26,6 +26,8 @@ class IdConverter(IntegerConverter):
 
 
 URL_CONVERTERS = {"id": IdConverter}
+_REQUEST_SESSION = "badges_request_session"  # flask.g attributes of request_transaction
+_AFTER_COMMIT = "badges_after_commit"
 
 
 def id_arg(value: str | None) -> int | None:
@@ -43,9 +45,46 @@ def services() -> Any:
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """One database transaction for this request: commit at the end or roll back on error."""
+    """One database transaction: commit at the end or roll back on error. Within the request's own transaction
+    (request_transaction) it is a savepoint of that one, so a block that fails still rolls back alone."""
+    joined: Session | None = g.get(_REQUEST_SESSION)
+    if joined is not None:
+        with joined.begin_nested():
+            yield joined
+        return
     with db.transaction(services().sessions) as session:
         yield session
+
+
+@contextmanager
+def request_transaction() -> Iterator[Session]:
+    """The request's one transaction, which every transaction() inside it joins; what after_commit() was given
+    runs once it committed (mail, background jobs: never while the request holds the database)."""
+    g.setdefault(_AFTER_COMMIT, [])
+    try:
+        with db.transaction(services().sessions) as session:
+            setattr(g, _REQUEST_SESSION, session)
+            try:
+                yield session
+            finally:
+                g.pop(_REQUEST_SESSION, None)
+        for work in g.get(_AFTER_COMMIT, []):
+            work()
+    finally:
+        g.pop(_AFTER_COMMIT, None)
+
+
+def request_session() -> Session | None:
+    """The request's own transaction's session, when request_transaction opened one."""
+    return g.get(_REQUEST_SESSION)
+
+
+def after_commit(work: Callable[[], object]) -> None:
+    """Run `work` once the request's transaction committed (at once when there is none open)."""
+    if g.get(_REQUEST_SESSION) is None:
+        work()
+    else:
+        g.get(_AFTER_COMMIT, []).append(work)
 
 
 def utcnow() -> datetime:

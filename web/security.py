@@ -19,7 +19,7 @@ from keys.passwords import check_password, hash_password  # noqa: F401  (the web
 from store.console import StaffUser
 from store.db import read_only
 from store.wallet import Learner
-from web.http import services, transaction
+from web.http import request_session, services, transaction
 
 F = TypeVar("F", bound=Callable[..., Any])
 CSRF_FIELD = "csrf_token"
@@ -72,9 +72,14 @@ def _current_generation(kind: str, user_id: int) -> int | None:
     cache: dict[tuple[str, int], int | None] = g.setdefault("session_generations", {})
     if (kind, user_id) not in cache:
         model = ACCOUNTS[kind]
+        query = select(model.session_generation).where(model.id == user_id)
+        joined = request_session()
+        if joined is not None:  # inside the request's own transaction: read there, as everything else does
+            cache[kind, user_id] = joined.scalar(query)
+            return cache[kind, user_id]
         # its own short read: callers may hold a write transaction, which on SQLite this must not wait for
         with read_only(services().engine).connect() as conn:
-            cache[kind, user_id] = conn.scalar(select(model.session_generation).where(model.id == user_id))
+            cache[kind, user_id] = conn.scalar(query)
     return cache[kind, user_id]
 
 

@@ -101,6 +101,20 @@ def test_one_idempotency_key_raced_by_many_clients_gives_one_credential(cluster:
         assert session.scalar(select(func.count()).select_from(Credential)) == 1
 
 
+def test_one_award_without_an_id_raced_by_many_clients_gives_one_credential(cluster: tuple[str, Services]) -> None:
+    url, svc = cluster
+    org, token = make_org(svc, "award-racers", with_token=True)
+    course = make_course(svc, org)
+    endpoint = f"{url}/api/v1/achievements/{course.public_id}/credentials"
+    body = {"recipient": {"name": "한 사람", "email": "one@example.com"}, "completedAt": "2026-11-20"}
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(lambda _: post(endpoint, body, token or ""), range(24)))
+    assert sorted({status for status, _ in results}) in ([200, 201], [201])
+    assert len({doc["id"] for _, doc in results}) == 1
+    with svc.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Credential)) == 1
+
+
 def test_cohorts_and_single_issues_racing_across_workers_share_no_index_and_lose_no_row(
         cluster: tuple[str, Services]) -> None:
     url, svc = cluster

@@ -22,6 +22,7 @@ from badges.model import Recipient
 from bootstrap.app import create_app, start
 from bootstrap.wiring import Services, build_services
 from issuer import awards, cohorts, jobs
+from issuer.service import Award
 from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, RowState
 from store.models import Achievement, Credential, Org
@@ -173,10 +174,10 @@ def test_an_award_issued_after_the_preview_is_found_by_its_row_and_costs_no_othe
     course = make_course(svc, org)
     job_id = queue_job(svc, org, course, 25)
     with transaction(svc.sessions) as session:  # meanwhile the same award arrives through the form or the API
-        earlier = awards.issue_award(session, svc.issuing, org=session.get_one(Org, org.id),
-                                     achievement=session.get_one(Achievement, course.id),
-                                     recipient=Recipient("수강생 7", "student7@example.com"),
-                                     completed=date(2026, 2, 27), now=NOW).credential.id
+        earlier = awards.issue_one(session, svc.issuing, org=session.get_one(Org, org.id), actor="test",
+                                   achievement=session.get_one(Achievement, course.id), now=NOW,
+                                   award=Award(Recipient("수강생 7", "student7@example.com"),
+                                               awards.completion_instant(date(2026, 2, 27)))).credential.id
 
     assert jobs.run(job_id, services=svc, batch=10)  # the unique award key refuses that row's batch as a whole
 

@@ -33,7 +33,7 @@ def test_the_summary_counts_per_month_course_and_channel_for_one_organisation_on
     march = issue(svc, acme, data, now=at(2026, 3, 1))
     issue(svc, acme, cloud, now=at(2025, 2))  # before the 12-month window: in the totals only
     with transaction(svc.sessions) as session:
-        service.revoke(session, svc.issuing, org=session.get_one(Org, acme.id), credential_id=january[0],
+        service.revoke(session, svc.issuing, actor="test", org=session.get_one(Org, acme.id), credential_id=january[0],
                        reason="test", now=at(2026, 2))
     for channel, when in (("qr", at(2026, 1, 31)), ("qr", at(2026, 3)), ("api", at(2026, 3)), ("page", at(2025, 12)),
                           ("qr", at(2025, 2))):

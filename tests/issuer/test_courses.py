@@ -15,7 +15,8 @@ from badges.errors import Conflict
 from badges.model import Recipient
 from badges.verify import verify_credential
 from bootstrap.wiring import Services
-from issuer import courses, service
+from issuer import awards, courses
+from issuer.service import Award
 from store.db import transaction
 from store.models import Achievement, Org
 from tests.factories import NOW, console_post, enter_as, issue, make_course, make_org
@@ -106,8 +107,8 @@ def test_an_archived_course_issues_nothing_but_its_badges_stay_valid(client: Fla
     with transaction(svc.sessions) as session:
         courses.archive(session.get_one(Achievement, course.id), now=NOW)
     with pytest.raises(Conflict) as refused, transaction(svc.sessions) as session:
-        service.issue_badge(session, svc.issuing, org=session.get_one(Org, org.id), now=NOW,
-                            achievement=session.get_one(Achievement, course.id), recipient=Recipient("A", "a@example.com"))
+        awards.issue_one(session, svc.issuing, org=session.get_one(Org, org.id), now=NOW, actor="test",
+                         achievement=session.get_one(Achievement, course.id), award=Award(Recipient("A", "a@example.com")))
     assert refused.value.code == "course.archived"
     report = verify_credential(client.get(f"/credentials/{credential_id}.json").data, resolve=svc.resolver,
                                now=NOW + timedelta(minutes=1))

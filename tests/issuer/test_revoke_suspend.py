@@ -35,7 +35,7 @@ def test_a_suspended_badge_verifies_as_suspended_here_until_it_is_reinstated(cli
     assert json.loads(client.get(f"/credentials/{credential_id}.json").data)["credentialStatus"][
         "statusPurpose"] == "revocation"  # OB 3.0: one entry; this service keeps the suspension itself
     with transaction(svc.sessions) as session:
-        service.suspend(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+        service.suspend(session, svc.issuing, actor="test", org=session.get_one(Org, org.id), credential_id=credential_id,
                         reason="출석 확인 중", now=NOW)
     assert not bit(client, credential_id, "revocation")
     assert verdict(client, credential_id) == "suspended"
@@ -43,7 +43,7 @@ def test_a_suspended_badge_verifies_as_suspended_here_until_it_is_reinstated(cli
     assert 'data-state="suspended"' in page and "일시 정지했습니다" in page and "출석 확인 중" in page
 
     with transaction(svc.sessions) as session:
-        service.reinstate(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+        service.reinstate(session, svc.issuing, actor="test", org=session.get_one(Org, org.id), credential_id=credential_id,
                           now=NOW)
     assert verdict(client, credential_id) == "valid"
     assert 'data-state="active"' in client.get(f"/credentials/{credential_id}").get_data(as_text=True)
@@ -57,7 +57,7 @@ def test_a_badge_issued_with_two_status_entries_keeps_its_suspension_list(client
                             for i in range(2))
     assert verdict(client, credential_id) == "valid"
     with transaction(svc.sessions) as session:
-        service.suspend(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+        service.suspend(session, svc.issuing, actor="test", org=session.get_one(Org, org.id), credential_id=credential_id,
                         reason="출석 확인 중", now=NOW)
     assert bit(client, credential_id, "suspension") and not bit(client, credential_id, "revocation")
     assert verdict(client, credential_id) == "suspended"
@@ -65,13 +65,13 @@ def test_a_badge_issued_with_two_status_entries_keeps_its_suspension_list(client
     assert 'data-state="suspended"' in page and "일시 정지했습니다" in page and "출석 확인 중" in page
 
     with transaction(svc.sessions) as session:
-        service.reinstate(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+        service.reinstate(session, svc.issuing, actor="test", org=session.get_one(Org, org.id), credential_id=credential_id,
                           now=NOW)
     assert not bit(client, credential_id, "suspension")
     assert verdict(client, credential_id) == "valid"
     assert 'data-state="active"' in client.get(f"/credentials/{credential_id}").get_data(as_text=True)
     with transaction(svc.sessions) as session:
-        service.revoke(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=other,
+        service.revoke(session, svc.issuing, actor="test", org=session.get_one(Org, org.id), credential_id=other,
                        reason="부정행위", now=NOW)
     assert bit(client, other, "revocation") and verdict(client, other) == "revoked"
 
@@ -82,10 +82,10 @@ def test_bulk_revocation_signs_each_list_once_and_reports_every_credential(clien
     course = make_course(svc, org)
     ids = [issue(svc, org, course, email=f"p{i}@example.com") for i in range(3)]
     with transaction(svc.sessions) as session:
-        service.revoke(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=ids[0], reason="x",
+        service.revoke(session, svc.issuing, actor="test", org=session.get_one(Org, org.id), credential_id=ids[0], reason="x",
                        now=NOW)
     with transaction(svc.sessions) as session:
-        results = service.change_status(session, svc.issuing, org=session.get_one(Org, org.id),
+        results = service.change_status(session, svc.issuing, actor="test", org=session.get_one(Org, org.id),
                                         credential_ids=[*ids, "no-such-id"], action="revoke", reason="부정행위",
                                         now=NOW)
     assert [(i, e.code if e else None) for i, e in results] == [
@@ -142,7 +142,7 @@ def test_another_issuer_naming_our_credential_url_does_not_borrow_its_suspension
     org, _ = make_org(svc)
     credential_id = issue(svc, org, make_course(svc, org))
     with transaction(svc.sessions) as session:
-        service.suspend(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+        service.suspend(session, svc.issuing, actor="test", org=session.get_one(Org, org.id), credential_id=credential_id,
                         reason="x", now=NOW)
     url = svc.issuing.links.credential(credential_id)
     assert svc.resolver.held_status(url, org.did) == "suspended"

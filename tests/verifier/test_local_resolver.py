@@ -53,7 +53,7 @@ def test_a_revocation_shows_in_the_next_verification(svc: Services) -> None:
         assert verify_credential(document, resolve=resolve, now=NOW).verified
 
     with transaction(svc.sessions) as session:
-        service.revoke(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+        service.revoke(session, svc.issuing, actor="test", org=session.get_one(Org, org.id), credential_id=credential_id,
                        reason="잘못 발급됨", now=NOW)
 
     with svc.resolver.reading() as resolve:

@@ -91,7 +91,7 @@ def test_a_revoked_badge_shows_as_revoked_after_a_recheck_and_leaves_the_totals(
     sign_up(client, mailbox, address="minji@example.com")
     assert stat(client.get("/wallet").get_data(as_text=True), "total-badges") == "1"
     with transaction(svc.sessions) as session:
-        service.revoke(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
+        service.revoke(session, svc.issuing, actor="test", org=session.get_one(Org, org.id), credential_id=credential_id,
                        reason="발급 오류", now=NOW)
 
     post(client, "/wallet/recheck")
