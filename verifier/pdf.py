@@ -14,6 +14,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Sp
 from badges import artwork, qr
 from badges.report import VerificationReport
 from verifier.summary import Summary
+from web.i18n import local_time
 
 Translate = Callable[[str], str]
 VERDICT_COLOURS = {"valid": colors.HexColor("#047857"), "unknown": colors.HexColor("#b45309")}
@@ -30,7 +31,7 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     verdict = ParagraphStyle("verdict", parent=body, fontName=bold, fontSize=15, leading=20, textColor=colors.white)
     story: list[Flowable] = []
     head = [Paragraph(escape(t("pdf.title")), title),
-            Paragraph(escape(f"{t('verify.checked_at')}: {report.checked_at:%Y-%m-%d %H:%M:%S} UTC"), small)]
+            Paragraph(escape(f"{t('verify.checked_at')}: {local_time(report.checked_at, 'seconds', lang)}"), small)]
     if landing_url:
         code = Image(io.BytesIO(qr.qr_png(landing_url, scale=4)), width=32 * mm, height=32 * mm)
         story.append(Table([[head, code]], colWidths=[130 * mm, 36 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP")]))

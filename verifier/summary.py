@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from badges.checks import issuer_id
+from badges.clock import korea_date
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from store import orgs
 from store.links import Links
@@ -142,5 +143,6 @@ def _image(value: object) -> str | None:
 
 
 def _date(value: object) -> str | None:
-    text = _text(value) if isinstance(value, str) else None
-    return text[:10] if text and len(text) >= 10 and text[4] == "-" else None
+    """The day `value` names, in Korea time (2 December 16:38 UTC is 3 December in Seoul)."""
+    day = korea_date(_text(value)) if isinstance(value, str) else None
+    return day.isoformat() if day else None

@@ -16,6 +16,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lang.switch": {"ko": "English", "en": "한국어"},
     "home.orgs": {"ko": "발급 기관", "en": "Issuing organisations"},
     "home.no_orgs": {"ko": "아직 등록된 기관이 없습니다.", "en": "No organisation yet."},
+    "time.korea": {"ko": "(한국 시간)", "en": "KST"},
     # credential page
     "credential.awarded_to": {"ko": "수여 대상", "en": "Awarded to"},
     "credential.evidence": {"ko": "증빙", "en": "Evidence"},
