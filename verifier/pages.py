@@ -9,7 +9,7 @@ from badges.errors import InvalidInput, TooLarge
 from verifier import service, views
 from verifier.views import MAX_PHOTO, MAX_UPLOAD, Verified
 from web.http import transaction
-from web.i18n import locale
+from web.i18n import locale, translate
 from web.ratelimit import rate_limited
 from web.security import csrf_exempt
 
@@ -26,8 +26,27 @@ def verify_form() -> str:
 @csrf_exempt
 @rate_limited
 def verify_submit() -> ResponseReturnValue:
-    """Whichever input was given: a QR photo, a file, a link, or pasted text (in that order)."""
+    """Whichever input was given: a QR photo, a file, a link, or pasted text (in that order); a bad one shows the
+    form again with what was typed and a message next to the field (422)."""
     request.max_content_length = MAX_PHOTO + 100_000  # phone photos are larger than the app-wide request cap
+    try:
+        return _verify_given()
+    except (InvalidInput, TooLarge) as e:
+        message = translate(e.code) if translate(e.code) != e.code else e.detail
+        return render_template("verifier/verify.html", error=message, field=_given_field(),
+                               form=request.form), 422
+
+
+def _given_field() -> str:
+    """Which of the form's ways was used: photo, file, url or credential (pasted text)."""
+    for name in ("photo", "file"):
+        upload = request.files.get(name)
+        if upload and upload.filename:
+            return name
+    return "url" if request.form.get("url", "").strip() else "credential"
+
+
+def _verify_given() -> ResponseReturnValue:
     holder = request.form.get("email")
     photo, upload = request.files.get("photo"), request.files.get("file")
     credential_id = None
@@ -94,7 +113,8 @@ def _page(verified: Verified) -> Response:
     response = Response(render_template(
         "verifier/report.html", report=verified.report, summary=verified.summary,
         source=verified.source.decode("utf-8", errors="replace"), credential_id=verified.credential_id,
-        holder=request.form.get("email", ""), endorsements=verified.endorsements))
+        holder=request.form.get("email", ""), endorsements=verified.endorsements,
+        state_note=verified.state_note))
     # a badge's image may live on its issuer's https server (an <img> runs no script, an SVG's included)
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response

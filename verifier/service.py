@@ -5,6 +5,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -150,6 +151,27 @@ def own_credential_id(url: str, links: Links) -> str | None:
 def stored_document(session: Session, credential_id: str) -> bytes:
     """The signed credential exactly as issued here; NotFound otherwise."""
     return get_credential(session, credential_id).document
+
+
+@dataclass(frozen=True, slots=True)
+class StateNote:
+    """When and why the issuer revoked or suspended one of our credentials, as its staff recorded it."""
+
+    state: str  # "revoked" or "suspended"
+    at: datetime
+    reason: str | None
+
+
+def state_note(session: Session, credential_id: str) -> StateNote | None:
+    """The revocation (or else suspension) of our credential `credential_id`, or None if it has neither."""
+    credential = session.get(Credential, credential_id)
+    if credential is None:
+        return None
+    if credential.revoked_at is not None:
+        return StateNote("revoked", credential.revoked_at, credential.revocation_reason)
+    if credential.suspended_at is not None:
+        return StateNote("suspended", credential.suspended_at, credential.suspension_reason)
+    return None
 
 
 def fetch_credential(url: str, *, policy: FetchPolicy) -> bytes:

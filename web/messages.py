@@ -67,8 +67,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "verdict.expired": {"ko": "만료된 배지입니다", "en": "Expired"},
     "verdict.not_yet_valid": {"ko": "아직 유효 기간 전입니다", "en": "Not valid yet"},
     "verdict.not_genuine": {"ko": "진본이 아닙니다", "en": "Not genuine"},
-    "verdict.not_recipient": {"ko": "이 이메일의 소유자에게 발급된 배지가 아닙니다",
-                              "en": "Not issued to this e-mail address"},
+    "verdict.not_recipient": {"ko": "이 이메일로는 본인 확인이 되지 않았습니다",
+                              "en": "Not confirmed with this e-mail address"},
+    "outcome.not_confirmed": {"ko": "확인 안 됨", "en": "Not confirmed"},
     "verdict.unknown": {"ko": "확인할 수 없습니다", "en": "Could not be checked"},
     # checks
     "check.parse": {"ko": "형식", "en": "Format"},
