@@ -51,12 +51,17 @@ def _verify_given() -> ResponseReturnValue:
     photo, upload = request.files.get("photo"), request.files.get("file")
     credential_id = None
     if photo and photo.filename:
-        data, credential_id = views.from_scan(service.scanned_text(_read(photo, MAX_PHOTO)))
+        scanned = service.scanned_text(_read(photo, MAX_PHOTO))
+        if shared := views.share_page(scanned):
+            return redirect(shared, code=303)
+        data, credential_id = views.from_scan(scanned)
         if credential_id and not holder:  # our own badge: the QR landing page is the fastest path
             return redirect(url_for("verifier_pages.landing", credential_id=credential_id), code=303)
     elif upload and upload.filename:
         data = _read(upload, MAX_UPLOAD)
     elif request.form.get("url", "").strip():
+        if shared := views.share_page(request.form["url"]):
+            return redirect(shared, code=303)
         data, credential_id = views.from_url(request.form["url"])
     else:
         data = request.form.get("credential", "").strip().encode()

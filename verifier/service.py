@@ -148,6 +148,16 @@ def own_credential_id(url: str, links: Links) -> str | None:
     return match[1] if match else links.parse_credential(url.strip())
 
 
+def share_path(url: str, links: Links) -> str | None:
+    """For a learner's share link of this deployment (/s/{token}, or /s/{token}/{badge} of a profile), the path
+    that verifies what it shares (the wallet's /s/.../verify); None for any other text."""
+    pattern = re.escape(links.base_url) + r"/s/([A-Za-z0-9_-]{1,64})(?:/([A-Za-z0-9_-]{1,64}))?/?"
+    match = re.fullmatch(pattern, url.strip())
+    if match is None or match[2] in ("qr", "verify"):
+        return None
+    return f"/s/{match[1]}/{match[2]}/verify" if match[2] else f"/s/{match[1]}/verify"
+
+
 def stored_document(session: Session, credential_id: str) -> bytes:
     """The signed credential exactly as issued here; NotFound otherwise."""
     return get_credential(session, credential_id).document

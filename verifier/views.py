@@ -47,6 +47,11 @@ def from_url(url: str) -> tuple[bytes, str | None]:
     return service.fetch_credential(url, policy=fetch_policy()), None
 
 
+def share_page(url: str) -> str | None:
+    """Where a learner's share link of ours is verified (the badge's report, or the profile's list), or None."""
+    return service.share_path(url, services().issuing.links)
+
+
 def from_scan(text: str) -> tuple[bytes, str | None]:
     """What a scanned QR code leads to: a link (ours or another issuer's), or a credential in the code itself."""
     if text.lower().startswith(("https://", "http://")):
