@@ -67,6 +67,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                                          "이메일로 받았을 수 있으니, 배지를 받은 이메일을 물어 다시 확인하세요.",
                                    "en": "The badge itself is genuine, but it was not issued to the e-mail you typed. The "
                                          "candidate may have received it at another address: ask which one and check again."},
+    "verify.technical": {"ko": "기술 정보", "en": "Technical details"},
+    "verify.issuer_id": {"ko": "발급 기관 식별자(DID)", "en": "Issuer identifier (DID)"},
     "verify.claims_title": {"ko": "문서에 적힌 내용 (확인되지 않음)", "en": "What the document claims (not verified)"},
     "verify.claims_note": {"ko": "서명을 확인하지 못했으므로 아래 이름·배지·기관은 사실로 볼 수 없습니다.",
                            "en": "The signature could not be confirmed, so the names, badge and issuer below are not facts."},
