@@ -6,8 +6,10 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 from badges.errors import InvalidInput, TooLarge
+from badges.report import CheckId, Outcome
 from verifier import service, views
 from verifier.views import MAX_PHOTO, MAX_UPLOAD, Verified
+from web.errors import wants_json
 from web.http import transaction
 from web.i18n import locale, translate
 from web.ratelimit import rate_limited
@@ -27,14 +29,16 @@ def verify_form() -> str:
 @rate_limited
 def verify_submit() -> ResponseReturnValue:
     """Whichever input was given: a QR photo, a file, a link, or pasted text (in that order); a bad one shows the
-    form again with what was typed and a message next to the field (422)."""
+    form again with what was typed and a message next to the field (422, or 413 for an over-large file)."""
     request.max_content_length = MAX_PHOTO + 100_000  # phone photos are larger than the app-wide request cap
+    if wants_json():  # a client asking for JSON keeps problem+json and the report of an unreadable document
+        return _verify_given(form_on_typo=False)
     try:
-        return _verify_given()
+        return _verify_given(form_on_typo=True)
     except (InvalidInput, TooLarge) as e:
         message = translate(e.code) if translate(e.code) != e.code else e.detail
         return render_template("verifier/verify.html", error=message, field=_given_field(),
-                               form=request.form), 422
+                               form=request.form), e.status
 
 
 def _given_field() -> str:
@@ -46,7 +50,7 @@ def _given_field() -> str:
     return "url" if request.form.get("url", "").strip() else "credential"
 
 
-def _verify_given() -> ResponseReturnValue:
+def _verify_given(*, form_on_typo: bool) -> ResponseReturnValue:
     holder = request.form.get("email")
     photo, upload = request.files.get("photo"), request.files.get("file")
     credential_id = None
@@ -67,7 +71,11 @@ def _verify_given() -> ResponseReturnValue:
         data = request.form.get("credential", "").strip().encode()
     if not data.strip():
         raise InvalidInput("verify.nothing_given", "Paste the credential JSON or choose a file to check.")
-    return _page(views.verify(data, holder=holder, channel="page", credential_id=credential_id))
+    verified = views.verify(data, holder=holder, channel="page", credential_id=credential_id)
+    unreadable = verified.report.check(CheckId.PARSE)
+    if form_on_typo and unreadable.outcome is Outcome.FAILED and unreadable.problem:  # a typo, not a forgery
+        raise InvalidInput(unreadable.problem.code, unreadable.problem.detail)
+    return _page(verified)
 
 
 @bp.post("/verify/summary.pdf")

@@ -86,3 +86,14 @@ def test_a_bad_link_keeps_the_form_with_a_message_next_to_the_field(live_server:
     assert page.is_visible("#url-error") and "could not be opened" in page.inner_text("#url-error")
     assert page.input_value("#url") == "https://" + "x" * 2100
     assert "422" not in page.inner_text("main")
+
+
+def test_pasted_text_that_is_not_a_badge_keeps_the_form_rather_than_calling_it_forged(live_server: LiveServer,
+                                                                                     page: Page) -> None:
+    page.goto(f"{live_server.url}/verify")
+    page.fill("#credential", "{not json")
+    page.click("button[type=submit]")
+    keep(page, "bad-paste-ko")
+    assert page.locator("#verdict").count() == 0
+    assert "JSON 형식이 아닙니다" in page.inner_text("#credential-error")
+    assert page.input_value("#credential") == "{not json"
