@@ -18,6 +18,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "home.no_orgs": {"ko": "아직 등록된 기관이 없습니다.", "en": "No organisation yet."},
     "time.korea": {"ko": "(한국 시간)", "en": "KST"},
     # credential page
+    "credential.share": {"ko": "공유하기", "en": "Share"},
+    "credential.link_copied": {"ko": "링크를 복사했습니다.", "en": "Link copied."},
+    "credential.add_linkedin": {"ko": "LinkedIn 프로필에 추가", "en": "Add to LinkedIn"},
+    "credential.add_wallet": {"ko": "내 지갑에 담기", "en": "Add to my wallet"},
     "credential.awarded_to": {"ko": "수여 대상", "en": "Awarded to"},
     "credential.evidence": {"ko": "증빙", "en": "Evidence"},
     "credential.credits_earned": {"ko": "취득 학점", "en": "Credits earned"},
