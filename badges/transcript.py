@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from badges.clock import korea_date
+
 MAX_SKILLS = 40  # per credential: hostile documents must not flood the page
 MAX_SKILL_LENGTH = 80
 MAX_HOURS = 100_000.0
@@ -125,10 +127,5 @@ def _number(value: Any) -> float | None:
 
 
 def _date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    return korea_date(value) if isinstance(value, str) else None  # the day in Korea, where the courses are held
 

@@ -7,13 +7,15 @@ import json
 from flask import Blueprint, Response, render_template, request
 
 from badges import baking, images, model, qr
+from badges.clock import korea_date
 from badges.errors import NotFound
 from issuer import courses, service
 from store import orgs
 from store.credentials import get_credential
-from store.models import StatusList
+from store.models import Credential, StatusList
 from web.http import services, transaction, utcnow
 from web.i18n import locale
+from web.linkedin import linkedin_url
 
 bp = Blueprint("issuer_pages", __name__)
 JSON_LD = "application/ld+json"
@@ -54,7 +56,17 @@ def credential_page(credential_id: str) -> Response | str:
                             headers={"Access-Control-Allow-Origin": "*", "Vary": "Accept"})
         return render_template("issuer/credential.html", credential=credential, state=credential.state(utcnow()),
                                version=credential.version, document=json.loads(credential.document),
-                               links=services().issuing.links)
+                               links=services().issuing.links, linkedin=_linkedin(credential))
+
+
+def _linkedin(credential: Credential) -> str:
+    """LinkedIn's "Add to profile" link for the badge, in the reader's language, pointing at this page."""
+    ko = locale() == "ko"
+    version, org = credential.version, credential.org
+    return linkedin_url(name=(version.name_ko if ko else version.name_en) or version.name_ko,
+                        issuer=(org.name_ko if ko else org.name_en) or org.name_ko,
+                        awarded_on=korea_date(credential.issued_at),
+                        url=services().issuing.links.credential(credential.id), credential_id=credential.id)
 
 
 @bp.get("/credentials/<credential_id>.json")

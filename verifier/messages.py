@@ -5,6 +5,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # the verification page
     "verify.lead": {"ko": "지원자의 배지가 진짜인지, 취소되지 않았는지, 본인 것인지 몇 초 만에 확인합니다.",
                     "en": "Check in seconds that a candidate's badge is genuine, not revoked, and really theirs."},
+    "verify.choose_one": {"ko": "아래 방법 중 하나를 고르세요", "en": "Choose one way"},
+    "verify.or": {"ko": "또는", "en": "or"},
     "verify.scan_title": {"ko": "QR 코드 스캔", "en": "Scan the QR code"},
     "verify.scan_hint": {"ko": "인쇄된 수료증이나 화면의 QR 코드를 비추세요.",
                          "en": "Point the camera at the QR code on the certificate or screen."},
@@ -61,8 +63,18 @@ MESSAGES: dict[str, dict[str, str]] = {
                                    "en": "It is genuine, but not valid yet."},
     "verdict_note.not_genuine": {"ko": "위조되었거나 발급 후 내용이 바뀌었습니다. 이 배지를 믿지 마세요.",
                                  "en": "It was forged or changed after it was issued. Do not rely on it."},
-    "verdict_note.not_recipient": {"ko": "진본 배지이지만 입력한 이메일의 주인에게 발급된 것이 아닙니다.",
-                                   "en": "The badge is genuine, but it was not issued to the e-mail you typed."},
+    "verdict_note.not_recipient": {"ko": "배지 자체는 진본입니다. 다만 입력한 이메일로 발급된 것은 아닙니다. 지원자가 다른 "
+                                         "이메일로 받았을 수 있으니, 배지를 받은 이메일을 물어 다시 확인하세요.",
+                                   "en": "The badge itself is genuine, but it was not issued to the e-mail you typed. The "
+                                         "candidate may have received it at another address: ask which one and check again."},
+    "verify.technical": {"ko": "기술 정보", "en": "Technical details"},
+    "verify.issuer_id": {"ko": "발급 기관 식별자(DID)", "en": "Issuer identifier (DID)"},
+    "verify.claims_title": {"ko": "문서에 적힌 내용 (확인되지 않음)", "en": "What the document claims (not verified)"},
+    "verify.claims_note": {"ko": "서명을 확인하지 못했으므로 아래 이름·배지·기관은 사실로 볼 수 없습니다.",
+                           "en": "The signature could not be confirmed, so the names, badge and issuer below are not facts."},
+    "verify.revoked_detail": {"ko": "{date}에 취소됨", "en": "Revoked on {date}"},
+    "verify.suspended_detail": {"ko": "{date}에 정지됨", "en": "Suspended on {date}"},
+    "verify.state_reason": {"ko": "사유: {reason}", "en": "Reason: {reason}"},
     "verdict_note.unknown": {"ko": "일부 검사를 할 수 없었습니다(예: 발급 기관 서버에 연결 불가). 통과로 보지 않습니다.",
                              "en": "Some checks could not be carried out (e.g. the issuer's server did not answer). "
                                    "They do not count as passed."},

@@ -6,10 +6,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 from badges.errors import InvalidInput, TooLarge
+from badges.report import CheckId, Outcome
 from verifier import service, views
 from verifier.views import MAX_PHOTO, MAX_UPLOAD, Verified
+from web.errors import wants_json
 from web.http import transaction
-from web.i18n import locale
+from web.i18n import locale, translate
 from web.ratelimit import rate_limited
 from web.security import csrf_exempt
 
@@ -26,24 +28,54 @@ def verify_form() -> str:
 @csrf_exempt
 @rate_limited
 def verify_submit() -> ResponseReturnValue:
-    """Whichever input was given: a QR photo, a file, a link, or pasted text (in that order)."""
+    """Whichever input was given: a QR photo, a file, a link, or pasted text (in that order); a bad one shows the
+    form again with what was typed and a message next to the field (422, or 413 for an over-large file)."""
     request.max_content_length = MAX_PHOTO + 100_000  # phone photos are larger than the app-wide request cap
+    if wants_json():  # a client asking for JSON keeps problem+json and the report of an unreadable document
+        return _verify_given(form_on_typo=False)
+    try:
+        return _verify_given(form_on_typo=True)
+    except (InvalidInput, TooLarge) as e:
+        message = translate(e.code) if translate(e.code) != e.code else e.detail
+        return render_template("verifier/verify.html", error=message, field=_given_field(),
+                               form=request.form), e.status
+
+
+def _given_field() -> str:
+    """Which of the form's ways was used: photo, file, url or credential (pasted text)."""
+    for name in ("photo", "file"):
+        upload = request.files.get(name)
+        if upload and upload.filename:
+            return name
+    return "url" if request.form.get("url", "").strip() else "credential"
+
+
+def _verify_given(*, form_on_typo: bool) -> ResponseReturnValue:
     holder = request.form.get("email")
     photo, upload = request.files.get("photo"), request.files.get("file")
     credential_id = None
     if photo and photo.filename:
-        data, credential_id = views.from_scan(service.scanned_text(_read(photo, MAX_PHOTO)))
+        scanned = service.scanned_text(_read(photo, MAX_PHOTO))
+        if shared := views.share_page(scanned):
+            return redirect(shared, code=303)
+        data, credential_id = views.from_scan(scanned)
         if credential_id and not holder:  # our own badge: the QR landing page is the fastest path
             return redirect(url_for("verifier_pages.landing", credential_id=credential_id), code=303)
     elif upload and upload.filename:
         data = _read(upload, MAX_UPLOAD)
     elif request.form.get("url", "").strip():
+        if shared := views.share_page(request.form["url"]):
+            return redirect(shared, code=303)
         data, credential_id = views.from_url(request.form["url"])
     else:
         data = request.form.get("credential", "").strip().encode()
     if not data.strip():
         raise InvalidInput("verify.nothing_given", "Paste the credential JSON or choose a file to check.")
-    return _page(views.verify(data, holder=holder, channel="page", credential_id=credential_id))
+    verified = views.verify(data, holder=holder, channel="page", credential_id=credential_id)
+    unreadable = verified.report.check(CheckId.PARSE)
+    if form_on_typo and unreadable.outcome is Outcome.FAILED and unreadable.problem:  # a typo, not a forgery
+        raise InvalidInput(unreadable.problem.code, unreadable.problem.detail)
+    return _page(verified)
 
 
 @bp.post("/verify/summary.pdf")
@@ -94,7 +126,8 @@ def _page(verified: Verified) -> Response:
     response = Response(render_template(
         "verifier/report.html", report=verified.report, summary=verified.summary,
         source=verified.source.decode("utf-8", errors="replace"), credential_id=verified.credential_id,
-        holder=request.form.get("email", ""), endorsements=verified.endorsements))
+        holder=request.form.get("email", ""), endorsements=verified.endorsements,
+        state_note=verified.state_note))
     # a badge's image may live on its issuer's https server (an <img> runs no script, an SVG's included)
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response

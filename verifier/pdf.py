@@ -12,11 +12,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from badges import artwork, qr
-from badges.report import VerificationReport
+from badges.report import CheckId, Outcome, VerificationReport
 from verifier.summary import Summary
+from web.i18n import local_time
 
 Translate = Callable[[str], str]
-VERDICT_COLOURS = {"valid": colors.HexColor("#047857"), "unknown": colors.HexColor("#b45309")}
+VERDICT_COLOURS = {"valid": colors.HexColor("#047857"), "unknown": colors.HexColor("#b45309"),
+                   "not_recipient": colors.HexColor("#334155")}  # a genuine badge, not confirmed for that address
 BAD = colors.HexColor("#b91c1c")
 
 
@@ -30,7 +32,7 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     verdict = ParagraphStyle("verdict", parent=body, fontName=bold, fontSize=15, leading=20, textColor=colors.white)
     story: list[Flowable] = []
     head = [Paragraph(escape(t("pdf.title")), title),
-            Paragraph(escape(f"{t('verify.checked_at')}: {report.checked_at:%Y-%m-%d %H:%M:%S} UTC"), small)]
+            Paragraph(escape(f"{t('verify.checked_at')}: {local_time(report.checked_at, 'seconds', lang)}"), small)]
     if landing_url:
         code = Image(io.BytesIO(qr.qr_png(landing_url, scale=4)), width=32 * mm, height=32 * mm)
         story.append(Table([[head, code]], colWidths=[130 * mm, 36 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -41,7 +43,10 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), VERDICT_COLOURS.get(report.verdict, BAD)),
                                 ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6),
                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
-    story += [banner, Spacer(1, 4 * mm), _facts(summary, t, lang, body), Spacer(1, 5 * mm),
+    story += [banner, Spacer(1, 4 * mm)]
+    if report.check(CheckId.PROOF).outcome is not Outcome.PASSED:  # its contents are a claim, not a fact
+        story.append(Paragraph(escape(f"{t('verify.claims_title')}: {t('verify.claims_note')}"), title_claims(bold)))
+    story += [_facts(summary, t, lang, body), Spacer(1, 5 * mm),
               Paragraph(escape(t("verify.checks")), title), _checks(report, t, body, small)]
     if landing_url:
         story += [Spacer(1, 4 * mm), Paragraph(escape(f"{t('pdf.verify_again')}: {landing_url}"), small)]
@@ -50,6 +55,12 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     SimpleDocTemplate(out, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=18 * mm,
                       bottomMargin=18 * mm, title=t("pdf.title"), author=t("app.name"), lang=lang).build(story)
     return out.getvalue()
+
+
+def title_claims(font: str) -> ParagraphStyle:
+    """The red caption over the facts of a document whose signature does not hold."""
+    return ParagraphStyle("claims", fontName=font, fontSize=10, leading=14, textColor=BAD, wordWrap="CJK",
+                          spaceAfter=4)
 
 
 def _facts(summary: Summary, t: Translate, lang: str, style: ParagraphStyle) -> Table:

@@ -5,6 +5,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -147,9 +148,40 @@ def own_credential_id(url: str, links: Links) -> str | None:
     return match[1] if match else links.parse_credential(url.strip())
 
 
+def share_path(url: str, links: Links) -> str | None:
+    """For a learner's share link of this deployment (/s/{token}, or /s/{token}/{badge} of a profile), the path
+    that verifies what it shares (the wallet's /s/.../verify); None for any other text."""
+    pattern = re.escape(links.base_url) + r"/s/([A-Za-z0-9_-]{1,64})(?:/([A-Za-z0-9_-]{1,64}))?/?"
+    match = re.fullmatch(pattern, url.strip())
+    if match is None or match[2] in ("qr", "verify"):
+        return None
+    return f"/s/{match[1]}/{match[2]}/verify" if match[2] else f"/s/{match[1]}/verify"
+
+
 def stored_document(session: Session, credential_id: str) -> bytes:
     """The signed credential exactly as issued here; NotFound otherwise."""
     return get_credential(session, credential_id).document
+
+
+@dataclass(frozen=True, slots=True)
+class StateNote:
+    """When and why the issuer revoked or suspended one of our credentials, as its staff recorded it."""
+
+    state: str  # "revoked" or "suspended"
+    at: datetime
+    reason: str | None
+
+
+def state_note(session: Session, credential_id: str) -> StateNote | None:
+    """The revocation (or else suspension) of our credential `credential_id`, or None if it has neither."""
+    credential = session.get(Credential, credential_id)
+    if credential is None:
+        return None
+    if credential.revoked_at is not None:
+        return StateNote("revoked", credential.revoked_at, credential.revocation_reason)
+    if credential.suspended_at is not None:
+        return StateNote("suspended", credential.suspended_at, credential.suspension_reason)
+    return None
 
 
 def fetch_credential(url: str, *, policy: FetchPolicy) -> bytes:

@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from badges import transcript
 from badges.checks import issuer_id
+from badges.clock import korea_date
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from store import orgs
 from store.links import Links
@@ -29,6 +31,16 @@ class Member:
     name_ko: str
     name_en: str
     profile_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """A framework competency the badge is aligned to (e.g. an NCS unit), as the badge states it."""
+
+    name: str
+    url: str | None
+    framework: str | None
+    code: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +63,8 @@ class Summary:
     valid_until: str | None
     completed: str | None
     image: str | None = None  # the badge image: an https URL or a data: image URL, nothing else
+    hours: float | None = None  # of learning (ext:hours, else credits), for the pages; not in the API summary
+    alignments: tuple[Alignment, ...] = ()  # for the pages; not in the API summary
 
     def as_json(self) -> dict[str, Any]:
         """The summary as the API returns it (camelCase, without empty fields)."""
@@ -58,7 +72,8 @@ class Summary:
                  "achievement_type": "achievementType", "criteria_url": "criteriaUrl", "issuer_id": "issuerId",
                  "issuer_name": "issuerName", "issuer_url": "issuerUrl", "valid_until": "validUntil",
                  "proof_type": "proofType"}
-        out = {names.get(k, k): v for k, v in asdict(self).items() if v is not None and k != "member"}
+        pages_only = ("member", "hours", "alignments")
+        out = {names.get(k, k): v for k, v in asdict(self).items() if v is not None and k not in pages_only}
         out["registeredMember"] = self.member is not None
         if self.member is not None:
             out["member"] = {"slug": self.member.slug, "name": {"ko": self.member.name_ko, "en": self.member.name_en},
@@ -77,6 +92,8 @@ def summarise(report: VerificationReport, *, session: Session, links: Links) -> 
     genuine = report.check(CheckId.PROOF).outcome is Outcome.PASSED
     org = orgs.org_by_did(session, issuer) if genuine and issuer and issuer.startswith("did:") else None
     member = Member(org.slug, org.name_ko, org.name_en, links.org(org.slug)) if org is not None else None
+    if facts.get("image") is None and member is not None:
+        facts["image"] = _own_image(doc, links)
     return Summary(verdict=report.verdict, format=str(report.format), member=member, **facts)
 
 
@@ -98,7 +115,25 @@ def _vc_facts(doc: dict[str, Any]) -> dict[str, Any]:
             "issued": _date(doc.get("validFrom") or doc.get("issuanceDate")),
             "valid_until": _date(doc.get("validUntil") or doc.get("expirationDate")),
             "completed": _date(subject.get("activityEndDate")),
-            "image": _image(doc.get("image")) or _image(achievement.get("image"))}
+            "image": _image(doc.get("image")) or _image(achievement.get("image")),
+            "hours": transcript.hours(subject, achievement), "alignments": _alignments(achievement)}
+
+
+def _own_image(doc: dict[str, Any], links: Links) -> str | None:
+    """The image of a badge of ours at this service's own address, even where that is http (development)."""
+    achievement = _mapping(_mapping(doc.get("credentialSubject")).get("achievement"))
+    image = achievement.get("image")
+    url = _url(image.get("id") if isinstance(image, dict) else image)
+    return url if url and url.startswith(links.base_url + "/") else None
+
+
+def _alignments(achievement: dict[str, Any]) -> tuple[Alignment, ...]:
+    """The achievement's alignments that name their target (at most 20: hostile documents must not flood the page)."""
+    given = achievement.get("alignment")
+    found = [Alignment(name, _url(a.get("targetUrl")), _text(a.get("targetFramework")), _text(a.get("targetCode")))
+             for a in (given if isinstance(given, list) else [given]) if isinstance(a, dict)
+             if (name := _text(a.get("targetName")))]
+    return tuple(found[:20])
 
 
 def _ob2_facts(doc: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
@@ -142,5 +177,6 @@ def _image(value: object) -> str | None:
 
 
 def _date(value: object) -> str | None:
-    text = _text(value) if isinstance(value, str) else None
-    return text[:10] if text and len(text) >= 10 and text[4] == "-" else None
+    """The day `value` names, in Korea time (2 December 16:38 UTC is 3 December in Seoul)."""
+    day = korea_date(_text(value)) if isinstance(value, str) else None
+    return day.isoformat() if day else None

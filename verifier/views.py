@@ -16,6 +16,7 @@ from web.i18n import translate
 
 MAX_UPLOAD = 2_000_000  # a credential, a JWT or a baked badge image
 MAX_PHOTO = 12_000_000  # a phone photo of a QR code
+STOPPED = ("revoked", "suspended")
 ENDORSABLE = (CredentialFormat.VC_LD, CredentialFormat.VC_JWT)  # OB 3.0 badges carry EndorsementCredentials
 
 
@@ -26,6 +27,7 @@ class Verified:
     source: bytes  # the credential as verified (JSON or JWT text), for the holder check and the PDF
     credential_id: str | None  # set when it is one of this deployment's credentials
     endorsements: Endorsements = field(default_factory=lambda: Endorsements(()))  # never change its verdict
+    state_note: service.StateNote | None = None  # when and why our own credential was revoked or suspended
 
 
 def fetch_policy() -> FetchPolicy:
@@ -43,6 +45,11 @@ def from_url(url: str) -> tuple[bytes, str | None]:
         with transaction() as session:
             return service.stored_document(session, own), own
     return service.fetch_credential(url, policy=fetch_policy()), None
+
+
+def share_page(url: str) -> str | None:
+    """Where a learner's share link of ours is verified (the badge's report, or the profile's list), or None."""
+    return service.share_path(url, services().issuing.links)
 
 
 def from_scan(text: str) -> tuple[bytes, str | None]:
@@ -68,12 +75,13 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
                                    holder=(holder or "").strip() or None)
         endorsements = verify_endorsements(report.credential if report.format in ENDORSABLE else None,
                                            resolve=resolve, now=now, skew=svc.settings.clock_skew)
+    if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
+        credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")), svc.issuing.links)
     with transaction() as session:
         service.record(session, report, links=svc.issuing.links, channel=channel, now=now)
         summary = summarise(report, session=session, links=svc.issuing.links)
-    if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
-        credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")), svc.issuing.links)
-    return Verified(report, summary, source, credential_id, endorsements)
+        note = service.state_note(session, credential_id) if credential_id and report.verdict in STOPPED else None
+    return Verified(report, summary, source, credential_id, endorsements, note)
 
 
 def summary_pdf(verified: Verified, *, lang: str) -> bytes:

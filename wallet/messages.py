@@ -106,7 +106,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Someone asked to create a wallet for this address, but it already has one. Sign in with this link "
               "(works once, for 20 minutes):\n{link}\nIf this was not you, ignore this mail."},
     # account
-    "wallet.account.did": {"ko": "나의 DID(서명 키)", "en": "My DID (signing key)"},
+    "wallet.account.did": {"ko": "기술 정보: 나의 DID(서명 키)", "en": "Technical details: my DID (signing key)"},
     "wallet.account.did_hint": {"ko": "내보내는 증명(Verifiable Presentation)은 이 키로 서명됩니다.",
                                 "en": "Presentations you export are signed with this key."},
     "wallet.account.since": {"ko": "가입일", "en": "Member since"},
@@ -153,7 +153,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # history
     "wallet.stat.badges": {"ko": "배지", "en": "Badges"},
     "wallet.stat.hours": {"ko": "학습 시간", "en": "Hours"},
-    "wallet.stat.orgs": {"ko": "교육 기관", "en": "Organisations"},
+    "wallet.stat.orgs": {"ko": "교육 기관", "en": "Issuers"},
     "wallet.totals_rule": {"ko": "합계에는 유효하거나 기간이 끝난 배지만 들어갑니다(취소된 배지는 빠집니다).",
                            "en": "Totals count valid and expired badges; revoked ones are left out."},
     "wallet.skills": {"ko": "역량", "en": "Skills"},
@@ -162,6 +162,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.hours": {"ko": "학습 시간", "en": "Hours"},
     "wallet.hours_value": {"ko": "{hours}시간", "en": "{hours} h"},
     "wallet.awarded_on": {"ko": "수료일", "en": "Completed on"},
+    "wallet.verify_list.title": {"ko": "{name} 님이 공유한 배지", "en": "Badges shared by {name}"},
+    "wallet.verify_list.lead": {"ko": "공유 링크의 배지 {n}개입니다. 배지마다 ‘검증 결과 보기’를 누르면 지금 다시 검증합니다.",
+                                "en": "This share link shows {n} badge(s). Open each one's report to verify it now."},
+    "wallet.verify_list.verify": {"ko": "검증 결과 보기", "en": "See its verification report"},
     "wallet.no_date": {"ko": "날짜 없음", "en": "No date"},
     "wallet.untitled": {"ko": "(이름 없는 배지)", "en": "(untitled badge)"},
     "wallet.filter.showing": {"ko": "필터:", "en": "Showing:"},
@@ -313,11 +317,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "en": "Each badge gets a QR code that opens its verification when scanned."},
     "wallet.export.pdf_ko": {"ko": "PDF (한국어)", "en": "PDF (Korean)"},
     "wallet.export.pdf_en": {"ko": "PDF (영어)", "en": "PDF (English)"},
-    "wallet.export.vp": {"ko": "서명된 증명(VP)", "en": "Signed presentation (VP)"},
-    "wallet.export.vp_hint": {"ko": "고른 배지를 내 DID 키로 서명해 JSON으로 내려받습니다. 채용 담당자가 요청한 challenge가 있으면 넣으세요.",
-                              "en": "The chosen badges in one JSON file signed with your DID key. Add the "
-                                    "challenge if the employer gave you one."},
-    "wallet.export.vp_options": {"ko": "challenge·domain (선택)", "en": "Challenge and domain (optional)"},
+    "wallet.export.vp": {"ko": "내 서명이 담긴 배지 묶음", "en": "Badges signed by me, in one file"},
+    "wallet.export.vp_hint": {"ko": "고른 배지를 내 지갑의 키로 서명해 파일 하나로 내려받습니다. 채용 담당자가 확인 코드를 주었다면 "
+                                    "아래 ‘기술 정보’에 넣으세요.",
+                              "en": "The chosen badges in one file, signed with your wallet's key. If the employer "
+                                    "gave you a check code, add it under “Technical details”."},
+    "wallet.export.vp_options": {"ko": "기술 정보: 확인 코드(challenge)·도메인 (선택)",
+                                 "en": "Technical details: check code (challenge) and domain (optional)"},
     "wallet.export.challenge": {"ko": "challenge", "en": "Challenge"},
     "wallet.export.domain": {"ko": "domain", "en": "Domain"},
     "wallet.export.vp_submit": {"ko": "서명해서 내려받기", "en": "Sign and download"},

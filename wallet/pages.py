@@ -18,6 +18,7 @@ from wallet.service import Entry
 from wallet.web import absolute, refresh, require_learner, safe_next, wallet_context
 from web.http import transaction, utcnow
 from web.i18n import locale, tell, translate
+from web.linkedin import linkedin_url
 
 bp = Blueprint("wallet_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/wallet/static")
@@ -103,7 +104,7 @@ def item(public_id: str) -> str:
         learner = require_learner(session)
         e = service.entry(get_item(session, learner_id=learner.id, public_id=public_id))
         links = [link for link in sharing.active_links(session, learner.id) if link.item_id == e.item.id]
-        linkedin = sharing.linkedin_url(
+        linkedin = linkedin_url(
             name=e.title(locale()), issuer=e.issuer(locale()), awarded_on=e.course.awarded_on,
             url=share_url(links[-1]), credential_id=str(e.document.get("id", e.item.public_id))) if links else None
         return render_template("wallet/item.html", e=e, report=json.loads(e.item.report), links=links,

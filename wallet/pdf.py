@@ -16,6 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from badges import artwork, qr
+from badges.clock import korea_date
 from wallet.messages import MESSAGES
 
 QR_SIZE = 30 * mm
@@ -53,7 +54,7 @@ def career_pdf(*, lang: str, learner_name: str, holder_did: str, badges: Sequenc
     issuers = {b.issuer for b in badges}
     story: list[Flowable] = [
         Paragraph(escape(t("wallet.pdf.title")), styles["title"]),
-        Paragraph(escape(f"{learner_name} · {t('wallet.pdf.generated')} {generated:%Y-%m-%d}"), styles["body"]),
+        Paragraph(escape(f"{learner_name} · {t('wallet.pdf.generated')} {korea_date(generated)}"), styles["body"]),
         Paragraph(escape(f"{t('wallet.pdf.holder')}: {holder_did}"), styles["small"]),
         Spacer(1, 4 * mm),
         Paragraph(escape(t("wallet.pdf.summary", badges=len(badges), hours=_hours(total_hours),

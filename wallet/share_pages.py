@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from badges import qr
@@ -79,6 +80,20 @@ def link_qr(token: str) -> Response:
         link = sharing.open_link(session, token)
         png = qr.qr_png(absolute(url_for("wallet_share.shared", token=link.token)))
     return Response(png, mimetype="image/png", headers=PRIVATE)
+
+
+@bp.get("/s/<token>/verify")
+def verify_shared(token: str) -> ResponseReturnValue:
+    """Where /verify sends a share link: a shared badge's report, or the profile's badges each with its report."""
+    _refresh(token)
+    with transaction() as session:
+        link = sharing.open_link(session, token)
+        entries = _entries(session, link)
+        urls = _urls(link)
+        if link.item is not None:
+            return redirect(urls["verify_url"](entries[0]), code=303)  # type: ignore[operator]
+        return _page(render_template("wallet/public_verify_list.html", learner=link.learner, entries=entries,
+                                     lang=locale(), **urls))
 
 
 @bp.get("/s/<token>/<public_id>")

@@ -3,8 +3,7 @@ public without one, and a link shows only what the learner chose (never hidden o
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
-from urllib.parse import urlencode
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +12,6 @@ from badges import text
 from badges.errors import InvalidInput, NotFound
 from store.wallet import Learner, ShareLink, WalletItem, items_of
 
-LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 MAX_LINKS = 50
 
 
@@ -80,12 +78,3 @@ def visible_item(session: Session, link: ShareLink, public_id: str) -> WalletIte
 
 def _shareable(item: WalletItem) -> bool:
     return not item.hidden and item.removed_at is None
-
-
-def linkedin_url(*, name: str, issuer: str, awarded_on: date | None, url: str, credential_id: str) -> str:
-    """LinkedIn's "Add to profile" link for a certification, pointing at the badge's share page."""
-    fields = {"startTask": "CERTIFICATION_NAME", "name": name, "organizationName": issuer,
-              "certUrl": url, "certId": credential_id}
-    if awarded_on is not None:
-        fields.update(issueYear=str(awarded_on.year), issueMonth=str(awarded_on.month))
-    return f"{LINKEDIN_ADD}?{urlencode(fields)}"

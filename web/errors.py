@@ -9,14 +9,15 @@ from badges.errors import BadgeError
 from web.i18n import translate
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """True when the client asked for JSON (the API, or an Accept header preferring JSON) rather than a page."""
     best = request.accept_mimetypes.best_match(["text/html", "application/json", "application/problem+json"])
     return request.path.startswith("/api/") or best != "text/html"
 
 
 def _respond(status: int, title: str, code: str, detail: str, path: str | None = None,
              type_: str = "about:blank") -> Response:
-    if _wants_json():
+    if wants_json():
         body = {"type": type_, "title": title, "status": status, "code": code, "detail": detail,
                 "message": translate(code) if translate(code) != code else detail}
         if path:

@@ -1,8 +1,11 @@
 """Korean and English text for pages: the locale of a request and the message catalogue."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import Response, flash, request
 
+from badges.clock import in_korea, korea_date
 from web import messages
 
 LOCALES = ("ko", "en")
@@ -46,3 +49,18 @@ def tell(key: str, category: str = "ok", **values: object) -> None:
     """Show the catalogue's message `key` on the next page, in the reader's language; `category` is "ok" or
     "error" (every page's flashed messages come through here)."""
     flash(translate(key, None, **values), category)
+
+
+TIME_FORMATS = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S"}
+
+
+def local_time(value: datetime | date | str | None, fmt: str = "date", lang: str | None = None) -> str:
+    """`value` (UTC) as people in Korea read it: fmt "date" gives 2026-12-03, "minutes" or "seconds" add the time
+    of day and "KST" / "(한국 시간)"; "" when `value` is empty or unreadable (the Jinja filter `local_time`)."""
+    if fmt == "date":
+        day = korea_date(value)
+        return day.isoformat() if day else ""
+    moment = in_korea(value) if not isinstance(value, date) or isinstance(value, datetime) else None
+    if moment is None:
+        return ""
+    return f"{moment.strftime(TIME_FORMATS[fmt])} {translate('time.korea', lang)}"
