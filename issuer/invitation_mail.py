@@ -6,15 +6,16 @@ from html import escape
 from issuer.messages import MESSAGES
 from store.console import Invitation, Role
 from store.models import Org
+from web.i18n import local_time
 from web.mail import Mail
 
 
 def compose(invitation: Invitation, *, org: Org, link: str) -> Mail:
     """The e-mail that carries an invitation's single-use `link`."""
     role = Role(invitation.role)
-    expires = f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC"
     parts = {lang: {key: _text(f"people.mail_{key}", lang, org=org.name_ko if lang == "ko" else org.name_en,
-                               role=_text(f"role.{role}", lang), expires=expires)
+                               role=_text(f"role.{role}", lang),
+                               expires=local_time(invitation.expires_at, "minutes", lang))
                     for key in ("greeting", "invited", "open_link", "button", "ignore")}
              for lang in ("ko", "en")}
     subject = f"{_text('people.mail_subject', 'ko', org=org.name_ko)} / " \
