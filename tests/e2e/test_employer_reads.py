@@ -53,7 +53,7 @@ def test_a_revoked_badge_says_when_and_why_on_its_page_and_report(live_server: L
     svc = live_server.services
     with transaction(svc.sessions) as session:
         service.revoke(session, svc.issuing, org=session.get_one(Org, org.id), credential_id=credential_id,
-                       reason="수료 기준 미달", now=REVOKED_AT)
+                       reason="수료 기준 미달", actor="test", now=REVOKED_AT)
     page.goto(f"{live_server.url}/v/{credential_id}")
     keep(page, "revoked-ko")
     note = page.inner_text("#state-note")
