@@ -8,13 +8,11 @@ sign-in counts per account as well as per client and forgets an account's count 
 "count only failures" mode (deduct_when) decides after the view ran, which is exactly the race to avoid. So the
 views ask `Limits` directly; web.throttle holds the sign-in and mail rules.
 
-`FixedWindowLimiter` is the in-memory, one-process variant with an injectable clock, for tests.
 Behind a reverse proxy, configure werkzeug's ProxyFix so that `request.remote_addr` is the client's address.
 """
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,35 +98,6 @@ class SharedLimiter:
 
     def hit(self, key: str) -> Decision:
         return self.limits.hit(self.rule, key)
-
-
-class FixedWindowLimiter:
-    """At most `limit` hits per key in each `window_s`-second window, in this process's memory; windows start
-    on multiples of window_s (tests, and a single process that needs no shared count)."""
-
-    def __init__(self, limit: int, window_s: float = 60.0, *, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 100_000) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._clock = clock
-        self._max_keys = max_keys
-        self._lock = threading.Lock()
-        self._window = -1
-        self._counts: dict[str, int] = {}
-
-    def hit(self, key: str) -> Decision:
-        """Count one request for `key`; the decision says whether it may go ahead and, if not, for how long."""
-        now = self._clock()
-        window = int(now // self.window_s)
-        with self._lock:
-            if window != self._window:  # a new window: every count starts again
-                self._window, self._counts = window, {}
-            if key not in self._counts and len(self._counts) >= self._max_keys:
-                count = self.limit + 1  # too many clients at once: refuse newcomers rather than grow without end
-            else:
-                count = self._counts[key] = self._counts.get(key, 0) + 1
-        retry = max(1, math.ceil((window + 1) * self.window_s - now))
-        return Decision(count <= self.limit, max(0, self.limit - count), retry)
 
 
 def install(app: Any, limiter: Limiter) -> None:
