@@ -73,3 +73,11 @@ def test_a_profile_share_link_lists_its_badges_each_with_a_report(
     for url in reports:
         report = visitor.get(url.removeprefix(BASE_URL)).get_data(as_text=True)
         assert 'id="verdict"' in report and 'data-check="proof" data-outcome="passed"' in report
+
+
+def test_a_made_up_share_link_is_no_badge_at_all(app: Flask) -> None:
+    # a forged or revoked token must end in "no such link", never a 500 and never a report that looks valid
+    path, page = submitted(app.test_client(), {"url": f"{BASE_URL}/s/not-a-real-token-{'x' * 40}"})
+    assert 'data-verdict="valid"' not in page
+    response = app.test_client().get(path)
+    assert response.status_code in (404, 410, 422), (path, response.status_code)
