@@ -19,6 +19,10 @@ from web.linkedin import linkedin_url
 
 bp = Blueprint("issuer_pages", __name__)
 JSON_LD = "application/ld+json"
+# How long a cache may keep a document before asking again: a revocation reaches other verifiers within
+# STATUS_LIST_MAX_AGE seconds; our own verifier reads the database, so it sees one at once.
+STATUS_LIST_MAX_AGE = 60
+DID_MAX_AGE = 300
 JSON_TYPES = (JSON_LD, "application/vc+ld+json", "application/json")  # what a client may ask for by Accept
 
 
@@ -164,21 +168,16 @@ def org_logo(slug: str) -> Response:
         logo, logo_type = org.logo, org.logo_type
     if logo is None or logo_type is None:
         raise NotFound("org.no_logo", f"{slug} has no logo.")
-    response = Response(logo, mimetype=logo_type, headers={
-        "Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300",
+    return _cacheable(logo, logo_type, max_age=300, headers={
         # an SVG opened on its own is a document of this origin: it may draw, never run or fetch anything
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"})
-    response.set_etag(hashlib.sha256(logo).hexdigest())
-    response.make_conditional(request)
-    return response
 
 
 @bp.get("/orgs/<slug>/did.json")
 def did_json(slug: str) -> Response:
     with transaction() as session:
         document = orgs.did_document(orgs.get_org(session, slug))
-    return Response(json.dumps(document, indent=2), mimetype="application/did+json",
-                    headers={"Access-Control-Allow-Origin": "*"})
+    return _cacheable(json.dumps(document, indent=2).encode(), "application/did+json", max_age=DID_MAX_AGE)
 
 
 @bp.get("/orgs/<slug>/status/<id:list_id>")
@@ -188,5 +187,13 @@ def status_list(slug: str, list_id: int) -> Response:
         row = session.get(StatusList, list_id)
         if row is None or row.org_id != org.id or row.document is None:
             raise NotFound("status.not_found", f"{slug} has no status list {list_id}.")
-    return Response(row.document, mimetype="application/vc+ld+json",
-                    headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=60"})
+    return _cacheable(row.document, "application/vc+ld+json", max_age=STATUS_LIST_MAX_AGE)
+
+
+def _cacheable(body: bytes, mimetype: str, *, max_age: int, headers: dict[str, str] | None = None) -> Response:
+    """A public document any origin may read, that a CDN or a verifier's cache may keep for `max_age` seconds and
+    then revalidate: its ETag is the digest of its bytes, so a conditional GET of an unchanged one is a 304."""
+    response = Response(body, mimetype=mimetype, headers={
+        "Access-Control-Allow-Origin": "*", "Cache-Control": f"public, max-age={max_age}", **(headers or {})})
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    return response.make_conditional(request)
