@@ -196,4 +196,5 @@ def _cacheable(body: bytes, mimetype: str, *, max_age: int, headers: dict[str, s
     response = Response(body, mimetype=mimetype, headers={
         "Access-Control-Allow-Origin": "*", "Cache-Control": f"public, max-age={max_age}", **(headers or {})})
     response.set_etag(hashlib.sha256(body).hexdigest())
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response

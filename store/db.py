@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from badges.jsontext import to_json
+from store.freshness import watch_sessions
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MAX_ID = 2**31 - 1  # ids and version numbers are INTEGER columns (PostgreSQL's largest; SQLite overflows at 2**63)
@@ -61,8 +62,11 @@ def read_only(engine: Engine) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """The one session factory for an engine; objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """The one session factory for an engine; objects stay readable after commit, and a change to what
+    verification reads moves the stamp that tells every process to forget it (store.freshness)."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    watch_sessions(factory)
+    return factory
 
 
 @contextmanager

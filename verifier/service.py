@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,9 +21,11 @@ from badges.verify import Resolver, issuer_id, verify_credential
 from store import orgs
 from store.credentials import get_credential
 from store.db import fits_id
+from store.freshness import Remembered
 from store.links import Links
 from store.models import Credential, Org, StatusList, VerificationEvent
 
+T = TypeVar("T")
 ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, application/vc+jwt, application/jwt, "
           "image/png, image/svg+xml;q=0.9, text/plain;q=0.5")
 
@@ -30,18 +33,26 @@ ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, applic
 class LocalResolver:
     """Reads our own organisations' DID documents and status lists from the database (the server never
     calls itself over HTTP); everything else goes to `remote`. Use `reading()` for one verification: one
-    session, and each document read once however many checks ask for it."""
+    session, and each document read once however many checks ask for it.
+
+    What it reads of our own is remembered in the process until the stamp of published state moves
+    (store.freshness): a revocation committed by any process is seen within its POLL_SECONDS, at once here when
+    this process made it. Documents it hands out are shared: callers never change them."""
 
     def __init__(self, factory: sessionmaker[Session], links: Links, remote: Resolver) -> None:
         self._factory = factory
-        self._links = links
+        self.links = links
         self._remote = remote
+        self.remembered = Remembered(factory)
 
     @contextmanager
-    def reading(self) -> Iterator[Resolver]:
-        """A Resolver for one verification, on one read session, remembering what it read until it ends."""
-        with self._factory() as session:
-            yield _Reading(self, session)
+    def reading(self) -> Iterator[_Reading]:
+        """A Resolver for one verification, on one read session (opened only if something must be read)."""
+        reading = _Reading(self)
+        try:
+            yield reading
+        finally:
+            reading.close()
 
     def did_document(self, did: str) -> JsonObject:
         with self.reading() as resolve:
@@ -56,12 +67,20 @@ class LocalResolver:
         return self._remote.document(url)
 
     def held_status(self, credential_id: str, issuer: str) -> str | None:
-        with self._factory() as session:
-            return self._held_status(session, credential_id, issuer)
+        with self.reading() as resolve:
+            return resolve.held_status(credential_id, issuer)
+
+    def issued_by(self, session: Session, credential_id: str) -> tuple[int, str] | None:
+        """(organisation id, its DID) of our credential `credential_id`, or None: what never changes, remembered."""
+        def read() -> tuple[int, str] | None:
+            found = session.execute(select(Credential.org_id, Org.did).join(Org, Org.id == Credential.org_id)
+                                    .where(Credential.id == credential_id)).first()
+            return (found.org_id, found.did) if found is not None else None
+        return self.remembered.get(("issued_by", credential_id), read)
 
     def _held_status(self, session: Session, credential_id: str, issuer: str) -> str | None:
         """"suspended" when `credential_id` is one of ours, by `issuer`, and suspended (checks.HeldStatus)."""
-        own = self._links.parse_credential(credential_id)
+        own = self.links.parse_credential(credential_id)
         if own is None:
             return None
         suspended = session.scalar(select(Credential.suspended_at).join(Org, Org.id == Credential.org_id)
@@ -69,44 +88,59 @@ class LocalResolver:
                                           Credential.revoked_at.is_(None)))
         return "suspended" if suspended is not None else None
 
-    def _did_document(self, session: Session, did: str) -> JsonObject:
-        document = orgs.did_document_of(session, did)
-        return document if document is not None else self._remote.did_document(did)
+    def _did_document(self, session: Session, did: str) -> JsonObject | None:
+        return orgs.did_document_of(session, did)
 
-    def _status_list(self, session: Session, url: str) -> JsonObject:
-        ours = self._links.parse_status_list(url)
-        if ours is None:
-            return self._remote.status_list(url)
-        document = None if not fits_id(ours[1]) else session.scalar(select(StatusList.document).join(Org, Org.id == StatusList.org_id)
-                                  .where(Org.slug == ours[0], StatusList.id == ours[1]))
-        if document is None:
-            raise CheckUndecided(STATUS_RETRIEVAL, "status.unreachable", f"There is no status list at {url}.")
-        return json.loads(document)
+    def _status_list(self, session: Session, slug: str, list_id: int) -> JsonObject | None:
+        document = session.scalar(select(StatusList.document).join(Org, Org.id == StatusList.org_id)
+                                  .where(Org.slug == slug, StatusList.id == list_id))
+        return json.loads(document) if document is not None else None
 
 
 class _Reading:
-    """LocalResolver within one verification (see LocalResolver.reading)."""
+    """LocalResolver within one verification (see LocalResolver.reading): our own documents come from the
+    process's memory or one read session, opened at the first thing not remembered."""
 
-    def __init__(self, resolver: LocalResolver, session: Session) -> None:
-        self._resolver, self._session = resolver, session
-        self._read: dict[tuple[str, str], JsonObject] = {}
+    def __init__(self, resolver: LocalResolver) -> None:
+        self._resolver = resolver
+        self._session: Session | None = None
+
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._resolver._factory()
+            self._resolver.remembered.look(self._session)
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
     def did_document(self, did: str) -> JsonObject:
-        return self._once("did", did, self._resolver._did_document)
+        document = self._remember(("did", did), lambda: self._resolver._did_document(self.session(), did))
+        return document if document is not None else self._resolver._remote.did_document(did)
 
     def status_list(self, url: str) -> JsonObject:
-        return self._once("status", url, self._resolver._status_list)
+        ours = self._resolver.links.parse_status_list(url)
+        if ours is None:
+            return self._resolver._remote.status_list(url)
+        slug, list_id = ours
+        document = None if not fits_id(list_id) else self._remember(
+            ("status", slug, list_id), lambda: self._resolver._status_list(self.session(), slug, list_id))
+        if document is None:
+            raise CheckUndecided(STATUS_RETRIEVAL, "status.unreachable", f"There is no status list at {url}.")
+        return document
 
     def document(self, url: str) -> JsonObject:
         return self._resolver.document(url)
 
     def held_status(self, credential_id: str, issuer: str) -> str | None:
-        return self._resolver._held_status(self._session, credential_id, issuer)
+        return self._remember(("held", credential_id, issuer),
+                              lambda: self._resolver._held_status(self.session(), credential_id, issuer))
 
-    def _once(self, kind: str, key: str, read: Callable[[Session, str], JsonObject]) -> JsonObject:
-        if (kind, key) not in self._read:
-            self._read[kind, key] = read(self._session, key)
-        return self._read[kind, key]
+    def _remember(self, key: tuple[object, ...], read: Callable[[], T]) -> T:
+        """`read()` remembered under `key`, once the stamp has been looked at for this verification."""
+        self.session()  # looks at the stamp (at most every POLL_SECONDS) before anything remembered is used
+        return self._resolver.remembered.get(key, read)
 
 
 def credential_bytes(data: bytes) -> bytes:
@@ -206,17 +240,17 @@ def scanned_text(photo: bytes) -> str:
     return scan.read_qr(photo)
 
 
-def record(session: Session, report: VerificationReport, *, links: Links, channel: str, now: datetime) -> None:
+def record(session: Session, report: VerificationReport, *, resolver: LocalResolver, channel: str,
+           now: datetime) -> None:
     """Count a verification of one of our own credentials for its issuer's dashboard, only when genuine: signed
     by its issuer's key, and that issuer is the organisation that issued it here (a forgery never counts)."""
     document = report.credential if isinstance(report.credential, dict) else {}
-    credential_id = links.parse_credential(str(document.get("id", "")))
+    credential_id = resolver.links.parse_credential(str(document.get("id", "")))
     if credential_id is None or not _genuine(report):
         return
-    issued_by = session.execute(select(Credential.org_id, Org.did).join(Org, Org.id == Credential.org_id)
-                                .where(Credential.id == credential_id)).first()
-    if issued_by is not None and issued_by.did == issuer_id(document):
-        session.add(VerificationEvent(org_id=issued_by.org_id, credential_id=credential_id, channel=channel,
+    issued_by = resolver.issued_by(session, credential_id)
+    if issued_by is not None and issued_by[1] == issuer_id(document):
+        session.add(VerificationEvent(org_id=issued_by[0], credential_id=credential_id, channel=channel,
                                       verdict=report.verdict, at=now))
 
 

@@ -6,6 +6,7 @@ coerced to short text; the issuer is called a registered member only once the si
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -81,8 +82,15 @@ class Summary:
         return out
 
 
-def summarise(report: VerificationReport, *, session: Session, links: Links) -> Summary:
-    """The summary of `report`, looking the issuer up among this deployment's member organisations."""
+def member_of(session: Session, did: str, links: Links) -> Member | None:
+    """The member organisation of this deployment whose DID is `did`, or None."""
+    org = orgs.org_by_did(session, did)
+    return Member(org.slug, org.name_ko, org.name_en, links.org(org.slug)) if org is not None else None
+
+
+def summarise(report: VerificationReport, *, links: Links, member: Callable[[str], Member | None]) -> Summary:
+    """The summary of `report`, looking the issuer up among this deployment's member organisations with
+    `member` (e.g. member_of on a session)."""
     doc = report.credential or {}
     if report.format in (CredentialFormat.OB2_HOSTED, CredentialFormat.OB2_SIGNED):
         facts = _ob2_facts(doc, report.resolved or {})
@@ -90,11 +98,10 @@ def summarise(report: VerificationReport, *, session: Session, links: Links) -> 
         facts = _vc_facts(doc)
     issuer = facts.get("issuer_id")
     genuine = report.check(CheckId.PROOF).outcome is Outcome.PASSED
-    org = orgs.org_by_did(session, issuer) if genuine and issuer and issuer.startswith("did:") else None
-    member = Member(org.slug, org.name_ko, org.name_en, links.org(org.slug)) if org is not None else None
-    if facts.get("image") is None and member is not None:
+    found = member(issuer) if genuine and issuer and issuer.startswith("did:") else None
+    if facts.get("image") is None and found is not None:
         facts["image"] = _own_image(doc, links)
-    return Summary(verdict=report.verdict, format=str(report.format), member=member, **facts)
+    return Summary(verdict=report.verdict, format=str(report.format), member=found, **facts)
 
 
 def _vc_facts(doc: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from badges.fetch import FetchPolicy
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
 from verifier import pdf, service
-from verifier.summary import Summary, summarise
+from verifier.summary import Summary, member_of, summarise
 from web.http import services, transaction, utcnow
 from web.i18n import translate
 
@@ -77,9 +77,11 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
                                            resolve=resolve, now=now, skew=svc.settings.clock_skew)
     if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
         credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")), svc.issuing.links)
+    links, remembered = svc.issuing.links, svc.resolver.remembered
     with transaction() as session:
-        service.record(session, report, links=svc.issuing.links, channel=channel, now=now)
-        summary = summarise(report, session=session, links=svc.issuing.links)
+        service.record(session, report, resolver=svc.resolver, channel=channel, now=now)
+        summary = summarise(report, links=links, member=lambda did: remembered.get(
+            ("member", did), lambda: member_of(session, did, links)))
         note = service.state_note(session, credential_id) if credential_id and report.verdict in STOPPED else None
     return Verified(report, summary, source, credential_id, endorsements, note)
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from badges.verify import verify_credential
 from bootstrap.wiring import Services
 from tests.other_issuer import MemoryResolver, OtherIssuer
-from verifier.summary import summarise
+from verifier.summary import member_of, summarise
 
 
 def test_the_summary_never_links_to_javascript_and_cuts_long_text(client: FlaskClient, svc: Services) -> None:
@@ -21,7 +21,8 @@ def test_the_summary_never_links_to_javascript_and_cuts_long_text(client: FlaskC
     report = verify_credential(json.dumps(credential), resolve=MemoryResolver(issuer),
                                now=datetime(2026, 3, 10, tzinfo=UTC))
     with svc.sessions() as session:
-        summary = summarise(report, session=session, links=svc.issuing.links)
+        summary = summarise(report, links=svc.issuing.links,
+                            member=lambda did: member_of(session, did, svc.issuing.links))
     assert (summary.issuer_url, summary.criteria_url, summary.criteria) == (None, None, None)
     assert summary.description == "가" * 2000
     assert summary.verdict == "not_genuine" and summary.member is None

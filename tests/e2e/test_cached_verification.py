@@ -1,0 +1,74 @@
+"""Every app process keeps what verification reads in memory (store.freshness), yet a revocation, a suspension or
+a reinstatement committed by another process is reported by all of them within the stated bound, one second."""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from bootstrap.wiring import Services
+from issuer import service
+from store.credentials import get_credential
+from store.db import transaction
+from store.models import Org
+from tests.factories import NOW, issue, make_course, make_org
+
+BOUND = 1.0  # seconds: what README promises for a change to reach every process
+
+
+def verdicts(base: str, document: bytes, times: int) -> set[str]:
+    """The verdicts of `times` verifications of `document` through the cluster's workers."""
+    found = set()
+    for _ in range(times):
+        request = urllib.request.Request(f"{base}/api/v1/verify", data=document, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            found.add(json.loads(response.read())["verdict"])
+    return found
+
+
+def test_a_change_made_by_another_process_reaches_every_worker_within_the_bound(
+        cluster: tuple[str, Services]) -> None:
+    base, svc = cluster
+    org, _ = make_org(svc, "acme")
+    credential_id = issue(svc, org, make_course(svc, org))
+    with svc.sessions() as session:
+        document = get_credential(session, credential_id).document
+    assert verdicts(base, document, 30) == {"valid"}  # every worker has read (and keeps) the list
+
+    for change, expected in (("suspend", "suspended"), ("reinstate", "valid"), ("revoke", "revoked")):
+        with transaction(svc.sessions) as session:
+            acme = session.get_one(Org, org.id)
+            if change == "reinstate":
+                service.reinstate(session, svc.issuing, org=acme, credential_id=credential_id, actor="test", now=NOW)
+            else:
+                getattr(service, change)(session, svc.issuing, org=acme, credential_id=credential_id,
+                                         reason="test", actor="test", now=NOW)
+        time.sleep(BOUND)
+        assert verdicts(base, document, 30) == {expected}, change
+
+
+@pytest.fixture
+def statements(svc: Services) -> list[str]:
+    seen: list[str] = []
+    event.listen(svc.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_a_warm_verification_reads_nothing_it_remembers(client: FlaskClient, svc: Services,
+                                                        statements: list[str]) -> None:
+    org, _ = make_org(svc, "acme")
+    credential_id = issue(svc, org, make_course(svc, org))
+    document = client.get(f"/credentials/{credential_id}.json").data
+    assert client.post("/api/v1/verify", data=document, content_type="application/json").get_json()[
+        "verdict"] == "valid"
+    statements.clear()
+    assert client.post("/api/v1/verify", data=document, content_type="application/json").get_json()[
+        "verdict"] == "valid"
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "published_state" not in s]
+    assert reads == [], reads  # DID document, status list, suspension, issuer and member all remembered
+    assert any("verification_events" in s for s in statements)  # the genuine verification is still counted
