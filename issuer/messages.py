@@ -587,4 +587,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notify.state.pending": {"ko": "보내는 중", "en": "Pending"},
     "notify.state.sent": {"ko": "보냄", "en": "Sent"},
     "notify.state.failed": {"ko": "실패", "en": "Failed"},
+    # OpenID4VCI (issuer.oid4vci): the public badge page's link to the holder's wallet
+    "credential.add_wallet_app": {"ko": "내 지갑 앱에 담기", "en": "Add to my wallet app"},
+    "credential.add_wallet_app.hint": {"ko": "배지를 받은 분이 지갑에 로그인하면 OpenID4VCI 지갑 앱으로 보낼 QR 코드를 만들 수 있습니다.",
+                                       "en": "The badge's holder signs in to the wallet to make a QR code for an "
+                                             "OpenID4VCI wallet app."},
 }

@@ -22,6 +22,7 @@ from store.credentials import get_credential
 from store.db import fits_id
 from store.links import Links
 from store.models import Credential, Org, StatusList, VerificationEvent
+from store.offers import HeldCopy
 
 ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, application/vc+jwt, application/jwt, "
           "image/png, image/svg+xml;q=0.9, text/plain;q=0.5")
@@ -60,8 +61,12 @@ class LocalResolver:
             return self._held_status(session, credential_id, issuer)
 
     def _held_status(self, session: Session, credential_id: str, issuer: str) -> str | None:
-        """"suspended" when `credential_id` is one of ours, by `issuer`, and suspended (checks.HeldStatus)."""
+        """"suspended" when `credential_id` is one of ours (or a holder-bound copy of one, store.offers), by
+        `issuer`, and suspended (checks.HeldStatus)."""
         own = self._links.parse_credential(credential_id)
+        if own is None and credential_id.startswith("urn:uuid:"):  # a holder-bound copy speaks for its original
+            own = session.scalar(select(HeldCopy.credential_id).where(
+                HeldCopy.id == credential_id.removeprefix("urn:uuid:")[:40]))
         if own is None:
             return None
         suspended = session.scalar(select(Credential.suspended_at).join(Org, Org.id == Credential.org_id)
