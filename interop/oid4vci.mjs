@@ -46,7 +46,8 @@ async function main() {
     response.credentials?.[0]?.credential;
   process.stdout.write(JSON.stringify({
     holder, credential, issuer: client.getIssuer(),
-    configurationIds: client.getCredentialOffer().credential_configuration_ids,
+    configurationIds:
+      client.credentialOffer?.credential_offer?.credential_configuration_ids,
     tokenType: token.token_type
   }));
 }
