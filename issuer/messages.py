@@ -225,6 +225,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit.actor_token": {"ko": "API 토큰 {name}", "en": "API token {name}"},
     "audit.action.credential.issue": {"ko": "배지 발급", "en": "Badge issued"},
     "audit.action.credential.revoke": {"ko": "배지 취소", "en": "Badge revoked"},
+    "audit.action.credential.oid4vci_issue": {"ko": "지갑 앱으로 배지 전달 (OpenID4VCI)",
+                                              "en": "Badge sent to a wallet app (OpenID4VCI)"},
     "audit.action.key.rotate": {"ko": "서명 키 교체", "en": "Signing key rotated"},
     "audit.action.token.create": {"ko": "API 토큰 생성", "en": "API token created"},
     "audit.action.token.revoke": {"ko": "API 토큰 폐기", "en": "API token revoked"},

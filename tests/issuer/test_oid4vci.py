@@ -20,6 +20,7 @@ from badges.verify import verify_credential
 from bootstrap.wiring import Services
 from issuer import service
 from store import offers
+from store.console import AuditEntry
 from store.db import transaction
 from store.models import Credential, Org
 from tests import ob3
@@ -144,6 +145,10 @@ def test_the_holder_gets_the_credential_bound_to_their_did_and_it_verifies(clien
     assert ob3.invalid([json.dumps(copy).encode()]) == []
     report = verify_credential(json.dumps(copy), resolve=svc.resolver, now=now(), holder="minji.kim@example.com")
     assert report.verdict == "valid", report.as_json()
+
+    with transaction(svc.sessions) as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "credential.oid4vci_issue")).all()
+        assert (entry.target, entry.actor, entry.detail["holder"]) == (credential_id, "test", copy["credentialSubject"]["id"])
 
     again = request_credential(client, token, body(proof(key, nonce=c_nonce(client))))
     assert_error(again, "invalid_token", 401)  # the access token gives one credential
