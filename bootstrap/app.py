@@ -19,6 +19,7 @@ from issuer import (
     console_org,
     console_people,
     jobs,
+    oid4vci_api,
     queue,
 )
 from issuer import pages as issuer_pages
@@ -33,7 +34,7 @@ from web.settings import ConfigError, Settings
 
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
-              console_courses, console_issue, console_credentials, api_cohorts, health)
+              console_courses, console_issue, console_credentials, api_cohorts, health, oid4vci_api)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

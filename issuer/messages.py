@@ -225,6 +225,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit.actor_token": {"ko": "API 토큰 {name}", "en": "API token {name}"},
     "audit.action.credential.issue": {"ko": "배지 발급", "en": "Badge issued"},
     "audit.action.credential.revoke": {"ko": "배지 취소", "en": "Badge revoked"},
+    "audit.action.credential.oid4vci_issue": {"ko": "지갑 앱으로 배지 전달 (OpenID4VCI)",
+                                              "en": "Badge sent to a wallet app (OpenID4VCI)"},
     "audit.action.key.rotate": {"ko": "서명 키 교체", "en": "Signing key rotated"},
     "audit.action.token.create": {"ko": "API 토큰 생성", "en": "API token created"},
     "audit.action.token.revoke": {"ko": "API 토큰 폐기", "en": "API token revoked"},
@@ -587,4 +589,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notify.state.pending": {"ko": "보내는 중", "en": "Pending"},
     "notify.state.sent": {"ko": "보냄", "en": "Sent"},
     "notify.state.failed": {"ko": "실패", "en": "Failed"},
+    # OpenID4VCI (issuer.oid4vci): the public badge page's link to the holder's wallet
+    "credential.add_wallet_app": {"ko": "내 지갑 앱에 담기", "en": "Add to my wallet app"},
+    "credential.add_wallet_app.hint": {"ko": "배지를 받은 분이 지갑에 로그인하면 OpenID4VCI 지갑 앱으로 보낼 QR 코드를 만들 수 있습니다.",
+                                       "en": "The badge's holder signs in to the wallet to make a QR code for an "
+                                             "OpenID4VCI wallet app."},
 }

@@ -25,6 +25,7 @@ from store import status_lists
 from store.credentials import email_lookup, get_credential
 from store.links import Links
 from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
+from store.offers import HeldCopy
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 RESERVED_SLUGS = frozenset({"sign-in", "sign-out", "invitations"})  # /console/<slug> paths that are pages
@@ -161,6 +162,27 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
             for (award, key), credential_id, slot, document in zip(awards, ids, slots, signed)]
     session.execute(insert(cast(Table, Credential.__table__)), rows)  # one executemany: the ORM's unit of work costs more
     return [Credential(**row) for row in rows]  # the rows as objects, not attached to the session
+
+
+def sign_holder_copy(session: Session, ctx: Issuing, *, credential: Credential, holder_did: str,
+                     now: datetime) -> HeldCopy:
+    """The stored credential again, bound to its holder's DID (credentialSubject.id), signed by its organisation's
+    active key like every credential (signer(), proofs.sign). Everything else is the original's as issued: the
+    issuer Profile, the achievement version, the recipient's IdentityObject, the dates and the one status entry,
+    so revoking the original revokes the copy (OpenID4VCI, issuer.oid4vci). The copy's id is a urn:uuid: it is
+    not published at a URL of its own."""
+    original = json.loads(credential.document)
+    copy_id = str(uuid.uuid4())
+    unsigned = {key: value for key, value in original.items() if key != "proof"}
+    unsigned["id"] = f"urn:uuid:{copy_id}"
+    unsigned["credentialSubject"] = {"id": holder_did, **{k: v for k, v in original["credentialSubject"].items()
+                                                          if k != "id"}}
+    signed = proofs.sign(unsigned, signer=signer(ctx, credential.org), created=now)
+    copy = HeldCopy(id=copy_id, credential_id=credential.id, holder_did=holder_did, document=to_json(signed),
+                    issued_at=now)
+    session.add(copy)
+    session.flush()
+    return copy
 
 
 def request_hash(achievement: Achievement, award: Award) -> str:

@@ -24,6 +24,7 @@ from store.db import fits_id
 from store.freshness import Remembered
 from store.links import Links
 from store.models import Credential, Org, StatusList, VerificationEvent
+from store.offers import HeldCopy
 
 T = TypeVar("T")
 ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, application/vc+jwt, application/jwt, "
@@ -79,8 +80,12 @@ class LocalResolver:
         return self.remembered.get(("issued_by", credential_id), read)
 
     def _held_status(self, session: Session, credential_id: str, issuer: str) -> str | None:
-        """"suspended" when `credential_id` is one of ours, by `issuer`, and suspended (checks.HeldStatus)."""
+        """"suspended" when `credential_id` is one of ours (or a holder-bound copy of one, store.offers), by
+        `issuer`, and suspended (checks.HeldStatus)."""
         own = self.links.parse_credential(credential_id)
+        if own is None and credential_id.startswith("urn:uuid:"):  # a holder-bound copy speaks for its original
+            own = session.scalar(select(HeldCopy.credential_id).where(
+                HeldCopy.id == credential_id.removeprefix("urn:uuid:")[:40]))
         if own is None:
             return None
         suspended = session.scalar(select(Credential.suspended_at).join(Org, Org.id == Credential.org_id)

@@ -348,4 +348,29 @@ MESSAGES: dict[str, dict[str, str]] = {
                                        "current status (revocation) by scanning its QR code, which verifies the "
                                        "issuer's digital signature."},
     "wallet.pdf.link_label": {"ko": "PDF", "en": "PDF"},
+    # "add to my wallet app" (wallet.offers, OpenID4VCI)
+    "wallet.app.title": {"ko": "내 지갑 앱에 담기", "en": "Add to my wallet app"},
+    "wallet.app.hint": {"ko": "OpenID4VCI를 지원하는 지갑 앱으로 이 배지를 받습니다. 지갑 앱의 키(DID)에 묶인 사본이 기관의 서명으로 발급되며, "
+                                "원본 배지를 취소하면 사본도 함께 취소됩니다.",
+                        "en": "Receive this badge in a wallet app that supports OpenID4VCI. A copy bound to the app's "
+                              "key (DID) is signed by the organisation; revoking the original revokes the copy too."},
+    "wallet.app.no_code": {"ko": "확인 코드 없이 (이 화면을 다른 사람이 볼 수 없을 때만)",
+                           "en": "Without a confirmation code (only when no one else can see this screen)"},
+    "wallet.app.make": {"ko": "QR 코드 만들기", "en": "Make the QR code"},
+    "wallet.app.scan": {"ko": "지갑 앱으로 QR 코드를 찍거나, 이 휴대폰에 앱이 있으면 아래 버튼을 누르세요. 한 번만 쓸 수 있습니다.",
+                        "en": "Scan the QR code with your wallet app, or tap the button below if the app is on this "
+                              "phone. It works once."},
+    "wallet.app.qr_alt": {"ko": "지갑 앱용 배지 제안 QR 코드", "en": "QR code of the badge offer for a wallet app"},
+    "wallet.app.open": {"ko": "이 기기의 지갑 앱에서 열기", "en": "Open in a wallet app on this device"},
+    "wallet.app.code": {"ko": "지갑 앱이 확인 코드를 물으면 입력하세요:", "en": "When the wallet app asks for a code, enter:"},
+    "wallet.app.code_hint": {"ko": "QR 코드와 따로 보관하세요. 다섯 번 틀리면 제안이 무효가 됩니다.",
+                             "en": "Keep it apart from the QR code. Five wrong tries end the offer."},
+    "wallet.app.expires": {"ko": "{at}까지 유효합니다.", "en": "Valid until {at}."},
+    "wallet.app.back": {"ko": "배지로 돌아가기", "en": "Back to the badge"},
+    "wallet.offer_not_issued_here": {"ko": "이 서비스에서 발급된 배지만 지갑 앱에 담을 수 있습니다.",
+                                     "en": "Only badges issued by this service can be added to a wallet app from here."},
+    "wallet.offer_not_holder": {"ko": "확인된 이메일 주소로 받은 배지가 아닙니다.",
+                                "en": "This badge was not issued to a confirmed address of yours."},
+    "wallet.offer_revoked": {"ko": "취소된 배지는 지갑 앱에 담을 수 없습니다.",
+                             "en": "A revoked badge cannot be added to a wallet app."},
 }

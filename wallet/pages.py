@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from badges import qr
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from store.wallet import Learner, ShareLink, get_item
-from wallet import exports, imports, service, sharing
+from wallet import exports, imports, offers, service, sharing
 from wallet.pdf import PdfBadge, career_pdf
 from wallet.service import Entry
 from wallet.web import absolute, refresh, require_learner, safe_next, wallet_context
@@ -148,6 +148,34 @@ def item_action(public_id: str, action: str) -> BaseResponse:
         return redirect(url_for("wallet_pages.wallet"))
     back = request.form.get("back")
     return redirect(safe_next(back) if back else url_for("wallet_pages.item", public_id=public_id))
+
+
+@bp.post("/wallet/items/<public_id>/wallet-app")
+def wallet_app_offer(public_id: str) -> Page:
+    """"Add to my wallet app": a new OpenID4VCI offer (QR code and deep link), shown once with its code."""
+    try:
+        with transaction() as session:
+            learner = require_learner(session)
+            e = service.entry(get_item(session, learner_id=learner.id, public_id=public_id))
+            offer = offers.make_offer(session, wallet_context(), learner, e.item, now=utcnow(),
+                                      tx_code=request.form.get("tx_code") != "off")
+            page = render_template("wallet/offer.html", e=e, offer=offer, image_url=image_url, lang=locale(),
+                                   tab="history")
+    except Conflict as error:
+        tell(error.code, "error")
+        return redirect(url_for("wallet_pages.item", public_id=public_id))
+    return Response(page, headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/wallet/credentials/<credential_id>")
+def issued_item(credential_id: str) -> BaseResponse:
+    """A badge issued here, by its credential id (the public badge page's "add to my wallet app" links here): the
+    signed-in holder's own item page; NotFound for anyone else."""
+    refresh()
+    with transaction() as session:
+        learner = require_learner(session)
+        found = offers.item_of_credential(session, learner, credential_id)
+        return redirect(url_for("wallet_pages.item", public_id=found.public_id, _anchor="wallet-app"))
 
 
 @bp.get("/wallet/share")
