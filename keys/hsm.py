@@ -70,7 +70,8 @@ class Token:
                     private_template={Attribute.SIGN: True, Attribute.PRIVATE: True, Attribute.SENSITIVE: True,
                                       Attribute.EXTRACTABLE: False, Attribute.DERIVE: False})
                 point = public[Attribute.EC_POINT]
-                signature = cast(pkcs11.SignMixin, private).sign(PROBE, mechanism=Mechanism.EDDSA)
+                signer = self._keys[key_id] = cast(pkcs11.SignMixin, private)
+                signature = signer.sign(PROBE, mechanism=Mechanism.EDDSA)
             except pkcs11.PKCS11Error as e:
                 self._forget()
                 raise self._failed("generate a key in", e) from None
