@@ -21,6 +21,7 @@ from keys.hsm import TokenConfig
 from store.db import transaction
 from store.models import Credential, Org, SigningKey
 from tests.factories import NOW, issue, make_course, make_org
+from tests.issuer.test_console_auth import csrf, enter_console, make_member
 from tests.softhsm import LABEL, PIN, hsm_settings, softhsm  # noqa: F401  (fixtures)
 from web.settings import Settings
 
@@ -149,3 +150,13 @@ def test_a_key_in_a_token_with_no_token_configured_says_so(settings: Settings, s
         assert caught.value.code == "keys.hsm_not_configured"
     finally:
         without.extensions["badges"].engine.dispose()
+
+
+def test_the_owner_rotates_in_the_console_and_sees_where_each_key_is_kept(client: FlaskClient, svc: Services) -> None:
+    org, _ = make_org(svc)
+    enter_console(client, make_member(svc, org, email="owner@acme.example"))
+    rotated = client.post("/console/acme/keys/rotate", data={"csrf_token": csrf(client, "/console/acme/keys")})
+    assert rotated.status_code == 302
+    page = client.get("/console/acme/keys?lang=en").get_data(as_text=True)
+    assert page.count(f"Kept in the hardware security module token &#39;{LABEL}&#39;; it never leaves it") == 2
+    assert [k.custody for k in stored_keys(svc, org)] == [keys.PKCS11, keys.PKCS11]
