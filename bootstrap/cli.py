@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url, select
 
+import keys
 from badges.errors import BadgeError, Unavailable
 from badges.fetch import FetchPolicy
 from badges.model import Recipient
@@ -49,7 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(env, instance_dir=instance)
         if args.command in ("init", "serve", "demo"):
             upgrade(settings.database_url)
-        return args.run(args, build_services(settings))
+        services = build_services(settings)
+        try:
+            return args.run(args, services)
+        finally:
+            if services.issuing.token is not None:
+                services.issuing.token.close()  # log out of the PKCS#11 token
     except (BadgeError, ConfigError) as e:
         print(f"error: {getattr(e, 'detail', e)}", file=sys.stderr)
         return 2
@@ -98,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="read the password from standard input (default: generate one and print it)")
     rotate = command("rotate-key", _rotate, "Give an organisation a new signing key; old keys stay published.")
     rotate.add_argument("--org", default=DEMO_SLUG)
+    rotate.add_argument("--custody", choices=keys.CUSTODIES,
+                        help="keep this and the org's later keys sealed here (software) or in the PKCS#11 token "
+                        "(pkcs11); default: as before, else BADGES_KEY_CUSTODY")
     org = commands.add_parser("org", help="Manage organisations (for the alliance's operator).",
                               description="Manage organisations (for the alliance's operator).")
     org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
@@ -111,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--owner", required=True, help="e-mail of the first owner, who gets the invitation")
     create.add_argument("--url", help="the organisation's website")
     create.add_argument("--email", help="the organisation's public contact e-mail")
+    create.add_argument("--key-custody", choices=keys.CUSTODIES,
+                        help="where its signing keys are kept: sealed here (software) or in the PKCS#11 token "
+                        "(pkcs11); default: BADGES_KEY_CUSTODY")
     worker = command("worker", _worker, "Run cohort jobs that the app servers queue on Redis (BADGES_REDIS_URL).")
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty (default: keep waiting)")
     worker.add_argument("--queue", default=queue.QUEUE,
@@ -232,9 +244,13 @@ def _staff(args: argparse.Namespace, svc: Services) -> int:
 def _rotate(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
         org, now = orgs.get_org(session, args.org), _now()
+        if args.custody:
+            org.key_custody = args.custody
         key = service.rotate_key(session, svc.issuing, org=org, now=now)
-        audit.record(session, org_id=org.id, actor="cli", action="key.rotate", target=key.fragment, now=now)
-        print(f"New signing key {org.did}#{key.fragment}")
+        audit.record(session, org_id=org.id, actor="cli", action="key.rotate", target=key.fragment,
+                     custody=key.custody, now=now)
+        where = f" in the PKCS#11 token {key.token_label!r}" if key.custody == keys.PKCS11 else ""
+        print(f"New signing key {org.did}#{key.fragment}{where}")
     return 0
 
 
@@ -242,7 +258,7 @@ def _org_create(args: argparse.Namespace, svc: Services) -> int:
     with transaction(svc.sessions) as session:
         now = _now()
         org = service.create_org(session, svc.issuing, slug=args.slug, name_ko=args.name_ko, name_en=args.name_en,
-                                 url=args.url, email=args.email, now=now)
+                                 url=args.url, email=args.email, now=now, key_custody=args.key_custody)
         audit.record(session, org_id=org.id, actor="cli", action="org.create", target=org.slug, now=now)
         issued = invitations.invite(session, org=org, email=args.owner, role=Role.OWNER, actor="cli", now=now)
         audit.record(session, org_id=org.id, actor="cli", action="staff.invite", target=issued.invitation.email,

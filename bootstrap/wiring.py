@@ -10,6 +10,7 @@ from badges.fetch import FetchPolicy
 from badges.resolve import HttpResolver
 from bootstrap import catalogue
 from issuer.service import Issuing
+from keys.hsm import Token
 from store.db import make_engine, read_only, session_factory
 from store.links import Links
 from verifier.service import LocalResolver
@@ -37,7 +38,9 @@ def build_services(settings: Settings) -> Services:
     sessions = session_factory(engine)
     links = Links(settings.public_base_url)
     remote = remote_resolver(settings.fetch_policy())
-    return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key),
+    token = Token(settings.pkcs11) if settings.pkcs11 else None  # opened on first use, in the process using it
+    return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key, token,
+                                                        settings.key_custody),
                     LocalResolver(session_factory(read_only(engine)), links, remote))
 
 

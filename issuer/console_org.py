@@ -85,7 +85,7 @@ def rotate_key(org_slug: str) -> Response:
         retired = next((k.fragment for k in org.keys if k.retired_at is None), None)
         key = service.rotate_key(session, services().issuing, org=org, now=now)
         audit.record(session, org_id=org.id, actor=console.actor, action="key.rotate", target=key.fragment,
-                     retired=retired, now=now)
+                     retired=retired, custody=key.custody, now=now)
     tell("org.key_rotated", fragment=key.fragment)
     return redirect(url_for(".keys_page", org_slug=org_slug))
 

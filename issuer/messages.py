@@ -173,6 +173,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "org.rotate_key": {"ko": "새 키로 교체", "en": "Rotate key"},
     "org.rotate_explained": {"ko": "새 서명 키를 만들고 지금 키는 퇴역시킵니다. 퇴역한 키도 DID 문서에 남으므로 이미 발급한 배지는 계속 검증됩니다. 키가 유출되었다고 의심되거나 정기 교체 때 사용하세요.",
                              "en": "Makes a new signing key and retires the current one. Retired keys stay in the DID document, so badges already issued keep verifying. Use it on a schedule or when you suspect a leak."},
+    "org.key_custody_software": {"ko": "이 서버에 암호화해 보관 (KEK로 봉인)",
+                                 "en": "Kept on this server, sealed under the key-encryption key"},
+    "org.key_custody_pkcs11": {"ko": "하드웨어 보안 모듈(HSM) 토큰 '{token}' 안에 보관, 밖으로 나가지 않음",
+                               "en": "Kept in the hardware security module token '{token}'; it never leaves it"},
     "org.key_rotated": {"ko": "새 키 #{fragment}로 교체했습니다.", "en": "Rotated to the new key #{fragment}."},
     # API tokens
     "tokens.title": {"ko": "API 토큰", "en": "API tokens"},

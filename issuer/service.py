@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 import keys
 from badges import model, multikey, proofs, status, text
-from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
+from badges.errors import BadgeError, Conflict, InvalidInput, NotFound, Unavailable
 from badges.jsonld import JsonObject
 from badges.jsontext import to_json
 from issuer import audit, courses
 from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
+from keys.hsm import Token
 from store import status_lists
 from store.credentials import email_lookup, get_credential
 from store.links import Links
@@ -34,10 +35,13 @@ ACTIONS = ("revoke", "suspend", "reinstate")
 
 @dataclass(frozen=True, slots=True)
 class Issuing:
-    """What the issuing services need from the deployment: its public URLs and the KEK."""
+    """What the issuing services need from the deployment: its public URLs, the KEK, and where new signing keys
+    are kept (`custody`, unless an org says otherwise) with the PKCS#11 token if there is one."""
 
     links: Links
     kek: bytes
+    token: Token | None = None
+    custody: str = keys.SOFTWARE
 
     @property
     def lookup_key(self) -> bytes:
@@ -55,8 +59,10 @@ class Issued:
 
 
 def create_org(session: Session, ctx: Issuing, *, slug: str, name_ko: str, name_en: str,
-               now: datetime, url: str | None = None, email: str | None = None) -> Org:
-    """A new organisation with its did:web and a first signing key; Conflict if the slug is taken."""
+               now: datetime, url: str | None = None, email: str | None = None,
+               key_custody: str | None = None) -> Org:
+    """A new organisation with its did:web and a first signing key (kept as `key_custody` says, for this and
+    later keys; as the instance's setting when None); Conflict if the slug is taken."""
     if not SLUG.fullmatch(slug):
         raise InvalidInput("org.slug_invalid", "The short name may use a-z, 0-9 and '-' (up to 64).",
                            path="/slug")
@@ -67,32 +73,59 @@ def create_org(session: Session, ctx: Issuing, *, slug: str, name_ko: str, name_
     if session.scalar(select(Org.id).where(Org.slug == slug)) is not None:
         raise Conflict("org.slug_taken", f"An organisation called {slug!r} already exists.")
     org = Org(slug=slug, did=ctx.links.org_did(slug), name_ko=name_ko, name_en=name_en, url=url,
-              email=email, created_at=now)
+              email=email, created_at=now, key_custody=key_custody)
     session.add(org)
     session.flush()
     rotate_key(session, ctx, org=org, now=now)
     return org
 
 
-def rotate_key(session: Session, ctx: Issuing, *, org: Org, now: datetime) -> SigningKey:
-    """A new active signing key; older keys are retired but stay in the DID document."""
+def rotate_key(session: Session, ctx: Issuing, *, org: Org, now: datetime, custody: str | None = None) -> SigningKey:
+    """A new active signing key, kept as `custody` says (else as the org's choice, else the instance's: sealed
+    under the KEK, or made in the PKCS#11 token); older keys are retired but stay in the DID document."""
+    custody = custody or org.key_custody or ctx.custody
+    if custody not in keys.CUSTODIES:
+        raise InvalidInput("keys.custody_unknown", f"Key custody must be one of {', '.join(keys.CUSTODIES)}.",
+                           path="/custody")
+    fragment = f"key-{len(org.keys) + 1}"
+    if custody == keys.PKCS11:
+        token = _token(ctx)
+        key_id, public = token.generate(label=f"badges {org.did}#{fragment}")
+        key = SigningKey(org_id=org.id, fragment=fragment, created_at=now, custody=custody,
+                         public_multibase=multikey.public_multikey(public), token_label=token.label,
+                         token_key_id=key_id.hex())
+    else:
+        private = keys.generate()
+        key = SigningKey(org_id=org.id, fragment=fragment, created_at=now, custody=custody,
+                         public_multibase=multikey.public_multikey(private.public_key()),
+                         sealed=keys.seal(private, ctx.kek, aad=_key_aad(org.id, fragment)))
     for old in org.keys:
         old.retired_at = old.retired_at or now
-    private = keys.generate()
-    fragment = f"key-{len(org.keys) + 1}"
-    key = SigningKey(org_id=org.id, fragment=fragment, created_at=now,
-                     public_multibase=multikey.public_multikey(private.public_key()),
-                     sealed=keys.seal(private, ctx.kek, aad=_key_aad(org.id, fragment)))
     org.keys.append(key)
     session.flush()
     return key
 
 
-def signer(ctx: Issuing, org: Org) -> proofs.Ed25519Signer:
-    """A Signer for the organisation's active key."""
+def signer(ctx: Issuing, org: Org) -> proofs.Signer:
+    """A Signer for the organisation's active key: in memory for a sealed key, in the token for a PKCS#11 one."""
     key = next(k for k in reversed(org.keys) if k.retired_at is None)
-    return keys.signer(key.sealed, ctx.kek, aad=_key_aad(org.id, key.fragment),
-                       verification_method=f"{org.did}#{key.fragment}")
+    method = f"{org.did}#{key.fragment}"
+    if key.custody == keys.PKCS11:
+        token = _token(ctx)
+        if key.token_label != token.label or key.token_key_id is None:
+            raise Unavailable("keys.hsm_other_token", f"The signing key {method} is in the PKCS#11 token "
+                              f"{key.token_label!r}, not in {token.label!r} (BADGES_PKCS11_TOKEN_LABEL).")
+        return token.signer(bytes.fromhex(key.token_key_id), method)
+    if key.sealed is None:
+        raise Unavailable("keys.tampered", f"The signing key {method} has no sealed key recorded.")
+    return keys.signer(key.sealed, ctx.kek, aad=_key_aad(org.id, key.fragment), verification_method=method)
+
+
+def _token(ctx: Issuing) -> Token:
+    if ctx.token is None:
+        raise Unavailable("keys.hsm_not_configured", "This signing key is kept in a PKCS#11 token, but none is "
+                          "configured: set BADGES_PKCS11_MODULE, BADGES_PKCS11_TOKEN_LABEL and BADGES_PKCS11_PIN.")
+    return ctx.token
 
 
 def _key_aad(org_id: int, fragment: str) -> bytes:

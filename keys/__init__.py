@@ -19,6 +19,9 @@ from badges.proofs import Ed25519Signer
 
 VERSION = b"k1"
 KEK_BYTES = 32
+SOFTWARE = "software"  # key custody: sealed under the KEK here (this module)
+PKCS11 = "pkcs11"  # key custody: made and kept in a PKCS#11 token (keys.hsm)
+CUSTODIES = (SOFTWARE, PKCS11)
 
 
 def new_kek() -> bytes:

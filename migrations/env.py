@@ -13,8 +13,10 @@ if context.is_offline_mode():
         context.run_migrations()
 else:
     engine = create_engine(url)
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:  # a migration that refuses (raises) leaves no pooled connection behind either
+        engine.dispose()

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Integer,
@@ -61,6 +62,7 @@ class Org(Base):
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # PNG, or SVG sanitised on upload
     logo_type: Mapped[str | None] = mapped_column(String(40))  # "image/png" or "image/svg+xml"
     created_at: Mapped[datetime]
+    key_custody: Mapped[str | None] = mapped_column(String(16))  # new keys: "software" | "pkcs11"; None: instance's
 
     keys: Mapped[list[SigningKey]] = relationship(back_populates="org", order_by="SigningKey.id")
 
@@ -85,16 +87,24 @@ class ApiToken(Base):
 
 
 class SigningKey(Base):
-    """An Ed25519 key of an org, sealed under the KEK; retired keys stay published in the DID document."""
+    """An Ed25519 key of an org: sealed under the KEK (custody "software"), or kept in a PKCS#11 token (custody
+    "pkcs11"), where only the token's label and the key's CKA_ID are recorded. Retired keys stay published in the
+    DID document."""
 
     __tablename__ = "signing_keys"
-    __table_args__ = (UniqueConstraint("org_id", "fragment"),)
+    __table_args__ = (UniqueConstraint("org_id", "fragment"), CheckConstraint(
+        "(custody = 'software' AND sealed IS NOT NULL AND token_key_id IS NULL) OR "
+        "(custody = 'pkcs11' AND sealed IS NULL AND token_label IS NOT NULL AND token_key_id IS NOT NULL)",
+        name="ck_signing_keys_custody"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     fragment: Mapped[str] = mapped_column(String(100))
     public_multibase: Mapped[str] = mapped_column(String(100))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    custody: Mapped[str] = mapped_column(String(16), default="software", server_default="software")
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # custody "software": the key sealed under the KEK
+    token_label: Mapped[str | None] = mapped_column(String(64))  # custody "pkcs11": the token's CKA_LABEL
+    token_key_id: Mapped[str | None] = mapped_column(String(64))  # and the key's CKA_ID, in hex
     created_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import keys
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
+from keys.hsm import TokenConfig
 
 VERIFY_RATE_LIMIT = 60
 FETCH_TIMEOUT_S = 5.0
@@ -42,6 +43,8 @@ class Settings:
     redis_url: str | None = None  # a job queue on Redis when set; jobs run in-process otherwise
     secure_cookies: bool = False  # Secure flag on cookies (production, behind HTTPS)
     verify_rate_limit: int = VERIFY_RATE_LIMIT  # verifications per client address a minute (page, QR, API); 0: none
+    key_custody: str = keys.SOFTWARE  # where new signing keys are kept unless an org says otherwise
+    pkcs11: TokenConfig | None = None  # the PKCS#11 token (module, label, PIN), when there is one
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
@@ -64,13 +67,42 @@ class Settings:
                               "(python -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')."
                               ) from None
         base_url = env.get("BADGES_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+        custody, token = _key_custody(env, instance_dir, production)
         return cls(
             database_url=env.get("BADGES_DATABASE_URL", f"sqlite:///{instance_dir / 'badges.sqlite3'}"),
             secret_key=secret, key_encryption_key=kek, public_base_url=base_url, instance_dir=instance_dir,
             insecure_fetch=not production and env.get("BADGES_INSECURE_FETCH", "0") == "1",
             verify_rate_limit=_verify_rate_limit(env),
             smtp_url=env.get("BADGES_SMTP_URL") or None, mail_from=env.get("BADGES_MAIL_FROM", "badges@localhost"),
-            redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production)
+            redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production,
+            key_custody=custody, pkcs11=token)
+
+
+def _key_custody(env: Mapping[str, str], instance_dir: Path, production: bool) -> tuple[str, TokenConfig | None]:
+    """(key_custody, pkcs11) from BADGES_KEY_CUSTODY and BADGES_PKCS11_MODULE / _TOKEN_LABEL / _PIN (the PIN
+    from the environment, or outside production from the instance file pkcs11_pin)."""
+    custody = env.get("BADGES_KEY_CUSTODY", "").strip() or keys.SOFTWARE
+    if custody not in keys.CUSTODIES:
+        raise ConfigError(f"BADGES_KEY_CUSTODY must be one of {', '.join(keys.CUSTODIES)} (it is {custody!r}).")
+    module = env.get("BADGES_PKCS11_MODULE", "").strip()
+    if not module:
+        if custody == keys.PKCS11:
+            raise ConfigError("BADGES_KEY_CUSTODY=pkcs11 needs a token: set BADGES_PKCS11_MODULE (the PKCS#11 "
+                              ".so, e.g. /usr/lib/softhsm/libsofthsm2.so), BADGES_PKCS11_TOKEN_LABEL and "
+                              "BADGES_PKCS11_PIN.")
+        return custody, None
+    label = env.get("BADGES_PKCS11_TOKEN_LABEL", "").strip()
+    if not label:
+        raise ConfigError("BADGES_PKCS11_MODULE is set, so BADGES_PKCS11_TOKEN_LABEL must name the token.")
+    pin = env.get("BADGES_PKCS11_PIN") or ""
+    path = instance_dir / "pkcs11_pin"
+    if not pin and production:
+        raise ConfigError("BADGES_PKCS11_PIN is not set; production never reads secrets from files.")
+    if not pin and path.exists():
+        pin = path.read_text().strip()
+    if not pin:
+        raise ConfigError(f"The token's user PIN is missing: set BADGES_PKCS11_PIN or write it to {path}.")
+    return custody, TokenConfig(module, label, pin)
 
 
 def _verify_rate_limit(env: Mapping[str, str]) -> int:

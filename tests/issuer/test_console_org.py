@@ -162,7 +162,9 @@ def test_owner_rotates_the_key_and_old_badges_still_verify(client: FlaskClient, 
     report = client.post("/api/v1/verify", json={"credential": json.loads(client.get(f"/credentials/{old}.json").data)})
     assert report.get_json()["verified"] is True
     [entry] = audit_log(svc, acme)
-    assert (entry.action, entry.target, entry.detail) == ("key.rotate", "key-2", {"retired": "key-1"})
+    assert "이 서버에 암호화해 보관" in page  # sealed under the KEK: the instance's default custody
+    assert (entry.action, entry.target, entry.detail) == ("key.rotate", "key-2",
+                                                          {"retired": "key-1", "custody": "software"})
 
 
 def test_owner_creates_a_scoped_token_sees_it_once_and_revokes_it(client: FlaskClient, svc: Services,
