@@ -1,7 +1,7 @@
 """signing keys kept in a PKCS#11 token: each key's custody and token reference; an org's custody for new keys
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0015
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0010"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
