@@ -52,7 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(env, instance_dir=instance)
         if args.command in ("init", "serve", "demo"):
             upgrade(settings.database_url)
-        return args.run(args, build_services(settings))
+        svc = build_services(settings)
+        try:
+            return args.run(args, svc)
+        finally:
+            svc.engine.dispose()  # the connections closed, not left to the garbage collector
     except (BadgeError, ConfigError) as e:
         print(f"error: {getattr(e, 'detail', e)}", file=sys.stderr)
         return 2
