@@ -4,6 +4,7 @@ DID document (rotated keys included), and two processes appending at once never 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import subprocess
 import sys
@@ -343,6 +344,6 @@ def test_processes_appending_at_once_never_fork_the_chain(svc: Services, setting
     assert [e.seq for e in entries] == list(range(1, 3 * (40 + 2 * 8) + 1))
     assert {e.actor for e in entries} == {"one", "two", "three"}
     actors = [e.actor for e in entries]
-    assert sum(a != b for a, b in zip(actors, actors[1:])) > len(names) - 1  # their transactions interleaved
+    assert sum(a != b for a, b in itertools.pairwise(actors)) > len(names) - 1  # their transactions interleaved
     with transaction(svc.sessions) as session:
         assert audit_verify.verify_org(session, session.get_one(Org, org.id)).intact

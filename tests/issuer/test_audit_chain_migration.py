@@ -28,7 +28,7 @@ def test_existing_entries_are_chained_per_organisation_in_the_order_written(empt
             for n, org_id in enumerate((1, 2, 1, 1, 2)):
                 conn.execute(text("INSERT INTO audit_log (org_id, actor, action, target, detail, at) VALUES "
                                   "(:org, 'cli', 'course.create', :target, :detail, :at)"),
-                             {"org": org_id, "target": f"t{n}", "detail": '{"name": "과정", "n": %d}' % n,
+                             {"org": org_id, "target": f"t{n}", "detail": f'{{"name": "과정", "n": {n}}}',
                               "at": NOW + timedelta(seconds=n)})
         migrate(empty_url, "head")
         sessions = session_factory(engine)
