@@ -250,8 +250,8 @@ def delete_account(session: Session, learner: Learner) -> int:
     they are, verifiable by their own signature and status list; the wallet no longer links them to anyone.
     Returns how many rows were deleted."""
     learner_id, deleted = learner.id, 0
-    for model in (ShareLink, WalletItem, LearnerEmail):
-        deleted += session.execute(delete(model).where(model.learner_id == learner_id)
+    for table in (ShareLink, WalletItem, LearnerEmail):
+        deleted += session.execute(delete(table).where(table.learner_id == learner_id)
                                    .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     session.expire(learner, ["emails"])
     session.delete(learner)
