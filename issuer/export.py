@@ -114,7 +114,7 @@ def write(session: Session, *, org: Org, out: IO[bytes], now: datetime) -> int:
         archive.writestr("manifest.json", _json({
             "organisation": org.did, "slug": org.slug, "exportedAt": now.isoformat(), "files": manifest,
             "auditChain": "Each line of audit.jsonl has `hash` = SHA-256 (hex) of the RFC 8785 canonical JSON of "
-                          "{org, seq, time, actor, action, target, details, prev} (time: UTC to the microsecond, "
+                          "the line's {org, seq, time, actor, action, target, details, prev} (time: UTC to the microsecond, "
                           "e.g. 2026-03-01T09:30:00.000000Z; prev: the hash of the line before, 64 zeros for the "
                           "first). Each checkpoint is signed (Data Integrity eddsa-jcs-2022) by a key of did.json.",
         }))
@@ -169,7 +169,7 @@ def _audit(session: Session, org_id: int) -> Iterator[AuditEntry]:
 
 
 def _entry(entry: AuditEntry) -> dict[str, Any]:
-    return {"seq": entry.seq, "time": chain.chain_time(entry.at), "actor": entry.actor, "action": entry.action,
+    return {"org": entry.org_id, "seq": entry.seq, "time": chain.chain_time(entry.at), "actor": entry.actor, "action": entry.action,
             "target": entry.target, "details": entry.detail, "prev": entry.prev_hash, "hash": entry.hash}
 
 
