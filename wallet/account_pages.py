@@ -229,9 +229,9 @@ def delete_account() -> Page | tuple[str, int, dict[str, str]]:
         return render_template("wallet/delete_account.html", error=None, tab="account")
     attempt = throttle.sign_in_attempt(address)
     if not attempt.allowed:
-        error = accounts.Throttled("wallet.too_many_attempts", "Too many attempts for this account or from this "
-                                   f"network. Try again in {attempt.retry_after_s} seconds.")
-        return render_template("wallet/delete_account.html", error=error, tab="account",
+        throttled = accounts.Throttled("wallet.too_many_attempts", "Too many attempts for this account or from "
+                                       f"this network. Try again in {attempt.retry_after_s} seconds.")
+        return render_template("wallet/delete_account.html", error=throttled, tab="account",
                                retry_minutes=throttle.retry_minutes(attempt)), 429, \
             {"Retry-After": str(attempt.retry_after_s)}
     if not request.form.get("understood") or not check_password(password_hash, request.form.get("password", "")):
