@@ -1,4 +1,5 @@
-"""The `badges` command: init, demo, serve, org create, issue, revoke, token, rotate-key, verify."""
+"""The `badges` command: init, demo, serve, org create, issue, revoke, token, rotate-key, verify, audit,
+export-org."""
 from __future__ import annotations
 
 import argparse
@@ -12,21 +13,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import make_url, select
+from sqlalchemy.orm import Session
 
 import keys
+from badges.clock import in_korea
 from badges.errors import BadgeError, Unavailable
 from badges.fetch import FetchPolicy
 from badges.model import Recipient
 from badges.resolve import HttpResolver
 from bootstrap.app import create_app, start
 from bootstrap.wiring import Services, build_services, remote_resolver
-from issuer import audit, awards, invitation_mail, invitations, queue, service, tokens
+from issuer import audit, audit_verify, awards, export, invitation_mail, invitations, queue, service, tokens
 from issuer import staff as staff_service
 from issuer.service import Award
 from store import orgs
 from store.console import Role
 from store.db import transaction, upgrade
-from store.models import Achievement
+from store.models import Achievement, Org
 from verifier.service import LocalResolver, verify_upload
 from web import mail
 from web.settings import CLOCK_SKEW, FETCH_TIMEOUT_S, ConfigError, Settings, init_instance
@@ -56,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             if services.issuing.token is not None:
                 services.issuing.token.close()  # log out of the PKCS#11 token
+            services.engine.dispose()  # the connections closed, not left to the garbage collector
     except (BadgeError, ConfigError) as e:
         print(f"error: {getattr(e, 'detail', e)}", file=sys.stderr)
         return 2
@@ -123,6 +127,25 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--key-custody", choices=keys.CUSTODIES,
                         help="where its signing keys are kept: sealed here (software) or in the PKCS#11 token "
                         "(pkcs11); default: BADGES_KEY_CUSTODY")
+    audit_command = commands.add_parser("audit", help="Check or checkpoint the audit log's hash chain.",
+                                        description="Check or checkpoint the audit log's hash chain.")
+    audit_commands = audit_command.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    audit_verify_cmd = audit_commands.add_parser(
+        "verify", help="Check every organisation's chain and signed checkpoints (exit 1 if anything was changed).",
+        description="Walk each organisation's audit chain and check its signed checkpoints; name the first "
+        "altered, inserted, missing or moved entry by sequence number and time (Korea time). Exit 0 only if "
+        "every chain is intact.")
+    audit_verify_cmd.set_defaults(run=_audit_verify)
+    audit_verify_cmd.add_argument("--org", help="only this organisation (short name)")
+    audit_checkpoint_cmd = audit_commands.add_parser(
+        "checkpoint", help="Sign each organisation's chain head with its key (run from cron, e.g. hourly).",
+        description="Sign each organisation's current chain head with its signing key and store the checkpoint; "
+        "organisations with nothing new since their last checkpoint are left as they are.")
+    audit_checkpoint_cmd.set_defaults(run=_audit_checkpoint)
+    audit_checkpoint_cmd.add_argument("--org", help="only this organisation (short name)")
+    export_cmd = command("export-org", _export_org, "Write all of an organisation's data to a ZIP of JSON and CSV files.")
+    export_cmd.add_argument("org", help="the organisation's short name")
+    export_cmd.add_argument("dest", type=Path, help="the ZIP file to write (a directory: <slug>-export-<date>.zip in it)")
     worker = command("worker", _worker, "Run cohort jobs that the app servers queue on Redis (BADGES_REDIS_URL).")
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty (default: keep waiting)")
     worker.add_argument("--queue", default=queue.QUEUE,
@@ -277,6 +300,44 @@ def _org_create(args: argparse.Namespace, svc: Services) -> int:
           + ("(e-mail sent)" if error is None else f"(e-mail NOT sent: {error}; pass them the link yourself)")
           + f"\nInvitation:     {invitations.link(svc.issuing.links.base_url, issued.token)}"
           f"\n                valid until {issued.invitation.expires_at:%Y-%m-%d %H:%M} UTC, works once")
+    return 0
+
+
+def _audit_orgs(session: Session, slug: str | None) -> list[Org]:
+    return [orgs.get_org(session, slug)] if slug else list(session.scalars(orgs.select_orgs()))
+
+
+def _audit_verify(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        reports = [audit_verify.verify_org(session, org) for org in _audit_orgs(session, args.org)]
+    for report in reports:
+        state = "intact" if report.intact else "CHANGED"
+        print(f"{report.org}: {report.entries} entries, {report.checkpoints} checkpoints: {state}")
+        for finding in report.findings:
+            when = in_korea(finding.at)
+            print(f"  {finding.kind}: entry {finding.seq}"
+                  + (f" ({when:%Y-%m-%d %H:%M:%S} KST)" if when else "") + f": {finding.detail}")
+    return 0 if all(r.intact for r in reports) else 1
+
+
+def _audit_checkpoint(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        for org in _audit_orgs(session, args.org):
+            made = audit.checkpoint(session, org=org, signer=service.signer(svc.issuing, org), now=_now())
+            print(f"{org.slug}: " + (f"checkpoint of entry {made.seq} signed by {org.did}" if made
+                                     else "nothing new since the last checkpoint"))
+    return 0
+
+
+def _export_org(args: argparse.Namespace, svc: Services) -> int:
+    now = _now()
+    with transaction(svc.sessions) as session:
+        org = orgs.get_org(session, args.org)
+        dest = args.dest / export.file_name(org, now) if args.dest.is_dir() else args.dest
+        written = export.write_file(session, org=org, dest=dest, now=now)
+        audit.record(session, org_id=org.id, actor="cli", action="org.export", target=dest.name, now=now,
+                     files=written.files, bytes=written.size)
+    print(f"Wrote {dest} ({written.size:,} bytes, {written.files} files)")
     return 0
 
 

@@ -1,35 +1,68 @@
-"""The audit log: one entry for every issue, revoke, key and staff change, written in the same transaction."""
+"""The audit log: one entry for every issue, revoke, key and staff change, written in the same transaction,
+chained per organisation by hashes (store.audit) and checkpointed with the organisation's signature.
+
+Checkpoints: a signed JSON document (eddsa-jcs-2022, badges.jcs) naming the organisation's DID, the head's
+sequence number and hash, and the time. One is made automatically when issuing or a status change takes the
+chain CHECKPOINT_EVERY entries past the last checkpoint (those are where entries come in thousands), and by
+`badges audit checkpoint` (for cron: every organisation whose head moved). Anything written after the newest
+checkpoint is protected by the chain alone: someone who can write the database and recompute hashes could
+rewrite it; nothing before a checkpoint can be changed without `badges audit verify` saying where.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badges import jcs
+from badges.jsontext import to_json
+from badges.proofs import Signer
+from store import audit as chain
+from store.audit import Head
 from store.console import AuditEntry, StaffUser
-from store.models import ApiToken
+from store.models import ApiToken, Org
 
 KINDS = ("credential", "course", "key", "staff", "token", "org")  # the first part of an action
+CHECKPOINT_EVERY = 1000
+CHECKPOINT_TYPE = "AuditCheckpoint"
 
 
 def record(session: Session, *, org_id: int, actor: str, action: str, now: datetime, target: str = "",
-           **detail: Any) -> AuditEntry:
-    """Add an entry; `actor` is "staff:<id>", "token:<id>" or "cli"."""
-    entry = AuditEntry(org_id=org_id, actor=actor, action=action, target=target[:200], detail=detail, at=now)
-    session.add(entry)
-    return entry
+           **detail: Any) -> Head:
+    """Append an entry to the organisation's chain; `actor` is "staff:<id>", "token:<id>" or "cli". The new head."""
+    return chain.append(session, org_id=org_id, entries=[
+        {"actor": actor, "action": action, "target": target, "detail": detail, "at": now}])
 
 
 def record_many(session: Session, *, org_id: int, actor: str, action: str, now: datetime, targets: Sequence[str],
-                **detail: Any) -> None:
-    """An entry for each target, the same detail in each, inserted in one executemany (no ids fetched back; the
-    table's own insert, as the ORM's bulk insert costs more)."""
-    if targets:
-        session.execute(insert(cast(Table, AuditEntry.__table__)), [{"org_id": org_id, "actor": actor, "action": action,
-                                               "target": target[:200], "detail": detail, "at": now}
-                                              for target in targets])
+                **detail: Any) -> Head | None:
+    """An entry for each target, the same detail in each, appended in one executemany; the new head (None when
+    there were no targets)."""
+    if not targets:
+        return None
+    return chain.append(session, org_id=org_id, entries=[
+        {"actor": actor, "action": action, "target": target, "detail": detail, "at": now} for target in targets])
+
+
+def checkpoint(session: Session, *, org: Org, signer: Signer, now: datetime) -> chain.AuditCheckpoint | None:
+    """Sign the organisation's current head with `signer` (its credential signer) and store it; None when there
+    is nothing new since the last checkpoint."""
+    head = chain.lock_head(session, org.id)
+    if head.seq == 0 or head.seq == head.checkpoint_seq:
+        return None
+    document = jcs.sign({"type": CHECKPOINT_TYPE, "organisation": org.did, "sequence": head.seq,
+                         "headHash": head.hash, "time": chain.chain_time(now)}, signer=signer, created=now)
+    return chain.add_checkpoint(session, org_id=org.id, head=head, document=to_json(document), now=now)
+
+
+def checkpoint_if_due(session: Session, *, org: Org, head: Head | None, signer: Callable[[], Signer],
+                      now: datetime) -> None:
+    """A checkpoint when `head` (just appended) is CHECKPOINT_EVERY entries or more past the last one."""
+    if head is not None and head.seq - head.checkpoint_seq >= CHECKPOINT_EVERY:
+        checkpoint(session, org=org, signer=signer(), now=now)
 
 
 def entries(session: Session, *, org_id: int, limit: int = 200, before: int | None = None,

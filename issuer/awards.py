@@ -125,8 +125,10 @@ class _Issuing:
                                         version=self.version, awards=[(a, k) for _, a, k in fresh], now=self.now)
         detail = {"course": self.achievement.public_id, "version": self.version.version,
                   **({"job": self.job_id} if self.job_id is not None else {})}
-        audit.record_many(self.session, org_id=self.org.id, actor=self.actor, action="credential.issue",
-                          now=self.now, targets=[c.id for c in stored], **detail)
+        head = audit.record_many(self.session, org_id=self.org.id, actor=self.actor, action="credential.issue",
+                                 now=self.now, targets=[c.id for c in stored], **detail)
+        audit.checkpoint_if_due(self.session, org=self.org, head=head, now=self.now,
+                                signer=lambda: service.signer(self.ctx, self.org))
         mails = notify.enqueue_many(self.session, [(c, a.recipient.email) for c, (_, a, _) in zip(stored, fresh)],
                                     now=self.now, job_id=self.job_id) if self.notify else []
         out: list[Result | str] = list(decided)

@@ -1,14 +1,16 @@
-"""The organisation's own pages in the console: profile and logo, signing keys, API tokens, audit log."""
+"""The organisation's own pages in the console: profile and logo, signing keys, API tokens, audit log, and the
+export of all its data."""
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import fields
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError
-from issuer import audit, profile, service, tokens
+from issuer import audit, export, profile, service, tokens
 from issuer.console import console_view, current
 from store.console import Role
 from web.http import id_arg, services, transaction, utcnow
@@ -16,6 +18,7 @@ from web.i18n import tell
 
 bp = Blueprint("console_org", __name__, url_prefix="/console")
 AUDIT_PAGE = 50
+EXPORT_IN_MEMORY = 16_000_000  # bytes of an export kept in memory; a bigger one spills to a temporary file
 
 
 @bp.get("/<org_slug>/profile")
@@ -66,6 +69,21 @@ def remove_logo(org_slug: str) -> Response:
         audit.record(session, org_id=console.org.id, actor=console.actor, action="org.logo_remove", now=now)
     tell("org.logo_removed")
     return redirect(url_for(".profile_page", org_slug=org_slug))
+
+
+@bp.post("/<org_slug>/export")
+@console_view(Role.OWNER)
+def export_data(org_slug: str) -> Response:
+    """Everything the organisation keeps here as one ZIP (issuer.export); the download is audited."""
+    console, now = current(), utcnow()
+    archive = tempfile.SpooledTemporaryFile(max_size=EXPORT_IN_MEMORY)  # noqa: SIM115  (send_file closes it)
+    with transaction() as session:
+        files = export.write(session, org=console.org, out=archive, now=now)
+        audit.record(session, org_id=console.org.id, actor=console.actor, action="org.export", files=files,
+                     bytes=archive.tell(), now=now)
+    archive.seek(0)
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=export.file_name(console.org, now))
 
 
 @bp.get("/<org_slug>/keys")

@@ -25,11 +25,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from badges.errors import BadgeError, Conflict
 from badges.model import Recipient
-from issuer import audit, awards, notify, service
+from issuer import audit, awards, cohort_privacy, notify, service
 from issuer.cohorts import CheckedRow
 from issuer.context import Context
 from store.credentials import by_award_keys
@@ -108,15 +108,19 @@ def confirm(session: Session, job: CohortJob, *, actor: str, now: datetime) -> N
         raise Conflict("course.archived", "The course was archived since the upload, so nothing was issued.")
     job.version_id = job.achievement.versions[-1].id
     job.state, job.confirmed_at = JobState.QUEUED, now
+    cohort_privacy.forget_done_at_confirm(session, job, now)
     audit.record(session, org_id=job.org_id, actor=actor, action="cohort.confirm", target=f"job:{job.id}", now=now,
                  course=job.achievement.public_id, rows=row_counts(session, job.id)[RowState.PENDING])
 
 
 def cancel(job: CohortJob) -> None:
-    """Throw a preview away; Conflict once it was confirmed."""
+    """Throw a preview away, and the addresses in it; Conflict once it was confirmed."""
     if job.state != JobState.PREVIEW:
         raise Conflict("cohort.not_preview", "This upload was already confirmed, so it cannot be cancelled.")
     job.state = JobState.CANCELLED
+    session = object_session(job)
+    assert session is not None
+    cohort_privacy.forget_job(session, job.id, _now())
 
 
 def stalled(job: CohortJob, now: datetime) -> bool:
@@ -168,6 +172,7 @@ def _run_batches(services: Context, job_id: int, me: str, lease: timedelta, batc
                                         .order_by(CohortRow.line).limit(batch)))
             if not rows:
                 job.state, job.finished_at, job.runner, job.lease_until = JobState.DONE, _now(), None, None
+                cohort_privacy.forget_expired(session, job.finished_at)
                 return True
             mails = _issue_rows(session, services.issuing, job, rows)
         notify.deliver(services, mails)
@@ -218,7 +223,7 @@ def _issue_rows(session: Session, ctx: service.Issuing, job: CohortJob, rows: Se
         results.update(zip(pending, issued))
     except BadgeError as e:  # the course itself refuses (archived since the job was confirmed): every row fails
         results.update((row_id, e) for row_id in pending)
-    return _record(session, rows, results)
+    return _record(session, job.org_id, rows, results)
 
 
 # each row's result, SET from the keys of the parameters (the table's own statement: the ORM's bulk update costs more)
@@ -226,21 +231,27 @@ _ROW_TABLE = cast(Table, CohortRow.__table__)
 _ROW_RESULT = update(_ROW_TABLE).where(_ROW_TABLE.c.id == bindparam("row_id"))
 
 
-def _record(session: Session, rows: Sequence[CohortRow], results: dict[int, awards.Result]) -> list[int]:
-    """Each row's state as its result says; returns the ids of the e-mails due."""
-    changes, due = [], []
+def _record(session: Session, org_id: int, rows: Sequence[CohortRow],
+            results: dict[int, awards.Result]) -> list[int]:
+    """Each row's state as its result says, the address of each done row erased (issuer.cohort_privacy), and
+    those of earlier failed rows for the same awards; returns the ids of the e-mails due."""
+    changes, due, now = [], [], _now()
     for row in rows:
         result = results[row.id]
         if isinstance(result, BadgeError):  # input or state problems only; bugs propagate and stop the run
             changes.append({"row_id": row.id, "state": RowState.FAILED, "credential_id": None,
-                            "error_code": result.code, "error_detail": result.detail[:500], "error_values": {}})
+                            "error_code": result.code, "error_detail": result.detail[:500], "error_values": {},
+                            "email": row.email, "raw": row.raw, "erased_at": None})  # kept until fixed
+            # (a failure's detail may quote the address: kept with it, scrubbed with it)
             continue
-        changes.append({"row_id": row.id, "state": RowState.ISSUED if result.created else RowState.DUPLICATE,
+        changes.append({"state": RowState.ISSUED if result.created else RowState.DUPLICATE,
                         "credential_id": result.credential.id, "error_code": None, "error_detail": None,
-                        "error_values": {}})
+                        "error_values": {}, **cohort_privacy.erasure(row.id, row.email, row.raw, now)})
         if result.mail_id is not None:
             due.append(result.mail_id)
     session.execute(_ROW_RESULT, changes)  # one executemany
+    done = [row.award_key for row in rows if row.award_key and not isinstance(results[row.id], BadgeError)]
+    cohort_privacy.forget_fixed(session, org_id=org_id, award_keys=done, now=now)
     return due
 
 
@@ -272,6 +283,7 @@ def resume_unfinished(services: Context, runner: Runner) -> list[int]:
     """Submit every confirmed job that has not finished (at start-up); those still leased wait for their lease."""
     now = _now()
     with transaction(services.sessions) as session:
+        cohort_privacy.forget_expired(session, now)
         jobs = session.execute(select(CohortJob.id, CohortJob.lease_until).where(
             CohortJob.state.in_((JobState.QUEUED, JobState.RUNNING)))).all()
     for job_id, lease_until in jobs:

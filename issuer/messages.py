@@ -135,6 +135,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "org.profile_explained": {"ko": "새로 발급하는 배지에 발급 기관으로 표시됩니다.",
                               "en": "Shown as the issuer on every badge issued from now on."},
     "org.public_page": {"ko": "공개 페이지 보기", "en": "See the public page"},
+    "org.export": {"ko": "기관 데이터 내보내기", "en": "Export the organisation's data"},
+    "org.export_explained": {
+        "ko": "과정, 발급한 배지(서명된 그대로), 폐기 목록, 감사 기록(해시 체인과 서명된 체크포인트), 구성원 목록(비밀번호 "
+              "제외), API 토큰 목록(토큰 값 제외)을 JSON과 CSV 파일로 묶은 ZIP을 내려받습니다. 내려받은 일은 감사 기록에 남습니다.",
+        "en": "Download a ZIP of JSON and CSV files: courses, the badges issued (exactly as signed), status lists, the "
+              "audit log (with its hash chain and signed checkpoints), staff (without passwords) and API tokens "
+              "(without their values). The download is recorded in the audit log."},
+    "org.export_download": {"ko": "ZIP 내려받기", "en": "Download ZIP"},
     "org.logo": {"ko": "로고", "en": "Logo"},
     "org.logo_of": {"ko": "{org} 로고", "en": "Logo of {org}"},
     "org.no_logo": {"ko": "아직 로고가 없습니다.", "en": "No logo yet."},
@@ -245,6 +253,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit.action.org.profile": {"ko": "기관 정보 수정", "en": "Profile changed"},
     "audit.action.org.logo": {"ko": "로고 변경", "en": "Logo changed"},
     "audit.action.org.logo_remove": {"ko": "로고 삭제", "en": "Logo removed"},
+    "audit.action.org.export": {"ko": "기관 데이터 내보내기", "en": "Organisation data exported"},
     # codes of badges.images (organisation logos here; course images may share them)
     "image.too_large": {"ko": "파일이 너무 큽니다. 더 작게 저장해 다시 올리세요.", "en": "The file is too large. Export it smaller and upload it again."},
     "image.empty": {"ko": "빈 파일입니다. PNG 또는 SVG 이미지를 고르세요.", "en": "The file is empty. Choose a PNG or SVG image."},

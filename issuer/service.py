@@ -267,9 +267,10 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
         results.append((credential_id, None))
     for status_list in touched.values():
         publish_status_list(ctx, org, status_list, now=now)
-    audit.record_many(session, org_id=org.id, actor=actor, action=f"credential.{action}", now=now,
-                      targets=[i for i, error in results if error is None],
-                      **({} if action == "reinstate" else {"reason": reason[:500]}))
+    head = audit.record_many(session, org_id=org.id, actor=actor, action=f"credential.{action}", now=now,
+                             targets=[i for i, error in results if error is None],
+                             **({} if action == "reinstate" else {"reason": reason[:500]}))
+    audit.checkpoint_if_due(session, org=org, head=head, now=now, signer=lambda: signer(ctx, org))
     return results
 
 

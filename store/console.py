@@ -81,12 +81,17 @@ class Invitation(Base):
 
 
 class AuditEntry(Base):
-    """One change made in an organisation: who (staff, API token or CLI), what, to which thing, when."""
+    """One change made in an organisation: who (staff, API token or CLI), what, to which thing, when; chained to
+    the organisation's entry before it by `prev_hash` (see store.audit)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("org_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    seq: Mapped[int]  # 1, 2, 3 ... within the organisation: two writers can never take the same number
+    prev_hash: Mapped[str] = mapped_column(String(64))  # the entry before's `hash` (store.audit.GENESIS for seq 1)
+    hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of this entry's canonical form (store.audit.entry_hash)
     actor: Mapped[str] = mapped_column(String(200))  # "staff:<id>", "token:<id>", "cli"
     action: Mapped[str] = mapped_column(String(60))  # e.g. "credential.issue", "key.rotate"
     target: Mapped[str] = mapped_column(String(200), default="")

@@ -81,13 +81,14 @@ class CohortRow(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     completed_on: Mapped[date | None]
-    award_key: Mapped[str | None] = mapped_column(String(200))
+    award_key: Mapped[str | None] = mapped_column(String(200), index=True)
     state: Mapped[str] = mapped_column(String(12))
     credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
     error_code: Mapped[str | None] = mapped_column(String(80))
     error_column: Mapped[str | None] = mapped_column(String(80))
     error_detail: Mapped[str | None] = mapped_column(String(500))  # English
     error_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # for the ko/en message
+    erased_at: Mapped[datetime | None]  # when `email` (and its cell in `raw`) became the masked form
 
     credential: Mapped[Credential | None] = relationship()
 

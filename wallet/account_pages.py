@@ -1,4 +1,5 @@
-"""Learner accounts on the web: sign up, confirm an address, sign in (password or e-mailed link), addresses."""
+"""Learner accounts on the web: sign up, confirm an address, sign in (password or e-mailed link), addresses,
+deleting the account."""
 from __future__ import annotations
 
 from functools import cache
@@ -214,3 +215,32 @@ def restore() -> Response:
         service.restore_removed(session, require_learner(session))
     tell("wallet.restored")
     return redirect(url_for("wallet_pages.wallet"))
+
+
+@bp.route("/wallet/account/delete", methods=["GET", "POST"])
+def delete_account() -> Page | tuple[str, int, dict[str, str]]:
+    """Delete the wallet for good, once the learner's password confirms it is them (attempts counted as
+    sign-ins are)."""
+    with transaction() as session:
+        learner = require_learner(session)
+        address = accounts.primary_address(learner) or ""
+        learner_id, password_hash = learner.id, learner.password_hash
+    if request.method == "GET":
+        return render_template("wallet/delete_account.html", error=None, tab="account")
+    attempt = throttle.sign_in_attempt(address)
+    if not attempt.allowed:
+        throttled = accounts.Throttled("wallet.too_many_attempts", "Too many attempts for this account or from "
+                                       f"this network. Try again in {attempt.retry_after_s} seconds.")
+        return render_template("wallet/delete_account.html", error=throttled, tab="account",
+                               retry_minutes=throttle.retry_minutes(attempt)), 429, \
+            {"Retry-After": str(attempt.retry_after_s)}
+    if not request.form.get("understood") or not check_password(password_hash, request.form.get("password", "")):
+        code = "wallet.delete_wrong_password" if request.form.get("understood") else "wallet.delete_not_confirmed"
+        error = BadgeError(code, "Enter your password and tick the box to delete your wallet.")
+        return render_template("wallet/delete_account.html", error=error, tab="account"), 401 \
+            if code == "wallet.delete_wrong_password" else 422
+    with transaction() as session:
+        accounts.delete_account(session, session.get_one(Learner, learner_id))
+    throttle.signed_in(address)
+    log_out()
+    return render_template("wallet/account_deleted.html")

@@ -5,6 +5,7 @@ signed, expiring itsdangerous tokens; a sign-in link names the learner's last si
 An address joins a wallet only when its holder presses the link of a mail (and page) naming that wallet and its
 owner. The rule that keeps badges where they are: an address confirmed in another wallet is refused until that
 wallet's owner removes it there, and so is a press by someone signed in to a different wallet.
+A learner can delete their account with everything it holds (delete_account).
 No Flask; the caller owns the session and sends the returned mail after committing. Sign-in attempts and mails
 are throttled by the web layer (web.throttle), whose counts every app process shares.
 """
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ import keys
 from badges import dids, model, text
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.proofs import Ed25519Signer
-from store.wallet import Learner, LearnerEmail, verified_email
+from store.wallet import Learner, LearnerEmail, ShareLink, WalletItem, verified_email
 from wallet.service import WalletContext
 
 CONFIRM_SALT = "wallet.confirm-email"
@@ -240,6 +241,22 @@ def remove_address(session: Session, learner: Learner, email_id: int) -> None:
         raise Conflict("wallet.email_last", "This is your only confirmed address; add and confirm another first.")
     learner.emails.remove(row)
     session.delete(row)
+
+
+def delete_account(session: Session, learner: Learner) -> int:
+    """Delete the learner and everything personal the wallet keeps (PIPA art. 21 and 36): addresses, imported
+    and collected credentials with their reports, share links, the sealed key. Sessions end with the row (the
+    cookie names a learner that no longer exists). Credentials that organisations issued to them stay where
+    they are, verifiable by their own signature and status list; the wallet no longer links them to anyone.
+    Returns how many rows were deleted."""
+    learner_id, deleted = learner.id, 0
+    for table in (ShareLink, WalletItem, LearnerEmail):
+        deleted += session.execute(delete(table).where(table.learner_id == learner_id)
+                                   .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    session.expire(learner, ["emails"])
+    session.delete(learner)
+    session.flush()
+    return deleted + 1
 
 
 def _own_address(learner: Learner, email_id: int) -> LearnerEmail:

@@ -123,6 +123,41 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.account.add_email": {"ko": "주소 추가", "en": "Add an address"},
     "wallet.account.add": {"ko": "추가", "en": "Add"},
     "wallet.account.sign_out": {"ko": "로그아웃", "en": "Sign out"},
+    # deleting the account
+    "wallet.delete.title": {"ko": "지갑 삭제", "en": "Delete my wallet"},
+    "wallet.delete.summary": {"ko": "지갑과 그 안의 개인정보를 모두 지웁니다. 기관이 발급한 배지는 계속 유효합니다.",
+                              "en": "Erase the wallet and all personal data in it. Badges organisations issued to you "
+                                    "stay valid."},
+    "wallet.delete.open": {"ko": "지갑 삭제…", "en": "Delete my wallet…"},
+    "wallet.delete.what": {"ko": "지갑을 삭제하면 다음이 모두 지워지며 되돌릴 수 없습니다.",
+                           "en": "Deleting your wallet erases all of the following, for good:"},
+    "wallet.delete.item_emails": {"ko": "이메일 주소와 이름, 비밀번호", "en": "Your e-mail addresses, name and password"},
+    "wallet.delete.item_credentials": {"ko": "지갑에 모은 배지와 가져온 배지, 그 검증 기록",
+                                       "en": "The badges collected in and imported into the wallet, and their checks"},
+    "wallet.delete.item_links": {"ko": "공유 링크(더 이상 열리지 않습니다)", "en": "Your share links (they stop working)"},
+    "wallet.delete.item_sessions": {"ko": "모든 기기의 로그인", "en": "Your sign-ins on every device"},
+    "wallet.delete.issued_stay": {
+        "ko": "기관이 발급한 배지는 지워지지 않고 계속 검증됩니다. 배지 파일이나 링크를 가진 사람은 배지 자체의 서명과 "
+              "폐기 목록으로 확인할 수 있습니다.",
+        "en": "Badges that organisations issued to you are not erased and stay verifiable: anyone holding a badge "
+              "file or its link checks it by its own signature and the issuer's status list."},
+    "wallet.delete.export_first": {"ko": "먼저 배지를 파일로 내려받아 두세요.", "en": "Download your badges as files first:"},
+    "wallet.delete.password": {"ko": "비밀번호로 본인 확인", "en": "Your password, to confirm it is you"},
+    "wallet.delete.understood": {"ko": "지갑과 그 안의 모든 것이 영구히 지워진다는 것을 이해했습니다.",
+                                 "en": "I understand that my wallet and everything in it will be erased for good."},
+    "wallet.delete.submit": {"ko": "지갑을 영구히 삭제", "en": "Delete my wallet for good"},
+    "wallet.delete.keep": {"ko": "취소하고 지갑 유지", "en": "Cancel and keep my wallet"},
+    "wallet.delete_wrong_password": {"ko": "비밀번호가 맞지 않습니다. 지갑은 그대로입니다.",
+                                     "en": "The password is wrong. Your wallet was not deleted."},
+    "wallet.delete_not_confirmed": {"ko": "삭제하려면 확인란을 선택하세요. 지갑은 그대로입니다.",
+                                    "en": "Tick the box to delete. Your wallet was not deleted."},
+    "wallet.deleted.title": {"ko": "지갑이 삭제되었습니다", "en": "Your wallet was deleted"},
+    "wallet.deleted.body": {
+        "ko": "이메일 주소, 모은 배지, 공유 링크와 로그인 정보를 모두 지웠습니다. 기관이 발급한 배지는 계속 검증됩니다. "
+              "같은 주소로 언제든 새 지갑을 만들 수 있습니다.",
+        "en": "Your addresses, collected badges, share links and sign-ins are erased. Badges organisations issued "
+              "to you remain verifiable. You can make a new wallet with the same address at any time."},
+    "wallet.deleted.home": {"ko": "처음으로", "en": "Home"},
     "wallet.account.removed_title": {"ko": "삭제한 배지", "en": "Removed badges"},
     "wallet.account.removed_body": {"ko": "이곳에서 발급된 배지 {count}개를 지갑에서 삭제했습니다.",
                                     "en": "You removed {count} badge(s) issued here from your wallet."},
