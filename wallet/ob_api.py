@@ -96,7 +96,7 @@ def discovery_document() -> dict[str, Any]:
                 "security": [{"OAuth2ACG": [scope]}], "responses": {**ok, "400": error, "401": error,
                                                                   "403": error, "default": error}, **extra}
 
-    any_json = {"content": {"application/json": {"schema": {"type": "object"}}}}
+    any_json = {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}
     return {
         "openapi": "3.0.1",
         "info": {"title": "Open Badges API (Host)", "version": "3.0",
