@@ -26,6 +26,7 @@ from issuer import pages as issuer_pages
 from verifier import api as verifier_api
 from verifier import pages as verifier_pages
 from wallet import account_pages as wallet_accounts
+from wallet import ob_api, ob_consent
 from wallet import pages as wallet_pages
 from wallet import share_pages as wallet_share
 from web import errors, health, i18n, ratelimit, security
@@ -34,7 +35,8 @@ from web.settings import ConfigError, Settings
 
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
-              console_courses, console_issue, console_credentials, api_cohorts, health, oid4vci_api)
+              console_courses, console_issue, console_credentials, api_cohorts, health, oid4vci_api, ob_api,
+              ob_consent)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
