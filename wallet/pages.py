@@ -167,12 +167,22 @@ def create_profile_link() -> BaseResponse:
     try:
         with transaction() as session:
             learner = require_learner(session)
-            sharing.create_link(session, learner, item=None, label=request.form.get("label", ""), now=utcnow())
+            sharing.create_link(session, learner, item=None, label=request.form.get("label", ""), now=utcnow(),
+                                shows=request.form.get("shows", "all"), selected=request.form.getlist("item"))
     except BadgeError as e:
         tell(e.code, "error")
         return redirect(url_for("wallet_pages.share"))
     tell("wallet.done.share")
     return redirect(url_for("wallet_pages.share"))
+
+
+@bp.post("/wallet/share/profile")
+def choose_profile() -> BaseResponse:
+    """The badges ticked "show on my public profile" (what links that show the profile show)."""
+    with transaction() as session:
+        sharing.set_profile(session, require_learner(session), request.form.getlist("item"))
+    tell("wallet.profile_saved")
+    return redirect(url_for("wallet_pages.share") + "#on-profile")
 
 
 @bp.post("/wallet/share/<id:link_id>/revoke")
