@@ -22,7 +22,7 @@ from store.issuing import ExpiryReminder
 from store.models import Credential, Org
 from store.wallet import Learner, LearnerEmail
 from tests.conftest import SmtpSink
-from tests.factories import NOW, issue, make_course, make_org
+from tests.factories import NOW, console_post, enter_as, issue, make_course, make_org
 
 EXPIRES = datetime(2027, 3, 2, 9, 30, tzinfo=UTC)  # NOW + 12 months: 18:30 KST on 2 March 2027
 
@@ -177,3 +177,24 @@ def test_renew_from_the_command_line(app: Flask, svc: Services, capsys: pytest.C
     with transaction(svc.sessions) as session:
         renewal = session.get_one(Credential, new)
         assert renewal.renews_id == old and renewal.valid_until == datetime(2031, 1, 31, 14, 59, 59, tzinfo=UTC)
+
+
+def test_the_issuer_renews_from_the_console(app: Flask, svc: Services) -> None:
+    org, _ = make_org(svc)
+    old = issue(svc, org, make_course(svc, org, valid_months=12))
+    client = app.test_client()
+    enter_as(client, svc, org, email="lee@acme.example", role="issuer")
+    assert 'id="renew-link"' in client.get(f"/console/acme/credentials/{old}").get_data(as_text=True)
+    form = client.get(f"/console/acme/credentials/{old}/renew").get_data(as_text=True)
+    assert 'value="김민지"' in form and 'type="date"' in form  # the published name, filled in
+
+    wrong = console_post(client, f"/console/acme/credentials/{old}/renew", {"name": "김민지", "email": "x@example.com"})
+    assert wrong.status_code == 422 and "그 이름과 이메일로 발급되지 않았습니다" in wrong.get_data(as_text=True)
+    done = console_post(client, f"/console/acme/credentials/{old}/renew", {
+        "name": "김민지", "email": "minji.kim@example.com", "valid_until": "2030-06-30"})
+    assert done.status_code == 302
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "배지를 갱신했습니다" in page and f'href="/console/acme/credentials/{old}"' in page
+    new = done.headers["Location"].rsplit("/", 1)[1]
+    with transaction(svc.sessions) as session:  # the last day in Korea, 23:59:59 KST
+        assert session.get_one(Credential, new).valid_until == datetime(2030, 6, 30, 14, 59, 59, tzinfo=UTC)
