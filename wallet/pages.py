@@ -261,8 +261,12 @@ def _pdf_badge(session: Session, learner: Learner, e: Entry, lang: str) -> PdfBa
         link = sharing.badge_link(session, learner, e.item, label=translate("wallet.pdf.link_label", lang),
                                   now=utcnow())
         verify_url = absolute(url_for("wallet_share.verify", token=link.token, public_id=e.item.public_id))
+    issued = e.item.credential  # ours: the issuer's recorded revocation or suspension
+    stopped = (issued.revoked_at or issued.suspended_at) if issued else None
+    reason = (issued.revocation_reason if issued.revoked_at else issued.suspension_reason) if issued else None
     return PdfBadge(title=e.title(lang), issuer=e.issuer(lang), awarded_on=e.course.awarded_on,
-                    hours=e.course.hours, skills=e.course.skills, state=e.item.verdict, verify_url=verify_url)
+                    hours=e.course.hours, skills=e.course.skills, state=e.item.verdict, verify_url=verify_url,
+                    stopped_at=stopped, reason=reason)
 
 
 @bp.get("/wallet/export.json")
