@@ -165,3 +165,21 @@ def test_qr_codes_say_what_they_open(server: LiveServer, chromium_browser: Brows
     alt = page.get_attribute("#qr", "alt") or ""
     assert re.fullmatch(rf"QR 코드: 이 배지의 검증 페이지\({re.escape(server.url)}/v/{credential_id}\)를 엽니다", alt)
     browser.close()
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_a_learner_picks_what_a_new_link_shows(server: LiveServer, chromium_browser: Browser,
+                                              smtp_server: tuple[str, SmtpSink], viewport: str) -> None:
+    a_trainee_and_a_company(server)
+    browser = context(chromium_browser, viewport)
+    page = browser.new_page()
+    wallet_pages(server, page, smtp_server[1])  # signs up and makes a link of every badge (the default)
+    page.goto(f"{server.url}/wallet/share")
+    assert page.is_checked("#shows-all") and "보여 주는 배지: 내 배지 모두" in page.inner_text("#profile-links")
+    page.check("#pick input[data-pick]")
+    assert page.is_checked("#shows-selected")  # ticking a badge chooses "only the badges I tick"
+    page.fill("#label", "B사 지원")
+    page.click("#create-profile-link")
+    assert "보여 주는 배지: 고른 배지 1개" in page.inner_text("#profile-links")
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
+    browser.close()
