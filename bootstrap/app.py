@@ -18,6 +18,7 @@ from issuer import (
     console_issue,
     console_org,
     console_people,
+    console_renew,
     jobs,
     oid4vci_api,
     queue,
@@ -35,8 +36,8 @@ from web.settings import ConfigError, Settings
 
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
-              console_courses, console_issue, console_credentials, api_cohorts, health, oid4vci_api, ob_api,
-              ob_consent)
+              console_courses, console_issue, console_credentials, console_renew, api_cohorts, health, oid4vci_api,
+              ob_api, ob_consent)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -16,14 +16,27 @@ from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session
 
 import keys
-from badges.clock import in_korea
+from badges.clock import KOREA, in_korea
 from badges.errors import BadgeError, Unavailable
 from badges.fetch import FetchPolicy
 from badges.model import Recipient
 from badges.resolve import HttpResolver
 from bootstrap.app import create_app, start
 from bootstrap.wiring import Services, build_services, remote_resolver
-from issuer import audit, audit_verify, awards, export, invitation_mail, invitations, queue, service, tokens
+from issuer import (
+    audit,
+    audit_verify,
+    awards,
+    export,
+    invitation_mail,
+    invitations,
+    notify,
+    queue,
+    reminders,
+    renewals,
+    service,
+    tokens,
+)
 from issuer import staff as staff_service
 from issuer.service import Award
 from store import orgs
@@ -94,6 +107,18 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("credential_id")
     revoke.add_argument("--org", default=DEMO_SLUG)
     revoke.add_argument("--reason", required=True)
+    renew = command("renew", _renew, "Renew a badge that expires: a new one for the same course and person, "
+                    "valid anew, linked to the old one; prints its URL.")
+    renew.add_argument("credential_id")
+    renew.add_argument("--org", default=DEMO_SLUG)
+    renew.add_argument("--name", required=True, help="the recipient's name, as the badge was issued")
+    renew.add_argument("--email", required=True, help="the recipient's e-mail, as the badge was issued")
+    renew.add_argument("--valid-until", type=_date, help="YYYY-MM-DD (Korea time; default: the course's months)")
+    renew.add_argument("--notify", action="store_true", help="e-mail the person their renewed badge")
+    remind = command("remind-expiring", _remind, "E-mail reminders of badges that expire soon (run it daily from "
+                     "cron): each badge's holder, and its organisation when it asks for them; never twice.")
+    remind.add_argument("--days", help="remind at these days before expiry, e.g. 30,7 (default: each "
+                        "organisation's own, see `badges org reminders`)")
     token = command("token", _token, "Create an API token for an organisation (shown once).")
     token.add_argument("--org", default=DEMO_SLUG)
     token.add_argument("--label", default="cli")
@@ -146,6 +171,14 @@ def _parser() -> argparse.ArgumentParser:
     export_cmd = command("export-org", _export_org, "Write all of an organisation's data to a ZIP of JSON and CSV files.")
     export_cmd.add_argument("org", help="the organisation's short name")
     export_cmd.add_argument("dest", type=Path, help="the ZIP file to write (a directory: <slug>-export-<date>.zip in it)")
+    reminders_cmd = org_commands.add_parser(
+        "reminders", help="When an organisation's badges are reminded before they expire.",
+        description="Set the days before expiry on which holders are reminded, and whether the organisation's "
+        "contact e-mail gets a list too.")
+    reminders_cmd.set_defaults(run=_org_reminders)
+    reminders_cmd.add_argument("slug")
+    reminders_cmd.add_argument("--days", help="e.g. 30,7; 'none' for no reminders")
+    reminders_cmd.add_argument("--issuer", choices=["on", "off"], help="also e-mail the organisation's address")
     worker = command("worker", _worker, "Run cohort jobs that the app servers queue on Redis (BADGES_REDIS_URL).")
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty (default: keep waiting)")
     worker.add_argument("--queue", default=queue.QUEUE,
@@ -214,6 +247,46 @@ def _issue(args: argparse.Namespace, svc: Services) -> int:
         issued = awards.issue_one(session, svc.issuing, org=org, achievement=course, actor="cli", now=now,
                                   award=Award(Recipient(args.name, args.email, publish_name=args.publish_name)))
     print(svc.issuing.links.credential(issued.credential.id))
+    return 0
+
+
+def _date(text: str) -> datetime:
+    """A YYYY-MM-DD argument: the end of that day in Korea, in UTC."""
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2027-12-31") from None
+    return datetime.combine(day.date(), datetime.max.time(), tzinfo=KOREA).replace(microsecond=0).astimezone(UTC)
+
+
+def _renew(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        org = orgs.get_org(session, args.org)
+        issued = renewals.renew(session, svc.issuing, org=org, credential_id=args.credential_id, name=args.name,
+                                email=args.email, actor="cli", now=_now(), valid_until=args.valid_until,
+                                notify=args.notify)
+    if issued.mail_id is not None:
+        notify.deliver(svc, [issued.mail_id])
+    print(svc.issuing.links.credential(issued.credential.id))
+    return 0
+
+
+def _remind(args: argparse.Namespace, svc: Services) -> int:
+    days = reminders.parse_days(args.days) if args.days else None
+    outcome = reminders.remind_expiring(svc, now=_now(), days=days)
+    print(f"Reminders sent: {outcome.sent}, failed: {outcome.failed}")
+    return 1 if outcome.failed else 0
+
+
+def _org_reminders(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        org = orgs.get_org(session, args.slug)
+        if args.days is not None:
+            org.reminder_days = "" if args.days == "none" else ",".join(map(str, reminders.parse_days(args.days)))
+        if args.issuer is not None:
+            org.remind_issuer = args.issuer == "on"
+        print(f"{org.slug}: reminders {org.reminder_days or 'none'} days before expiry; "
+              f"organisation e-mail {'on' if org.remind_issuer else 'off'} ({org.email or 'no address set'})")
     return 0
 
 

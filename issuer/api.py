@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from badges import model
 from badges.errors import BadgeError, InvalidInput
 from badges.model import Recipient
-from issuer import audit, awards, courses, notify, service, tokens
+from issuer import audit, awards, courses, notify, renewals, service, tokens
 from issuer.console import Forbidden
 from store.credentials import get_credential
 from store.models import Achievement, Credential, Org
@@ -203,6 +203,27 @@ def reinstate(credential_id: str) -> Response:
         return jsonify(state_json(credential))
 
 
+@bp.post("/credentials/<credential_id>/renew")
+def renew(credential_id: str) -> Response:
+    """A new credential for the same course and person, valid anew (issuer.renewals)."""
+    body = read_json(schema="renew-request", max_bytes=8_000)
+    try:
+        until = _completed(body.get("validUntil"))
+    except ValueError:
+        raise InvalidInput("renew.valid_until_invalid", "validUntil is not a real date and time.",
+                           path="/validUntil") from None
+    with transaction() as session:
+        org = token_org(session, "issue")
+        issued = renewals.renew(session, services().issuing, org=org, credential_id=credential_id,
+                                name=body["recipient"]["name"], email=body["recipient"]["email"], actor=g.actor,
+                                now=utcnow(), valid_until=until, notify=bool(body.get("notify")))
+    headers = {"Location": services().issuing.links.credential(issued.credential.id)}
+    if issued.mail_id is not None:
+        headers["Notification-State"] = notify.deliver(services(), [issued.mail_id])[0].state
+    return Response(issued.credential.document, status=201 if issued.created else 200, mimetype="application/json",
+                    headers=headers)
+
+
 def state_json(credential: Credential) -> dict[str, object]:
     """A credential's state as the API reports it (also used by the cohort and bulk endpoints)."""
     links = services().issuing.links
@@ -214,4 +235,5 @@ def state_json(credential: Credential) -> dict[str, object]:
             "issuedAt": when(credential.issued_at), "validUntil": when(credential.valid_until),
             "revokedAt": when(credential.revoked_at), "revocationReason": credential.revocation_reason,
             "suspendedAt": when(credential.suspended_at), "suspensionReason": credential.suspension_reason,
-            "verifyUrl": links.verify(credential.id)}
+            "verifyUrl": links.verify(credential.id),
+            **({"renews": links.credential(credential.renews_id)} if credential.renews_id else {})}

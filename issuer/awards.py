@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,10 +64,13 @@ def same_person(credential: Credential, achievement: Achievement, award: Award) 
 
 def issue_one(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement, award: Award,
               actor: str, now: datetime, notify_recipients: bool = False, reissue_revoked: bool = False,
-              version: AchievementVersion | None = None) -> Issued:
-    """issue_many of one award; its BadgeError is raised."""
+              version: AchievementVersion | None = None, renews: Credential | None = None) -> Issued:
+    """issue_many of one award; its BadgeError is raised. With `renews` (issuer.renewals) the award's credential
+    `renews` is followed by a new one (the award's next generation, linked to it): Issued(created=False) with
+    that renewal when it was renewed already, Conflict when a newer credential of the award exists."""
     [result] = issue_many(session, ctx, org=org, achievement=achievement, awards=[award], actor=actor, now=now,
-                          notify_recipients=notify_recipients, reissue_revoked=reissue_revoked, version=version)
+                          notify_recipients=notify_recipients, reissue_revoked=reissue_revoked, version=version,
+                          renews=renews)
     if isinstance(result, BadgeError):
         raise result
     return result
@@ -75,7 +79,7 @@ def issue_one(session: Session, ctx: service.Issuing, *, org: Org, achievement: 
 def issue_many(session: Session, ctx: service.Issuing, *, org: Org, achievement: Achievement,
                awards: Sequence[Award], actor: str, now: datetime, notify_recipients: bool = False,
                reissue_revoked: bool = False, version: AchievementVersion | None = None, job_id: int | None = None,
-               looked_up: bool = False) -> list[Result]:
+               looked_up: bool = False, renews: Credential | None = None) -> list[Result]:
     """Each award's credential: issued now (audited, its e-mail queued with `notify_recipients`), or found under
     its award key or request id (created False), or the Conflict that refused it (the request id was used for
     other data; the person has the award under another name). With `reissue_revoked` an award whose credential
@@ -85,7 +89,7 @@ def issue_many(session: Session, ctx: service.Issuing, *, org: Org, achievement:
     if achievement.org_id != org.id:
         raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
     issuing = _Issuing(session, ctx, org, achievement, version or achievement.versions[-1], actor, now,
-                       notify_recipients, reissue_revoked, job_id)
+                       notify_recipients, reissue_revoked, job_id, renews)
     try:
         with session.begin_nested():
             return issuing.issue(awards, look_up=not looked_up)
@@ -99,10 +103,11 @@ class _Issuing:
 
     def __init__(self, session: Session, ctx: service.Issuing, org: Org, achievement: Achievement,
                  version: AchievementVersion, actor: str, now: datetime, notify_recipients: bool,
-                 reissue_revoked: bool, job_id: int | None) -> None:
+                 reissue_revoked: bool, job_id: int | None, renews: Credential | None = None) -> None:
         self.session, self.ctx, self.org, self.achievement, self.version = session, ctx, org, achievement, version
         self.actor, self.now, self.notify, self.reissue, self.job_id = (actor, now, notify_recipients,
                                                                          reissue_revoked, job_id)
+        self.renews = renews
 
     def issue_alone(self, award: Award) -> Result:
         """The award on its own, looked up again, in a savepoint of its own."""
@@ -123,8 +128,14 @@ class _Issuing:
             return [r for r in decided if not isinstance(r, str)]
         stored = service.sign_and_store(self.session, self.ctx, org=self.org, achievement=self.achievement,
                                         version=self.version, awards=[(a, k) for _, a, k in fresh], now=self.now)
+        if self.renews is not None:  # the link to the badge renewed, in the caller's transaction like the rest
+            self.session.execute(update(Credential).where(Credential.id.in_([c.id for c in stored]))
+                                 .values(renews_id=self.renews.id))
+            for credential in stored:
+                credential.renews_id = self.renews.id
         detail = {"course": self.achievement.public_id, "version": self.version.version,
-                  **({"job": self.job_id} if self.job_id is not None else {})}
+                  **({"job": self.job_id} if self.job_id is not None else {}),
+                  **({"renews": self.renews.id} if self.renews is not None else {})}
         head = audit.record_many(self.session, org_id=self.org.id, actor=self.actor, action="credential.issue",
                                  now=self.now, targets=[c.id for c in stored], **detail)
         audit.checkpoint_if_due(self.session, org=self.org, head=head, now=self.now,
@@ -154,6 +165,8 @@ class _Issuing:
         if earlier is None:
             return key
         earlier, generation = latest_generation(self.session, self.org.id, key, earlier)
+        if self.renews is not None:
+            return self._renewal(earlier, generation, key)
         if earlier.revoked_at is not None and self.reissue and generation < MAX_REISSUES:
             return f"{key}:{generation + 1}"
         if same_person(earlier, self.achievement, award):
@@ -164,11 +177,24 @@ class _Issuing:
                         "first if the name is wrong, then issue again.")
 
 
+    def _renewal(self, latest: Credential, generation: int, key: str) -> Result | str:
+        """The key of the renewal of self.renews, the renewal made before, or the Conflict refusing it."""
+        assert self.renews is not None
+        if latest.renews_id == self.renews.id:
+            return Issued(latest, created=False)
+        if latest.id != self.renews.id:
+            return Conflict("renew.not_latest", f"This badge was renewed or issued again since: renew the newest "
+                            f"one, {latest.id}.")
+        if generation >= MAX_REISSUES:
+            return Conflict("renew.too_many", f"This award was issued {MAX_REISSUES} times already.")
+        return f"{key}:{generation + 1}"
+
+
 def latest_generation(session: Session, org_id: int, key: str, first: Credential) -> tuple[Credential, int]:
-    """The award's latest credential and its generation: `first`, its credential under `key`, unless that was
-    revoked and the award issued again (key:2, key:3, ...)."""
-    if first.revoked_at is None:
-        return first, 1
+    """The award's latest credential and its generation: `first`, its credential under `key`, unless the award
+    was issued again after a revocation or renewed (key:2, key:3, ...)."""
+    if first.revoked_at is None and first.valid_until is None:
+        return first, 1  # a badge that neither was revoked nor expires has no later generation
     found = by_idempotency_keys(session, org_id, [f"{key}:{n}" for n in range(2, MAX_REISSUES + 1)])
     for generation in range(MAX_REISSUES, 1, -1):
         if f"{key}:{generation}" in found:

@@ -1,4 +1,5 @@
-"""Telling recipients about their badge: a Korean and English e-mail with the link and the QR code, sent
+"""Telling recipients about their badge: a Korean and English e-mail (HTML with a plain-text part) with the badge
+image and a button to its page, sent
 through an outbox so a failed send is kept, shown to staff with its error, and can be retried.
 
 The outbox row is written in the transaction that issues the credential; the e-mail is sent after that
@@ -9,19 +10,23 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from html import escape
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badges import qr
+from badges import artwork, baking, images
+from badges.clock import korea_date
 from badges.errors import Unavailable
 from issuer.context import Context
+from issuer.messages import MESSAGES
 from store.db import transaction
 from store.issuing import MailState, OutboxMail
 from store.links import Links
 from store.models import Credential
-from web.mail import Attachment, Mail, send
+from web.i18n import local_time
+from web.linkedin import linkedin_url
+from web.mail import Attachment, Mail, render, send
 
 
 def enqueue(session: Session, credential: Credential, *, email: str, now: datetime,
@@ -50,19 +55,70 @@ def mask(email: str) -> str:
 
 
 def badge_mail(credential: Credential, *, to: str, links: Links) -> Mail:
-    """The notification: Korean first, then English, with the credential link and the QR code inline."""
-    document = json.loads(credential.document)
+    """The notification, one message in Korean then English (the sender cannot know the reader's language): the
+    badge image, one button to the badge's page, the course, issuer and date in Korea time, the wallet and
+    LinkedIn. The image travels inline (Content-ID), not as a link to our server: Outlook and many company
+    mail systems block remote images until the reader allows them, while inline parts show at once (Gmail shows
+    both), and nothing is fetched from us when the mail is opened. It is the baked PNG (saving it keeps a
+    verifiable badge); an SVG course image, which Gmail and Outlook do not display, is sent as a drawn PNG."""
     org, version = credential.org, credential.version
-    name = str(document.get("credentialSubject", {}).get("name", ""))  # only when the learner agreed to publish it
-    values = {"hello_ko": f"{name}님, 안녕하세요." if name else "안녕하세요.", "hello_en": f"Hello {name}," if name else "Hello,",
-              "org_ko": org.name_ko or org.name_en, "org_en": org.name_en or org.name_ko,
-              "course_ko": version.name_ko or version.name_en, "course_en": version.name_en or version.name_ko,
-              "url": links.credential(credential.id), "verify": links.verify(credential.id)}
-    text = TEXT.format(**values)
-    html = HTML.format(**{k: escape(v) for k, v in values.items()})
-    subject = f"[{values['org_ko']}] 디지털 배지가 발급되었습니다 · Your digital badge from {values['org_en']}"
+    url = links.credential(credential.id)
+    orgs = {"ko": org.name_ko or org.name_en, "en": org.name_en or org.name_ko}
+    courses = {"ko": version.name_ko or version.name_en, "en": version.name_en or version.name_ko}
+    parts = [_part(credential, lang, org=orgs[lang], course=courses[lang], links=links) for lang in ("ko", "en")]
+    html = render("badge.html", title=MESSAGES["mail.badge.subject"]["ko"].format(org=orgs["ko"]),
+                  preheader=MESSAGES["mail.badge.preheader"]["ko"].format(course=courses["ko"]),
+                  header=orgs["ko"] if orgs["ko"] == orgs["en"] else f"{orgs['ko']} · {orgs['en']}",
+                  footer=" ".join(MESSAGES["mail.footer"][lang].format(org=orgs[lang]) for lang in ("ko", "en")),
+                  image_cid="badge", url=url, course=courses["ko"], org=orgs["ko"], parts=parts,
+                  image_alt=MESSAGES["mail.badge.image_alt"]["ko"].format(course=courses["ko"]),
+                  button=f"{MESSAGES['mail.badge.button']['ko']} · {MESSAGES['mail.badge.button']['en']}")
+    text = "\n\n-----\n\n".join(_text_part(p, url) for p in parts)
+    subject = (f"{MESSAGES['mail.badge.subject']['ko'].format(org=orgs['ko'])} · "
+               f"{MESSAGES['mail.badge.subject']['en'].format(org=orgs['en'])}")
     return Mail(to=to, subject=subject, text=text, html=html, attachments=(
-        Attachment("qr.png", qr.qr_png(links.verify(credential.id), scale=6), "image/png", inline_id="qr"),))
+        Attachment("badge.png", badge_png(credential), "image/png", inline_id="badge"),))
+
+
+def _part(credential: Credential, lang: str, *, org: str, course: str, links: Links) -> dict[str, Any]:
+    """The words of one language of the notification."""
+    def t(key: str, **values: str) -> str:
+        return MESSAGES[key][lang].format(**values)
+    name = str(json.loads(credential.document).get("credentialSubject", {}).get("name", ""))  # only if published
+    facts = [(t("mail.badge.course"), course), (t("mail.badge.issuer"), org),
+             (t("mail.badge.issued_on"), local_time(credential.issued_at, "date", lang))]
+    if credential.valid_until is not None:
+        facts.append((t("mail.badge.valid_until"), local_time(credential.valid_until, "date", lang)))
+    url = links.credential(credential.id)
+    return {"lang": lang, "headline": t("mail.badge.headline"),
+            "greeting": t("mail.badge.hello_name", name=name) if name else t("mail.badge.hello"),
+            "body": t("mail.badge.body", org=org, course=course), "facts": facts,
+            "wallet": t("mail.badge.wallet"), "wallet_url": f"{links.base_url}/wallet",
+            "wallet_link": t("mail.badge.wallet_link"),
+            "linkedin": t("mail.badge.linkedin"), "linkedin_link": t("mail.badge.linkedin_link"),
+            "linkedin_url": linkedin_url(name=course, issuer=org, awarded_on=korea_date(credential.issued_at), url=url,
+                                         credential_id=credential.id),
+            "verify": t("mail.badge.verify"), "verify_url": links.verify(credential.id)}
+
+
+def _text_part(part: dict[str, Any], url: str) -> str:
+    """One language of the plain-text alternative: the same words and links as the HTML."""
+    facts = "\n".join(f"  {label}: {value}" for label, value in part["facts"])
+    button = MESSAGES["mail.badge.button"][part["lang"]]
+    return (f"{part['headline']}\n\n{part['greeting']}\n{part['body']}\n\n{facts}\n\n{button}: {url}\n\n"
+            f"{part['wallet']}\n{part['wallet_link']}: {part['wallet_url']}\n\n{part['linkedin']}\n"
+            f"{part['linkedin_link']}: {part['linkedin_url']}\n\n{part['verify']}\n{part['verify_url']}\n")
+
+
+def badge_png(credential: Credential) -> bytes:
+    """The badge image for an e-mail: the course version's PNG baked with the credential, or a PNG drawn from
+    the course's name when its image is SVG."""
+    version = credential.version
+    if version.image and version.image_type == images.PNG:
+        return baking.bake_png(version.image, credential.document.decode())
+    org = credential.org
+    return artwork.badge_png(version.name_ko or version.name_en, org.name_en or org.name_ko,
+                             font_path=artwork.korean_font(), hue=org.id)
 
 
 def deliver(services: Context, mail_ids: Sequence[int]) -> list[OutboxMail]:
@@ -112,38 +168,3 @@ def retryable(session: Session, *, org_id: int, mail_ids: Sequence[int] | None =
     if mail_ids is not None:
         query = query.where(OutboxMail.id.in_(mail_ids))
     return list(session.scalars(query.order_by(OutboxMail.id).limit(500)))
-
-
-TEXT = """{hello_ko}
-
-{org_ko}에서 「{course_ko}」 과정을 수료하신 것을 증명하는 디지털 배지를 발급했습니다.
-
-배지 보기: {url}
-누구나 QR 코드를 찍거나 이 주소를 열어 배지가 진짜인지 확인할 수 있습니다: {verify}
-
------
-
-{hello_en}
-
-{org_en} has issued you a digital badge for completing "{course_en}".
-
-See your badge: {url}
-Anyone can check that it is genuine by scanning its QR code or opening: {verify}
-"""
-
-HTML = """<!doctype html>
-<html lang="ko"><body style="font-family:sans-serif;line-height:1.6;color:#0f172a">
-<p>{hello_ko}</p>
-<p>{org_ko}에서 「{course_ko}」 과정을 수료하신 것을 증명하는 디지털 배지를 발급했습니다.</p>
-<p><a href="{url}">배지 보기</a></p>
-<p><img src="cid:qr" width="180" height="180" alt="QR"><br>
-누구나 QR 코드를 찍거나 <a href="{verify}">이 주소</a>를 열어 배지가 진짜인지 확인할 수 있습니다.</p>
-<hr>
-<div lang="en">
-<p>{hello_en}</p>
-<p>{org_en} has issued you a digital badge for completing “{course_en}”.</p>
-<p><a href="{url}">See your badge</a></p>
-<p>Anyone can check that it is genuine by scanning the QR code above or opening <a href="{verify}">this page</a>.</p>
-</div>
-</body></html>
-"""

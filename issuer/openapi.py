@@ -128,6 +128,15 @@ PATHS: dict[str, Any] = {
         "post": _operation("reinstateCredential", "revoke", "Lift a suspension", {
             "200": STATE, "409": _problem("Not suspended, or revoked")}, parameters=("credentialId",)),
     },
+    "/api/v1/credentials/{credentialId}/renew": {
+        "post": _operation("renewCredential", "issue", "Renew a credential: a new one for the same course and person", {
+            "201": _json("The renewal", _ref("Credential")), "200": _json("Renewed before: that renewal",
+                                                                           _ref("Credential")),
+            "409": _problem("Revoked, or a newer credential of the award exists")},
+            body="RenewRequest", parameters=("credentialId",),
+            description="The renewal is valid from now until `validUntil` (else for the course's months) and "
+                        "names the credential it renews; the old one is left to expire."),
+    },
     "/api/v1/credentials/bulk": {
         "post": _operation("changeCredentials", "revoke", "Revoke, suspend or reinstate many credentials", {
             "200": _json("One result per credential", _ref("BulkResult"))}, body="StatusRequest",
@@ -169,6 +178,7 @@ SCHEMAS: dict[str, Any] = {
     "AchievementRequest": _request("achievement-request"),
     "IssueRequest": _request("issue-request"),
     "RevokeRequest": _request("revoke-request"),
+    "RenewRequest": _request("renew-request"),
     "CohortRequest": _request("cohort-request"),
     "StatusRequest": _request("status-request"),
     "OutboxRetryRequest": _request("outbox-retry-request"),

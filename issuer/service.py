@@ -162,6 +162,7 @@ class Award:
     request_id: str | None = None  # the API client's `id`: the same id with other data is a Conflict
     evidence: tuple[model.Evidence, ...] = ()  # OB 3.0 evidence of this award
     credits_earned: float | None = None  # OB 3.0 creditsEarned
+    valid_until: datetime | None = None  # instead of the course's validity (a renewal's new validity)
 
 
 def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement, version: AchievementVersion,
@@ -177,14 +178,16 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
     slots = _allocate(session, ctx, org, "revocation", now, len(awards))
     profile = issuer_profile(ctx, org)
     achieved = courses.achievement_document(ctx.links, version, creator=profile)
-    valid_until = add_months(now, version.valid_months) if version.valid_months else None
+    course_until = add_months(now, version.valid_months) if version.valid_months else None
+    until = [award.valid_until or course_until for award, _ in awards]
     ids = [str(uuid.uuid4()) for _ in awards]
     signed = proofs.sign_many([model.achievement_credential(
         credential_id=ctx.links.credential(credential_id), issuer=profile, achievement=achieved,
         recipient=award.recipient, valid_from=now, valid_until=valid_until, completed=award.completed,
         evidence=award.evidence, credits_earned=award.credits_earned,
         status=status.status_entry(list_url=ctx.links.status_list(org.slug, slot[0].id), index=slot[1]))
-        for (award, _), credential_id, slot in zip(awards, ids, slots)], signer=signer(ctx, org), created=now)
+        for (award, _), credential_id, slot, valid_until in zip(awards, ids, slots, until)], signer=signer(ctx, org),
+        created=now)
     rows = [{"id": credential_id, "org_id": org.id, "achievement_id": achievement.id, "version_id": version.id,
              "recipient_hash": award.recipient.hashed_email,
              "recipient_lookup": email_lookup(award.recipient.email, ctx.lookup_key),
@@ -192,7 +195,7 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
              "suspension_index": None, "idempotency_key": key, "request_id": award.request_id,
              "request_hash": request_hash(achievement, award), "issued_at": now, "valid_until": valid_until,
              "document": to_json(document)}
-            for (award, key), credential_id, slot, document in zip(awards, ids, slots, signed)]
+            for (award, key), credential_id, slot, document, valid_until in zip(awards, ids, slots, signed, until)]
     session.execute(insert(cast(Table, Credential.__table__)), rows)  # one executemany: the ORM's unit of work costs more
     return [Credential(**row) for row in rows]  # the rows as objects, not attached to the session
 

@@ -114,6 +114,27 @@ class OutboxMail(Base):
     credential: Mapped[Credential] = relationship()
 
 
+class ExpiryReminder(Base):
+    """One reminder that a credential expires in `days` days, to its holder ("learner") or its issuer
+    ("issuer"): at most one per credential, threshold and audience; kept with its error until sent."""
+
+    __tablename__ = "expiry_reminders"
+    __table_args__ = (UniqueConstraint("credential_id", "days", "audience"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
+    days: Mapped[int]
+    audience: Mapped[str] = mapped_column(String(10))
+    to_address: Mapped[str | None] = mapped_column(String(320))  # None: no address known (nothing to send)
+    state: Mapped[str] = mapped_column(String(10))  # a MailState
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    credential: Mapped[Credential] = relationship()
+
+
 def get_job(session: Session, *, org_id: int, job_id: int) -> CohortJob | None:
     """The organisation's job, or None (another organisation's job is never returned)."""
     return session.scalar(select(CohortJob).where(CohortJob.id == job_id, CohortJob.org_id == org_id))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -63,6 +64,9 @@ class Org(Base):
     logo_type: Mapped[str | None] = mapped_column(String(40))  # "image/png" or "image/svg+xml"
     created_at: Mapped[datetime]
     key_custody: Mapped[str | None] = mapped_column(String(16))  # new keys: "software" | "pkcs11"; None: instance's
+    # days before a badge expires on which its holder is reminded, e.g. "30,7" ("" for none); issuer.reminders
+    reminder_days: Mapped[str] = mapped_column(String(40), default="30,7", server_default="30,7")
+    remind_issuer: Mapped[bool] = mapped_column(default=False, server_default=false())  # the org's e-mail too
 
     keys: Mapped[list[SigningKey]] = relationship(back_populates="org", order_by="SigningKey.id")
 
@@ -209,11 +213,12 @@ class Credential(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     document: Mapped[bytes] = mapped_column(LargeBinary)
     issued_at: Mapped[datetime]
-    valid_until: Mapped[datetime | None]  # as in the document: None never expires
+    valid_until: Mapped[datetime | None] = mapped_column(index=True)  # as in the document: None never expires
     revoked_at: Mapped[datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(String(500))
     suspended_at: Mapped[datetime | None]
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    renews_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True)  # the badge it renews
 
     org: Mapped[Org] = relationship()
     achievement: Mapped[Achievement] = relationship()

@@ -86,11 +86,24 @@ class ShareLink(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("wallet_items.id"), index=True)
     label: Mapped[str] = mapped_column(String(100), default="")
+    # a profile link shows "all" the learner's badges (hidden ones excluded), those put on the "profile", or
+    # the "selected" ones (share_link_items)
+    shows: Mapped[str] = mapped_column(String(10), default="profile", server_default="profile")
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 
     learner: Mapped[Learner] = relationship()
     item: Mapped[WalletItem | None] = relationship()
+    selected: Mapped[list[WalletItem]] = relationship(secondary="share_link_items", order_by="WalletItem.id")
+
+
+class ShareLinkItem(Base):
+    """A badge chosen for a link that shows the "selected" badges."""
+
+    __tablename__ = "share_link_items"
+
+    link_id: Mapped[int] = mapped_column(ForeignKey("share_links.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("wallet_items.id"), primary_key=True)
 
 
 def get_item(session: Session, *, learner_id: int, public_id: str) -> WalletItem:

@@ -80,6 +80,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                    "They do not count as passed."},
     # summary
     "summary.achievement": {"ko": "배지", "en": "Badge"},
+    "summary.revoked_on": {"ko": "취소된 때", "en": "Revoked on"},
+    "summary.suspended_on": {"ko": "정지된 때", "en": "Suspended on"},
+    "summary.state_reason": {"ko": "발급 기관이 밝힌 사유", "en": "Reason given by the issuer"},
     "summary.member": {"ko": "등록된 회원 기관: {name}", "en": "Registered member organisation: {name}"},
     "summary.not_member": {"ko": "이 서비스의 회원 기관이 아닙니다", "en": "Not a member organisation of this service"},
     "summary.format": {"ko": "형식", "en": "Format"},

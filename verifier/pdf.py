@@ -13,6 +13,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Sp
 
 from badges import artwork, qr
 from badges.report import CheckId, Outcome, VerificationReport
+from verifier.service import StateNote
 from verifier.summary import Summary
 from web.i18n import local_time
 
@@ -23,8 +24,9 @@ BAD = colors.HexColor("#b91c1c")
 
 
 def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, lang: str,
-                landing_url: str | None = None) -> bytes:
-    """The summary as PDF bytes, in `lang` through `t` (Hangul drawn with badges.artwork.pdf_fonts)."""
+                landing_url: str | None = None, state_note: StateNote | None = None) -> bytes:
+    """The summary as PDF bytes, in `lang` through `t` (Hangul drawn with badges.artwork.pdf_fonts); with
+    `state_note`, when and why the issuer revoked or suspended the badge, under the verdict."""
     regular, bold = artwork.pdf_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor=colors.HexColor("#475569"))
@@ -43,7 +45,10 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), VERDICT_COLOURS.get(report.verdict, BAD)),
                                 ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6),
                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
-    story += [banner, Spacer(1, 4 * mm)]
+    story += [banner, Spacer(1, 2 * mm)]
+    if state_note is not None:
+        story.append(_state(state_note, t, lang, title_claims(bold)))
+    story.append(Spacer(1, 2 * mm))
     if report.check(CheckId.PROOF).outcome is not Outcome.PASSED:  # its contents are a claim, not a fact
         story.append(Paragraph(escape(f"{t('verify.claims_title')}: {t('verify.claims_note')}"), title_claims(bold)))
     story += [_facts(summary, t, lang, body), Spacer(1, 5 * mm),
@@ -55,6 +60,19 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     SimpleDocTemplate(out, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=18 * mm,
                       bottomMargin=18 * mm, title=t("pdf.title"), author=t("app.name"), lang=lang).build(story)
     return out.getvalue()
+
+
+def _state(note: StateNote, t: Translate, lang: str, style: ParagraphStyle) -> Table:
+    """The revocation (or suspension) date in Korea time and the issuer's reason, labelled."""
+    rows = [[Paragraph(escape(t(f"summary.{note.state}_on")), style),
+             Paragraph(escape(local_time(note.at, "minutes", lang)), style)]]
+    if note.reason:
+        rows.append([Paragraph(escape(t("summary.state_reason")), style), Paragraph(escape(note.reason), style)])
+    table = Table(rows, colWidths=[38 * mm, 128 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOX", (0, 0), (-1, -1), 0.6, BAD),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 4),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    return table
 
 
 def title_claims(font: str) -> ParagraphStyle:

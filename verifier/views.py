@@ -90,4 +90,4 @@ def summary_pdf(verified: Verified, *, lang: str) -> bytes:
     """The printable summary of `verified` in `lang`, with a QR code of the landing page for our own badges."""
     landing = services().issuing.links.verify(verified.credential_id) if verified.credential_id else None
     return pdf.summary_pdf(verified.report, verified.summary, t=lambda key: translate(key, lang), lang=lang,
-                           landing_url=landing)
+                           landing_url=landing, state_note=verified.state_note)

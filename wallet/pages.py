@@ -195,12 +195,22 @@ def create_profile_link() -> BaseResponse:
     try:
         with transaction() as session:
             learner = require_learner(session)
-            sharing.create_link(session, learner, item=None, label=request.form.get("label", ""), now=utcnow())
+            sharing.create_link(session, learner, item=None, label=request.form.get("label", ""), now=utcnow(),
+                                shows=request.form.get("shows", "all"), selected=request.form.getlist("item"))
     except BadgeError as e:
         tell(e.code, "error")
         return redirect(url_for("wallet_pages.share"))
     tell("wallet.done.share")
     return redirect(url_for("wallet_pages.share"))
+
+
+@bp.post("/wallet/share/profile")
+def choose_profile() -> BaseResponse:
+    """The badges ticked "show on my public profile" (what links that show the profile show)."""
+    with transaction() as session:
+        sharing.set_profile(session, require_learner(session), request.form.getlist("item"))
+    tell("wallet.profile_saved")
+    return redirect(url_for("wallet_pages.share") + "#on-profile")
 
 
 @bp.post("/wallet/share/<id:link_id>/revoke")
@@ -279,8 +289,12 @@ def _pdf_badge(session: Session, learner: Learner, e: Entry, lang: str) -> PdfBa
         link = sharing.badge_link(session, learner, e.item, label=translate("wallet.pdf.link_label", lang),
                                   now=utcnow())
         verify_url = absolute(url_for("wallet_share.verify", token=link.token, public_id=e.item.public_id))
+    issued = e.item.credential  # ours: the issuer's recorded revocation or suspension
+    stopped = (issued.revoked_at or issued.suspended_at) if issued else None
+    reason = (issued.revocation_reason if issued.revoked_at else issued.suspension_reason) if issued else None
     return PdfBadge(title=e.title(lang), issuer=e.issuer(lang), awarded_on=e.course.awarded_on,
-                    hours=e.course.hours, skills=e.course.skills, state=e.item.verdict, verify_url=verify_url)
+                    hours=e.course.hours, skills=e.course.skills, state=e.item.verdict, verify_url=verify_url,
+                    stopped_at=stopped, reason=reason)
 
 
 @bp.get("/wallet/export.json")

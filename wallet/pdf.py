@@ -16,7 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from badges import artwork, qr
-from badges.clock import korea_date
+from badges.clock import in_korea, korea_date
 from wallet.messages import MESSAGES
 
 QR_SIZE = 30 * mm
@@ -33,6 +33,8 @@ class PdfBadge:
     skills: tuple[str, ...]
     state: str  # a verdict: valid, revoked, expired, ...
     verify_url: str
+    stopped_at: datetime | None = None  # when its issuer (here) revoked or suspended it
+    reason: str | None = None  # and why, as the issuer's staff wrote it
 
 
 def career_pdf(*, lang: str, learner_name: str, holder_did: str, badges: Sequence[PdfBadge], total_hours: float,
@@ -94,6 +96,12 @@ def _describe(badge: PdfBadge, t: Callable[..., str], styles: dict[str, Paragrap
         parts.append(Paragraph(escape(f"{t('wallet.skills')}: {', '.join(badge.skills)}"), styles["body"]))
     state = f"wallet.state.{badge.state}" if f"wallet.state.{badge.state}" in MESSAGES else "wallet.state.not_genuine"
     parts.append(Paragraph(escape(f"{t('wallet.status')}: {t(state)}"), styles["body"]))
+    moment = in_korea(badge.stopped_at)
+    if moment is not None and badge.state in ("revoked", "suspended"):
+        parts.append(Paragraph(escape(f"{t(f'wallet.pdf.{badge.state}_on')}: {moment:%Y-%m-%d %H:%M} "
+                                      f"{t('wallet.pdf.korea_time')}"), styles["body"]))
+        if badge.reason:
+            parts.append(Paragraph(escape(f"{t('wallet.pdf.reason')}: {badge.reason}"), styles["body"]))
     parts.append(Paragraph(escape(f"{t('wallet.pdf.scan')} {badge.verify_url}"), styles["small"]))
     return parts
 

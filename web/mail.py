@@ -1,11 +1,18 @@
-"""Sending e-mail over SMTP as configured by BADGES_SMTP_URL (no e-mail at all when unset)."""
+"""Sending e-mail over SMTP as configured by BADGES_SMTP_URL (no e-mail at all when unset), and the designed
+HTML of the e-mails learners receive (web/templates/mail: table layout and inline CSS only, since Gmail and
+Outlook drop <style> blocks, flexbox and most of CSS; rendered by Jinja outside any request, autoescaped)."""
 from __future__ import annotations
 
 import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from functools import cache
+from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
+
+import jinja2
 
 from badges import text
 from badges.errors import Unavailable
@@ -26,6 +33,17 @@ class Mail:
     text: str
     html: str | None = None
     attachments: tuple[Attachment, ...] = field(default=())
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "mail"),
+                              autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render(template: str, **values: Any) -> str:
+    """The e-mail template `template` (web/templates/mail) filled with `values`, HTML-escaped."""
+    return _templates().get_template(template).render(**values)
 
 
 def send(mail: Mail, *, smtp_url: str | None, sender: str, timeout_s: float = 10.0) -> None:

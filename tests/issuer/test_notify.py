@@ -1,22 +1,24 @@
-"""Notification e-mails through a real SMTP server: Korean and English, the link and a scannable QR code;
+"""Notification e-mails through a real SMTP server: a designed HTML mail and its text part, Korean and English,
+the badge image inline and one button to the badge;
 failures are kept with their reason, shown to staff, and can be retried."""
 from __future__ import annotations
 
 import io
+import re
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-import zxingcpp
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
-from PIL import Image
 from sqlalchemy import select
 
+from badges import baking
 from bootstrap.app import create_app
 from bootstrap.wiring import Services
 from issuer import jobs, notify
@@ -25,6 +27,7 @@ from store.issuing import MailState, OutboxMail
 from store.models import Achievement, Credential
 from tests.conftest import SmtpSink
 from tests.factories import NOW, console_post, enter_as, issue, make_course, make_org
+from web.mail import send
 from web.settings import Settings
 
 
@@ -82,7 +85,7 @@ def mails(svc: Services) -> list[tuple[str, str | None, int, str | None]]:
                 for m in session.scalars(select(OutboxMail).order_by(OutboxMail.id))]
 
 
-def test_issuing_from_the_form_mails_the_link_and_a_scannable_qr_code(mail_app: Flask, sink: SmtpSink) -> None:
+def test_issuing_from_the_form_mails_a_designed_badge_mail_with_a_text_part(mail_app: Flask, sink: SmtpSink) -> None:
     client, svc, course = staff_client(mail_app)
     response = console_post(client, "/console/acme/issue", {
         "course": course.public_id, "name": "김민지", "email": "Minji.Kim@example.com", "completed": "2026-02-27",
@@ -90,20 +93,52 @@ def test_issuing_from_the_form_mails_the_link_and_a_scannable_qr_code(mail_app: 
     assert response.status_code == 302
     assert "M***@example.com(으)로 알림 메일을 보냈습니다" in client.get(response.headers["Location"]).get_data(as_text=True)
     credential_id = response.headers["Location"].rsplit("/", 1)[1]
+    page = f"http://badges.test/credentials/{credential_id}"
 
     [(sender, recipients, raw)] = sink.messages
     assert (sender, recipients) == ("badges@academy.example", ["Minji.Kim@example.com"])
+    subject_line = next(line for line in raw.split(b"\r\n") if line.startswith(b"Subject:"))
+    assert subject_line.isascii() and b"=?utf-8?" in subject_line.lower()  # RFC 2047: Korean travels encoded
     message = parsed(raw)
     assert "디지털 배지가 발급되었습니다" in message["Subject"] and "Your digital badge" in message["Subject"]
+    assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(("plain",)).get_content()
-    assert "김민지님" in text and "Hello 김민지" in text and "「클라우드 네이티브 개발」" in text
-    assert f"http://badges.test/credentials/{credential_id}" in text
-    assert 'src="cid:qr"' in message.get_body(("html",)).get_content()
-    [qr_part] = [p for p in message.walk() if p.get_content_type() == "image/png"]
-    assert qr_part["Content-ID"] == "<qr>"
-    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_part.get_content())))
-    assert code.text == f"http://badges.test/v/{credential_id}"
+    html = message.get_body(("html",)).get_content()
+    for body in (text, html):
+        assert "김민지님" in body and "Hello 김민지" in body and "「클라우드 네이티브 개발」 수료" in body
+        assert page in body and f"http://badges.test/v/{credential_id}" in body and "http://badges.test/wallet" in body
+        assert "https://www.linkedin.com/profile/add?" in body and "LinkedIn" in body
+    assert "배지 보기·받기" in text and "View and accept your badge" in text
+    button = re.search(r'<a href="([^"]+)"[^>]*id="view-badge"', html)
+    assert button is not None and button[1] == page
+    assert '<table role="presentation"' in html and "<style" not in html  # inline styles only, as Gmail keeps them
+    assert 'src="cid:badge"' in html and 'alt="「클라우드 네이티브 개발」 배지 이미지"' in html
+    [image] = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert image["Content-ID"] == "<badge>"
+    with transaction(svc.sessions) as session:  # the attached image is the badge baked with the credential
+        assert baking.extract_png(image.get_content()) == session.get_one(Credential, credential_id).document.decode()
     assert mails(svc) == [("sent", None, 1, None)]  # the address is forgotten once sent
+
+
+def test_the_badge_mail_names_a_course_once_and_dates_it_in_korea(svc: Services,
+                                                                 smtp_server: tuple[str, SmtpSink]) -> None:
+    """A course called "…과정" is not followed by another 과정; issued at 01:38 KST on 3 December (2 December in
+    UTC) the mail says 3 December, in both parts; its validity too."""
+    url, sink = smtp_server
+    org, _ = make_org(svc)
+    course = make_course(svc, org, name_ko="데이터 분석 과정", name_en="Data Analysis", valid_months=12)
+    credential_id = issue(svc, org, course, now=datetime(2026, 12, 2, 16, 38, tzinfo=UTC), publish_name=False)
+    with transaction(svc.sessions) as session:
+        mail = notify.badge_mail(session.get_one(Credential, credential_id), to="a@example.com",
+                                 links=svc.issuing.links)
+    send(mail, smtp_url=url, sender="badges@academy.example")
+    message = parsed(sink.messages[0][2])
+    text, html = (message.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    for body in (text, html):
+        assert "「데이터 분석 과정」 수료" in body and "과정」 과정" not in body
+        assert "2026-12-03" in body and "2026-12-02" not in body and "2027-12-03" in body
+        assert "김민지" not in body and "안녕하세요." in body  # the name was not published
+    assert "발급일: 2026-12-03" in text and "Issued on: 2026-12-03" in text
 
 
 def test_a_cohort_job_mails_each_person_it_issued_to(mail_app: Flask, sink: SmtpSink) -> None:

@@ -43,16 +43,20 @@ def two_badges(client: FlaskClient, svc: Services, mailbox: Mailbox) -> dict[str
 def test_nothing_is_public_until_shared_and_then_only_the_chosen_badges(app: Flask, client: FlaskClient,
                                                                         svc: Services, mailbox: Mailbox) -> None:
     ids = two_badges(client, svc, mailbox)
-    post(client, "/wallet/share", {"label": "ACME 지원"})
-    [profile] = share_links(client.get("/wallet/share").get_data(as_text=True))
-    visitor = app.test_client()
-    page = visitor.get(profile).get_data(as_text=True)
-    assert "김민지" in page and "공개된 배지가 없습니다" in page and "Python 기초" not in page
+    refused = post(client, "/wallet/share", {"label": "ACME 지원", "shows": "profile"})  # none is on the profile yet
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "공개 프로필에 표시한 배지가 아직 없습니다" in page and share_links(page) == []
 
-    post(client, f"/wallet/items/{ids['Python 기초']}/profile")
+    post(client, "/wallet/share/profile", {"item": ids["Python 기초"]})
+    assert 'data-profile="{}" checked'.format(ids["Python 기초"]) in client.get("/wallet/share").get_data(as_text=True)
+    post(client, "/wallet/share", {"label": "ACME 지원", "shows": "profile"})
+    share_page = client.get("/wallet/share").get_data(as_text=True)
+    [profile] = share_links(share_page)
+    assert "보여 주는 배지: 공개 프로필에 표시한 배지" in share_page and ">비공개<" not in share_page
+    visitor = app.test_client()
     response = visitor.get(profile)
     page = response.get_data(as_text=True)
-    assert "Python 기초" in page and "클라우드 네이티브 개발" not in page
+    assert "김민지" in page and "Python 기초" in page and "클라우드 네이티브 개발" not in page
     assert response.headers["Cache-Control"] == "no-store" and "noindex" in response.headers["X-Robots-Tag"]
     assert visitor.get(f"{profile}/{ids['Python 기초']}").status_code == 200
     assert visitor.get(f"{profile}/{ids['Python 기초']}/image.png").data.startswith(b"\x89PNG")
@@ -64,6 +68,39 @@ def test_nothing_is_public_until_shared_and_then_only_the_chosen_badges(app: Fla
     assert visitor.get(f"{profile}/{ids['Python 기초']}").status_code == 404
     post(client, f"/wallet/items/{ids['Python 기초']}/unhide")
     assert "Python 기초" not in visitor.get(profile).get_data(as_text=True)  # hiding took it off the profile
+
+
+def test_a_new_profile_link_shows_what_the_learner_chose_never_an_empty_profile(
+        app: Flask, client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
+    ids = two_badges(client, svc, mailbox)
+    post(client, "/wallet/share", {"label": "전체 이력"})  # the form's default: every badge
+    [everything] = share_links(client.get("/wallet/share").get_data(as_text=True))
+    refused = post(client, "/wallet/share", {"label": "B사", "shows": "selected"})  # selected, but nothing ticked
+    assert "하나 이상 고르세요" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    post(client, "/wallet/share", {"label": "B사", "shows": "selected", "item": ids["클라우드 네이티브 개발"]})
+    share_page = client.get("/wallet/share").get_data(as_text=True)
+    links = share_links(share_page)
+    assert len(links) == 2 and "보여 주는 배지: 내 배지 모두" in share_page and "보여 주는 배지: 고른 배지 1개" in share_page
+    chosen = next(link for link in links if link != everything)
+
+    visitor = app.test_client()
+    page = visitor.get(everything).get_data(as_text=True)
+    assert "Python 기초" in page and "클라우드 네이티브 개발" in page
+    page = visitor.get(chosen).get_data(as_text=True)
+    assert "클라우드 네이티브 개발" in page and "Python 기초" not in page
+    assert visitor.get(f"{chosen}/{ids['Python 기초']}").status_code == 404
+
+    post(client, f"/wallet/items/{ids['Python 기초']}/hide")  # hidden: off every link, "all" included
+    assert "Python 기초" not in visitor.get(everything).get_data(as_text=True)
+    english = client.get("/wallet/share", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Shows: all my badges" in english and "Shows: 1 chosen badge(s)" in english
+
+
+def test_an_empty_wallet_cannot_make_a_profile_link(client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
+    sign_up(client, mailbox, address="nobody@example.com")
+    response = post(client, "/wallet/share", {"label": "x"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "지갑에 보여 줄 배지가 아직 없습니다" in page and share_links(page) == []
 
 
 def test_a_badge_link_has_a_qr_code_linkedin_and_a_verification_and_can_be_withdrawn(

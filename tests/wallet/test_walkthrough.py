@@ -74,6 +74,7 @@ def test_a_trainee_collects_imports_shares_and_an_employer_verifies_the_pdf(
         shot(page, tmp_path, "4-history")
 
         page.goto(f"{server.url}/wallet/share")
+        page.check("#shows-profile")  # the link shows what is on the public profile, not every badge
         page.click("#create-profile-link")
         profile_url = page.input_value("#profile-links .link-url")
         shot(page, tmp_path, "5-share")

@@ -11,6 +11,13 @@ document.addEventListener("click", (event) => {
     boxes.forEach((box) => { box.checked = check; });
   }
 });
+// ticking a badge to pick for a new link chooses "only the badges I tick"
+document.querySelectorAll("input[data-pick]").forEach((box) => {
+  box.addEventListener("change", () => {
+    const selected = document.getElementById("shows-selected");
+    if (box.checked && selected) selected.checked = true;
+  });
+});
 document.querySelectorAll("input.link-url").forEach((input) => {
   input.addEventListener("focus", () => input.select());
 });
