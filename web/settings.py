@@ -18,6 +18,9 @@ VERIFY_RATE_LIMIT = 60
 FETCH_TIMEOUT_S = 5.0
 FETCH_MAX_BYTES = 512_000
 CLOCK_SKEW = timedelta(minutes=5)
+PLATFORM_SLUG = "alliance"
+PLATFORM_NAME_KO = "디지털 인재 얼라이언스"
+PLATFORM_NAME_EN = "Digital Talent Alliance"
 
 
 class ConfigError(Exception):
@@ -42,6 +45,9 @@ class Settings:
     redis_url: str | None = None  # a job queue on Redis when set; jobs run in-process otherwise
     secure_cookies: bool = False  # Secure flag on cookies (production, behind HTTPS)
     verify_rate_limit: int = VERIFY_RATE_LIMIT  # verifications per client address a minute (page, QR, API); 0: none
+    platform_slug: str = PLATFORM_SLUG  # the service's own identity (a reserved organisation row): signs CLRs
+    platform_name_ko: str = PLATFORM_NAME_KO
+    platform_name_en: str = PLATFORM_NAME_EN
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
@@ -70,7 +76,10 @@ class Settings:
             insecure_fetch=not production and env.get("BADGES_INSECURE_FETCH", "0") == "1",
             verify_rate_limit=_verify_rate_limit(env),
             smtp_url=env.get("BADGES_SMTP_URL") or None, mail_from=env.get("BADGES_MAIL_FROM", "badges@localhost"),
-            redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production)
+            redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production,
+            platform_slug=env.get("BADGES_PLATFORM_SLUG") or PLATFORM_SLUG,
+            platform_name_ko=env.get("BADGES_PLATFORM_NAME_KO") or PLATFORM_NAME_KO,
+            platform_name_en=env.get("BADGES_PLATFORM_NAME_EN") or PLATFORM_NAME_EN)
 
 
 def _verify_rate_limit(env: Mapping[str, str]) -> int:
