@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from badges import bounds, model, proofs
 from badges.jsonld import JsonObject
@@ -28,6 +28,12 @@ MAX_CLR_BYTES = 4_000_000
 # takes at all (bounds.DOCUMENT); each inner credential is then checked on its own against bounds.CREDENTIAL.
 LIMITS = bounds.Limits(depth=32, array=MAX_CREDENTIALS, objects=5_000, values=20_000, contexts=4 * MAX_CREDENTIALS,
                        context_list=4)
+
+
+class Attester(Protocol):
+    """Who signs a CLR: returns the platform's issuer Profile and a signer for its active key."""
+
+    def __call__(self) -> tuple[JsonObject, proofs.Signer]: ...
 
 
 @dataclass(frozen=True, slots=True)

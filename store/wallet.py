@@ -88,6 +88,8 @@ class ShareLink(Base):
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    clr: Mapped[bytes | None] = mapped_column(LargeBinary)  # a CLR transcript attached, as signed (JSON)
+    clr_at: Mapped[datetime | None]  # when it was attached
 
     learner: Mapped[Learner] = relationship()
     item: Mapped[WalletItem | None] = relationship()
