@@ -250,8 +250,8 @@ def _clr_download(now: datetime) -> BaseResponse:
     """The chosen badges' CLR: chosen in one transaction, verified and signed after it (wallet.transcripts)."""
     with transaction() as session:
         learner = require_learner(session)
-        chosen = _chosen(session, learner.id)
-    body = transcripts.transcript(wallet_context(), learner, chosen, now=now)
+        wanted = transcripts.wanted(learner, _chosen(session, learner.id))
+    body = transcripts.transcript(wallet_context(), wanted, now=now)
     return Response(body, mimetype="application/ld+json", headers={
         "Content-Disposition": f'attachment; filename="transcript-clr-{now:%Y%m%d}.json"'})
 
@@ -269,9 +269,9 @@ def attach_clr(link_id: int) -> BaseResponse:
                 sharing.attach_clr(link, None, now=now)
                 tell("wallet.clr_detached")
                 return redirect(url_for("wallet_pages.share"))
-            chosen = [e for e in (service.entry(i) for i in sharing.visible_items(session, link))
-                      if transcripts.includable(e)]
-        body = transcripts.transcript(wallet_context(), learner, chosen, now=now)
+            wanted = transcripts.wanted(learner, [e for e in (service.entry(i) for i in sharing.visible_items(
+                session, link)) if transcripts.includable(e)])
+        body = transcripts.transcript(wallet_context(), wanted, now=now)
         with transaction() as session:
             sharing.attach_clr(sharing.own_link(session, require_learner(session).id, link_id), body, now=now)
     except InvalidInput as e:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from badges import clr
@@ -25,36 +26,52 @@ def includable(e: Entry) -> bool:
             and "VerifiableCredential" in (doc.get("type") or []))
 
 
-def transcript(ctx: WalletContext, learner: Learner, chosen: Sequence[Entry], *, now: datetime) -> bytes:
-    """The signed CLR of `chosen` as JSON bytes, each badge verified again now (call with no transaction open);
-    InvalidInput naming a badge that cannot go in or no longer verifies, or for none or too many."""
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """A transcript to make, read from the database before verification starts (no ORM objects after it)."""
+
+    did: str
+    name: str
+    addresses: tuple[str, ...]
+    badges: tuple[tuple[str, bytes], ...]  # (title, the credential as issued)
+
+
+def wanted(learner: Learner, chosen: Sequence[Entry]) -> Wanted:
+    """What `transcript` needs of the learner and the chosen badges (call inside the reading transaction);
+    InvalidInput for none or too many, or naming a badge that cannot go in a transcript."""
     if not chosen:
         raise InvalidInput("wallet.export_nothing_chosen", "Choose at least one badge.")
     if len(chosen) > clr.MAX_CREDENTIALS:
         raise InvalidInput("wallet.clr_too_many", f"A transcript holds up to {clr.MAX_CREDENTIALS} badges.")
-    if ctx.attest is None:
-        raise Unavailable("wallet.clr_unavailable", "Transcripts cannot be signed here.")
-    addresses = confirmed_addresses(learner)
-    included: list[clr.Included] = []
-    identifiers: dict[str, JsonObject] = {}
     for e in chosen:
         if not includable(e):
             raise InvalidInput("wallet.clr_not_includable", f"{e.course.title!r} cannot go in a transcript: only "
                                "verified, unrevoked Open Badges 3.0 credentials can.")
-        raw = document_bytes(e.item)
+    return Wanted(learner.did, learner.name, tuple(confirmed_addresses(learner)),
+                  tuple((e.course.title, document_bytes(e.item)) for e in chosen))
+
+
+def transcript(ctx: WalletContext, wanted: Wanted, *, now: datetime) -> bytes:
+    """The signed CLR as JSON bytes, each badge verified again now (call with no transaction open);
+    InvalidInput naming a badge that no longer verifies."""
+    if ctx.attest is None:
+        raise Unavailable("wallet.clr_unavailable", "Transcripts cannot be signed here.")
+    included: list[clr.Included] = []
+    identifiers: dict[str, JsonObject] = {}
+    for title, raw in wanted.badges:
         document = json.loads(raw)
-        report = reports.verify(ctx, raw, now=now, holder=holder_for(document, addresses))
+        report = reports.verify(ctx, raw, now=now, holder=holder_for(document, wanted.addresses))
         if not report.verified:
-            raise InvalidInput("wallet.clr_not_verified", f"{e.course.title!r} does not verify now "
-                               f"({report.verdict}); leave it out.")
+            raise InvalidInput("wallet.clr_not_verified", f"{title!r} does not verify now ({report.verdict}); "
+                               "leave it out.")
         if report.check(CheckId.RECIPIENT).outcome is Outcome.PASSED:  # issued to one of the learner's addresses
             for identity in document.get("credentialSubject", {}).get("identifier", []):
                 identifiers.setdefault(json.dumps(identity, sort_keys=True), identity)
         included.append(clr.Included(document, now))
     profile, signer = ctx.attest()
     unsigned = clr.clr_credential(
-        included=included, issuer=profile, learner_id=learner.did, identifiers=list(identifiers.values()),
-        name=f"{learner.name} 성적증명서 (CLR) / Transcript of {learner.name}",
+        included=included, issuer=profile, learner_id=wanted.did, identifiers=list(identifiers.values()),
+        name=f"{wanted.name} 성적증명서 (CLR) / Transcript of {wanted.name}",
         description=f"{profile.get('name')} verified each credential included here at the time its evidence "
                     "entry names (its issuer's proof, validity and status held), and signs this record to attest it.",
         issued=now)
