@@ -65,8 +65,8 @@ def clr_credential(*, included: Sequence[Included], issuer: JsonObject, learner_
         raise ValueError(f"A CLR holds 1 to {MAX_CREDENTIALS} credentials, not {len(included)}.")
     achievements: dict[str, JsonObject] = {}
     for entry in included:
-        subject = entry.credential.get("credentialSubject")
-        achievement = subject.get("achievement") if isinstance(subject, dict) else None
+        inner_subject = entry.credential.get("credentialSubject")
+        achievement = inner_subject.get("achievement") if isinstance(inner_subject, dict) else None
         if isinstance(achievement, dict):
             achievements.setdefault(str(achievement.get("id", len(achievements))), achievement)
     subject: JsonObject = {"id": learner_id, "type": ["ClrSubject"]}
