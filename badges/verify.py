@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from badges import ob2, proof_sets, revocation_list, vc_jwt
+from badges import bounds, ob2, proof_sets, revocation_list, vc_jwt
 from badges.checks import (
     Resolver,
     check_bounds,
@@ -72,11 +72,13 @@ class Steps(NamedTuple):
 
 def verify_credential(raw: bytes | str, *, resolve: Resolver, now: datetime,
                       skew: timedelta = timedelta(minutes=5), holder: str | None = None,
-                      schema: str = "ob-credential") -> VerificationReport:
+                      schema: str = "ob-credential", limits: bounds.Limits = bounds.CREDENTIAL,
+                      max_bytes: int = MAX_CREDENTIAL_BYTES) -> VerificationReport:
     """Run every check on `raw` in order; later checks are skipped once a halting one does not pass. A VC must
-    match schemas/json/<schema>.json (an OB 3.0 badge unless told, e.g. endorsement-credential)."""
+    match schemas/json/<schema>.json (an OB 3.0 badge unless told, e.g. endorsement-credential) and keep within
+    `limits` and `max_bytes` (a credential's, unless told: a CLR holding many is larger)."""
     run = _Run()
-    presented: Presented | None = run(CheckId.PARSE, parse_presented, raw)
+    presented: Presented | None = run(CheckId.PARSE, parse_presented, raw, limits, max_bytes)
     if presented is not None and schema != presented.schema:
         presented = replace(presented, schema=schema)
     steps = STEPS[presented.format] if presented else VC_LD
@@ -130,11 +132,10 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_credential(raw: bytes | str) -> JsonObject:
+def parse_credential(raw: bytes | str, max_bytes: int = MAX_CREDENTIAL_BYTES) -> JsonObject:
     """The credential as a JSON object; CheckFailed for oversized, non-JSON or non-object input."""
-    if len(raw) > MAX_CREDENTIAL_BYTES:
-        raise CheckFailed(PARSING_ERROR, "parse.too_large",
-                          f"The credential is over {MAX_CREDENTIAL_BYTES} bytes.")
+    if len(raw) > max_bytes:
+        raise CheckFailed(PARSING_ERROR, "parse.too_large", f"The credential is over {max_bytes} bytes.")
     try:
         doc = from_json(raw, parse_constant=_no_constant)
     except (ValueError, RecursionError) as e:
@@ -144,17 +145,19 @@ def parse_credential(raw: bytes | str) -> JsonObject:
     return doc
 
 
-def parse_presented(raw: bytes | str) -> Presented:
+def parse_presented(raw: bytes | str, limits: bounds.Limits = bounds.CREDENTIAL,
+                    max_bytes: int = MAX_CREDENTIAL_BYTES) -> Presented:
     """The format step: JSON (a JSON-LD VC or an OB 2.0 assertion) or a compact JWS (a VC-JWT or a signed OB 2.0
-    assertion) within badges.bounds.CREDENTIAL; CheckFailed (PARSING_ERROR) for anything else."""
-    presented = _recognise(raw)
-    check_bounds(presented.credential, text=raw if presented.token is None else None)  # a JWS is not the JSON
+    assertion) within `limits` (badges.bounds.CREDENTIAL); CheckFailed (PARSING_ERROR) for anything else."""
+    presented = _recognise(raw, max_bytes)
+    check_bounds(presented.credential, text=raw if presented.token is None else None,  # a JWS is not the JSON
+                 limits=limits)
     return presented
 
 
-def _recognise(raw: bytes | str) -> Presented:
-    if len(raw) > MAX_CREDENTIAL_BYTES:
-        raise CheckFailed(PARSING_ERROR, "parse.too_large", f"The credential is over {MAX_CREDENTIAL_BYTES} bytes.")
+def _recognise(raw: bytes | str, max_bytes: int = MAX_CREDENTIAL_BYTES) -> Presented:
+    if len(raw) > max_bytes:
+        raise CheckFailed(PARSING_ERROR, "parse.too_large", f"The credential is over {max_bytes} bytes.")
     if raw.lstrip()[:1] not in (b"{", "{"):  # JSON is never a JWS
         text = (raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw).strip()
         if vc_jwt.COMPACT_JWS.fullmatch(text):
@@ -163,7 +166,7 @@ def _recognise(raw: bytes | str) -> Presented:
                 return Presented(CredentialFormat.OB2_SIGNED, token.payload, token)
             credential, claims = vc_jwt.credential_of(token)
             return Presented(CredentialFormat.VC_JWT, credential, token, claims)
-    doc = parse_credential(raw)
+    doc = parse_credential(raw, max_bytes)
     if ob2.is_assertion(doc):
         kind = CredentialFormat.OB2_SIGNED if ob2.verification_type(doc) == "signed" else CredentialFormat.OB2_HOSTED
         return Presented(kind, doc)

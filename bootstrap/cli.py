@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 import keys
 from badges.clock import KOREA, in_korea
-from badges.errors import BadgeError, Unavailable
+from badges.errors import BadgeError, Conflict, Unavailable
 from badges.fetch import FetchPolicy
 from badges.model import Recipient
 from badges.resolve import HttpResolver
 from bootstrap.app import create_app, start
-from bootstrap.wiring import Services, build_services, remote_resolver
+from bootstrap.wiring import Services, build_services, platform_identity, remote_resolver
 from issuer import (
     audit,
     audit_verify,
@@ -31,6 +31,7 @@ from issuer import (
     invitation_mail,
     invitations,
     notify,
+    platform,
     queue,
     reminders,
     renewals,
@@ -195,11 +196,19 @@ def _now() -> datetime:
 
 
 def _init(args: argparse.Namespace, svc: Services) -> int:
+    _ensure_platform(svc)
     print(f"Ready: database {svc.settings.database_url}")
     return 0
 
 
+def _ensure_platform(svc: Services) -> None:
+    """The platform's own organisation (did:web, key), created once; init and demo make sure it exists."""
+    with transaction(svc.sessions) as session:
+        platform.ensure_platform(session, svc.issuing, platform_identity(svc.settings), now=_now())
+
+
 def _demo(args: argparse.Namespace, svc: Services) -> int:
+    _ensure_platform(svc)
     links, now = svc.issuing.links, _now()
     with transaction(svc.sessions) as session:
         org = orgs.find_org(session, DEMO_SLUG) or service.create_org(
@@ -351,6 +360,9 @@ def _rotate(args: argparse.Namespace, svc: Services) -> int:
 
 
 def _org_create(args: argparse.Namespace, svc: Services) -> int:
+    if args.slug == svc.settings.platform_slug:
+        raise Conflict("org.slug_platform", f"{args.slug!r} is the platform's own identity (BADGES_PLATFORM_SLUG); "
+                       "choose another short name.")
     with transaction(svc.sessions) as session:
         now = _now()
         org = service.create_org(session, svc.issuing, slug=args.slug, name_ko=args.name_ko, name_en=args.name_en,

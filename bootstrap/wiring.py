@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from badges.fetch import FetchPolicy
 from badges.resolve import HttpResolver
 from bootstrap import catalogue
+from issuer.platform import Identity, Platform
 from issuer.service import Issuing
 from keys.hsm import Token
 from store.db import make_engine, read_only, session_factory
@@ -28,6 +29,7 @@ class Services:
     sessions: sessionmaker[Session]
     issuing: Issuing
     resolver: LocalResolver
+    platform: Platform  # the service's own did:web identity, whose signer the wallet gets for CLR transcripts
 
 
 def build_services(settings: Settings) -> Services:
@@ -39,9 +41,15 @@ def build_services(settings: Settings) -> Services:
     links = Links(settings.public_base_url)
     remote = remote_resolver(settings.fetch_policy())
     token = Token(settings.pkcs11) if settings.pkcs11 else None  # opened on first use, in the process using it
-    return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key, token,
-                                                        settings.key_custody),
-                    LocalResolver(session_factory(read_only(engine)), links, remote))
+    issuing = Issuing(links, settings.key_encryption_key, token, settings.key_custody)
+    return Services(settings, engine, sessions, issuing,
+                    LocalResolver(session_factory(read_only(engine)), links, remote),
+                    Platform(sessions, issuing, platform_identity(settings)))
+
+
+def platform_identity(settings: Settings) -> Identity:
+    """The platform organisation's slug and names from settings."""
+    return Identity(settings.platform_slug, settings.platform_name_ko, settings.platform_name_en)
 
 
 def remote_resolver(policy: FetchPolicy) -> HttpResolver:

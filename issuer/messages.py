@@ -131,6 +131,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "org.not_found": {"ko": "그런 기관이 없거나 소속되지 않은 기관입니다.", "en": "There is no such organisation you belong to."},
     "org.slug_invalid": {"ko": "짧은 이름에는 a-z, 0-9, '-'만 쓸 수 있습니다.", "en": "The short name may use a-z, 0-9 and '-'."},
     "org.slug_taken": {"ko": "이미 있는 짧은 이름입니다.", "en": "That short name is taken."},
+    "org.slug_platform": {"ko": "플랫폼 자체 신원(BADGES_PLATFORM_SLUG)의 짧은 이름입니다. 다른 이름을 고르세요.",
+                          "en": "That short name is the platform's own identity (BADGES_PLATFORM_SLUG); choose another."},
     "org.profile_title": {"ko": "기관 정보", "en": "Organisation profile"},
     "org.profile_explained": {"ko": "새로 발급하는 배지에 발급 기관으로 표시됩니다.",
                               "en": "Shown as the issuer on every badge issued from now on."},

@@ -45,7 +45,8 @@ def _json_response(document: object, mimetype: str) -> Response:
 @bp.get("/")
 def home() -> str:
     with transaction() as session:
-        all_orgs = session.scalars(orgs.select_orgs()).all()
+        platform_slug = services().settings.platform_slug  # the service's own identity is not a member issuer
+        all_orgs = [org for org in session.scalars(orgs.select_orgs()) if org.slug != platform_slug]
         return render_template("home.html", orgs=all_orgs, links=services().issuing.links)
 
 

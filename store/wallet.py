@@ -91,6 +91,8 @@ class ShareLink(Base):
     shows: Mapped[str] = mapped_column(String(10), default="profile", server_default="profile")
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    clr: Mapped[bytes | None] = mapped_column(LargeBinary)  # a CLR transcript attached, as signed (JSON)
+    clr_at: Mapped[datetime | None]  # when it was attached
 
     learner: Mapped[Learner] = relationship()
     item: Mapped[WalletItem | None] = relationship()

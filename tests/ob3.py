@@ -11,7 +11,7 @@ from jsonschema import Draft201909Validator
 
 SCHEMAS = Path(__file__).parent / "vectors" / "ob3-schemas"
 FILES = {"credential": "ob_v3p0_achievementcredential_schema.json", "profile": "ob_v3p0_profile_schema.json",
-         "endorsement": "ob_v3p0_endorsementcredential_schema.json"}
+         "endorsement": "ob_v3p0_endorsementcredential_schema.json", "clr": "clr_v2p0_clrcredential_schema.json"}
 ISSUED: list[bytes] = []  # every credential sign_and_store signed in this run (tests/conftest.py records them)
 
 

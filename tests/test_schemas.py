@@ -29,6 +29,8 @@ PUBLISHED = {
     # 1EdTech validator `openbadges` 1.1.2 (PyPI) by tools/refresh_contexts.py.
     "ed25519-signature-2020-v1.jsonld": "b9e1ab971fd8bf2c7553e0c4a9438e0b9450afde1ea1ca5b2492368b9f549588",
     "openbadges-v2.json": "ee8c373cb831e92f0033b7f26b61a43b2719932a20da2c396e5dad48ec429b2d",
+    # The CLR 2.0.1 context, as the shared copy's SHA256SUMS names it (from 1EdTech's public validator).
+    "clr-v2p0-2.0.1.json": "880f1902d4158f2f33ce06af41b90719977cd1ea337a9de2e41edb3ff5e543d6",
 }
 
 

@@ -38,6 +38,10 @@ PACKAGES = {
 OPEN_BADGES_V2 = ("openbadges", "1.1.2", "openbadges/verifier/openbadges_context.py", "OPENBADGES_CONTEXT_V2_DICT")
 OPEN_BADGES_V2_FILE = "openbadges-v2.json"
 
+# Kept as vendored: no npm or PyPI package ships them (the CLR 2.0.1 context comes from 1EdTech's public
+# validator, `digital-credentials-public-validator`, inspector-vc/src/main/resources/contexts/clr-v2p0-2.0.1.json).
+KEPT = frozenset({"clr-v2p0-2.0.1.json"})
+
 # Our file name -> (package, file inside the package), copied byte for byte.
 COPIED = {
     "credentials-v2.jsonld": ("@digitalbazaar/credentials-context", "contexts/v2.jsonld"),
@@ -104,9 +108,11 @@ def write_contexts(modules: Path) -> list[str]:
     """Write every file of `schemas.CONTEXT_FILES` into schemas/contexts; returns the names in that order."""
     names = list(schemas.CONTEXT_FILES.values())
     exported_urls = [url for url, name in schemas.CONTEXT_FILES.items()
-                     if name not in COPIED and name != OPEN_BADGES_V2_FILE]
+                     if name not in COPIED and name not in KEPT and name != OPEN_BADGES_V2_FILE]
     texts = exported_contexts(modules, exported_urls)
     for url, name in schemas.CONTEXT_FILES.items():
+        if name in KEPT:
+            continue
         if name == OPEN_BADGES_V2_FILE:
             (CONTEXTS / name).write_bytes(open_badges_v2_context(modules.parent).encode())
         elif name in COPIED:

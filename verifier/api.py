@@ -44,6 +44,9 @@ def verify() -> Response:
     if request.accept_mimetypes.best == "application/pdf":
         return Response(views.summary_pdf(verified, lang=locale()), mimetype="application/pdf")
     report = verified.report
+    if verified.clr is not None:  # a CLR: its own checks, then a report per credential inside
+        clr_body = {**verified.clr.as_json(), "summary": verified.summary.as_json(), "credential": report.credential}
+        return Response(json.dumps(clr_body, ensure_ascii=False), mimetype="application/json")
     body = {**report.as_json(), "summary": verified.summary.as_json(), "credential": report.credential,
             "endorsements": verified.endorsements.as_json()}
     if report.resolved:

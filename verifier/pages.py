@@ -123,6 +123,11 @@ def _read(upload: FileStorage, limit: int) -> bytes:
 
 
 def _page(verified: Verified) -> Response:
+    if verified.clr is not None:
+        response = Response(render_template("verifier/clr_report.html", report=verified.report, clr=verified.clr,
+                                            summary=verified.summary, inner=verified.inner))
+        response.headers["Content-Security-Policy"] = REPORT_CSP
+        return response
     response = Response(render_template(
         "verifier/report.html", report=verified.report, summary=verified.summary,
         source=verified.source.decode("utf-8", errors="replace"), credential_id=verified.credential_id,

@@ -3,7 +3,11 @@ recording and summarising it in one place."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from badges import clr
 from badges.endorsements import Endorsements, verify_endorsements
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
@@ -28,6 +32,8 @@ class Verified:
     credential_id: str | None  # set when it is one of this deployment's credentials
     endorsements: Endorsements = field(default_factory=lambda: Endorsements(()))  # never change its verdict
     state_note: service.StateNote | None = None  # when and why our own credential was revoked or suspended
+    clr: clr.ClrReport | None = None  # a CLR transcript: `report` is its own, these the credentials inside
+    inner: tuple[Summary, ...] = ()  # a summary of each credential inside a CLR, in its order
 
 
 def fetch_policy() -> FetchPolicy:
@@ -70,6 +76,8 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
     if link is not None:  # an Open Badges 2.0 image baked with its hosted assertion's URL
         source, own = from_url(link)
         credential_id = credential_id or own
+    if clr.looks_like_clr(source):
+        return _verify_clr(source, channel=channel, now=now)
     with svc.resolver.reading() as resolve:
         report = verify_credential(source, resolve=resolve, now=now, skew=svc.settings.clock_skew,
                                    holder=(holder or "").strip() or None)
@@ -77,13 +85,31 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
                                            resolve=resolve, now=now, skew=svc.settings.clock_skew)
     if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
         credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")), svc.issuing.links)
-    links, remembered = svc.issuing.links, svc.resolver.remembered
     with transaction() as session:
         service.record(session, report, resolver=svc.resolver, channel=channel, now=now)
-        summary = summarise(report, links=links, member=lambda did: remembered.get(
-            ("member", did), lambda: member_of(session, did, links)))
+        summary = _summarise(report, session)
         note = service.state_note(session, credential_id) if credential_id and report.verdict in STOPPED else None
     return Verified(report, summary, source, credential_id, endorsements, note)
+
+
+def _verify_clr(source: bytes, *, channel: str, now: datetime) -> Verified:
+    """A CLR: its own proof, then every credential inside through the same pipeline (clr.verify_clr)."""
+    svc = services()
+    with svc.resolver.reading() as resolve:
+        found = clr.verify_clr(source, resolve=resolve, now=now, skew=svc.settings.clock_skew)
+    with transaction() as session:
+        for inner in found.inner:
+            service.record(session, inner, resolver=svc.resolver, channel=channel, now=now)
+        summary = _summarise(found.outer, session)
+        inner_summaries = tuple(_summarise(r, session) for r in found.inner)
+    return Verified(found.outer, summary, source, None, clr=found, inner=inner_summaries)
+
+
+def _summarise(report: VerificationReport, session: Session) -> Summary:
+    """The summary of `report`, its issuer looked up among our members (remembered, see LocalResolver)."""
+    links, remembered = services().issuing.links, services().resolver.remembered
+    return summarise(report, links=links, member=lambda did: remembered.get(
+        ("member", did), lambda: member_of(session, did, links)))
 
 
 def summary_pdf(verified: Verified, *, lang: str) -> bytes:

@@ -438,4 +438,32 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "en": "This badge was not issued to a confirmed address of yours."},
     "wallet.offer_revoked": {"ko": "취소된 배지는 지갑 앱에 담을 수 없습니다.",
                              "en": "A revoked badge cannot be added to a wallet app."},
+    "wallet.clr.title": {"ko": "성적증명서(CLR)", "en": "Transcript (CLR)"},
+    "wallet.clr.download": {"ko": "성적증명서(CLR) 내려받기", "en": "Download transcript (CLR)"},
+    "wallet.clr.hint": {"ko": "고른 배지 가운데 확인된(취소되지 않은) Open Badges 3.0 배지를 지금 다시 확인해, 발급된 그대로 "
+                               "CLR 2.0 성적증명서에 담습니다. 얼라이언스가 확인했음을 서명합니다. 성적증명서를 받는 기업과 학교에 "
+                               "보내세요.",
+                        "en": "The chosen verified, unrevoked Open Badges 3.0 badges are checked again now and put, as "
+                              "issued, in a CLR 2.0 transcript that the alliance signs to attest it verified them. Send "
+                              "it to employers and schools that take transcripts."},
+    "wallet.clr.attach": {"ko": "성적증명서(CLR) 첨부", "en": "Attach transcript (CLR)"},
+    "wallet.clr.attach_again": {"ko": "성적증명서 새로 만들기", "en": "Renew transcript"},
+    "wallet.clr.detach": {"ko": "성적증명서 빼기", "en": "Remove transcript"},
+    "wallet.clr.attached": {"ko": "성적증명서 첨부됨 ({date})", "en": "Transcript attached ({date})"},
+    "wallet.clr.public_hint": {"ko": "이 링크에 보이는 배지를 담은 CLR 2.0 성적증명서입니다({date} 확인·서명). 확인 페이지에 "
+                                     "올리면 안의 배지를 하나하나 다시 확인합니다.",
+                               "en": "A CLR 2.0 transcript of the badges this link shows (verified and signed {date}). "
+                                     "The verify page checks every badge inside it again."},
+    "wallet.clr_attached": {"ko": "링크에 성적증명서(CLR)를 첨부했습니다.", "en": "The transcript (CLR) is attached to the link."},
+    "wallet.clr_detached": {"ko": "링크에서 성적증명서를 뺐습니다.", "en": "The transcript was removed from the link."},
+    "wallet.clr_none": {"ko": "이 링크에는 성적증명서가 없습니다.", "en": "No transcript is attached to this link."},
+    "wallet.clr_too_many": {"ko": "성적증명서에는 배지를 100개까지 담을 수 있습니다.",
+                            "en": "A transcript holds up to 100 badges."},
+    "wallet.clr_not_includable": {"ko": "확인된(취소되지 않은) Open Badges 3.0 배지만 성적증명서에 담을 수 있습니다. 해당하지 "
+                                        "않는 배지를 빼세요.",
+                                  "en": "Only verified, unrevoked Open Badges 3.0 badges can go in a transcript; leave "
+                                        "the others out."},
+    "wallet.clr_not_verified": {"ko": "지금 확인되지 않는 배지가 있습니다(취소, 만료 등). 그 배지를 빼세요.",
+                                "en": "A chosen badge does not verify now (revoked, expired, ...); leave it out."},
+    "wallet.clr_unavailable": {"ko": "지금은 성적증명서에 서명할 수 없습니다.", "en": "Transcripts cannot be signed right now."},
 }

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from badges import qr
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from store.wallet import Learner, ShareLink, get_item
-from wallet import exports, imports, offers, service, sharing
+from wallet import exports, imports, offers, service, sharing, transcripts
 from wallet.pdf import PdfBadge, career_pdf
 from wallet.service import Entry
 from wallet.web import absolute, refresh, require_learner, safe_next, wallet_context
@@ -250,11 +250,14 @@ def _chosen(session: Session, learner_id: int) -> list[Entry]:
 
 @bp.post("/wallet/export/<kind>")
 def export_chosen(kind: str) -> Page:
-    """The chosen badges as a signed presentation (kind "presentation") or a PDF (kind "pdf")."""
-    if kind not in ("presentation", "pdf"):
+    """The chosen badges as a signed presentation (kind "presentation"), a PDF (kind "pdf") or a CLR transcript
+    signed by the platform (kind "clr")."""
+    if kind not in ("presentation", "pdf", "clr"):
         raise NotFound("http.404", f"There is no export {kind!r}.")
     now = utcnow()
     try:
+        if kind == "clr":
+            return _clr_download(now)
         with transaction() as session:
             learner = require_learner(session)
             chosen = _chosen(session, learner.id)
@@ -279,6 +282,41 @@ def export_chosen(kind: str) -> Page:
     pdf = career_pdf(lang=lang, learner_name=name, holder_did=did, badges=badges, total_hours=hours, generated=now)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="career-{lang}-{now:%Y%m%d}.pdf"'})
+
+
+def _clr_download(now: datetime) -> BaseResponse:
+    """The chosen badges' CLR: chosen in one transaction, verified and signed after it (wallet.transcripts)."""
+    with transaction() as session:
+        learner = require_learner(session)
+        wanted = transcripts.wanted(learner, _chosen(session, learner.id))
+    body = transcripts.transcript(wallet_context(), wanted, now=now)
+    return Response(body, mimetype="application/ld+json", headers={
+        "Content-Disposition": f'attachment; filename="transcript-clr-{now:%Y%m%d}.json"'})
+
+
+@bp.post("/wallet/share/<id:link_id>/clr")
+def attach_clr(link_id: int) -> BaseResponse:
+    """Attach to a share link a CLR of the badges it shows that can go in one (verified, unrevoked OB 3.0), or
+    detach it (`detach` in the form); the share page then offers it for download."""
+    now = utcnow()
+    try:
+        with transaction() as session:
+            learner = require_learner(session)
+            link = sharing.own_link(session, learner.id, link_id)
+            if request.form.get("detach"):
+                sharing.attach_clr(link, None, now=now)
+                tell("wallet.clr_detached")
+                return redirect(url_for("wallet_pages.share"))
+            wanted = transcripts.wanted(learner, [e for e in (service.entry(i) for i in sharing.visible_items(
+                session, link)) if transcripts.includable(e)])
+        body = transcripts.transcript(wallet_context(), wanted, now=now)
+        with transaction() as session:
+            sharing.attach_clr(sharing.own_link(session, require_learner(session).id, link_id), body, now=now)
+    except InvalidInput as e:
+        tell(e.code, "error")
+        return redirect(url_for("wallet_pages.share"))
+    tell("wallet.clr_attached")
+    return redirect(url_for("wallet_pages.share"))
 
 
 def _pdf_badge(session: Session, learner: Learner, e: Entry, lang: str) -> PdfBadge:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from badges import model, transcript
+from badges.clr import Attester
 from badges.errors import Conflict
 from badges.fetch import FetchPolicy
 from badges.jsonld import JsonObject
@@ -39,6 +40,7 @@ class WalletContext:
     resolve: Resolver
     fetch_policy: FetchPolicy
     skew: timedelta
+    attest: Attester | None = None  # the platform's Profile and signer (bootstrap.wiring gives it), for CLRs
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,9 @@ def _urls(link: ShareLink) -> dict[str, object]:
         return url_for("wallet_share.badge", token=link.token, public_id=e.item.public_id)
 
     return {"image_url": image, "verify_url": verify, "badge_url": badge,
-            "link_url": absolute(url_for("wallet_share.shared", token=link.token))}
+            "link_url": absolute(url_for("wallet_share.shared", token=link.token)),
+            "clr_url": url_for("wallet_share.transcript", token=link.token) if link.clr is not None else None,
+            "clr_at": link.clr_at}
 
 
 def _page(html: str) -> Response:
@@ -94,6 +96,18 @@ def verify_shared(token: str) -> ResponseReturnValue:
             return redirect(urls["verify_url"](entries[0]), code=303)  # type: ignore[operator]
         return _page(render_template("wallet/public_verify_list.html", learner=link.learner, entries=entries,
                                      lang=locale(), **urls))
+
+
+@bp.get("/s/<token>/clr.json")
+def transcript(token: str) -> Response:
+    """The CLR transcript the learner attached to this link, exactly as the platform signed it."""
+    with transaction() as session:
+        link = sharing.open_link(session, token)
+        if link.clr is None:
+            raise NotFound("wallet.clr_none", "No transcript is attached to this link.")
+        body, at = link.clr, link.clr_at
+    return Response(body, mimetype="application/ld+json", headers={
+        **PRIVATE, "Content-Disposition": f'attachment; filename="transcript-clr-{at:%Y%m%d}.json"'})
 
 
 @bp.get("/s/<token>/<public_id>")

@@ -71,12 +71,26 @@ def active_links(session: Session, learner_id: int) -> list[ShareLink]:
                                                         ShareLink.revoked_at.is_(None)).order_by(ShareLink.id)))
 
 
+def own_link(session: Session, learner_id: int, link_id: int) -> ShareLink:
+    """The learner's own link that still works; NotFound for another learner's or a withdrawn one."""
+    link = session.scalar(select(ShareLink).where(ShareLink.id == link_id, ShareLink.learner_id == learner_id,
+                                                  ShareLink.revoked_at.is_(None)))
+    if link is None:
+        raise NotFound("wallet.share_not_found", "There is no such share link.")
+    return link
+
+
 def revoke_link(session: Session, learner_id: int, link_id: int, *, now: datetime) -> None:
     """Stop a link working at once; NotFound for another learner's link."""
     link = session.scalar(select(ShareLink).where(ShareLink.id == link_id, ShareLink.learner_id == learner_id))
     if link is None:
         raise NotFound("wallet.share_not_found", "There is no such share link.")
     link.revoked_at = link.revoked_at or now
+
+
+def attach_clr(link: ShareLink, signed: bytes | None, *, now: datetime) -> None:
+    """Keep a signed CLR on the link for its visitors to download (None takes it off)."""
+    link.clr, link.clr_at = signed, (now if signed is not None else None)
 
 
 def open_link(session: Session, token: str) -> ShareLink:

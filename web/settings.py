@@ -19,6 +19,9 @@ VERIFY_RATE_LIMIT = 60
 FETCH_TIMEOUT_S = 5.0
 FETCH_MAX_BYTES = 512_000
 CLOCK_SKEW = timedelta(minutes=5)
+PLATFORM_SLUG = "alliance"
+PLATFORM_NAME_KO = "디지털 인재 얼라이언스"
+PLATFORM_NAME_EN = "Digital Talent Alliance"
 
 
 class ConfigError(Exception):
@@ -45,6 +48,9 @@ class Settings:
     verify_rate_limit: int = VERIFY_RATE_LIMIT  # verifications per client address a minute (page, QR, API); 0: none
     key_custody: str = keys.SOFTWARE  # where new signing keys are kept unless an org says otherwise
     pkcs11: TokenConfig | None = None  # the PKCS#11 token (module, label, PIN), when there is one
+    platform_slug: str = PLATFORM_SLUG  # the service's own identity (a reserved organisation row): signs CLRs
+    platform_name_ko: str = PLATFORM_NAME_KO
+    platform_name_en: str = PLATFORM_NAME_EN
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
@@ -75,7 +81,10 @@ class Settings:
             verify_rate_limit=_verify_rate_limit(env),
             smtp_url=env.get("BADGES_SMTP_URL") or None, mail_from=env.get("BADGES_MAIL_FROM", "badges@localhost"),
             redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production,
-            key_custody=custody, pkcs11=token)
+            key_custody=custody, pkcs11=token,
+            platform_slug=env.get("BADGES_PLATFORM_SLUG") or PLATFORM_SLUG,
+            platform_name_ko=env.get("BADGES_PLATFORM_NAME_KO") or PLATFORM_NAME_KO,
+            platform_name_en=env.get("BADGES_PLATFORM_NAME_EN") or PLATFORM_NAME_EN)
 
 
 def _key_custody(env: Mapping[str, str], instance_dir: Path, production: bool) -> tuple[str, TokenConfig | None]:

@@ -6,5 +6,5 @@ from tests.test_layering import imported_after
 
 def test_wallet_services_do_not_pull_in_the_web_framework() -> None:
     loaded = imported_after("import wallet.service, wallet.accounts, wallet.imports, wallet.sharing, "
-                            "wallet.exports, wallet.pdf")
+                            "wallet.exports, wallet.pdf, wallet.transcripts")
     assert loaded & {"flask", "werkzeug"} == set()
