@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     limits = app.extensions[ratelimit.LIMITS] = ratelimit.Limits(
         ratelimit.shared_storage(settings.redis_url, services.engine))
     ratelimit.install(app, ratelimit.SharedLimiter(limits, ratelimit.Rule("verify", settings.verify_rate_limit, 60)))
-    app.jinja_env.globals.update(t=i18n.translate, locale=i18n.locale)
+    app.jinja_env.globals.update(t=i18n.translate, tn=i18n.translate_plural, locale=i18n.locale)
     app.jinja_env.filters["local_time"] = i18n.local_time
     app.url_map.converters.update(URL_CONVERTERS)  # <id:...>: ids beyond the database's range are a 404
     for module in BLUEPRINTS:

@@ -35,7 +35,7 @@ class Services:
 def build_services(settings: Settings) -> Services:
     """Engine, session factory, issuing context and the local-first resolver for `settings`; the ko/en catalogue
     of every feature is installed on the way."""
-    i18n.install(catalogue.MESSAGES)
+    i18n.install(catalogue.CATALOGUES)
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     links = Links(settings.public_base_url)

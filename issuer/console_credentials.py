@@ -18,7 +18,7 @@ from store.credentials import email_lookup, get_credential
 from store.issuing import OutboxMail
 from store.models import Credential
 from web.http import after_commit, id_arg, services, transaction, utcnow
-from web.i18n import tell, translate
+from web.i18n import tell, tell_plural, translate
 
 bp = Blueprint("console_credentials", __name__, url_prefix="/console/<org_slug>")
 PAGE = 50
@@ -117,7 +117,7 @@ def _apply(action: str, ids: list[str], *, reason: str) -> None:
     done = [i for i, error in results if error is None]
     skipped = [(i, error) for i, error in results if error is not None]
     if done:
-        tell(f"revoke.done_{action}", n=len(done))
+        tell_plural(f"revoke.done_{action}", len(done))
     for credential_id, error in skipped[:10]:
         assert isinstance(error, BadgeError)
         code = ALIASES.get(error.code, error.code)

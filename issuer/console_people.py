@@ -11,7 +11,7 @@ from issuer.console import STAFF, console_view, current
 from store.console import Invitation, Role, StaffUser
 from web import mail
 from web.http import after_commit, services, transaction, utcnow
-from web.i18n import tell
+from web.i18n import locale, tell
 from web.security import log_in, log_out, signed_in
 
 bp = Blueprint("console_people", __name__, url_prefix="/console")
@@ -140,7 +140,7 @@ def accept(token: str) -> Response | str | tuple[str, int]:
         return render_template("issuer/console/accept.html", **page, name=name, errors=errors), e.status
     if state == "new_account":
         log_in(STAFF, person.id, person.session_generation)
-    tell("people.welcome", org=org.name_ko, org_en=org.name_en)
+    tell("people.welcome", org=(org.name_en if locale() == "en" else org.name_ko) or org.name_ko)
     return redirect(url_for("console_auth.home", org_slug=org.slug))
 
 

@@ -164,21 +164,22 @@ def compose(reminders: Sequence[ExpiryReminder], *, links: Links, now: datetime)
     audience = first.audience
     key = f"mail.remind.{audience}"
 
-    def t(part: str, lang: str, **values: object) -> str:
+    def text_of(part: str, lang: str, **values: object) -> str:
         return MESSAGES[f"{key}.{part}"][lang].format(**values)
 
     def values(lang: str) -> dict[str, Any]:
         return {**_lang(rows[0], lang), "n": len(rows), "org": orgs[lang]}
 
     parts: list[dict[str, Any]] = [{
-        "lang": lang, "headline": t("headline", lang, **values(lang)), "body": t("body", lang, **values(lang)),
+        "lang": lang, "headline": text_of("headline", lang, **values(lang)),
+              "body": text_of("body", lang, **values(lang)),
               "rows": [_lang(row, lang) for row in rows], "course_label": MESSAGES["mail.badge.course"][lang],
               "holder_label": MESSAGES["mail.remind.holder"][lang],
               "until_label": MESSAGES["mail.badge.valid_until"][lang],
               "open_label": MESSAGES["mail.remind.open"][lang]} for lang in ("ko", "en")]
     button_url = rows[0]["url"] if audience == "learner" else f"{links.base_url}/console/{org.slug}/credentials"
-    subject = " · ".join(t("subject", lang, **values(lang)) for lang in ("ko", "en"))
-    button = " · ".join(t("button", lang) for lang in ("ko", "en"))
+    subject = " · ".join(text_of("subject", lang, **values(lang)) for lang in ("ko", "en"))
+    button = " · ".join(text_of("button", lang) for lang in ("ko", "en"))
     html = render("reminder.html", title=subject, preheader=parts[0]["headline"], parts=parts, url=button_url,
                   audience=audience,
                   button=button, header=orgs["ko"] if orgs["ko"] == orgs["en"] else f"{orgs['ko']} · {orgs['en']}",

@@ -1,23 +1,39 @@
-"""Korean and English text for pages: the locale of a request and the message catalogue."""
+"""Korean and English text for pages: the locale of a request and the message catalogue.
+
+The text itself lives in gettext catalogues, one per package and language (web.translations reads them; README
+"Translations" says how to edit them): translate() gives a message, translate_plural() one that shows a count.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask import Response, flash, request
 
 from badges.clock import in_korea, korea_date
 from web import messages
+from web.translations import LOCALES, Compiled, PackageMessages, compile_catalogues
 
-LOCALES = ("ko", "en")
-# The shared pages' messages until the composition root installs the whole catalogue (bootstrap.catalogue): the
-# features' messages live in the features, which this module sits below.
-_catalogue: dict[str, dict[str, str]] = dict(messages.MESSAGES)
+# lang -> every installed package's messages; the shared pages' own until the composition root installs the whole
+# catalogue (bootstrap.catalogue): the features' messages live in the features, which this module sits below.
+_compiled: Compiled | None = None
+_installed: tuple[PackageMessages, ...] = ()
 
 
-def install(catalogue: dict[str, dict[str, str]]) -> None:
-    """Make `catalogue` (every feature's messages) the one translate() reads."""
-    global _catalogue
-    _catalogue = catalogue
+def install(packages: Iterable[PackageMessages]) -> None:
+    """Make the messages of `packages` (every feature's) the ones translate() reads: their .po files are read and
+    compiled here, once (again only when other packages are installed), so no call reads a file."""
+    global _compiled, _installed
+    packages = tuple(packages)
+    if _compiled is None or packages != _installed:
+        _compiled, _installed = compile_catalogues(packages), packages
+
+
+def _catalogue() -> Compiled:
+    if _compiled is None:
+        install((messages.MESSAGES,))
+    assert _compiled is not None
+    return _compiled
 
 
 def locale() -> str:
@@ -29,12 +45,19 @@ def locale() -> str:
 
 
 def translate(key: str, lang: str | None = None, **values: object) -> str:
-    """The message for `key` in the request's locale (English, then the key itself, as fallbacks)."""
-    entry = _catalogue.get(key)
-    if entry is None:
-        return key
-    text = entry.get(lang or locale()) or entry["en"]
+    """The message for `key` in the request's locale (English, then the key itself, as fallbacks), its str.format
+    placeholders filled from `values` (the Jinja global `t`)."""
+    texts = (_compiled or _catalogue()).texts
+    text = (texts.get(lang or locale()) or texts["en"]).get(key, key)
     return text.format(**values) if values else text
+
+
+def translate_plural(key: str, n: int, lang: str | None = None, **values: object) -> str:
+    """The form of the message `key` that fits the count `n` ("1 badge", "2 badges"; Korean has one form), with
+    `n` and `values` filled in (the Jinja global `tn`); fallbacks as translate()'s."""
+    plurals = (_compiled or _catalogue()).plurals
+    table = plurals.get(lang or locale()) or plurals["en"]
+    return table.ngettext(key, key, n).format(**{"n": n, **values})
 
 
 def remember_choice(response: Response) -> Response:
@@ -49,6 +72,11 @@ def tell(key: str, category: str = "ok", **values: object) -> None:
     """Show the catalogue's message `key` on the next page, in the reader's language; `category` is "ok" or
     "error" (every page's flashed messages come through here)."""
     flash(translate(key, None, **values), category)
+
+
+def tell_plural(key: str, n: int, category: str = "ok", **values: object) -> None:
+    """tell() for a message that shows the count `n` (translate_plural)."""
+    flash(translate_plural(key, n, None, **values), category)
 
 
 TIME_FORMATS = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S"}

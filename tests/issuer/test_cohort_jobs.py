@@ -93,6 +93,8 @@ def test_an_upload_is_previewed_row_by_row_and_nothing_is_signed(client: FlaskCl
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "2명에게 발급합니다" in page and "1줄에 오류가 있습니다" in page
+    english = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Issue 2 badges" in english and "1 row has errors" in english  # each count in its plural form
     assert "‘이메일’ 칸의 ‘jiwoo(at)example.com’은(는) 이메일 주소가 아닙니다" in page
     assert '<li data-line="3" data-state="invalid">' in page and "(cp949)" in page
     assert credentials_and_keys(svc) == (0, 0)
