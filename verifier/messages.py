@@ -3,7 +3,7 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     # the verification page
-    "verify.lead": {"ko": "지원자의 배지가 진짜인지, 취소되지 않았는지, 본인 것인지 몇 초 만에 확인합니다.",
+    "verify.lead": {"ko": "지원자의 배지가 진짜인지, 폐기되지 않았는지, 본인 것인지 몇 초 만에 확인합니다.",
                     "en": "Check in seconds that a candidate's badge is genuine, not revoked, and really theirs."},
     "verify.choose_one": {"ko": "아래 방법 중 하나를 고르세요", "en": "Choose one way"},
     "verify.or": {"ko": "또는", "en": "or"},
@@ -53,9 +53,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "endorsement.not_checked": {"ko": "추천 {n}건은 확인하지 않았습니다(최대 10건).",
                                 "en": "{n} more endorsements were not checked (at most 10 are)."},
     # verdict explanations, under the verdict
-    "verdict_note.valid": {"ko": "서명이 맞고, 발급 기관이 취소하지 않았으며, 유효 기간 안에 있습니다.",
+    "verdict_note.valid": {"ko": "서명이 맞고, 발급 기관이 폐기하지 않았으며, 유효 기간 안에 있습니다.",
                            "en": "The signature holds, the issuer has not revoked it, and it is within its dates."},
-    "verdict_note.revoked": {"ko": "발급 기관이 이 배지를 취소했습니다. 지원자에게 확인해 보세요.",
+    "verdict_note.revoked": {"ko": "발급 기관이 이 배지를 폐기했습니다. 지원자에게 확인해 보세요.",
                              "en": "The issuer has withdrawn this badge. Ask the candidate about it."},
     "verdict_note.suspended": {"ko": "발급 기관이 이 배지를 일시 정지했습니다.", "en": "The issuer has suspended this badge."},
     "verdict_note.expired": {"ko": "진본이지만 유효 기간이 지났습니다.", "en": "It is genuine, but its validity period is over."},
@@ -72,7 +72,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "verify.claims_title": {"ko": "문서에 적힌 내용 (확인되지 않음)", "en": "What the document claims (not verified)"},
     "verify.claims_note": {"ko": "서명을 확인하지 못했으므로 아래 이름·배지·기관은 사실로 볼 수 없습니다.",
                            "en": "The signature could not be confirmed, so the names, badge and issuer below are not facts."},
-    "verify.revoked_detail": {"ko": "{date}에 취소됨", "en": "Revoked on {date}"},
+    "verify.revoked_detail": {"ko": "{date}에 폐기됨", "en": "Revoked on {date}"},
     "verify.suspended_detail": {"ko": "{date}에 정지됨", "en": "Suspended on {date}"},
     "verify.state_reason": {"ko": "사유: {reason}", "en": "Reason: {reason}"},
     "verdict_note.unknown": {"ko": "일부 검사를 할 수 없었습니다(예: 발급 기관 서버에 연결 불가). 통과로 보지 않습니다.",
@@ -92,7 +92,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # the PDF
     "pdf.title": {"ko": "디지털 배지 검증 요약", "en": "Digital badge verification summary"},
     "pdf.verify_again": {"ko": "다시 확인하기", "en": "Verify again at"},
-    "pdf.footer": {"ko": "이 요약은 위 시각의 검증 결과입니다. 배지는 나중에 취소될 수 있으니 필요하면 다시 확인하세요.",
+    "pdf.footer": {"ko": "이 요약은 위 시각의 검증 결과입니다. 배지는 나중에 폐기될 수 있으니 필요하면 다시 확인하세요.",
                    "en": "This summary records the result at the time above. A badge can be revoked later: "
                          "verify again when it matters."},
     # reasons a check was skipped
@@ -135,19 +135,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "proof.canonicalization_failed": {"ko": "서명 확인을 위해 내용을 정규화할 수 없습니다.",
                                       "en": "The badge could not be canonicalized to check its signature."},
     # problems: status and other issuers' documents
-    "status.list_malformed": {"ko": "취소 목록 형식이 잘못되었습니다.", "en": "The status list is malformed."},
-    "status.list_too_large": {"ko": "취소 목록이 너무 커서 거부했습니다.", "en": "The status list is too large; it was refused."},
-    "status.list_too_short": {"ko": "취소 목록이 너무 짧습니다.", "en": "The status list is too short."},
-    "status.purpose_mismatch": {"ko": "취소 목록의 용도가 다릅니다.", "en": "The status list has another purpose."},
+    "status.list_malformed": {"ko": "폐기 목록 형식이 잘못되었습니다.", "en": "The status list is malformed."},
+    "status.list_too_large": {"ko": "폐기 목록이 너무 커서 거부했습니다.", "en": "The status list is too large; it was refused."},
+    "status.list_too_short": {"ko": "폐기 목록이 너무 짧습니다.", "en": "The status list is too short."},
+    "status.purpose_mismatch": {"ko": "폐기 목록의 용도가 다릅니다.", "en": "The status list has another purpose."},
     "status.entry_malformed": {"ko": "배지의 상태 항목 형식이 잘못되었습니다.", "en": "The badge's status entry is malformed."},
     "status.index_malformed": {"ko": "상태 목록 번호가 잘못되었습니다.", "en": "The status list index is malformed."},
-    "status.list_wrong_type": {"ko": "취소 목록이 아닌 문서입니다.", "en": "That document is not a status list."},
-    "status.foreign_list": {"ko": "다른 발급 기관의 취소 목록을 가리킵니다. 이 배지의 취소 여부를 알려 주지 않습니다.",
+    "status.list_wrong_type": {"ko": "폐기 목록이 아닌 문서입니다.", "en": "That document is not a status list."},
+    "status.foreign_list": {"ko": "다른 발급 기관의 폐기 목록을 가리킵니다. 이 배지의 폐기 여부를 알려 주지 않습니다.",
                             "en": "It points at another issuer's status list, which says nothing about this badge."},
-    "status.revocation_list_not_issuers": {"ko": "취소 목록을 배지의 발급 기관이 아닌 다른 곳에서 발행했습니다.",
+    "status.revocation_list_not_issuers": {"ko": "폐기 목록을 배지의 발급 기관이 아닌 다른 곳에서 발행했습니다.",
                                            "en": "The revocation list was published by someone other than the "
                                                  "badge's issuer."},
-    "status.credential_without_id": {"ko": "배지에 식별자(id)가 없어 취소 목록에서 찾을 수 없습니다.",
+    "status.credential_without_id": {"ko": "배지에 식별자(id)가 없어 폐기 목록에서 찾을 수 없습니다.",
                                      "en": "The badge has no id, so no revocation list can name it."},
     "document.gone": {"ko": "발급 기관이 문서를 철회했습니다.", "en": "The issuer has withdrawn the document."},
     "document.unreachable": {"ko": "발급 기관의 문서를 가져올 수 없습니다.", "en": "A document of the issuer could not be retrieved."},
@@ -171,7 +171,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                                    "en": "The holder's identity is hashed in an unsupported way."},
     # problems: inputs
     "verify.url_unreachable": {"ko": "링크를 열 수 없습니다.", "en": "The link could not be opened."},
-    "verify.url_gone": {"ko": "발급 기관이 이 링크의 배지를 철회했습니다(취소 또는 삭제).",
+    "verify.url_gone": {"ko": "발급 기관이 이 링크의 배지를 철회했습니다(폐기 또는 삭제).",
                         "en": "The issuer has withdrawn the badge at this link (revoked or deleted)."},
     "verify.url_is_page": {"ko": "링크가 배지가 아닌 웹 페이지로 연결됩니다. 배지 JSON 링크나 배지 파일을 받아 주세요.",
                            "en": "The link leads to a web page, not a badge. Ask for the badge's JSON link or file."},

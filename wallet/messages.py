@@ -154,7 +154,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.stat.badges": {"ko": "배지", "en": "Badges"},
     "wallet.stat.hours": {"ko": "학습 시간", "en": "Hours"},
     "wallet.stat.orgs": {"ko": "교육 기관", "en": "Issuers"},
-    "wallet.totals_rule": {"ko": "합계에는 유효하거나 기간이 끝난 배지만 들어갑니다(취소된 배지는 빠집니다).",
+    "wallet.totals_rule": {"ko": "합계에는 유효하거나 기간이 끝난 배지만 들어갑니다(폐기된 배지는 빠집니다).",
                            "en": "Totals count valid and expired badges; revoked ones are left out."},
     "wallet.skills": {"ko": "역량", "en": "Skills"},
     "wallet.orgs": {"ko": "교육 기관", "en": "Organisations"},
@@ -185,7 +185,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.recheck": {"ko": "지금 다시 확인", "en": "Check again now"},
     "wallet.rechecked": {"ko": "모든 배지를 다시 확인했습니다.", "en": "Every badge was checked again."},
     "wallet.state.valid": {"ko": "유효", "en": "Valid"},
-    "wallet.state.revoked": {"ko": "취소됨", "en": "Revoked"},
+    "wallet.state.revoked": {"ko": "폐기됨", "en": "Revoked"},
     "wallet.state.suspended": {"ko": "정지됨", "en": "Suspended"},
     "wallet.state.expired": {"ko": "기간 만료", "en": "Expired"},
     "wallet.state.not_yet_valid": {"ko": "유효 기간 전", "en": "Not valid yet"},
@@ -230,7 +230,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # importing
     "wallet.import.button": {"ko": "배지 가져오기", "en": "Import a badge"},
     "wallet.import.title": {"ko": "다른 곳에서 받은 배지 가져오기", "en": "Import a badge from elsewhere"},
-    "wallet.import.intro": {"ko": "Open Badges 3.0 배지를 파일, 주소, 또는 JSON으로 가져옵니다. 가져오기 전에 서명과 취소 여부를 검증합니다.",
+    "wallet.import.intro": {"ko": "Open Badges 3.0 배지를 파일, 주소, 또는 JSON으로 가져옵니다. 가져오기 전에 서명과 폐기 여부를 검증합니다.",
                             "en": "Bring in an Open Badges 3.0 badge as a file, an address or JSON. It is "
                                   "verified (signature, revocation) before it is added."},
     "wallet.import.file": {"ko": "파일", "en": "File"},
@@ -241,7 +241,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.import.paste": {"ko": "붙여 넣기", "en": "Paste"},
     "wallet.import.paste_label": {"ko": "배지 JSON", "en": "Badge JSON"},
     "wallet.import.submit": {"ko": "검증하고 가져오기", "en": "Verify and import"},
-    "wallet.import.checked": {"ko": "가져온 배지는 그 뒤에도 주기적으로 다시 확인하므로, 나중에 취소되면 지갑에 표시됩니다.",
+    "wallet.import.checked": {"ko": "가져온 배지는 그 뒤에도 주기적으로 다시 확인하므로, 나중에 폐기되면 지갑에 표시됩니다.",
                               "en": "Imported badges are checked again from time to time, so a later revocation shows up."},
     "wallet.imported": {"ko": "검증을 통과해 지갑에 넣었습니다.", "en": "Verified and added to your wallet."},
     "wallet.import_nothing": {"ko": "파일을 고르거나, 주소를 입력하거나, JSON을 붙여 넣으세요.",
@@ -255,7 +255,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                                    "en": "The badge cannot be verified right now, so it was not added. Try again later."},
     "wallet.import_too_complex": {"ko": "배지의 구조가 지나치게 복잡해 검증하지 않았고, 가져오지 않았습니다.",
                                   "en": "The badge is too complex to verify, so it was not added."},
-    "wallet.import_revoked": {"ko": "발급 기관이 취소한 배지라서 가져오지 않았습니다.",
+    "wallet.import_revoked": {"ko": "발급 기관이 폐기한 배지라서 가져오지 않았습니다.",
                               "en": "The issuer revoked this badge, so it was not added."},
     "wallet.import_not_yours": {"ko": "지갑에서 확인되지 않은 이메일 주소로 발급된 배지입니다. 그 주소를 계정에 추가해 확인한 뒤 다시 가져오세요.",
                                 "en": "This badge was issued to an e-mail address not confirmed in your wallet. "
@@ -300,7 +300,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "en": "A wallet can have up to 50 share links; withdraw one you no longer need."},
     "wallet.public.profile": {"ko": "교육 이력", "en": "Training history"},
     "wallet.public.badge_of": {"ko": "{name} 님의 배지", "en": "A badge of {name}"},
-    "wallet.public.how": {"ko": "배지마다 '지금 검증하기'를 누르면 발급 기관의 서명과 취소 여부를 지금 확인합니다.",
+    "wallet.public.how": {"ko": "배지마다 '지금 검증하기'를 누르면 발급 기관의 서명과 폐기 여부를 지금 확인합니다.",
                           "en": "'Verify now' on any badge checks its issuer's signature and revocation status at once."},
     "wallet.public.nothing": {"ko": "공개된 배지가 없습니다.", "en": "No badges are shown here."},
     "wallet.public.back": {"ko": "배지로 돌아가기", "en": "Back to the badge"},
@@ -342,7 +342,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wallet.pdf.summary": {"ko": "배지 {badges}개 · 학습 {hours}시간 · 교육 기관 {orgs}곳",
                            "en": "{badges} badge(s) · {hours} hours of learning · {orgs} organisation(s)"},
     "wallet.pdf.scan": {"ko": "QR 코드를 스캔하면 검증합니다:", "en": "Scan the QR code to verify:"},
-    "wallet.pdf.how_to_verify": {"ko": "이 문서는 소유자가 만들었습니다. 각 배지의 진위와 현재 상태(취소 여부)는 QR 코드를 "
+    "wallet.pdf.how_to_verify": {"ko": "이 문서는 소유자가 만들었습니다. 각 배지의 진위와 현재 상태(폐기 여부)는 QR 코드를 "
                                        "스캔해 발급 기관의 전자 서명으로 확인하세요.",
                                  "en": "This document was made by its holder. Check each badge's authenticity and "
                                        "current status (revocation) by scanning its QR code, which verifies the "
