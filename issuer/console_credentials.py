@@ -24,7 +24,6 @@ from store.console import Role
 from store.credentials import email_lookup, get_credential
 from store.issuing import MailState, OutboxMail
 from store.models import Credential
-from web import throttle
 from web.http import after_commit, id_arg, services, transaction, utcnow
 from web.i18n import local_time, locale, tell, translate
 
@@ -151,18 +150,17 @@ def resend(org_slug: str, credential_id: str) -> Response:
     console, now = current(), utcnow()
     back = redirect(url_for(".show", org_slug=org_slug, credential_id=credential_id))
     with transaction() as session:
-        credential = get_credential(session, credential_id, org_id=console.org.id)
+        credential = get_credential(session, credential_id, org_id=console.org.id, for_update=True)
         if credential.revoked_at is not None:
             tell("notify.resend_revoked", "error")
             return back
         if not credential.recipient_email:
             tell("notify.resend_no_address", "error")
             return back
-        decision = throttle.resend_allowed(credential_id=credential.id, org_id=console.org.id)
-        if not decision.allowed:
-            tell("notify.resend_too_often", "error", minutes=throttle.retry_minutes(decision))
+        if notify.resends_refused(session, credential, now=now):
+            tell("notify.resend_too_often", "error", minutes=60)
             return back
-        mail = notify.enqueue(session, credential, email=credential.recipient_email, now=now)
+        mail = notify.enqueue(session, credential, email=credential.recipient_email, now=now, resent=True)
         audit.record(session, org_id=console.org.id, actor=console.actor, action="credential.notify_resend",
                      target=credential.id, now=now)
         mail_id = mail.id

@@ -18,10 +18,6 @@ SIGN_IN_PER_CLIENT = Rule("sign-in/client", 100, 15 * 60)
 # together, not a spam run through our mail server.
 MAIL_PER_ADDRESS = Rule("mail/address", 5, 3600)
 MAIL_PER_CLIENT = Rule("mail/client", 60, 3600)
-# Staff sending a badge's notification again: a few times per badge (a typo fixed, a lost mail), and per
-# organisation no more than a working day of such requests, so the console cannot be used to flood inboxes.
-RESEND_PER_CREDENTIAL = Rule("resend/credential", 3, 3600)
-RESEND_PER_ORG = Rule("resend/org", 200, 3600)
 
 
 def sign_in_attempt(email: str) -> Decision:
@@ -38,11 +34,6 @@ def mail_allowed(address: str) -> bool:
     """Count a mail to `address` asked for by this client; False past either limit. The caller then sends
     nothing and shows the usual page, so the answer never tells whether the address has a wallet."""
     return _hit_each((MAIL_PER_CLIENT, client_address()), (MAIL_PER_ADDRESS, _account(address))).allowed
-
-
-def resend_allowed(*, credential_id: str, org_id: int) -> Decision:
-    """Count a resend of a credential's notification; refused past the badge's or the organisation's limit."""
-    return _hit_each((RESEND_PER_ORG, str(org_id)), (RESEND_PER_CREDENTIAL, credential_id))
 
 
 def retry_minutes(decision: Decision) -> int:

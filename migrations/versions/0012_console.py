@@ -23,6 +23,8 @@ def upgrade() -> None:
     with op.batch_alter_table("credentials") as batch:
         batch.add_column(sa.Column("recipient_name", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("recipient_email", sa.String(length=320), nullable=True))
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("resent", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.execute("UPDATE credentials SET recipient_name = (SELECT MIN(r.name) FROM cohort_rows r "
                "WHERE r.credential_id = credentials.id), recipient_email = (SELECT MIN(r.email) FROM cohort_rows r "
                "WHERE r.credential_id = credentials.id)")
@@ -31,6 +33,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("resent")
     with op.batch_alter_table("credentials") as batch:
         batch.drop_column("recipient_email")
         batch.drop_column("recipient_name")
