@@ -170,7 +170,8 @@ def _numbers(targets: Iterable[str], kind: str) -> list[str]:
 
 
 def _chunked(session: Session, query: Any, column: Any, values: set[str]) -> list[Any]:
-    listed, found = sorted(values), []
+    listed = sorted(values)
+    found: list[Any] = []
     for start in range(0, len(listed), 500):
         found.extend(session.scalars(query.where(column.in_(listed[start:start + 500]))))
     return found

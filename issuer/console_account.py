@@ -11,6 +11,7 @@ import threading
 from datetime import datetime
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError, InvalidInput, Unavailable
@@ -49,7 +50,7 @@ def account() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, st
                 raise InvalidInput("account.current_wrong", "The current password is not right.",
                                    path="/current_password")
             _set_new_password(staff)
-            _audit_everywhere(staff, "staff.password_change", now=now)
+            _audit_everywhere(session, staff, "staff.password_change", now=now)
             generation = staff.session_generation
     except BadgeError as e:
         return render_template("issuer/console/account.html", email=email, errors=_errors(e)), e.status
@@ -95,7 +96,7 @@ def reset(token: str) -> Response | str | tuple[str, int]:
         with transaction() as session:
             staff = password_reset.staff_for(session, secret, token, now=now)
             _set_new_password(staff)
-            _audit_everywhere(staff, "staff.password_reset", now=now)
+            _audit_everywhere(session, staff, "staff.password_reset", now=now)
     except BadgeError as e:
         return render_template("issuer/console/reset.html", email=email, errors=_errors(e)), e.status
     tell("account.reset_done")
@@ -115,12 +116,11 @@ def _set_new_password(staff: StaffUser) -> None:
         raise
 
 
-def _audit_everywhere(staff: StaffUser, action: str, *, now: datetime) -> None:
+def _audit_everywhere(session: Session, staff: StaffUser, action: str, *, now: datetime) -> None:
     """An entry in each organisation the staff member belongs to: its owners see their people's account changes."""
-    with transaction() as session:
-        for membership in staff_service.memberships(session, staff.id):
-            audit.record(session, org_id=membership.org_id, actor=f"staff:{staff.id}", action=action,
-                         target=staff.email, now=now)
+    for membership in staff_service.memberships(session, staff.id):
+        audit.record(session, org_id=membership.org_id, actor=f"staff:{staff.id}", action=action,
+                     target=staff.email, now=now)
 
 
 def _errors(e: BadgeError) -> dict[str, BadgeError]:

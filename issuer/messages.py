@@ -279,7 +279,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit.detail.role": {"ko": "권한", "en": "Role"},
     "audit.detail.before": {"ko": "이전 권한", "en": "Role before"},
     "audit.detail.after": {"ko": "새 권한", "en": "New role"},
-    "audit.detail.name": {"ko": "이름", "en": "Name"},
+    "audit.detail.name": {"ko": "과정명", "en": "Course name"},
     "audit.detail.other": {"ko": "기타", "en": "Other"},
     "audit.action.key.rotate": {"ko": "서명 키 교체", "en": "Signing key rotated"},
     "audit.action.token.create": {"ko": "API 토큰 생성", "en": "API token created"},

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -35,7 +36,7 @@ def as_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], *, title: 
     return out.getvalue()
 
 
-def _cell(sheet: object, text: str, *, bold: bool = False) -> WriteOnlyCell:
+def _cell(sheet: object, text: str, *, bold: bool = False) -> Any:
     cell = WriteOnlyCell(sheet, value=inert(text))  # type: ignore[arg-type]
     cell.data_type = "s"  # openpyxl would store a string starting with "=" as a formula
     if bold:

@@ -237,7 +237,7 @@ def test_every_audited_action_and_detail_has_words() -> None:
         for path in (root / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_audit_everywhere":
-                    actions.add(node.args[1].value)  # type: ignore[attr-defined]  # issuer.console_account
+                    actions.add(node.args[2].value)  # type: ignore[attr-defined]  # issuer.console_account
                 if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("record", "record_many") and \
                         getattr(node.func.value, "id", "") == "audit":  # type: ignore[attr-defined]
                     for keyword in node.keywords:

@@ -30,13 +30,14 @@
     });
     if (!picked.length) { return null; }
     var people = picked.map(function (box) {
-      return {name: box.getAttribute("data-name"), course: box.getAttribute("data-course")};
+      return {name: box.getAttribute("data-name"), email: box.getAttribute("data-email") || "",
+              course: box.getAttribute("data-course")};
     });
     var text = people.length === 1
       ? fill(form.getAttribute("data-one-" + action), people[0])
       : fill(form.getAttribute("data-many-" + action), {n: String(people.length)});
     return {action: action, text: text, people: people.length === 1 ? [] : people.map(function (p) {
-      return p.name + " · 「" + p.course + "」";
+      return p.name + (p.email ? " (" + p.email + ")" : "") + " · 「" + p.course + "」";
     })};
   }
 
