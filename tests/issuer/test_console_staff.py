@@ -333,3 +333,20 @@ def _org(svc: Services) -> Org:
         session.expunge(org)
         return org
 
+
+
+@pytest.mark.parametrize("form, field, korean", [
+    ({}, "name_ko", "과정명을 한국어나 영어로 입력하세요"),
+    ({"name_ko": "데이터 분석", "description_ko": "설명", "criteria_ko": "기준", "hours": "많이"}, "hours",
+     "교육 시간은 0보다 큰 숫자로 입력하세요"),
+    ({"name_ko": "데이터 분석", "description_ko": "설명"}, "criteria_ko", "이수 기준도 적으세요"),
+])
+def test_the_korean_course_form_shows_its_errors_in_korean(client: FlaskClient, svc: Services, form: dict[str, str],
+                                                           field: str, korean: str) -> None:
+    org, _ = make_org(svc)
+    enter_as(client, svc, org, email="lee@acme.example")
+    response = console_post(client, "/console/acme/courses", {"achievement_type": "Course", **form})
+    page = response.get_data(as_text=True)
+    error = re.search(rf'id="{field}-error"[^>]*>([^<]*)<', page)
+    assert response.status_code == 422 and error and korean in error[1]
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{3,} [a-z]{3,}", error[1])  # no English sentence in it
