@@ -12,6 +12,7 @@ from bootstrap.wiring import Services, build_services
 from issuer import api as issuer_api
 from issuer import (
     api_cohorts,
+    console_account,
     console_auth,
     console_courses,
     console_credentials,
@@ -36,8 +37,8 @@ from web.settings import ConfigError, Settings
 
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
-              console_courses, console_issue, console_credentials, console_renew, api_cohorts, health, oid4vci_api,
-              ob_api, ob_consent)
+              console_courses, console_issue, console_credentials, console_renew, console_account, api_cohorts,
+              health, oid4vci_api, ob_api, ob_consent)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

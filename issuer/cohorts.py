@@ -121,6 +121,17 @@ def rows_from_json(items: Iterable[Mapping[str, Any]], *, default_completed: dat
                       today=today)
 
 
+SAMPLE_HEADERS = {"ko": ("이름", "이메일", "수료일"), "en": ("name", "email", "completed")}
+SAMPLE_ROWS = (("김민지", "minji.kim@example.com", "2026-02-27"), ("이서준", "seojun.lee@example.com", "2026-02-27"),
+               ("Alex Kim", "alex.kim@example.com", "2026-02-27"))
+
+
+def sample(lang: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The header and rows of the sample cohort file offered for download, in `lang`'s column names (both are
+    among the ALIASES read_table accepts)."""
+    return SAMPLE_HEADERS.get(lang, SAMPLE_HEADERS["en"]), SAMPLE_ROWS
+
+
 def failed_rows_csv(headers: Iterable[str], rows: Iterable[tuple[int, Mapping[str, str], str, str]]) -> bytes:
     """A CSV of rows that were not issued, as uploaded plus their row number and error in Korean and English:
     UTF-8 with a BOM (Excel opens it as UTF-8), cells that a spreadsheet would run as formulas made inert."""
@@ -134,7 +145,7 @@ def spreadsheet_csv(rows: Iterable[Iterable[str]]) -> bytes:
     """Every CSV export: UTF-8 with a BOM (Excel opens it as UTF-8), every cell, headers included, inert."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([_inert(cell) for cell in row] for row in rows)
+    writer.writerows([inert(cell) for cell in row] for row in rows)
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -327,7 +338,7 @@ def _with_problem(row: CheckedRow, problem: RowProblem) -> CheckedRow:
     return CheckedRow(row.line, row.raw, row.name, row.email, row.completed, problem)
 
 
-def _inert(text: str) -> str:
+def inert(text: str) -> str:
     """Text a spreadsheet shows as text, never runs as a formula (CSV injection, OWASP: a leading quote)."""
     return "'" + text if text.startswith(_FORMULA) else text
 

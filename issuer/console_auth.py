@@ -62,4 +62,5 @@ def home(org_slug: str) -> str:
     issued = dashboard.bar_chart([(m.month, {"issued": m.issued}) for m in months], series=("issued",))
     verified = dashboard.bar_chart([(m.month, m.verified) for m in months], series=dashboard.CHANNELS)
     return render_template("issuer/console/home.html", console=console, summary=summary, issued_chart=issued,
-                           verified_chart=verified, channels=dashboard.CHANNELS)
+                           verified_chart=verified, channels=dashboard.CHANNELS,
+                           steps=dashboard.first_steps(console.org, summary))

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -14,13 +15,13 @@ from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.model import Evidence, Recipient
-from issuer import audit, awards, cohorts, courses, jobs, notify
+from issuer import audit, awards, cohorts, courses, jobs, notify, spreadsheets
 from issuer.console import console_view, current
 from issuer.service import Award
 from store.console import Role
 from store.issuing import CohortJob, JobState, MailState, OutboxMail, RowState, get_job, job_rows, row_counts
 from web.http import after_commit, services, transaction, utcnow
-from web.i18n import tell, translate
+from web.i18n import locale, tell, translate
 
 bp = Blueprint("console_issue", __name__, url_prefix="/console/<org_slug>")
 SHOWN_ROWS = 500  # rows listed per state on the preview and report pages; the CSV has them all
@@ -91,6 +92,18 @@ def cohort_list(org_slug: str) -> str:
                                 .order_by(CohortJob.id.desc()).limit(100)).all()
         listed = [(job, row_counts(session, job.id)) for job in found]
         return render_template("issuer/console/cohorts.html", console=current(), jobs=listed, now=utcnow())
+
+
+@bp.get("/cohorts/sample.<any(csv, xlsx):kind>")
+@console_view(Role.VIEWER)
+def sample(org_slug: str, kind: str) -> Response:
+    """A cohort file to start from, with the column names (Korean, or English with ?lang=en) the importer reads."""
+    headers, rows = cohorts.sample(locale())
+    body, mimetype = ((spreadsheets.as_csv(headers, rows), spreadsheets.CSV_TYPE) if kind == "csv" else
+                      (spreadsheets.as_xlsx(headers, rows, title="cohort"), spreadsheets.XLSX_TYPE))
+    name = f"{translate('cohort.sample_file')}.{kind}"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=\"cohort-sample.{kind}\"; filename*=UTF-8''{quote(name)}"})
 
 
 @bp.get("/cohorts/<id:job_id>")

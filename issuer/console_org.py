@@ -10,11 +10,11 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError
-from issuer import audit, export, profile, service, tokens
+from issuer import audit, audit_view, export, profile, service, tokens
 from issuer.console import console_view, current
 from store.console import Role
 from web.http import id_arg, services, transaction, utcnow
-from web.i18n import tell
+from web.i18n import locale, tell
 
 bp = Blueprint("console_org", __name__, url_prefix="/console")
 AUDIT_PAGE = 50
@@ -153,9 +153,11 @@ def audit_page(org_slug: str) -> str:
     with transaction() as session:
         entries = audit.entries(session, org_id=console.org.id, limit=AUDIT_PAGE + 1, before=before, kind=kind)
         names = audit.actor_names(session, org_id=console.org.id, actors={e.actor for e in entries})
+        lines = audit_view.describe(session, org=console.org, entries=entries[:AUDIT_PAGE], actors=names,
+                                    lang=locale())
     older = entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None
-    return render_template("issuer/console/audit.html", console=console, entries=entries[:AUDIT_PAGE],
-                           names=names, kind=kind, kinds=audit.KINDS, older=older)
+    return render_template("issuer/console/audit.html", console=console, lines=lines, kind=kind,
+                           kinds=audit.KINDS, older=older)
 
 
 def _profile_page(**form: object) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from store.models import Achievement, Credential, VerificationEvent
+from store.models import Achievement, Credential, Org, VerificationEvent
 
 CHANNELS = ("qr", "page", "api")
 CHART_LEFT = 30  # room for the scale's numbers  # QR landings, the verify page (paste / upload), the JSON API
@@ -43,6 +43,25 @@ class Summary:
     verified: int
     courses: list[CourseCount]
     months: list[Month]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a new organisation's way to its first badge: its name ("profile", "course", "badge"), whether
+    it is done, and the console page (under /console/<slug>) that does it."""
+
+    name: str
+    done: bool
+    path: str
+
+
+def first_steps(org: Org, summary: Summary) -> list[Step]:
+    """The checklist the dashboard shows until the organisation has issued its first badge; [] after that."""
+    if summary.issued:
+        return []
+    return [Step("profile", bool(org.logo_type or org.description_ko or org.description_en), "/profile"),
+            Step("course", bool(summary.courses), "/courses/new" if not summary.courses else "/courses"),
+            Step("badge", False, "/issue")]
 
 
 def summary(session: Session, *, org_id: int, now: datetime, months: int = 12) -> Summary:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from badges import artwork, baking, images
@@ -30,9 +30,11 @@ from web.mail import Attachment, Mail, render, send
 
 
 def enqueue(session: Session, credential: Credential, *, email: str, now: datetime,
-            job_id: int | None = None) -> OutboxMail:
-    """An outbox row for the recipient of a credential just issued (flushed, so it has an id)."""
+            job_id: int | None = None, resent: bool = False) -> OutboxMail:
+    """An outbox row for the recipient of a credential just issued, or sent again by staff (`resent`: see
+    resends_refused), flushed so it has an id."""
     [mail] = enqueue_many(session, [(credential, email)], now=now, job_id=job_id)
+    mail.resent = resent
     return mail
 
 
@@ -46,6 +48,25 @@ def enqueue_many(session: Session, due: Sequence[tuple[Credential, str]], *, now
     if mails:
         session.flush()
     return mails
+
+
+# Staff sending a badge's notification again: a few times per badge in an hour (a lost mail, a full inbox), and
+# per organisation no more than a working day of such requests, so the console cannot be used to flood inboxes.
+# Counted in the database, in the caller's transaction (with the credential's row locked): a console request
+# holds its transaction throughout, which on SQLite leaves no other connection to count in.
+RESENDS_PER_CREDENTIAL = 3
+RESENDS_PER_ORG = 200
+RESEND_WINDOW = timedelta(hours=1)
+
+
+def resends_refused(session: Session, credential: Credential, *, now: datetime) -> bool:
+    """True when another mail for `credential` now would go past the per-badge or per-organisation limit."""
+    since = now - RESEND_WINDOW
+    for_badge = session.scalar(select(func.count()).select_from(OutboxMail).where(
+        OutboxMail.credential_id == credential.id, OutboxMail.resent.is_(True), OutboxMail.created_at > since)) or 0
+    for_org = session.scalar(select(func.count()).select_from(OutboxMail).where(
+        OutboxMail.org_id == credential.org_id, OutboxMail.resent.is_(True), OutboxMail.created_at > since)) or 0
+    return for_badge >= RESENDS_PER_CREDENTIAL or for_org >= RESENDS_PER_ORG
 
 
 def mask(email: str) -> str:

@@ -29,7 +29,7 @@ from store.models import Achievement, AchievementVersion, Credential, Org, Signi
 from store.offers import HeldCopy
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
-RESERVED_SLUGS = frozenset({"sign-in", "sign-out", "invitations"})  # /console/<slug> paths that are pages
+RESERVED_SLUGS = frozenset({"sign-in", "sign-out", "invitations", "account", "password"})  # /console/<slug> paths that are pages
 ACTIONS = ("revoke", "suspend", "reinstate")
 
 
@@ -191,6 +191,8 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
     rows = [{"id": credential_id, "org_id": org.id, "achievement_id": achievement.id, "version_id": version.id,
              "recipient_hash": award.recipient.hashed_email,
              "recipient_lookup": email_lookup(award.recipient.email, ctx.lookup_key),
+             "recipient_name": award.recipient.name.strip()[:200],
+             "recipient_email": model.normalise_email(award.recipient.email)[:320],
              "status_list_id": slot[0].id, "status_index": slot[1], "suspension_list_id": None,
              "suspension_index": None, "idempotency_key": key, "request_id": award.request_id,
              "request_hash": request_hash(achievement, award), "issued_at": now, "valid_until": valid_until,

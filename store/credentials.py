@@ -24,11 +24,15 @@ def credentials_for_email(session: Session, email: str, *, key: bytes) -> list[C
                                 .order_by(Credential.issued_at.desc(), Credential.id)))
 
 
-def get_credential(session: Session, credential_id: str, *, org_id: int | None = None) -> Credential:
-    """The stored credential, within `org_id` when given (tenant isolation); NotFound otherwise."""
+def get_credential(session: Session, credential_id: str, *, org_id: int | None = None,
+                   for_update: bool = False) -> Credential:
+    """The stored credential, within `org_id` when given (tenant isolation), its row locked `for_update`;
+    NotFound otherwise."""
     query = select(Credential).where(Credential.id == credential_id)
     if org_id is not None:
         query = query.where(Credential.org_id == org_id)
+    if for_update:
+        query = query.with_for_update()
     credential = session.scalar(query)
     if credential is None:
         raise NotFound("credential.not_found", f"There is no credential {credential_id!r} here.")

@@ -104,6 +104,7 @@ class OutboxMail(Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("cohort_jobs.id"), index=True)
     to_address: Mapped[str | None] = mapped_column(String(320))  # forgotten once sent
     to_display: Mapped[str] = mapped_column(String(320))  # masked, e.g. m***@example.com
+    resent: Mapped[bool] = mapped_column(default=False, server_default=false())  # staff sent it again (limited)
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))

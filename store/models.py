@@ -202,6 +202,10 @@ class Credential(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("achievement_versions.id"), index=True)
     recipient_hash: Mapped[str] = mapped_column(String(100))  # as published: salted per credential
     recipient_lookup: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash: find by e-mail
+    # the organisation's own record of whom it issued to (never published; None for rows issued before 0012
+    # whose cohort or outbox rows did not keep it): shown to its staff, full e-mail to owners and issuers only
+    recipient_name: Mapped[str | None] = mapped_column(String(200))
+    recipient_email: Mapped[str | None] = mapped_column(String(320))
     status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))  # revocation
     status_index: Mapped[int]
     suspension_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_lists.id"))  # None: issued before

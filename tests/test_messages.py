@@ -99,62 +99,6 @@ def python_files() -> tuple[tuple[Path, ast.Module], ...]:
                  for package in SOURCES for path in sorted((ROOT / package).rglob("*.py")))
 
 
-def error_classes(trees: list[ast.Module]) -> tuple[set[str], set[str]]:
-    """Names of the classes whose first argument is an error code (BadgeError and its subclasses, cohorts'
-    RowProblem) and of those whose second is (CheckFailed and subclasses, Problem)."""
-    first, second = {"BadgeError", "RowProblem"}, {"CheckFailed", "Problem"}
-    classes = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
-    grew = True
-    while grew:
-        grew = False
-        for node in classes:
-            bases = {base.id if isinstance(base, ast.Name) else getattr(base, "attr", "") for base in node.bases}
-            for family in (first, second):
-                if bases & family and node.name not in family:
-                    family.add(node.name)
-                    grew = True
-    return first, second
-
-
-CODE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")  # "cohort.row.name_missing"; not pyld's "loading document failed"
-
-
-@cache
-def raised_codes() -> dict[str, str]:
-    """code -> where, for every error code written as a literal: InvalidInput("code", ...) and the other
-    BadgeErrors, RowProblem("code", ...), CheckFailed(type, "code", ...), Problem(type, "code", ...), code="..."
-    and error_code="..." (codes built at run time, f"images.{...}", are not seen)."""
-    files = python_files()
-    first, second = error_classes([tree for _, tree in files])
-    codes = {}
-    for path, tree in files:
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-            position = 0 if name in first else 1 if name in second else None
-            arguments = [kw.value for kw in node.keywords if kw.arg in ("code", "error_code")]
-            if position is not None and len(node.args) > position:
-                arguments.append(node.args[position])
-            for argument in arguments:
-                if isinstance(argument, ast.Constant) and isinstance(argument.value, str) \
-                        and CODE.fullmatch(argument.value):
-                    codes.setdefault(argument.value, f"{path.relative_to(ROOT)}:{node.lineno}")
-    return codes
-
-
-def test_the_code_collector_sees_the_error_codes_it_should() -> None:
-    codes = raised_codes()
-    assert {"cohort.row.name_missing", "recipient.mismatch", "cohort.row.issued_other_name"} <= set(codes)
-    assert len(codes) > 100
-
-
-def test_every_error_code_raised_has_a_korean_and_an_english_text() -> None:
-    languages = {key: set(entry) for catalogue in CATALOGUES for key, entry in catalogue.items()}
-    missing = {code: where for code, where in raised_codes().items() if languages.get(code) != set(LOCALES)}
-    assert missing == {}
-
-
 # t('key', ...) / tn('key', n, ...) in templates; the key must be a whole literal ('dashboard.series_' ~ name is not)
 TEMPLATE_CALL = re.compile(r"""\b(tn?)\(\s*(['"])([\w.\-]+)\2\s*[,)]""")
 SINGULAR_CALLS = {"translate", "tell", "t"}

@@ -115,7 +115,7 @@ def test_the_console_form_issues_a_revoked_award_anew_and_the_api_then_finds_the
     org, course, auth = acme
     enter_as(client, svc, org, email="lee@acme.example")
     first = form_issue(client, course, "2026-02-27").headers["Location"]
-    console_post(client, f"{first}/revoke", {"reason": "이름 오기"})
+    console_post(client, f"{first}/revoke", {"reason": "이름 오기", "confirmed": "1"})
     second = form_issue(client, course, "2026-02-27").headers["Location"]
     assert second != first
     again = api_issue(client, course, auth, {"recipient": PERSON, "completedAt": "2026-02-27"})
@@ -180,7 +180,7 @@ def test_a_cohort_file_finds_the_badge_the_form_issued_anew_after_a_revocation(
     org, course, _ = acme
     enter_as(client, svc, org, email="lee@acme.example")
     first = form_issue(client, course, "2026-02-27").headers["Location"]
-    console_post(client, f"{first}/revoke", {"reason": "이름 오기"})
+    console_post(client, f"{first}/revoke", {"reason": "이름 오기", "confirmed": "1"})
     second = form_issue(client, course, "2026-02-27").headers["Location"].rsplit("/", 1)[1]
     data = "이름,이메일,수료일\n박지우,jiwoo@example.com,2026-02-27\n".encode()
     console_post(client, "/console/acme/cohorts", {"course": course.public_id, "file": (io.BytesIO(data), "cohort.csv")},

@@ -27,7 +27,8 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 # console pages that belong to no organisation: signing in and out, the list of one's organisations, and the
 # invitation link (its token is the credential)
 PUBLIC = {"/console", "/console/sign-in", "/console/sign-out", "/console/invitations/<token>",
-          "/console/invitations/<token>/sign-out"}
+          "/console/invitations/<token>/sign-out", "/console/account", "/console/password/forgot",
+          "/console/password/reset/<token>"}
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
 
 

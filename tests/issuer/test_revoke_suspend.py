@@ -98,9 +98,14 @@ def test_the_console_revokes_one_badge_and_the_public_page_says_so(client: Flask
     org, _ = make_org(svc)
     credential_id = issue(svc, org, make_course(svc, org), name="김민지")
     enter_as(client, svc, org, email="lee@acme.example", role="issuer")
-    response = console_post(client, f"/console/acme/credentials/{credential_id}/revoke", {"reason": "발급 오류"})
+    asked = console_post(client, f"/console/acme/credentials/{credential_id}/revoke", {"reason": "발급 오류"})
+    assert asked.status_code == 200 and "김민지님의 「클라우드 네이티브 개발」 배지를 폐기합니다. 되돌릴 수 없습니다." in asked.get_data(
+        as_text=True)
+    assert not bit(client, credential_id, "revocation")  # asking changed nothing
+    response = console_post(client, f"/console/acme/credentials/{credential_id}/revoke",
+                            {"reason": "발급 오류", "confirmed": "1"})
     assert response.status_code == 302
-    assert "1개 배지를 취소했습니다" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "배지 1개를 폐기했습니다" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert bit(client, credential_id, "revocation")
     page = client.get(f"/credentials/{credential_id}?lang=en").get_data(as_text=True)
     assert 'data-state="revoked"' in page and "The issuer has revoked this badge" in page and "발급 오류" in page
@@ -123,8 +128,8 @@ def test_bulk_changes_from_the_console_list(client: FlaskClient, svc: Services) 
     listing = client.get("/console/acme/credentials").get_data(as_text=True)
     assert all(f'data-credential="{i}"' in listing for i in ids)
     response = console_post(client, "/console/acme/credentials/bulk",
-                            {"ids": ids[:2], "action": "suspend", "reason": "재확인"})
-    assert "2개 배지를 정지했습니다" in client.get(response.headers["Location"]).get_data(as_text=True)
+                            {"ids": ids[:2], "action": "suspend", "reason": "재확인", "confirmed": "1"})
+    assert "배지 2개를 일시 정지했습니다" in client.get(response.headers["Location"]).get_data(as_text=True)
     suspended = client.get("/console/acme/credentials?state=suspended").get_data(as_text=True)
     assert f'data-credential="{ids[0]}"' in suspended and f'data-credential="{ids[2]}"' not in suspended
     found = client.get("/console/acme/credentials?email=P2@example.com").get_data(as_text=True)
