@@ -11,6 +11,7 @@ from badges.resolve import HttpResolver
 from bootstrap import catalogue
 from issuer.service import Issuing
 from store.db import make_engine, read_only, session_factory
+from store.key_custody import LookupKey
 from store.links import Links
 from verifier.service import LocalResolver
 from web import i18n
@@ -37,8 +38,11 @@ def build_services(settings: Settings) -> Services:
     sessions = session_factory(engine)
     links = Links(settings.public_base_url)
     remote = remote_resolver(settings.fetch_policy())
-    return Services(settings, engine, sessions, Issuing(links, settings.key_encryption_key),
-                    LocalResolver(session_factory(read_only(engine)), links, remote))
+    readers = session_factory(read_only(engine))
+    kek, old = settings.key_encryption_key, settings.old_key_encryption_keys
+    issuing = Issuing(links, kek, old, lookup=LookupKey(readers, kek, old),
+                      status_list_capacity=settings.status_list_capacity)
+    return Services(settings, engine, sessions, issuing, LocalResolver(readers, links, remote))
 
 
 def remote_resolver(policy: FetchPolicy) -> HttpResolver:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -21,7 +21,7 @@ from badges.jsonld import JsonObject
 from badges.jsontext import to_json
 from issuer import audit, courses
 from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
-from store import status_lists
+from store import key_custody, status_lists
 from store.credentials import email_lookup, get_credential
 from store.links import Links
 from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
@@ -33,15 +33,19 @@ ACTIONS = ("revoke", "suspend", "reinstate")
 
 @dataclass(frozen=True, slots=True)
 class Issuing:
-    """What the issuing services need from the deployment: its public URLs and the KEK."""
+    """What the issuing services need from the deployment: its public URLs, the KEK (with the old ones still
+    accepted while a rotation runs), the recipient lookup key's source and the status lists' capacity."""
 
     links: Links
     kek: bytes
+    old_keks: tuple[bytes, ...] = ()
+    lookup: Callable[[], bytes] | None = None  # store.key_custody.LookupKey; None: derived from the KEK
+    status_list_capacity: int = status.DEFAULT_LENGTH  # indexes handed out per list (the list stays 131,072 bits)
 
     @property
     def lookup_key(self) -> bytes:
-        """The key of the e-mail lookup hashes, derived from the KEK (stable as long as the keys are)."""
-        return hashlib.sha256(b"badges recipient lookup" + self.kek).digest()
+        """The key of the e-mail lookup hashes and award keys (store.key_custody: it outlives KEK rotations)."""
+        return self.lookup() if self.lookup is not None else key_custody.derived_lookup_key(self.kek)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,7 @@ def rotate_key(session: Session, ctx: Issuing, *, org: Org, now: datetime) -> Si
     fragment = f"key-{len(org.keys) + 1}"
     key = SigningKey(org_id=org.id, fragment=fragment, created_at=now,
                      public_multibase=multikey.public_multikey(private.public_key()),
-                     sealed=keys.seal(private, ctx.kek, aad=_key_aad(org.id, fragment)))
+                     sealed=keys.seal(private, ctx.kek, aad=key_custody.signing_key_aad(org.id, fragment)))
     org.keys.append(key)
     session.flush()
     return key
@@ -90,12 +94,8 @@ def rotate_key(session: Session, ctx: Issuing, *, org: Org, now: datetime) -> Si
 def signer(ctx: Issuing, org: Org) -> proofs.Ed25519Signer:
     """A Signer for the organisation's active key."""
     key = next(k for k in reversed(org.keys) if k.retired_at is None)
-    return keys.signer(key.sealed, ctx.kek, aad=_key_aad(org.id, key.fragment),
-                       verification_method=f"{org.did}#{key.fragment}")
-
-
-def _key_aad(org_id: int, fragment: str) -> bytes:
-    return f"badges signing key {org_id}/{fragment}".encode()
+    return keys.signer(key.sealed, ctx.kek, aad=key_custody.signing_key_aad(org.id, key.fragment),
+                       verification_method=f"{org.did}#{key.fragment}", old=ctx.old_keks)
 
 
 def achievement_document(ctx: Issuing, achievement: Achievement | AchievementVersion, *,
@@ -173,12 +173,11 @@ def request_hash(achievement: Achievement, award: Award) -> str:
 
 def _allocate(session: Session, ctx: Issuing, org: Org, purpose: str, now: datetime,
               count: int) -> list[tuple[StatusList, int]]:
-    """`count` fresh indexes in the org's lists for `purpose`; a new list is published before its first use."""
-    taken = status_lists.allocate(session, org_id=org.id, purpose=purpose, now=now, count=count)
-    for status_list in {id(s): s for s, _ in taken}.values():
-        if status_list.document is None:
-            publish_status_list(ctx, org, status_list, now=now)
-    return taken
+    """`count` fresh indexes in the org's lists for `purpose`; a new list (the spare made before the one in use
+    fills, or one made now) is published as it is made, before its first use."""
+    return status_lists.allocate(session, org_id=org.id, purpose=purpose, now=now, count=count,
+                                 capacity=ctx.status_list_capacity,
+                                 on_new_list=lambda made: publish_status_list(ctx, org, made, now=now))
 
 
 def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: Sequence[str], action: str,

@@ -39,6 +39,7 @@ class WalletContext:
     resolve: Resolver
     fetch_policy: FetchPolicy
     skew: timedelta
+    old_keks: tuple[bytes, ...] = ()  # still open learners' keys while a KEK rotation runs
 
 
 @dataclass(frozen=True, slots=True)

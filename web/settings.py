@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import keys
+from badges import status
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
 
@@ -18,6 +19,8 @@ VERIFY_RATE_LIMIT = 60
 FETCH_TIMEOUT_S = 5.0
 FETCH_MAX_BYTES = 512_000
 CLOCK_SKEW = timedelta(minutes=5)
+KEK_FILE = "key_encryption_key"
+OLD_KEKS_FILE = "key_encryption_key.old"  # development: KEKs a rotation moves away from, one a line
 
 
 class ConfigError(Exception):
@@ -42,6 +45,8 @@ class Settings:
     redis_url: str | None = None  # a job queue on Redis when set; jobs run in-process otherwise
     secure_cookies: bool = False  # Secure flag on cookies (production, behind HTTPS)
     verify_rate_limit: int = VERIFY_RATE_LIMIT  # verifications per client address a minute (page, QR, API); 0: none
+    old_key_encryption_keys: tuple[bytes, ...] = ()  # still open keys sealed under them (a KEK rotation running)
+    status_list_capacity: int = status.DEFAULT_LENGTH  # indexes handed out per status list (always 131,072 bits)
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
@@ -55,14 +60,13 @@ class Settings:
         production = env.get("BADGES_ENV", "development") == "production"
         secret = env.get("BADGES_SECRET_KEY") or _instance_secret(instance_dir, "secret_key", production,
                                                                   "BADGES_SECRET_KEY")
-        kek_text = env.get("BADGES_KEY_ENCRYPTION_KEY") or _instance_secret(
-            instance_dir, "key_encryption_key", production, "BADGES_KEY_ENCRYPTION_KEY")
-        try:
-            kek = keys.check_kek(base64.b64decode(kek_text, validate=True))
-        except (binascii.Error, ValueError, InvalidInput):
-            raise ConfigError("BADGES_KEY_ENCRYPTION_KEY must be 32 random bytes in base64 "
-                              "(python -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')."
-                              ) from None
+        kek = _kek(env.get("BADGES_KEY_ENCRYPTION_KEY") or _instance_secret(
+            instance_dir, "key_encryption_key", production, "BADGES_KEY_ENCRYPTION_KEY"), "BADGES_KEY_ENCRYPTION_KEY")
+        old_text = env.get("BADGES_OLD_KEY_ENCRYPTION_KEYS", "")
+        if not old_text and not production and (instance_dir / OLD_KEKS_FILE).exists():
+            old_text = (instance_dir / OLD_KEKS_FILE).read_text()
+        old = tuple(k for k in dict.fromkeys(_kek(text, "BADGES_OLD_KEY_ENCRYPTION_KEYS")
+                                             for text in old_text.replace(",", " ").split()) if k != kek)
         base_url = env.get("BADGES_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
         return cls(
             database_url=env.get("BADGES_DATABASE_URL", f"sqlite:///{instance_dir / 'badges.sqlite3'}"),
@@ -70,7 +74,30 @@ class Settings:
             insecure_fetch=not production and env.get("BADGES_INSECURE_FETCH", "0") == "1",
             verify_rate_limit=_verify_rate_limit(env),
             smtp_url=env.get("BADGES_SMTP_URL") or None, mail_from=env.get("BADGES_MAIL_FROM", "badges@localhost"),
-            redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production)
+            redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production, old_key_encryption_keys=old,
+            status_list_capacity=_status_list_capacity(env))
+
+
+def _kek(text: str, variable: str) -> bytes:
+    try:
+        return keys.check_kek(base64.b64decode(text.strip(), validate=True))
+    except (binascii.Error, ValueError, InvalidInput):
+        raise ConfigError(f"{variable} must be 32 random bytes in base64 (several, for the old ones, separated by "
+                          "commas or spaces), e.g. python -c 'import base64,os;"
+                          "print(base64.b64encode(os.urandom(32)).decode())'.") from None
+
+
+def _status_list_capacity(env: Mapping[str, str]) -> int:
+    text = env.get("BADGES_STATUS_LIST_CAPACITY", "").strip() or str(status.DEFAULT_LENGTH)
+    try:
+        capacity = int(text)
+    except ValueError:
+        capacity = 0
+    if not 1 <= capacity <= status.DEFAULT_LENGTH:
+        raise ConfigError(f"BADGES_STATUS_LIST_CAPACITY must be a whole number of credentials per status list from "
+                          f"1 to {status.DEFAULT_LENGTH} (it is {text!r}); every list is still published at "
+                          f"{status.DEFAULT_LENGTH} bits.")
+    return capacity
 
 
 def _verify_rate_limit(env: Mapping[str, str]) -> int:
