@@ -61,7 +61,7 @@ class Settings:
         secret = env.get("BADGES_SECRET_KEY") or _instance_secret(instance_dir, "secret_key", production,
                                                                   "BADGES_SECRET_KEY")
         kek = _kek(env.get("BADGES_KEY_ENCRYPTION_KEY") or _instance_secret(
-            instance_dir, "key_encryption_key", production, "BADGES_KEY_ENCRYPTION_KEY"), "BADGES_KEY_ENCRYPTION_KEY")
+            instance_dir, KEK_FILE, production, "BADGES_KEY_ENCRYPTION_KEY"), "BADGES_KEY_ENCRYPTION_KEY")
         old_text = env.get("BADGES_OLD_KEY_ENCRYPTION_KEYS", "")
         if not old_text and not production and (instance_dir / OLD_KEKS_FILE).exists():
             old_text = (instance_dir / OLD_KEKS_FILE).read_text()
@@ -127,9 +127,32 @@ def init_instance(instance_dir: Path) -> None:
     instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(instance_dir, 0o700)  # it holds the secrets and the SQLite database: nobody else may list or read it
     for name, make in (("secret_key", lambda: secrets.token_urlsafe(48)),
-                       ("key_encryption_key", lambda: base64.b64encode(keys.new_kek()).decode())):
+                       (KEK_FILE, lambda: base64.b64encode(keys.new_kek()).decode())):
         path = instance_dir / name
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(make() + "\n")
+
+
+def new_instance_kek(instance_dir: Path) -> bytes:
+    """Development: a new KEK in the instance folder, the current one appended to key_encryption_key.old (so
+    keys sealed under it still open until they are re-sealed); returns the new KEK."""
+    current = instance_dir / KEK_FILE
+    if not current.exists():
+        raise ConfigError(f"{current} does not exist: run `badges init` first.")
+    old = instance_dir / OLD_KEKS_FILE
+    fd = os.open(old, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as f:
+        f.write(current.read_text().strip() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    kek = keys.new_kek()
+    fresh = instance_dir / f"{KEK_FILE}.new"
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(base64.b64encode(kek).decode() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(fresh, current)  # atomic: the instance has the old KEK or the new one, never half of one
+    return kek
