@@ -58,7 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(env, instance_dir=instance)
         if args.command in ("init", "serve", "demo"):
             upgrade(settings.database_url)
-        return args.run(args, build_services(settings))
+        services = build_services(settings)
+        try:
+            return args.run(args, services)
+        finally:
+            services.engine.dispose()  # no connection left open behind the command (a restore drops databases)
     except (BadgeError, ConfigError) as e:
         print(f"error: {getattr(e, 'detail', e)}", file=sys.stderr)
         return 2
