@@ -100,9 +100,8 @@ def test_after_rotation_the_new_kek_alone_opens_every_key_and_the_old_one_none(
         learner = session.scalars(select(Learner)).one()
         assert accounts.signer(wallet(after, replace(settings, key_encryption_key=new)), learner)
     stale = build_services(settings)
-    with pytest.raises(Unavailable) as refused:  # a process still on the old KEK alone cannot sign any more
-        with stale.sessions() as session:
-            service.signer(stale.issuing, session.get_one(Org, org.id))
+    with stale.sessions() as session, pytest.raises(Unavailable) as refused:  # the old KEK alone signs no more
+        service.signer(stale.issuing, session.get_one(Org, org.id))
     assert refused.value.code == "keys.wrong_kek"
     for services in (rotating, after, stale):
         services.engine.dispose()
