@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import URL, inspect, make_url, text
+from sqlalchemy import URL, inspect, literal, make_url, select, table, text
 from sqlalchemy.orm import Session
 
 from badges.errors import Conflict, InvalidInput, Unavailable
@@ -77,11 +77,11 @@ def restore(url: str, src: Path, *, force: bool = False) -> None:
     if kind != expected:
         raise InvalidInput("backup.wrong_kind", f"{src} is {_describe(kind)}, but the database to restore into is "
                            f"{expected}; restore a {expected} backup (made by `badges backup` against it).")
-    tables = table_names(url)
-    if tables and not force:
-        raise Conflict("restore.not_empty", f"The database to restore into is not empty (it has {len(tables)} tables, "
-                       f"e.g. {', '.join(sorted(tables)[:3])}); restoring would replace what it holds. Restore into "
-                       "a new, empty database, or pass --force to replace its contents.")
+    filled = populated_tables(url)
+    if filled and not force:
+        raise Conflict("restore.not_empty", f"The database to restore into is not empty ({len(filled)} of its tables "
+                       f"hold rows, e.g. {', '.join(filled[:3])}); restoring would replace what it holds. Restore "
+                       "into a new, empty database, or pass --force to replace its contents.")
     if target.sqlite:
         own_sqlite_file(url)
         _sqlite_copy(src, target.file)
@@ -104,14 +104,18 @@ def backup_kind(path: Path) -> str | None:
     return None
 
 
-def table_names(url: str) -> list[str]:
-    """The tables the database at `url` holds ([] for a SQLite file not created yet)."""
+def populated_tables(url: str) -> list[str]:
+    """The tables of the database at `url` that hold rows, Alembic's own aside: [] for a database just created
+    or migrated (`badges init`), or a SQLite file not created yet."""
     target = Target(url)
     if target.sqlite and not target.file.exists():
         return []
     engine = make_engine(url)
     try:
-        return inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            names = sorted(set(inspect(conn).get_table_names()) - {"alembic_version"})
+            return [name for name in names if conn.execute(select(literal(1)).select_from(table(name)).limit(1))
+                    .first() is not None]
     finally:
         engine.dispose()
 

@@ -5,11 +5,13 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from badges import status
-from store.models import Org, StatusList
+from store.models import StatusList
+
+LOCK_SPACE = 0x5374  # the first key of pg_advisory_xact_lock(space, org id): status list allocation
 
 
 def allocate(session: Session, *, org_id: int, purpose: str, now: datetime, count: int = 1,
@@ -24,12 +26,14 @@ def allocate(session: Session, *, org_id: int, purpose: str, now: datetime, coun
 
     Indexes are a fixed odd-multiplier permutation of a counter, so neighbouring credentials do not
     get neighbouring bits (Bitstring Status List §6.1 herd privacy). Allocation is serialised per organisation
-    (its row is locked FOR NO KEY UPDATE, which the foreign-key checks of concurrent inserts do not wait for;
-    SQLite serialises every writer anyway), a list's counter moves by the whole count at once, and the
-    credentials table has a unique (list, index) constraint, so no index is ever reused.
+    (on PostgreSQL by a transaction-scoped advisory lock, which no row lock or foreign-key check waits for, and
+    after which the open lists are read afresh, so a list made by the previous holder is seen; SQLite serialises
+    every writer anyway), a list's counter moves by the whole count at once, and the credentials table has a
+    unique (list, index) constraint, so no index is ever reused.
     """
     capacity = min(capacity, length)
-    session.execute(select(Org.id).where(Org.id == org_id).with_for_update(key_share=True))
+    if session.connection().dialect.name == "postgresql":  # SQLite: writers are serialised already
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :org)"), {"space": LOCK_SPACE, "org": org_id})
     open_lists = list(session.scalars(
         select(StatusList).where(StatusList.org_id == org_id, StatusList.purpose == purpose,
                                  StatusList.allocated < func.coalesce(StatusList.capacity, StatusList.length))
