@@ -1,8 +1,9 @@
-"""The `badges` command: init, demo, serve, org create, issue, revoke, token, rotate-key, verify, audit,
-export-org."""
+"""The `badges` command: init, demo, serve, org create, issue, revoke, token, rotate-key, rotate-kek, backup,
+restore, verify, audit, export-org."""
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -40,13 +41,13 @@ from issuer import (
 )
 from issuer import staff as staff_service
 from issuer.service import Award
-from store import orgs
+from store import backup, key_custody, orgs
 from store.console import Role
 from store.db import transaction, upgrade
 from store.models import Achievement, Org
 from verifier.service import LocalResolver, verify_upload
 from web import mail
-from web.settings import CLOCK_SKEW, FETCH_TIMEOUT_S, ConfigError, Settings, init_instance
+from web.settings import CLOCK_SKEW, FETCH_TIMEOUT_S, ConfigError, Settings, init_instance, new_instance_kek
 
 DEMO_SLUG = "demo"
 DEMO_OWNER = "owner@academy.example"
@@ -61,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _verify(args, *_verifier(instance))
         if args.command in ("init", "serve", "demo") and os.environ.get("BADGES_ENV") != "production":
             init_instance(instance)
+        if args.command == "rotate-kek" and args.new:
+            if os.environ.get("BADGES_KEY_ENCRYPTION_KEY") or os.environ.get("BADGES_ENV") == "production":
+                raise ConfigError("--new makes a new KEK in the instance folder, but this instance takes its KEK from "
+                                  "BADGES_KEY_ENCRYPTION_KEY: set that to the new KEK and BADGES_OLD_KEY_ENCRYPTION_KEYS "
+                                  "to the current one, then run `badges rotate-kek` without --new.")
+            new_instance_kek(instance)
         env = dict(os.environ)
         if args.command == "serve":
             env.setdefault("BADGES_PUBLIC_URL", f"http://{args.host}:{args.port}")
@@ -73,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             if services.issuing.token is not None:
                 services.issuing.token.close()  # log out of the PKCS#11 token
-            services.engine.dispose()  # the connections closed, not left to the garbage collector
+            services.engine.dispose()  # the connections closed, not left to the garbage collector (a restore drops databases)
     except (BadgeError, ConfigError) as e:
         print(f"error: {getattr(e, 'detail', e)}", file=sys.stderr)
         return 2
@@ -137,6 +144,20 @@ def _parser() -> argparse.ArgumentParser:
     rotate.add_argument("--custody", choices=keys.CUSTODIES,
                         help="keep this and the org's later keys sealed here (software) or in the PKCS#11 token "
                         "(pkcs11); default: as before, else BADGES_KEY_CUSTODY")
+    kek = command("rotate-kek", _rotate_kek, "Re-seal every signing key (and the other sealed records) under the "
+                  "current key-encryption key (BADGES_KEY_ENCRYPTION_KEY), opening them with it or one of "
+                  "BADGES_OLD_KEY_ENCRYPTION_KEYS; the service keeps running; run it again after an interruption.")
+    kek.add_argument("--new", action="store_true", help="instance-folder KEK only (development): first generate a "
+                     "new KEK into instance/key_encryption_key, keeping the current one in key_encryption_key.old")
+    backup = command("backup", _backup, "Copy the database to DEST while the service runs (SQLite: its online "
+                     "backup API; PostgreSQL: pg_dump -Fc), with DEST.manifest.json saying what else to keep.")
+    backup.add_argument("dest", type=Path, help="a new file")
+    backup.add_argument("--secrets", type=Path, metavar="FILE", help="also write the instance's secrets (KEK, old "
+                        "KEKs, secret key) to FILE, a separate new file of mode 0600; store it apart from DEST")
+    restore = command("restore", _restore, "Put a backup made by `badges backup` into the configured database "
+                      "(PostgreSQL: pg_restore --clean --if-exists in a single transaction), then migrate it.")
+    restore.add_argument("src", type=Path, help="the backup file")
+    restore.add_argument("--force", action="store_true", help="replace the contents of a database that is not empty")
     org = commands.add_parser("org", help="Manage organisations (for the alliance's operator).",
                               description="Manage organisations (for the alliance's operator).")
     org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
@@ -357,6 +378,72 @@ def _rotate(args: argparse.Namespace, svc: Services) -> int:
         where = f" in the PKCS#11 token {key.token_label!r}" if key.custody == keys.PKCS11 else ""
         print(f"New signing key {org.did}#{key.fragment}{where}")
     return 0
+
+
+def _rotate_kek(args: argparse.Namespace, svc: Services) -> int:
+    settings = svc.settings
+    print(f"Re-sealing under the key-encryption key {keys.kek_id(settings.key_encryption_key).hex()} "
+          f"({len(settings.old_key_encryption_keys)} old KEK(s) to open with)", flush=True)
+    done = key_custody.rotate(svc.sessions, kek=settings.key_encryption_key, old=settings.old_key_encryption_keys)
+    print(f"Re-sealed {len(done.resealed)}, already under this KEK {len(done.skipped)}, failed {len(done.failed)}")
+    for record, why in done.failed:
+        print(f"  {record}: {why}", file=sys.stderr)
+    if done.failed:
+        print("Give the KEK those records were sealed with in BADGES_OLD_KEY_ENCRYPTION_KEYS and run this again.",
+              file=sys.stderr)
+        return 1
+    print("Every sealed key is under this KEK. Once every app server and worker runs with it, remove the old "
+          "KEK (BADGES_OLD_KEY_ENCRYPTION_KEYS, or instance/key_encryption_key.old) and restart them.")
+    return 0
+
+
+def _backup(args: argparse.Namespace, svc: Services) -> int:
+    settings, dest = svc.settings, args.dest.resolve()
+    manifest_path = dest.with_name(dest.name + ".manifest.json")
+    if args.secrets is not None and args.secrets.resolve() in (dest, manifest_path):
+        raise ConfigError("--secrets must name a file of its own: the KEK never goes into the backup's files.")
+    keks = (settings.key_encryption_key, *settings.old_key_encryption_keys)
+    kind = backup.backup(settings.database_url, dest)
+    manifest = backup.manifest(settings.database_url, dest, kind=kind, keks=keks, made_at=_now())
+    _write_new(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    if args.secrets is not None:
+        old = ",".join(base64.b64encode(k).decode() for k in settings.old_key_encryption_keys)
+        _write_new(args.secrets, f"# badges instance secrets, {_now():%Y-%m-%d %H:%M} UTC: keep apart from {dest.name}\n"
+                   f"BADGES_SECRET_KEY={settings.secret_key}\n"
+                   f"BADGES_KEY_ENCRYPTION_KEY={base64.b64encode(settings.key_encryption_key).decode()}\n"
+                   + (f"BADGES_OLD_KEY_ENCRYPTION_KEYS={old}\n" if old else ""))
+    print(f"Backed up the {kind} database to {dest} ({manifest['bytes']} bytes, sha256 {manifest['sha256']})\n"
+          f"Manifest: {manifest_path}\nNot in the backup, keep it elsewhere: "
+          + ("the secrets, written to " + str(args.secrets) if args.secrets else
+             "the key-encryption key (BADGES_KEY_ENCRYPTION_KEY or instance/key_encryption_key), without which no "
+             "signing key opens, and the secret key (BADGES_SECRET_KEY or instance/secret_key)") + ".")
+    return 0
+
+
+def _restore(args: argparse.Namespace, svc: Services) -> int:
+    settings = svc.settings
+    backup.restore(settings.database_url, args.src, force=args.force)
+    upgrade(settings.database_url)
+    keks = (settings.key_encryption_key, *settings.old_key_encryption_keys)
+    with svc.sessions() as session:
+        census = key_custody.kek_census(session, keks)
+    print(f"Restored {args.src} into {make_url(settings.database_url).render_as_string(hide_password=True)}")
+    if census.get("unknown"):
+        print(f"warning: {census['unknown']} sealed key(s) need a key-encryption key this instance does not have; "
+              "set BADGES_KEY_ENCRYPTION_KEY to the KEK of the backed-up instance (see the backup's manifest for "
+              "its fingerprint) before issuing.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_new(path: Path, content: str) -> None:
+    """A new file of mode 0600 holding `content` (never overwrites one)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ConfigError(f"{path} exists already; choose a new file.") from None
+    with os.fdopen(fd, "w") as f:
+        f.write(content)
 
 
 def _org_create(args: argparse.Namespace, svc: Services) -> int:

@@ -13,6 +13,7 @@ from issuer.platform import Identity, Platform
 from issuer.service import Issuing
 from keys.hsm import Token
 from store.db import make_engine, read_only, session_factory
+from store.key_custody import LookupKey
 from store.links import Links
 from verifier.service import LocalResolver
 from web import i18n
@@ -40,10 +41,12 @@ def build_services(settings: Settings) -> Services:
     sessions = session_factory(engine)
     links = Links(settings.public_base_url)
     remote = remote_resolver(settings.fetch_policy())
+    readers = session_factory(read_only(engine))
+    kek, old = settings.key_encryption_key, settings.old_key_encryption_keys
     token = Token(settings.pkcs11) if settings.pkcs11 else None  # opened on first use, in the process using it
-    issuing = Issuing(links, settings.key_encryption_key, token, settings.key_custody)
-    return Services(settings, engine, sessions, issuing,
-                    LocalResolver(session_factory(read_only(engine)), links, remote),
+    issuing = Issuing(links, kek, token, settings.key_custody, old, lookup=LookupKey(readers, kek, old),
+                      status_list_capacity=settings.status_list_capacity)
+    return Services(settings, engine, sessions, issuing, LocalResolver(readers, links, remote),
                     Platform(sessions, issuing, platform_identity(settings)))
 
 

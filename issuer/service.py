@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -22,7 +22,7 @@ from badges.jsontext import to_json
 from issuer import audit, courses
 from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
 from keys.hsm import Token
-from store import status_lists
+from store import key_custody, status_lists
 from store.credentials import email_lookup, get_credential
 from store.links import Links
 from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
@@ -35,18 +35,22 @@ ACTIONS = ("revoke", "suspend", "reinstate")
 
 @dataclass(frozen=True, slots=True)
 class Issuing:
-    """What the issuing services need from the deployment: its public URLs, the KEK, and where new signing keys
-    are kept (`custody`, unless an org says otherwise) with the PKCS#11 token if there is one."""
+    """What the issuing services need from the deployment: its public URLs, the KEK (with the old ones still
+    accepted while a rotation runs), where new signing keys are kept (`custody`, unless an org says otherwise) with
+    the PKCS#11 token if there is one, the recipient lookup key's source and the status lists' capacity."""
 
     links: Links
     kek: bytes
     token: Token | None = None
     custody: str = keys.SOFTWARE
+    old_keks: tuple[bytes, ...] = ()
+    lookup: Callable[[], bytes] | None = None  # store.key_custody.LookupKey; None: derived from the KEK
+    status_list_capacity: int = status.DEFAULT_LENGTH  # indexes handed out per list (the list stays 131,072 bits)
 
     @property
     def lookup_key(self) -> bytes:
-        """The key of the e-mail lookup hashes, derived from the KEK (stable as long as the keys are)."""
-        return hashlib.sha256(b"badges recipient lookup" + self.kek).digest()
+        """The key of the e-mail lookup hashes and award keys (store.key_custody: it outlives KEK rotations)."""
+        return self.lookup() if self.lookup is not None else key_custody.derived_lookup_key(self.kek)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,7 @@ def rotate_key(session: Session, ctx: Issuing, *, org: Org, now: datetime, custo
         private = keys.generate()
         key = SigningKey(org_id=org.id, fragment=fragment, created_at=now, custody=custody,
                          public_multibase=multikey.public_multikey(private.public_key()),
-                         sealed=keys.seal(private, ctx.kek, aad=_key_aad(org.id, fragment)))
+                         sealed=keys.seal(private, ctx.kek, aad=key_custody.signing_key_aad(org.id, fragment)))
     for old in org.keys:
         old.retired_at = old.retired_at or now
     org.keys.append(key)
@@ -118,7 +122,8 @@ def signer(ctx: Issuing, org: Org) -> proofs.Signer:
         return token.signer(bytes.fromhex(key.token_key_id), method)
     if key.sealed is None:
         raise Unavailable("keys.tampered", f"The signing key {method} has no sealed key recorded.")
-    return keys.signer(key.sealed, ctx.kek, aad=_key_aad(org.id, key.fragment), verification_method=method)
+    return keys.signer(key.sealed, ctx.kek, aad=key_custody.signing_key_aad(org.id, key.fragment),
+                       verification_method=method, old=ctx.old_keks)
 
 
 def _token(ctx: Issuing) -> Token:
@@ -127,9 +132,6 @@ def _token(ctx: Issuing) -> Token:
                           "configured: set BADGES_PKCS11_MODULE, BADGES_PKCS11_TOKEN_LABEL and BADGES_PKCS11_PIN.")
     return ctx.token
 
-
-def _key_aad(org_id: int, fragment: str) -> bytes:
-    return f"badges signing key {org_id}/{fragment}".encode()
 
 
 def achievement_document(ctx: Issuing, achievement: Achievement | AchievementVersion, *,
@@ -233,12 +235,11 @@ def request_hash(achievement: Achievement, award: Award) -> str:
 
 def _allocate(session: Session, ctx: Issuing, org: Org, purpose: str, now: datetime,
               count: int) -> list[tuple[StatusList, int]]:
-    """`count` fresh indexes in the org's lists for `purpose`; a new list is published before its first use."""
-    taken = status_lists.allocate(session, org_id=org.id, purpose=purpose, now=now, count=count)
-    for status_list in {id(s): s for s, _ in taken}.values():
-        if status_list.document is None:
-            publish_status_list(ctx, org, status_list, now=now)
-    return taken
+    """`count` fresh indexes in the org's lists for `purpose`; a new list (the spare made before the one in use
+    fills, or one made now) is published as it is made, before its first use."""
+    return status_lists.allocate(session, org_id=org.id, purpose=purpose, now=now, count=count,
+                                 capacity=ctx.status_list_capacity,
+                                 on_new_list=lambda made: publish_status_list(ctx, org, made, now=now))
 
 
 def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: Sequence[str], action: str,

@@ -1,13 +1,16 @@
 """Key custody: Ed25519 signing keys sealed at rest with AES-256-GCM under a key-encryption key (KEK).
 
 A sealed key is `b"k1" + kek_id(8) + nonce(12) + ciphertext`; `kek_id` names the KEK that sealed it,
-so a key sealed under another KEK is reported as such instead of failing as garbage.
+so a key sealed under another KEK is reported as such instead of failing as garbage, and a deployment that is
+rotating its KEK can open keys sealed under the current KEK or an old one (`old`) and tell which is which
+(`sealed_with`, `reseal`).
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import secrets
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -49,24 +52,46 @@ def generate() -> Ed25519PrivateKey:
 
 def seal(key: Ed25519PrivateKey, kek: bytes, *, aad: bytes) -> bytes:
     """The private key encrypted under `kek`, bound to `aad` (e.g. the key's id)."""
-    seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return seal_bytes(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()), kek, aad=aad)
+
+
+def unseal(sealed: bytes, kek: bytes, *, aad: bytes, old: Sequence[bytes] = ()) -> Ed25519PrivateKey:
+    """The private key in `sealed`, opened with `kek` or whichever of the `old` KEKs sealed it; Unavailable if
+    none of them sealed it or it was tampered with."""
+    return Ed25519PrivateKey.from_private_bytes(unseal_bytes(sealed, kek, aad=aad, old=old))
+
+
+def seal_bytes(secret: bytes, kek: bytes, *, aad: bytes) -> bytes:
+    """Any short secret (a key seed, an instance key) encrypted under `kek`, bound to `aad`."""
     nonce = os.urandom(12)
-    return VERSION + kek_id(kek) + nonce + AESGCM(check_kek(kek)).encrypt(nonce, seed, aad)
+    return VERSION + kek_id(kek) + nonce + AESGCM(check_kek(kek)).encrypt(nonce, secret, aad)
 
 
-def unseal(sealed: bytes, kek: bytes, *, aad: bytes) -> Ed25519PrivateKey:
-    """The private key in `sealed`; Unavailable if another KEK sealed it or it was tampered with."""
-    if sealed[:2] != VERSION or sealed[2:10] != kek_id(kek):
+def unseal_bytes(sealed: bytes, kek: bytes, *, aad: bytes, old: Sequence[bytes] = ()) -> bytes:
+    """The secret in `sealed` (see unseal)."""
+    opener = next((k for k in (kek, *old) if sealed_with(sealed, k)), None)
+    if opener is None:
         raise Unavailable("keys.wrong_kek", "This signing key was sealed with a different key-encryption "
-                          "key; set BADGES_KEY_ENCRYPTION_KEY to the one it was created with.")
+                          "key; set BADGES_KEY_ENCRYPTION_KEY to the one it was created with (or, while "
+                          "rotating, list that one in BADGES_OLD_KEY_ENCRYPTION_KEYS).")
     try:
-        seed = AESGCM(kek).decrypt(sealed[10:22], sealed[22:], aad)
+        return AESGCM(opener).decrypt(sealed[10:22], sealed[22:], aad)
     except InvalidTag:
         raise Unavailable("keys.tampered", "The sealed signing key does not decrypt: it was altered "
                           "or belongs to another record.") from None
-    return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def signer(sealed: bytes, kek: bytes, *, aad: bytes, verification_method: str) -> Ed25519Signer:
-    """A Signer for one sealed key, unsealed for as long as the signer lives."""
-    return Ed25519Signer(unseal(sealed, kek, aad=aad), verification_method)
+def sealed_with(sealed: bytes, kek: bytes) -> bool:
+    """True when `kek` is the key-encryption key that sealed `sealed` (by its fingerprint; nothing decrypted)."""
+    return sealed[:2] == VERSION and sealed[2:10] == kek_id(kek)
+
+
+def reseal(sealed: bytes, kek: bytes, *, aad: bytes, old: Sequence[bytes] = ()) -> bytes:
+    """`sealed` sealed anew under `kek` (opened with `kek` or one of the `old` KEKs): KEK rotation."""
+    return seal_bytes(unseal_bytes(sealed, kek, aad=aad, old=old), kek, aad=aad)
+
+
+def signer(sealed: bytes, kek: bytes, *, aad: bytes, verification_method: str,
+           old: Sequence[bytes] = ()) -> Ed25519Signer:
+    """A Signer for one sealed key, unsealed (with `kek` or one of the `old` KEKs) for as long as the signer lives."""
+    return Ed25519Signer(unseal(sealed, kek, aad=aad, old=old), verification_method)

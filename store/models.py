@@ -182,6 +182,7 @@ class StatusList(Base):
     multiplier: Mapped[int]
     offset: Mapped[int]
     allocated: Mapped[int] = mapped_column(default=0)
+    capacity: Mapped[int | None]  # how many indexes the list hands out (None: all `length`); bits stay `length`
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     document: Mapped[bytes | None] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime]

@@ -24,6 +24,7 @@ import keys
 from badges import dids, model, text
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.proofs import Ed25519Signer
+from store import key_custody
 from store.wallet import Learner, LearnerEmail, ShareLink, WalletItem, verified_email
 from wallet.service import WalletContext
 
@@ -74,7 +75,7 @@ def sign_up(session: Session, ctx: WalletContext, *, name: str, email: str, pass
     private = keys.generate()
     did = dids.did_key(private.public_key())
     learner = Learner(name=name.strip(), password_hash=password_hash, did=did, created_at=now,
-                      sealed_key=keys.seal(private, ctx.kek, aad=_key_aad(did)))
+                      sealed_key=keys.seal(private, ctx.kek, aad=key_custody.learner_key_aad(did)))
     row = LearnerEmail(address=address, created_at=now, mail_sent_at=now)
     learner.emails.append(row)
     session.add(learner)
@@ -84,12 +85,8 @@ def sign_up(session: Session, ctx: WalletContext, *, name: str, email: str, pass
 
 def signer(ctx: WalletContext, learner: Learner) -> Ed25519Signer:
     """A Signer for the learner's own key, verification method `did:key:z...#z...`."""
-    return keys.signer(learner.sealed_key, ctx.kek, aad=_key_aad(learner.did),
-                       verification_method=dids.did_key_method(learner.did))
-
-
-def _key_aad(did: str) -> bytes:
-    return f"badges learner key {did}".encode()
+    return keys.signer(learner.sealed_key, ctx.kek, aad=key_custody.learner_key_aad(learner.did),
+                       verification_method=dids.did_key_method(learner.did), old=ctx.old_keks)
 
 
 def confirm_token(ctx: WalletContext, row: LearnerEmail) -> str:

@@ -41,6 +41,7 @@ class WalletContext:
     fetch_policy: FetchPolicy
     skew: timedelta
     attest: Attester | None = None  # the platform's Profile and signer (bootstrap.wiring gives it), for CLRs
+    old_keks: tuple[bytes, ...] = ()  # still open learners' keys while a KEK rotation runs
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ def wallet_context() -> WalletContext:
     return WalletContext(
         links=svc.issuing.links, secret_key=s.secret_key, kek=s.key_encryption_key,
         lookup_key=svc.issuing.lookup_key, resolve=svc.resolver, skew=s.clock_skew,
-        fetch_policy=s.fetch_policy(), attest=svc.platform.attester)
+        fetch_policy=s.fetch_policy(), attest=svc.platform.attester, old_keks=s.old_key_encryption_keys)
 
 
 def require_learner(session: Session) -> Learner:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import keys
+from badges import status
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
 from keys.hsm import TokenConfig
@@ -22,6 +23,8 @@ CLOCK_SKEW = timedelta(minutes=5)
 PLATFORM_SLUG = "alliance"
 PLATFORM_NAME_KO = "디지털 인재 얼라이언스"
 PLATFORM_NAME_EN = "Digital Talent Alliance"
+KEK_FILE = "key_encryption_key"
+OLD_KEKS_FILE = "key_encryption_key.old"  # development: KEKs a rotation moves away from, one a line
 
 
 class ConfigError(Exception):
@@ -51,6 +54,8 @@ class Settings:
     platform_slug: str = PLATFORM_SLUG  # the service's own identity (a reserved organisation row): signs CLRs
     platform_name_ko: str = PLATFORM_NAME_KO
     platform_name_en: str = PLATFORM_NAME_EN
+    old_key_encryption_keys: tuple[bytes, ...] = ()  # still open keys sealed under them (a KEK rotation running)
+    status_list_capacity: int = status.DEFAULT_LENGTH  # indexes handed out per status list (always 131,072 bits)
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
@@ -64,14 +69,13 @@ class Settings:
         production = env.get("BADGES_ENV", "development") == "production"
         secret = env.get("BADGES_SECRET_KEY") or _instance_secret(instance_dir, "secret_key", production,
                                                                   "BADGES_SECRET_KEY")
-        kek_text = env.get("BADGES_KEY_ENCRYPTION_KEY") or _instance_secret(
-            instance_dir, "key_encryption_key", production, "BADGES_KEY_ENCRYPTION_KEY")
-        try:
-            kek = keys.check_kek(base64.b64decode(kek_text, validate=True))
-        except (binascii.Error, ValueError, InvalidInput):
-            raise ConfigError("BADGES_KEY_ENCRYPTION_KEY must be 32 random bytes in base64 "
-                              "(python -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')."
-                              ) from None
+        kek = _kek(env.get("BADGES_KEY_ENCRYPTION_KEY") or _instance_secret(
+            instance_dir, KEK_FILE, production, "BADGES_KEY_ENCRYPTION_KEY"), "BADGES_KEY_ENCRYPTION_KEY")
+        old_text = env.get("BADGES_OLD_KEY_ENCRYPTION_KEYS", "")
+        if not old_text and not production and (instance_dir / OLD_KEKS_FILE).exists():
+            old_text = (instance_dir / OLD_KEKS_FILE).read_text()
+        old = tuple(k for k in dict.fromkeys(_kek(text, "BADGES_OLD_KEY_ENCRYPTION_KEYS")
+                                             for text in old_text.replace(",", " ").split()) if k != kek)
         base_url = env.get("BADGES_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
         custody, token = _key_custody(env, instance_dir, production)
         return cls(
@@ -84,7 +88,8 @@ class Settings:
             key_custody=custody, pkcs11=token,
             platform_slug=env.get("BADGES_PLATFORM_SLUG") or PLATFORM_SLUG,
             platform_name_ko=env.get("BADGES_PLATFORM_NAME_KO") or PLATFORM_NAME_KO,
-            platform_name_en=env.get("BADGES_PLATFORM_NAME_EN") or PLATFORM_NAME_EN)
+            platform_name_en=env.get("BADGES_PLATFORM_NAME_EN") or PLATFORM_NAME_EN,
+            old_key_encryption_keys=old, status_list_capacity=_status_list_capacity(env))
 
 
 def _key_custody(env: Mapping[str, str], instance_dir: Path, production: bool) -> tuple[str, TokenConfig | None]:
@@ -114,6 +119,28 @@ def _key_custody(env: Mapping[str, str], instance_dir: Path, production: bool) -
     return custody, TokenConfig(module, label, pin)
 
 
+def _kek(text: str, variable: str) -> bytes:
+    try:
+        return keys.check_kek(base64.b64decode(text.strip(), validate=True))
+    except (binascii.Error, ValueError, InvalidInput):
+        raise ConfigError(f"{variable} must be 32 random bytes in base64 (several, for the old ones, separated by "
+                          "commas or spaces), e.g. python -c 'import base64,os;"
+                          "print(base64.b64encode(os.urandom(32)).decode())'.") from None
+
+
+def _status_list_capacity(env: Mapping[str, str]) -> int:
+    text = env.get("BADGES_STATUS_LIST_CAPACITY", "").strip() or str(status.DEFAULT_LENGTH)
+    try:
+        capacity = int(text)
+    except ValueError:
+        capacity = 0
+    if not 1 <= capacity <= status.DEFAULT_LENGTH:
+        raise ConfigError(f"BADGES_STATUS_LIST_CAPACITY must be a whole number of credentials per status list from "
+                          f"1 to {status.DEFAULT_LENGTH} (it is {text!r}); every list is still published at "
+                          f"{status.DEFAULT_LENGTH} bits.")
+    return capacity
+
+
 def _verify_rate_limit(env: Mapping[str, str]) -> int:
     text = env.get("BADGES_VERIFY_RATE_LIMIT", "").strip() or str(VERIFY_RATE_LIMIT)
     try:
@@ -141,9 +168,32 @@ def init_instance(instance_dir: Path) -> None:
     instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(instance_dir, 0o700)  # it holds the secrets and the SQLite database: nobody else may list or read it
     for name, make in (("secret_key", lambda: secrets.token_urlsafe(48)),
-                       ("key_encryption_key", lambda: base64.b64encode(keys.new_kek()).decode())):
+                       (KEK_FILE, lambda: base64.b64encode(keys.new_kek()).decode())):
         path = instance_dir / name
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(make() + "\n")
+
+
+def new_instance_kek(instance_dir: Path) -> bytes:
+    """Development: a new KEK in the instance folder, the current one appended to key_encryption_key.old (so
+    keys sealed under it still open until they are re-sealed); returns the new KEK."""
+    current = instance_dir / KEK_FILE
+    if not current.exists():
+        raise ConfigError(f"{current} does not exist: run `badges init` first.")
+    old = instance_dir / OLD_KEKS_FILE
+    fd = os.open(old, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as f:
+        f.write(current.read_text().strip() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    kek = keys.new_kek()
+    fresh = instance_dir / f"{KEK_FILE}.new"
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(base64.b64encode(kek).decode() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(fresh, current)  # atomic: the instance has the old KEK or the new one, never half of one
+    return kek
