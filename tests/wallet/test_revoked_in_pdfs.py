@@ -40,7 +40,7 @@ def test_the_verification_summary_pdf_shows_when_and_why_a_badge_was_revoked(cli
                                                                             tmp_path: Path) -> None:
     credential_id = revoked_badge(svc)
     korean = pdf_text(client.get(f"/v/{credential_id}/summary.pdf?lang=ko").data, tmp_path)
-    assert "취소된 때 2026-12-03 01:38 (한국 시간)" in korean and "발급 기관이 밝힌 사유 수료 기준 미달 확인" in korean
+    assert "폐기된 때 2026-12-03 01:38 (한국 시간)" in korean and "발급 기관이 밝힌 사유 수료 기준 미달 확인" in korean
     english = pdf_text(client.get(f"/v/{credential_id}/summary.pdf?lang=en").data, tmp_path)
     assert "Revoked on 2026-12-03 01:38 KST" in english and "Reason given by the issuer 수료 기준 미달 확인" in english
 
@@ -51,7 +51,7 @@ def test_the_career_pdf_shows_when_and_why_a_badge_was_revoked(client: FlaskClie
     sign_up(client, mailbox, address="minji.kim@example.com")
     chosen = client.get("/wallet/export.json").get_json()["credentials"][0]["walletId"]
     korean = pdf_text(post(client, "/wallet/export/pdf", {"item": chosen, "lang": "ko"}).data, tmp_path)
-    assert "취소된 때: 2026-12-03 01:38 (한국 시간)" in korean and "발급 기관이 밝힌 사유: 수료 기준 미달 확인" in korean
+    assert "폐기된 때: 2026-12-03 01:38 (한국 시간)" in korean and "발급 기관이 밝힌 사유: 수료 기준 미달 확인" in korean
     english = pdf_text(post(client, "/wallet/export/pdf", {"item": chosen, "lang": "en"}).data, tmp_path)
     assert "Revoked on: 2026-12-03 01:38 KST" in english
 
@@ -64,7 +64,7 @@ def test_the_wallet_report_page_labels_every_fact_and_shows_the_revocation(
     post(client, f"/wallet/items/{item}/share", {"label": "B사"})
     token = re.search(r'value="http://badges.test/s/([^"]+)"', client.get(f"/wallet/items/{item}").get_data(as_text=True))
     assert token is not None
-    for lang, labels in (("ko", ["배지", "발급 기관", "수료일", "상태", "취소된 때", "발급 기관이 밝힌 사유", "확인 항목",
+    for lang, labels in (("ko", ["배지", "발급 기관", "수료일", "상태", "폐기된 때", "발급 기관이 밝힌 사유", "확인 항목",
                                   "결과", "발급 기관 식별자(DID)"]),
                          ("en", ["Badge", "Issued by", "Completed on", "Status", "Revoked on",
                                  "Reason given by the issuer", "Check", "Result", "Issuer identifier (DID)"])):
