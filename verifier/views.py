@@ -11,6 +11,7 @@ from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
 from verifier import pdf, service
 from verifier.summary import Summary, summarise
+from web import metrics
 from web.http import services, transaction, utcnow
 from web.i18n import translate
 
@@ -81,6 +82,7 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
         service.record(session, report, links=svc.issuing.links, channel=channel, now=now)
         summary = summarise(report, session=session, links=svc.issuing.links)
         note = service.state_note(session, credential_id) if credential_id and report.verdict in STOPPED else None
+    metrics.count_verification(channel=channel, verdict=report.verdict)
     return Verified(report, summary, source, credential_id, endorsements, note)
 
 

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from badges import text
 from badges.errors import Unavailable
+from web import metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ def send(mail: Mail, *, smtp_url: str | None, sender: str, timeout_s: float = 10
     try:
         message = _message(mail, sender)
     except (ValueError, TypeError) as e:  # a header the e-mail library refuses: kept in the outbox, never a 500
+        metrics.count_failed_mail("invalid")
         raise Unavailable("mail.invalid", f"The mail to {mail.to} could not be written: {e}") from None
     parts = urlsplit(smtp_url)
     try:
@@ -50,6 +52,7 @@ def send(mail: Mail, *, smtp_url: str | None, sender: str, timeout_s: float = 10
                 client.login(unquote(parts.username), unquote(parts.password or ""))
             client.send_message(message)
     except (OSError, smtplib.SMTPException) as e:
+        metrics.count_failed_mail("send_failed")
         raise Unavailable("mail.send_failed", f"The mail to {mail.to} was not sent: {e}") from None
 
 

@@ -42,6 +42,7 @@ class Settings:
     redis_url: str | None = None  # a job queue on Redis when set; jobs run in-process otherwise
     secure_cookies: bool = False  # Secure flag on cookies (production, behind HTTPS)
     verify_rate_limit: int = VERIFY_RATE_LIMIT  # verifications per client address a minute (page, QR, API); 0: none
+    metrics_token: str | None = None  # the bearer token /metrics asks for; None: /metrics is off (404)
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
@@ -70,7 +71,8 @@ class Settings:
             insecure_fetch=not production and env.get("BADGES_INSECURE_FETCH", "0") == "1",
             verify_rate_limit=_verify_rate_limit(env),
             smtp_url=env.get("BADGES_SMTP_URL") or None, mail_from=env.get("BADGES_MAIL_FROM", "badges@localhost"),
-            redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production)
+            redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production,
+            metrics_token=env.get("BADGES_METRICS_TOKEN") or None)
 
 
 def _verify_rate_limit(env: Mapping[str, str]) -> int:
