@@ -3,12 +3,17 @@ verdict and channel, request latencies, failed mails and the cohort backlog; eve
 line with its request id, which goes back in X-Request-Id; no token, password or e-mail address reaches a log."""
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
+import os
 import socket
+import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -17,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bootstrap.app import create_app
 from bootstrap.wiring import Services
+from tests.e2e import servers
 from tests.factories import PASSWORD, make_course, make_org, make_staff, sign_in
 from web import logs
 from web.settings import Settings
@@ -75,7 +81,7 @@ def test_metrics_are_off_unless_a_token_is_set_and_then_need_it(app: Flask, watc
 
 
 def test_issuing_and_verifying_move_the_counters_with_their_labels(watched: Flask) -> None:
-    client, svc, course, auth = api(watched)
+    client, _, course, auth = api(watched)
     before = scrape(client)
     issued = client.post(f"/api/v1/achievements/{course}/credentials", headers=auth, json={
         "recipient": {"name": "김민지", "email": "minji@example.com"}, "notify": True})
@@ -138,3 +144,35 @@ def test_no_token_password_or_e_mail_address_reaches_the_logs(watched: Flask, lo
     for secret in (org_token, PASSWORD, "a-wrong-pa55word", "mail-pa55word", "hunter2", "minji.secret@example.com",
                    "lee.staff@acme.example", TOKEN):
         assert secret not in text
+
+
+def test_gunicorn_workers_add_up_their_counters_in_multiprocess_mode(settings: Settings, tmp_path: Path) -> None:
+    port = servers.free_port()
+    url = f"http://127.0.0.1:{port}"
+    counters = tmp_path / "prometheus"
+    counters.mkdir()
+    env = {**os.environ, "BADGES_DATABASE_URL": settings.database_url, "BADGES_SECRET_KEY": settings.secret_key,
+           "BADGES_KEY_ENCRYPTION_KEY": base64.b64encode(settings.key_encryption_key).decode(),
+           "BADGES_PUBLIC_URL": url, "BADGES_INSTANCE": str(tmp_path), "BADGES_METRICS_TOKEN": TOKEN,
+           "PROMETHEUS_MULTIPROC_DIR": str(counters)}
+
+    def health_checks() -> float:
+        request = urllib.request.Request(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            families = text_string_to_metric_families(response.read().decode())
+        return sum(sample.value for family in families for sample in family.samples
+                   if sample.name == "badges_http_request_duration_seconds_count"
+                   and sample.labels["route"] == "/healthz")
+
+    server = servers.gunicorn(env, port, tmp_path / "gunicorn.log", workers=2)
+    try:
+        before, sent = health_checks(), 0
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            while len(list(counters.glob("*.db"))) < 2 and sent < 600:  # until both workers have answered
+                list(pool.map(lambda _: urllib.request.urlopen(f"{url}/healthz", timeout=10).close(), range(6)))
+                sent += 6
+        totals = {health_checks() - before for _ in range(4)}  # whichever worker answers adds up every file
+    finally:
+        assert server.stop() == 0, server.log.read_text()
+    assert len(list(counters.glob("*.db"))) >= 2  # two processes counted
+    assert totals == {sent}

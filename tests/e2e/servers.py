@@ -16,6 +16,7 @@ from pathlib import Path
 
 PG_BIN = Path(os.environ.get("BADGES_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 BADGES = Path(sys.executable).with_name("badges")  # the console script, as an operator runs it
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "bootstrap" / "gunicorn_conf.py"
 
 
 def free_port() -> int:
@@ -131,9 +132,11 @@ class Process:
 
 
 def gunicorn(env: dict[str, str], port: int, log: Path, *, workers: int = 1) -> Process:
-    """gunicorn serving `bootstrap.app:serve()` on 127.0.0.1:`port`, once it answers."""
-    server = Process([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                      "--graceful-timeout", "5", "--timeout", "120", "bootstrap.app:serve()"], env, log)
+    """gunicorn serving `bootstrap.app:serve()` on 127.0.0.1:`port` with the project's gunicorn settings, once it
+    answers."""
+    server = Process([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "-w", str(workers),
+                      "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--timeout", "120",
+                      "bootstrap.app:serve()"], env, log)
 
     def answers() -> bool:
         assert server.alive(), log.read_text()
