@@ -12,6 +12,7 @@ from bootstrap.wiring import Services, build_services
 from issuer import api as issuer_api
 from issuer import (
     api_cohorts,
+    backlog,
     console_account,
     console_auth,
     console_courses,
@@ -31,7 +32,7 @@ from wallet import account_pages as wallet_accounts
 from wallet import ob_api, ob_consent
 from wallet import pages as wallet_pages
 from wallet import share_pages as wallet_share
-from web import errors, health, i18n, ratelimit, security
+from web import errors, health, i18n, logs, metrics, ratelimit, security
 from web.http import URL_CONVERTERS
 from web.settings import ConfigError, Settings
 
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_security_headers)
     app.after_request(i18n.remember_choice)
     app.extensions[jobs.EXTENSION] = _runner(app.extensions["badges"])
+    logs.install(app)
+    metrics.install(app, [backlog.Backlog(services, app.extensions[jobs.EXTENSION])])
     return app
 
 
@@ -78,7 +81,8 @@ def start(app: Flask) -> Flask:
 
 def serve() -> Flask:
     """The WSGI application of a serving process, e.g. `gunicorn 'bootstrap.app:serve()'`: settings from the
-    environment, interrupted jobs resumed."""
+    environment, logs as JSON lines on stderr, interrupted jobs resumed."""
+    logs.configure()
     return start(create_app())
 
 

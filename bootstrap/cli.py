@@ -46,7 +46,7 @@ from store.console import Role
 from store.db import transaction, upgrade
 from store.models import Achievement, Org
 from verifier.service import LocalResolver, verify_upload
-from web import mail
+from web import logs, mail
 from web.settings import CLOCK_SKEW, FETCH_TIMEOUT_S, ConfigError, Settings, init_instance, new_instance_kek
 
 DEMO_SLUG = "demo"
@@ -517,6 +517,7 @@ def _worker(args: argparse.Namespace, svc: Services) -> int:
     if not svc.settings.redis_url:
         raise ConfigError("BADGES_REDIS_URL is not set: a worker takes cohort jobs from the Redis the app servers "
                           "queue them on (e.g. redis://127.0.0.1:6379/0). Without it the app runs them itself.")
+    logs.configure()
     queue.work(svc, queue_name=args.queue, burst=args.burst)
     return 0
 

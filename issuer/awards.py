@@ -26,6 +26,7 @@ from issuer import audit, notify, service
 from issuer.service import Award, Issued
 from store.credentials import by_idempotency_keys, by_request_ids
 from store.models import Achievement, AchievementVersion, Credential, Org
+from web import metrics
 
 MAX_REISSUES = 20
 Result = Issued | BadgeError
@@ -92,10 +93,12 @@ def issue_many(session: Session, ctx: service.Issuing, *, org: Org, achievement:
                        notify_recipients, reissue_revoked, job_id, renews)
     try:
         with session.begin_nested():
-            return issuing.issue(awards, look_up=not looked_up)
+            results = issuing.issue(awards, look_up=not looked_up)
     except IntegrityError:  # someone issued one of these awards (or used a request id) meanwhile: look again
-        pass
-    return [issuing.issue_alone(award) for award in awards]
+        results = [issuing.issue_alone(award) for award in awards]
+    metrics.count_issued(session, sum(1 for r in results if not isinstance(r, BadgeError) and r.created),
+                         source="cohort" if job_id is not None else "single")
+    return results
 
 
 class _Issuing:

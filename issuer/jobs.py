@@ -10,7 +10,9 @@ and the row's state is written in the same transaction as its credential, so a r
 resumed by issuing exactly the rows still pending: none twice, none missed.
 
 A job is held through a lease that its runner renews with every batch; a runner that died stops renewing, and
-after the lease runs out anyone may resume the job (the console's button, or the app's start-up).
+after the lease runs out anyone may resume the job (the console's button, the app's start-up, or a queue worker's
+sweep: resume_stalled). A database that stops answering mid-run (a restart, a fail-over) is waited out with
+backoff for up to OUTAGE: the batch under way rolled back with its connection, so it is simply issued again.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, object_session
 
 from badges.errors import BadgeError, Conflict
@@ -43,6 +46,7 @@ SQLITE_GAP = 0.12  # seconds between batches on SQLite (see run)
 BATCH = 500  # rows per transaction on PostgreSQL: fewer, bigger transactions issue faster (each has fixed costs)
 SQLITE_BATCH = 100  # on SQLite a transaction holds the one write lock: web requests wait at most one batch
 EXTENSION = "badges.jobs"  # app.extensions key of the app's Runner
+OUTAGE = timedelta(minutes=2)  # how long a run waits for a database that does not answer before it gives up
 log = logging.getLogger(__name__)
 
 
@@ -161,20 +165,32 @@ def _run(services: Context, job_id: int, me: str, lease: timedelta, batch: int) 
 
 def _run_batches(services: Context, job_id: int, me: str, lease: timedelta, batch: int, gap: float) -> bool:
     """Issue the pending rows batch by batch while this runner holds the lease; False once it lost it."""
+    pause, down_since = 0.0, None
     while True:
-        with transaction(services.sessions) as session:
-            if not _renew(session, job_id, me, lease):
-                return False  # the lease ran out and someone else resumed the job: they finish it
-            job = session.get(CohortJob, job_id)
-            assert job is not None
-            rows = list(session.scalars(select(CohortRow).where(CohortRow.job_id == job_id,
-                                                                CohortRow.state == RowState.PENDING)
-                                        .order_by(CohortRow.line).limit(batch)))
-            if not rows:
-                job.state, job.finished_at, job.runner, job.lease_until = JobState.DONE, _now(), None, None
-                cohort_privacy.forget_expired(session, job.finished_at)
-                return True
-            mails = _issue_rows(session, services.issuing, job, rows)
+        try:
+            with transaction(services.sessions) as session:
+                if not _renew(session, job_id, me, lease):
+                    return False  # the lease ran out and someone else resumed the job: they finish it
+                job = session.get(CohortJob, job_id)
+                assert job is not None
+                rows = list(session.scalars(select(CohortRow).where(CohortRow.job_id == job_id,
+                                                                    CohortRow.state == RowState.PENDING)
+                                            .order_by(CohortRow.line).limit(batch)))
+                if not rows:
+                    job.state, job.finished_at, job.runner, job.lease_until = JobState.DONE, _now(), None, None
+                    cohort_privacy.forget_expired(session, job.finished_at)
+                    return True
+                mails = _issue_rows(session, services.issuing, job, rows)
+        except (OperationalError, InterfaceError) as e:  # the database went away: the batch rolled back whole
+            down_since = down_since or time.monotonic()
+            if time.monotonic() - down_since > OUTAGE.total_seconds():
+                raise
+            pause = min(max(2 * pause, 0.1), 5.0)
+            log.warning("cohort job %s: the database does not answer (%s); trying again in %.1f s", job_id,
+                        type(e.orig).__name__, pause)
+            time.sleep(pause)
+            continue
+        pause, down_since = 0.0, None
         notify.deliver(services, mails)
         time.sleep(gap)
 
@@ -290,6 +306,22 @@ def resume_unfinished(services: Context, runner: Runner) -> list[int]:
         wait = (lease_until - now).total_seconds() + 0.5 if lease_until is not None and lease_until > now else 0.0
         runner.submit(job_id, delay=wait)
     return [job_id for job_id, _ in jobs]
+
+
+def resume_stalled(services: Context, runner: Runner, *, waiting: set[int]) -> list[int]:
+    """Submit the jobs nobody is working on that are not `waiting` in the queue already: running under a lease
+    that ran out (their runner died), or queued but lost on the way (an app killed between its commit and the
+    queue, a Redis restarted without its data). A job submitted twice still runs once (the lease); returns
+    the ids submitted."""
+    now = _now()
+    with transaction(services.sessions) as session:
+        jobs = session.execute(select(CohortJob.id, CohortJob.state, CohortJob.lease_until).where(
+            CohortJob.state.in_((JobState.QUEUED, JobState.RUNNING)))).all()
+    due = [job_id for job_id, state, lease_until in jobs if job_id not in waiting and (
+        state == JobState.QUEUED or lease_until is None or lease_until < now)]
+    for job_id in due:
+        runner.submit(job_id)
+    return due
 
 
 class ThreadRunner:

@@ -15,6 +15,7 @@ from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
 from verifier import pdf, service
 from verifier.summary import Summary, member_of, summarise
+from web import metrics
 from web.http import services, transaction, utcnow
 from web.i18n import translate
 
@@ -89,6 +90,7 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
         service.record(session, report, resolver=svc.resolver, channel=channel, now=now)
         summary = _summarise(report, session)
         note = service.state_note(session, credential_id) if credential_id and report.verdict in STOPPED else None
+    metrics.count_verification(channel=channel, verdict=report.verdict)
     return Verified(report, summary, source, credential_id, endorsements, note)
 
 

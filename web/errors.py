@@ -8,6 +8,8 @@ from werkzeug.exceptions import HTTPException
 from badges.errors import BadgeError
 from web.i18n import translate
 
+RETRY_AFTER_S = 5  # seconds a client is asked to wait when the database or the job queue does not answer
+
 
 def wants_json() -> bool:
     """True when the client asked for JSON (the API, or an Accept header preferring JSON) rather than a page."""
@@ -33,14 +35,17 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(BadgeError)
     def badge_error(e: BadgeError) -> Response:
-        return _respond(e.status, type(e).__name__, e.code, e.detail, e.path, e.type)
+        response = _respond(e.status, type(e).__name__, e.code, e.detail, e.path, e.type)
+        if e.status == 503:  # something we depend on is away (the job queue, a key): worth coming back
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
 
     @app.errorhandler(OperationalError)
     def database_down(e: OperationalError) -> Response:
         # the database is unreachable or restarting: a client should come back, and the pool reconnects by itself
         response = _respond(503, "Service Unavailable", "service.database_unavailable",
                             "The database does not answer; nothing was changed. Try again in a few seconds.")
-        response.headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return response
 
     @app.errorhandler(HTTPException)

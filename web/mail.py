@@ -16,6 +16,7 @@ import jinja2
 
 from badges import text
 from badges.errors import Unavailable
+from web import metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ def send(mail: Mail, *, smtp_url: str | None, sender: str, timeout_s: float = 10
     try:
         message = _message(mail, sender)
     except (ValueError, TypeError) as e:  # a header the e-mail library refuses: kept in the outbox, never a 500
+        metrics.count_failed_mail("invalid")
         raise Unavailable("mail.invalid", f"The mail to {mail.to} could not be written: {e}") from None
     parts = urlsplit(smtp_url)
     try:
@@ -68,6 +70,7 @@ def send(mail: Mail, *, smtp_url: str | None, sender: str, timeout_s: float = 10
                 client.login(unquote(parts.username), unquote(parts.password or ""))
             client.send_message(message)
     except (OSError, smtplib.SMTPException) as e:
+        metrics.count_failed_mail("send_failed")
         raise Unavailable("mail.send_failed", f"The mail to {mail.to} was not sent: {e}") from None
 
 

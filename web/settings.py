@@ -56,6 +56,7 @@ class Settings:
     platform_name_en: str = PLATFORM_NAME_EN
     old_key_encryption_keys: tuple[bytes, ...] = ()  # still open keys sealed under them (a KEK rotation running)
     status_list_capacity: int = status.DEFAULT_LENGTH  # indexes handed out per status list (always 131,072 bits)
+    metrics_token: str | None = None  # the bearer token /metrics asks for; None: /metrics is off (404)
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
@@ -89,7 +90,8 @@ class Settings:
             platform_slug=env.get("BADGES_PLATFORM_SLUG") or PLATFORM_SLUG,
             platform_name_ko=env.get("BADGES_PLATFORM_NAME_KO") or PLATFORM_NAME_KO,
             platform_name_en=env.get("BADGES_PLATFORM_NAME_EN") or PLATFORM_NAME_EN,
-            old_key_encryption_keys=old, status_list_capacity=_status_list_capacity(env))
+            old_key_encryption_keys=old, status_list_capacity=_status_list_capacity(env),
+            metrics_token=env.get("BADGES_METRICS_TOKEN") or None)
 
 
 def _key_custody(env: Mapping[str, str], instance_dir: Path, production: bool) -> tuple[str, TokenConfig | None]:

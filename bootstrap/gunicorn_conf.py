@@ -1,0 +1,18 @@
+"""gunicorn settings for serving the app with several worker processes:
+`gunicorn -c bootstrap/gunicorn_conf.py -w 4 'bootstrap.app:serve()'`.
+
+With PROMETHEUS_MULTIPROC_DIR set (an empty directory, emptied again before each start), every worker writes its
+metrics there and /metrics adds them up (web.metrics); a worker that exits has its live gauges dropped here, as
+prometheus_client's multiprocess mode asks.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prometheus_client import multiprocess
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
