@@ -84,14 +84,36 @@ def issue_many(session: Session, ctx: service.Issuing, *, org: Org, achievement:
     course's Conflict are raised for all."""
     if achievement.org_id != org.id:
         raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
-    issuing = _Issuing(session, ctx, org, achievement, version or achievement.versions[-1], actor, now,
-                       notify_recipients, reissue_revoked, job_id)
+    version = version or achievement.versions[-1]
+    refused = {i: e for i, e in enumerate(_result_problems(ctx, version, awards)) if e is not None}
+    if refused:  # a result that does not fit the course refuses its award alone
+        fitting = [a for i, a in enumerate(awards) if i not in refused]
+        done = iter(issue_many(session, ctx, org=org, achievement=achievement, awards=fitting, actor=actor, now=now,
+                               notify_recipients=notify_recipients, reissue_revoked=reissue_revoked,
+                               version=version, job_id=job_id, looked_up=looked_up) if fitting else [])
+        return [refused[i] if i in refused else next(done) for i in range(len(awards))]
+    issuing = _Issuing(session, ctx, org, achievement, version, actor, now, notify_recipients, reissue_revoked,
+                       job_id)
     try:
         with session.begin_nested():
             return issuing.issue(awards, look_up=not looked_up)
     except IntegrityError:  # someone issued one of these awards (or used a request id) meanwhile: look again
         pass
     return [issuing.issue_alone(award) for award in awards]
+
+
+def _result_problems(ctx: service.Issuing, version: AchievementVersion,
+                     awards: Sequence[Award]) -> list[BadgeError | None]:
+    """Each award's InvalidInput when its results do not fit the version's result descriptions, else None."""
+    problems: list[BadgeError | None] = []
+    for award in awards:
+        try:
+            service.award_results(ctx, version, award)
+        except BadgeError as e:
+            problems.append(e)
+        else:
+            problems.append(None)
+    return problems
 
 
 class _Issuing:

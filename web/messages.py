@@ -136,4 +136,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "service.database_unavailable": {"ko": "데이터베이스가 응답하지 않습니다. 아무것도 바뀌지 않았습니다. 잠시 후 다시 시도하세요.",
                                      "en": "The database does not answer; nothing was changed. Try again in a few seconds."},
     "credential.not_found": {"ko": "그런 배지가 없습니다.", "en": "No such badge."},
+    # assessments with results
+    "result.heading": {"ko": "결과", "en": "Results"},
+    "result.score": {"ko": "{value}점 (범위 {min}–{max})", "en": "{value} (range {min}–{max})"},
+    "result.level_of": {"ko": "{level} ({levels}단계 중 {position}단계)", "en": "{level} (level {position} of {levels})"},
+    "result.type.ScaledScore": {"ko": "환산 점수", "en": "Scaled score"},
+    "result.type.RawScore": {"ko": "원점수", "en": "Raw score"},
+    "result.type.Percent": {"ko": "백분율", "en": "Percent"},
+    "result.rubric": {"ko": "평가 수준", "en": "Rubric levels"},
+    "result.required": {"ko": "합격 기준", "en": "Required to pass"},
 }
