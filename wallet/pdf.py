@@ -33,6 +33,7 @@ class PdfBadge:
     skills: tuple[str, ...]
     state: str  # a verdict: valid, revoked, expired, ...
     verify_url: str
+    results: str = ""  # an assessment's score and level, worded (web.i18n.result_text)
 
 
 def career_pdf(*, lang: str, learner_name: str, holder_did: str, badges: Sequence[PdfBadge], total_hours: float,
@@ -90,6 +91,8 @@ def _describe(badge: PdfBadge, t: Callable[..., str], styles: dict[str, Paragrap
     if badge.hours:
         facts.append(t("wallet.hours_value", hours=_hours(badge.hours)))
     parts = [Paragraph(escape(badge.title), styles["name"]), Paragraph(escape(" · ".join(facts)), styles["body"])]
+    if badge.results:
+        parts.append(Paragraph(escape(badge.results), styles["body"]))
     if badge.skills:
         parts.append(Paragraph(escape(f"{t('wallet.skills')}: {', '.join(badge.skills)}"), styles["body"]))
     state = f"wallet.state.{badge.state}" if f"wallet.state.{badge.state}" in MESSAGES else "wallet.state.not_genuine"
