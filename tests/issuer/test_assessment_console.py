@@ -16,8 +16,8 @@ from issuer import jobs
 from store.db import transaction
 from store.models import Achievement, Credential
 from tests import ob3
-from tests.verifier.test_summary_pdf_pages import pdf_text
 from tests.factories import console_post, enter_as, make_org
+from tests.verifier.test_summary_pdf_pages import pdf_text
 
 FORM = {"name_ko": "TOPCIT 정기평가", "name_en": "TOPCIT assessment", "description_ko": "SW 역량 평가",
         "description_en": "Software competency assessment", "criteria_ko": "평가 응시", "criteria_en": "Sat the test",
