@@ -138,9 +138,11 @@ def achievement_credential(*, credential_id: str, issuer: JsonObject, achievemen
                            valid_until: datetime | None = None,
                            status: JsonObject | list[JsonObject] | None = None,
                            completed: datetime | None = None, evidence: Sequence[Evidence] = (),
-                           credits_earned: float | None = None) -> JsonObject:
+                           credits_earned: float | None = None,
+                           results: Sequence[JsonObject] = ()) -> JsonObject:
     """An unsigned OpenBadgeCredential (OB 3.0 §8.1 AchievementCredential) for one recipient, naming the official
-    AchievementCredential JSON Schema in `credentialSchema` (OB 3.0 §B.1.1)."""
+    AchievementCredential JSON Schema in `credentialSchema` (OB 3.0 §B.1.1); `results` are the person's OB 3.0
+    Result objects (badges.results.results_json)."""
     subject: JsonObject = {"type": ["AchievementSubject"], "identifier": [recipient.identity_object()],
                            "achievement": achievement}
     if recipient.publish_name:
@@ -149,6 +151,8 @@ def achievement_credential(*, credential_id: str, issuer: JsonObject, achievemen
         subject["activityEndDate"] = xsd_datetime(completed)
     if credits_earned is not None:
         subject["creditsEarned"] = credits_earned
+    if results:
+        subject["result"] = list(results)
     doc: JsonObject = {
         "@context": list(CREDENTIAL_CONTEXT), "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -241,7 +245,7 @@ def achievement(*, achievement_id: str, name: str, description: str, criteria: s
                 tags: Sequence[str] = (), alignments: Sequence[Alignment] = (),
                 related: Sequence[JsonObject] = (), human_code: str = "",
                 other_identifiers: Sequence[JsonObject] = (), creator: JsonObject | None = None,
-                extra: dict[str, Any] | None = None) -> JsonObject:
+                result_descriptions: Sequence[JsonObject] = (), extra: dict[str, Any] | None = None) -> JsonObject:
     """OB 3.0 Achievement whose text is in `language`; `related` lists Related entries (the same achievement in
     other languages, earlier versions); `creator` is the Profile of whoever made it."""
     check_achievement_type(achievement_type)
@@ -268,5 +272,7 @@ def achievement(*, achievement_id: str, name: str, description: str, criteria: s
         doc["otherIdentifier"] = list(other_identifiers)
     if creator:
         doc["creator"] = creator
+    if result_descriptions:
+        doc["resultDescription"] = list(result_descriptions)
     doc.update(extra or {})
     return doc

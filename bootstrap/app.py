@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
+from badges import results
 from badges.errors import Unavailable
 from bootstrap import openapi
 from bootstrap.wiring import Services, build_services
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     limits = app.extensions[ratelimit.LIMITS] = ratelimit.Limits(
         ratelimit.shared_storage(settings.redis_url, services.engine))
     ratelimit.install(app, ratelimit.SharedLimiter(limits, ratelimit.Rule("verify", settings.verify_rate_limit, 60)))
-    app.jinja_env.globals.update(t=i18n.translate, tn=i18n.translate_plural, locale=i18n.locale)
+    app.jinja_env.globals.update(t=i18n.translate, tn=i18n.translate_plural, locale=i18n.locale,
+                                 result_lines=results.summary)
     app.jinja_env.filters["local_time"] = i18n.local_time
     app.url_map.converters.update(URL_CONVERTERS)  # <id:...>: ids beyond the database's range are a 404
     for module in BLUEPRINTS:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badges import model
+from badges import model, results
 from badges.errors import BadgeError, InvalidInput
 from badges.model import Recipient
 from issuer import audit, awards, courses, notify, renewals, service, tokens
@@ -71,7 +71,7 @@ def issue(public_id: str) -> Response:
                 Recipient(body["recipient"]["name"], body["recipient"]["email"],
                           publish_name=body.get("publishName") is True),
                 completed, request_id=body.get("id"), credits_earned=body.get("creditsEarned"),
-                evidence=evidence_in(body)))
+                evidence=evidence_in(body), results=results_in(body.get("results", []))))
     credential = issued.credential
     headers = {"Location": services().issuing.links.credential(credential.id)}
     if issued.mail_id is not None:  # sent after the commit; a failure stays in the outbox (GET /api/v1/outbox)
@@ -131,6 +131,31 @@ def evidence_in(body: dict[str, Any]) -> tuple[model.Evidence, ...]:
                  for e in body.get("evidence", []))
 
 
+def results_in(items: list[dict[str, Any]]) -> tuple[results.ResultIn, ...]:
+    """The results of a checked issue-request (or cohort row): each with its score or level as text."""
+    return tuple(results.ResultIn(item["resultDescription"], _text(item.get("value", item.get("achievedLevel", ""))))
+                 for item in items)
+
+
+def specs_in(items: list[dict[str, Any]]) -> tuple[results.ResultSpec, ...]:
+    """The result descriptions of a checked achievement-request body (checked further by courses)."""
+    return tuple(results.ResultSpec(
+        key=d.get("key", ""), result_type=d["resultType"], name_ko=d["name"].get("ko", ""),
+        name_en=d["name"].get("en", ""), value_min=_text(d.get("valueMin", "")), value_max=_text(d.get("valueMax", "")),
+        required_value=_text(d.get("requiredValue", "")), required_level=d.get("requiredLevel", ""),
+        levels=tuple(results.Level(lv.get("key", ""), lv["name"].get("ko", ""), lv["name"].get("en", ""),
+                                   lv.get("description", {}).get("ko", ""), lv.get("description", {}).get("en", ""))
+                     for lv in d.get("rubricCriterionLevel", [])))
+        for d in items)
+
+
+def _text(value: object) -> str:
+    """A JSON number or string as the text of a score (850, 72.5)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
 def course_in(body: dict[str, Any]) -> courses.AchievementIn:
     """The course described by a checked achievement-request body."""
     try:
@@ -146,7 +171,8 @@ def course_in(body: dict[str, Any]) -> courses.AchievementIn:
         hours=body.get("hours"), credits=body.get("credits"), tags=tuple(body.get("tags", [])),
         alignments=alignments, image=base64.b64decode(image.split(",", 1)[1]) if image else None,
         human_code=body.get("humanCode", ""),
-        other_identifiers=tuple((e["identifier"], e["identifierType"]) for e in body.get("otherIdentifiers", [])))
+        other_identifiers=tuple((e["identifier"], e["identifierType"]) for e in body.get("otherIdentifiers", [])),
+        result_descriptions=specs_in(body.get("resultDescriptions", [])))
 
 
 def _course(achievement: Achievement) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, g, jsonify
 from sqlalchemy.orm import Session
 
 from badges.errors import BadgeError, NotFound
-from issuer import audit, cohorts, jobs, notify, service
+from issuer import audit, cohorts, courses, jobs, notify, service
 from issuer.api import state_json, token_org
 from store.credentials import get_credential
 from store.issuing import CohortJob, get_job, job_results, row_counts
@@ -26,10 +26,12 @@ def submit_cohort(public_id: str) -> tuple[Response, int, dict[str, str]]:
     body = read_json(schema="cohort-request", max_bytes=COHORT_BYTES)
     now = utcnow()
     default = date.fromisoformat(body["completedAt"]) if body.get("completedAt") else None
-    rows = cohorts.rows_from_json(body["rows"], default_completed=default, today=now.date())
     with transaction() as session:
         org = token_org(session, "issue")
         achievement = service.get_achievement(session, org_id=org.id, public_id=public_id)
+        specs, base = courses.latest_results(services().issuing.links, achievement)
+        rows = cohorts.rows_from_json(body["rows"], default_completed=default, today=now.date(), specs=specs,
+                                      base=base)
         checking = session.begin_nested()  # a dry run is rolled back: nothing of it is kept
         job = jobs.create_job(session, services().issuing, org=org, achievement=achievement, rows=rows,
                               source="api", actor=g.actor, now=now, notify_recipients=bool(body.get("notify")),

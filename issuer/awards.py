@@ -89,8 +89,17 @@ def issue_many(session: Session, ctx: service.Issuing, *, org: Org, achievement:
     course's Conflict are raised for all."""
     if achievement.org_id != org.id:
         raise NotFound("achievement.not_found", f"There is no course {achievement.public_id!r} here.")
-    issuing = _Issuing(session, ctx, org, achievement, version or achievement.versions[-1], actor, now,
-                       notify_recipients, reissue_revoked, job_id, renews)
+    version = version or achievement.versions[-1]
+    refused = {i: e for i, e in enumerate(_result_problems(ctx, version, awards)) if e is not None}
+    if refused:  # a result that does not fit the course refuses its award alone
+        fitting = [a for i, a in enumerate(awards) if i not in refused]
+        done = iter(issue_many(session, ctx, org=org, achievement=achievement, awards=fitting, actor=actor, now=now,
+                               notify_recipients=notify_recipients, reissue_revoked=reissue_revoked,
+                               version=version, job_id=job_id, looked_up=looked_up, renews=renews)
+                    if fitting else [])
+        return [refused[i] if i in refused else next(done) for i in range(len(awards))]
+    issuing = _Issuing(session, ctx, org, achievement, version, actor, now, notify_recipients, reissue_revoked,
+                       job_id, renews)
     try:
         with session.begin_nested():
             results = issuing.issue(awards, look_up=not looked_up)
@@ -99,6 +108,20 @@ def issue_many(session: Session, ctx: service.Issuing, *, org: Org, achievement:
     metrics.count_issued(session, sum(1 for r in results if not isinstance(r, BadgeError) and r.created),
                          source="cohort" if job_id is not None else "single")
     return results
+
+
+def _result_problems(ctx: service.Issuing, version: AchievementVersion,
+                     awards: Sequence[Award]) -> list[BadgeError | None]:
+    """Each award's InvalidInput when its results do not fit the version's result descriptions, else None."""
+    problems: list[BadgeError | None] = []
+    for award in awards:
+        try:
+            service.award_results(ctx, version, award)
+        except BadgeError as e:
+            problems.append(e)
+        else:
+            problems.append(None)
+    return problems
 
 
 class _Issuing:

@@ -12,13 +12,14 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from openpyxl import load_workbook
 
+from badges import results
 from badges.errors import InvalidInput, TooLarge
 from badges.model import Recipient, normalise_email
 from badges.text import CONTROL
@@ -37,6 +38,10 @@ ALIASES: dict[str, frozenset[str]] = {
     "completed": frozenset({"completed", "completedon", "completedat", "completiondate", "completeddate", "date",
                             "수료일", "수료일자", "이수일", "이수일자", "완료일", "수료날짜"}),
 }
+# an assessment's result columns: a score goes to the course's first score description, a level to its first
+# rubric (a header may also name a description by its key or its Korean or English name)
+RESULT_ALIASES = {"score": frozenset({"score", "scores", "점수", "성적", "득점", "총점"}),
+                  "level": frozenset({"level", "grade", "rubriclevel", "등급", "수준", "레벨"})}
 _DATE = re.compile(r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*[.일]?(?:[ T].*)?")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -72,6 +77,7 @@ class CheckedRow:
     email: str
     completed: date | None
     problem: RowProblem | None = None
+    results: tuple[results.ResultIn, ...] = ()  # an assessment's scores and levels, as given
 
 
 def read_table(data: bytes, *, filename: str = "") -> Sheet:
@@ -93,8 +99,10 @@ def read_table(data: bytes, *, filename: str = "") -> Sheet:
     return _sheet(headers, rows, encoding)
 
 
-def check_rows(sheet: Sheet, *, default_completed: date | None, today: date) -> list[CheckedRow]:
-    """Every row with its first problem, if any (missing or malformed cells, repeated people)."""
+def check_rows(sheet: Sheet, *, default_completed: date | None, today: date,
+               specs: Sequence[results.ResultSpec] = (), base: str = "") -> list[CheckedRow]:
+    """Every row with its first problem, if any (missing or malformed cells, repeated people, a score out of
+    range or an unknown level of the course's result descriptions `specs`, whose ids start with `base`)."""
     if "completed" not in sheet.columns and default_completed is None:
         raise InvalidInput("cohort.date_needed", "The file has no completion date column (수료일 / completed): "
                            "enter the completion date for the whole cohort in the form.", path="/completed")
@@ -102,6 +110,8 @@ def check_rows(sheet: Sheet, *, default_completed: date | None, today: date) -> 
     checked = []
     for line, cells in sheet.rows:
         row = _check_row(line, cells, sheet, default_completed=default_completed, today=today)
+        if row.problem is None and specs:
+            row = _with_results(row, sheet, specs, base)
         key = (normalise_email(row.email), row.completed)
         if row.problem is None and key in seen:
             row = _with_problem(row, RowProblem("cohort.row.repeated", sheet.columns["email"],
@@ -113,12 +123,67 @@ def check_rows(sheet: Sheet, *, default_completed: date | None, today: date) -> 
 
 
 def rows_from_json(items: Iterable[Mapping[str, Any]], *, default_completed: date | None,
-                   today: date) -> list[CheckedRow]:
-    """The rows of an API cohort request ({name, email, completedAt?}), checked as uploaded rows are."""
-    rows = tuple((n, {"name": i.get("name", ""), "email": i.get("email", ""), "completed": i.get("completedAt", "")})
-                 for n, i in enumerate(items, start=1))
-    return check_rows(Sheet(COLUMNS, rows, "json", {c: c for c in COLUMNS}), default_completed=default_completed,
-                      today=today)
+                   today: date, specs: Sequence[results.ResultSpec] = (), base: str = "") -> list[CheckedRow]:
+    """The rows of an API cohort request ({name, email, completedAt?, results?}), checked as uploaded rows are:
+    each result becomes a column named by its description."""
+    listed = list(items)
+    rows = tuple((n, {"name": i.get("name", ""), "email": i.get("email", ""), "completed": i.get("completedAt", ""),
+                      **{f"result:{r['resultDescription']}": _json_value(r) for r in i.get("results", [])}})
+                 for n, i in enumerate(listed, start=1))
+    named = sorted({k for _, cells in rows for k in cells if k.startswith("result:")})
+    return check_rows(Sheet((*COLUMNS, *named), rows, "json", {c: c for c in COLUMNS}),
+                      default_completed=default_completed, today=today, specs=specs, base=base)
+
+
+def result_columns(headers: Sequence[str], specs: Sequence[results.ResultSpec], base: str) -> dict[str, str]:
+    """Which file column holds which result description (header -> key): "result:<key or id>" (the API's
+    rows), a header naming a description's key or name, or a score / level column (점수, 등급...)."""
+    found: dict[str, str] = {}
+    for header in headers:
+        spec = _spec_of(header, specs, base)
+        if spec is not None and spec.key not in found.values():
+            found[header] = spec.key
+    return found
+
+
+def _spec_of(header: str, specs: Sequence[results.ResultSpec], base: str) -> results.ResultSpec | None:
+    if header.startswith("result:"):
+        wanted = header.removeprefix("result:")
+        return next((s for s in specs if wanted in (s.key, results.description_id(base, s))), None)
+    parts = [re.sub(r"[\s_\-.:*]", "", p.lower()) for p in re.split(r"[()/|\[\]]", header)]
+    for spec in specs:
+        names = {re.sub(r"[\s_\-.:*]", "", n.lower()) for n in (spec.key, spec.name_ko, spec.name_en) if n}
+        if names & set(parts):
+            return spec
+    for kind, aliases in RESULT_ALIASES.items():
+        if aliases & set(parts):
+            level = kind == "level"
+            return next((s for s in specs if (s.result_type == results.LEVEL_TYPE) == level), None)
+    return None
+
+
+def _with_results(row: CheckedRow, sheet: Sheet, specs: Sequence[results.ResultSpec], base: str) -> CheckedRow:
+    """The row with its results, or with the problem of the first that does not fit the course."""
+    given = []
+    for header, key in result_columns(sheet.headers, specs, base).items():
+        value = row.raw.get(header, "").strip()
+        if not value:
+            continue
+        try:
+            results.results_json(specs, [results.ResultIn(key, value)], base=base)
+        except InvalidInput as e:
+            code = {"result.out_of_range": "cohort.row.result_out_of_range",
+                    "result.level_unknown": "cohort.row.result_level_unknown",
+                    "result.below_required": "cohort.row.result_below_required"}.get(e.code, "cohort.row.result_invalid")
+            return _with_problem(row, RowProblem(code, header.removeprefix("result:"), e.detail,
+                                                 {"value": value[:40]}))
+        given.append(results.ResultIn(key, value))
+    return CheckedRow(row.line, row.raw, row.name, row.email, row.completed, None, tuple(given))
+
+
+def _json_value(item: Mapping[str, Any]) -> str:
+    value = item.get("value", item.get("achievedLevel", ""))
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 SAMPLE_HEADERS = {"ko": ("이름", "이메일", "수료일"), "en": ("name", "email", "completed")}
@@ -335,7 +400,7 @@ def _cell(value: Any) -> str:
 
 
 def _with_problem(row: CheckedRow, problem: RowProblem) -> CheckedRow:
-    return CheckedRow(row.line, row.raw, row.name, row.email, row.completed, problem)
+    return CheckedRow(row.line, row.raw, row.name, row.email, row.completed, problem, row.results)
 
 
 def inert(text: str) -> str:

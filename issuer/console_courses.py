@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from badges import images, model
+from badges import images, model, results
 from badges.errors import BadgeError, InvalidInput
 from issuer import audit, courses
 from issuer.console import console_view, current
@@ -90,7 +90,8 @@ def save_version(org_slug: str, public_id: str) -> Response | tuple[str, int]:
         try:
             with session.begin_nested():
                 data = course_from_form(request.form, request.files.get("image"),
-                                        previous_identifiers=achievement.other_identifiers or [])
+                                        previous_identifiers=achievement.other_identifiers or [],
+                                        previous_results=courses.result_specs(achievement))
                 version = courses.new_version(session, org=console.org,
                                               achievement=achievement, data=data, now=now)
         except BadgeError as e:
@@ -129,9 +130,11 @@ def _set_archived(org_slug: str, public_id: str, *, archived: bool) -> Response:
 
 
 def course_from_form(form: Mapping[str, str], upload: FileStorage | None, *,
-                     previous_identifiers: list[dict[str, str]] | tuple[()] = ()) -> courses.AchievementIn:
-    """The course described by the form (other identifiers, set through the API, kept from `previous_identifiers`);
-    InvalidInput with the field as path for unreadable values."""
+                     previous_identifiers: list[dict[str, str]] | tuple[()] = (),
+                     previous_results: list[results.ResultSpec] | tuple[()] = ()) -> courses.AchievementIn:
+    """The course described by the form (other identifiers, set through the API, kept from `previous_identifiers`;
+    the form edits the first score and the first rubric, further result descriptions are kept from
+    `previous_results`); InvalidInput with the field as path for unreadable values."""
     alignments = []
     for i in range(courses.MAX_ALIGNMENTS):
         values = {f: form.get(f"alignment-{i}-{f}", "").strip() for f in ALIGNMENT_FIELDS}
@@ -149,7 +152,33 @@ def course_from_form(form: Mapping[str, str], upload: FileStorage | None, *,
         tags=tuple(t for line in form.get("tags", "").splitlines() for t in line.split(",")),
         alignments=tuple(alignments), image=image, generate_image=form.get("generate_image") == "1",
         human_code=form.get("human_code", ""),
-        other_identifiers=tuple((e["identifier"], e["identifierType"]) for e in previous_identifiers))
+        other_identifiers=tuple((e["identifier"], e["identifierType"]) for e in previous_identifiers),
+        result_descriptions=_results_from_form(form, list(previous_results)))
+
+
+def _results_from_form(form: Mapping[str, str], previous: list[results.ResultSpec]) -> tuple[results.ResultSpec, ...]:
+    """The score (a type, names, range, minimum to pass) and the rubric (names, one level a line as
+    "수준 1 | Level 1", lowest first, the level required) the form describes, with the others kept."""
+    score_key, level_key = form.get("score_key", "").strip(), form.get("level_key", "").strip()
+    specs = [p for p in previous if p.key not in (score_key, level_key)]
+    if form.get("score_type", "").strip():
+        specs.insert(0, results.ResultSpec(
+            key=score_key or "score", result_type=form["score_type"].strip(), name_ko=form.get("score_name_ko", ""),
+            name_en=form.get("score_name_en", ""), value_min=form.get("score_min", ""),
+            value_max=form.get("score_max", ""), required_value=form.get("score_required", "")))
+    lines = [line.strip() for line in form.get("levels", "").splitlines() if line.strip()]
+    if lines:
+        levels = []
+        for n, line in enumerate(lines, start=1):
+            ko, _, en = (part.strip() for part in line.partition("|"))
+            levels.append(results.Level(str(n), ko, en or ko))
+        kept = {lv.name_ko: lv.key for p in previous if p.key == level_key for lv in p.levels}
+        levels = [results.Level(kept.get(lv.name_ko, lv.key), lv.name_ko, lv.name_en) for lv in levels]
+        specs.insert(1 if form.get("score_type", "").strip() else 0, results.ResultSpec(
+            key=level_key or "level", result_type=results.LEVEL_TYPE, name_ko=form.get("level_name_ko", ""),
+            name_en=form.get("level_name_en", ""), levels=tuple(levels),
+            required_level=form.get("level_required", "")))
+    return tuple(specs)
 
 
 def _number(form: Mapping[str, str], name: str, kind: type[int | float]) -> Any:
@@ -186,6 +215,18 @@ def _course_form(achievement: Achievement) -> dict[str, Any]:
                 credits=_plain(achievement.credits))
     for i, alignment in enumerate(achievement.alignments):
         form.update({f"alignment-{i}-{f}": alignment.get(f, "") for f in ALIGNMENT_FIELDS})
+    specs = courses.result_specs(achievement)
+    score = next((p for p in specs if p.result_type != results.LEVEL_TYPE), None)
+    rubric = next((p for p in specs if p.result_type == results.LEVEL_TYPE), None)
+    if score is not None:
+        form.update(score_key=score.key, score_type=score.result_type, score_name_ko=score.name_ko,
+                    score_name_en=score.name_en, score_min=score.value_min, score_max=score.value_max,
+                    score_required=score.required_value)
+    if rubric is not None:
+        required = rubric.level(rubric.required_level)
+        form.update(level_key=rubric.key, level_name_ko=rubric.name_ko, level_name_en=rubric.name_en,
+                    levels="\n".join(f"{lv.name_ko} | {lv.name_en}" for lv in rubric.levels),
+                    level_required=(required.name_ko or required.key) if required else "")
     return form
 
 
@@ -200,4 +241,5 @@ def _form_page(*, form: Mapping[str, Any], errors: dict[str, BadgeError], course
     return render_template("issuer/console/course_form.html", console=current(), form=form, errors=errors,
                            course=course, alignment_rows=range(rows), alignment_fields=ALIGNMENT_FIELDS,
                            types=sorted(model.ACHIEVEMENT_TYPES), target_types=model.ALIGNMENT_TARGET_TYPES,
+                           score_types=results.SCORE_TYPES,
                            links=services().issuing.links)

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.model import Evidence, Recipient
+from badges.results import LEVEL_TYPE, ResultIn
 from issuer import audit, awards, cohorts, courses, jobs, notify, spreadsheets
 from issuer.console import console_view, current
 from issuer.service import Award
@@ -48,7 +49,8 @@ def issue_one(org_slug: str) -> Response | tuple[str, int]:
             completed = awards.completion_instant(_date(form.get("completed", ""), now.date()))
             issued = awards.issue_one(session, services().issuing, org=org, achievement=achievement,
                                       award=Award(recipient, completed, evidence=_evidence(form),
-                                                  credits_earned=_credits(form.get("credits_earned", ""))),
+                                                  credits_earned=_credits(form.get("credits_earned", "")),
+                                                  results=_results(form, achievement)),
                                       actor=console.actor, now=now, reissue_revoked=True,
                                       notify_recipients=form.get("notify") == "1")
     except BadgeError as e:
@@ -70,10 +72,11 @@ def upload(org_slug: str) -> Response | tuple[str, int]:
         data = upload.read(cohorts.MAX_FILE_BYTES + 1)
         default = _date(form["completed"], now.date()) if form.get("completed") else None
         sheet = cohorts.read_table(data, filename=upload.filename)
-        rows = cohorts.check_rows(sheet, default_completed=default, today=now.date())
         with transaction() as session:
             org = console.org
             achievement = courses.get_achievement(session, org_id=org.id, public_id=form.get("course", ""))
+            specs, base = courses.latest_results(services().issuing.links, achievement)
+            rows = cohorts.check_rows(sheet, default_completed=default, today=now.date(), specs=specs, base=base)
             job = jobs.create_job(session, services().issuing, org=org, achievement=achievement, rows=rows,
                                   source="upload", actor=console.actor, now=now, filename=upload.filename, data=data,
                                   encoding=sheet.encoding, notify_recipients=form.get("notify") == "1",
@@ -234,6 +237,19 @@ def _evidence(form: Mapping[str, str]) -> tuple[Evidence, ...]:
     return (Evidence(url=url, narrative=narrative[:5000]),) if url or narrative else ()
 
 
+def _results(form: Mapping[str, str], achievement: Any) -> tuple[ResultIn, ...]:
+    """The form's score and level, for the course's first score and first rubric (InvalidInput from issuing
+    when the course has no such result, or the value does not fit it)."""
+    specs = courses.result_specs(achievement)
+    given = []
+    for field, is_level in (("result_score", False), ("result_level", True)):
+        value = form.get(field, "").strip()
+        if value:
+            spec = next((s for s in specs if (s.result_type == LEVEL_TYPE) == is_level), None)
+            given.append(ResultIn(spec.key if spec else field.removeprefix("result_"), value))
+    return tuple(given)
+
+
 def _credits(text: str) -> float | None:
     """The credits earned typed in the form (empty: none); InvalidInput unless a number above 0, at most 1000."""
     if not text.strip():
@@ -267,7 +283,7 @@ def _field(e: BadgeError, *, section: str) -> str:
     if section == "cohort":
         return "file"
     return {"/recipient/email": "email", "/recipient/name": "name", "/evidence": "evidence_url",
-            "/creditsEarned": "credits_earned"}.get(e.path or "", "form")
+            "/creditsEarned": "credits_earned", "/results": "results"}.get(e.path or "", "form")
 
 
 def _issue_page(*, form: Any, errors: dict[str, BadgeError], section: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badges import artwork, images, model
+from badges import artwork, images, model, results
 from badges import text as textcheck
 from badges.errors import InvalidInput, NotFound
 from badges.jsonld import JsonObject
@@ -51,6 +51,7 @@ class AchievementIn:
     generate_image: bool = False  # replace an uploaded image with a generated one
     human_code: str = ""  # OB 3.0 humanCode, e.g. the course code staff and learners use
     other_identifiers: tuple[tuple[str, str], ...] = ()  # (identifier, identifierType): OB 3.0 otherIdentifier
+    result_descriptions: tuple[results.ResultSpec, ...] = ()  # an assessment's scores and rubric levels
 
 
 def create_achievement(session: Session, *, org: Org, data: AchievementIn, now: datetime) -> Achievement:
@@ -159,6 +160,8 @@ def achievement_document(links: Links, version: AchievementVersion, *, language:
         human_code=version.human_code or "", creator=creator,
         other_identifiers=[model.identifier_entry(e["identifier"], e["identifierType"])
                            for e in version.other_identifiers or []],
+        result_descriptions=[results.description_json(spec, base=url, language=language)
+                             for spec in result_specs(version)],
         **{f: getattr(version, f"{f}_{language}") for f in ("name", "description", "criteria")})
 
 
@@ -171,6 +174,17 @@ def version_languages(version: AchievementVersion) -> list[str]:
 def language_url(url: str, language: str, written: list[str]) -> str:
     """The id of the version's Achievement in `language`: the version URL in its first language, ?lang= else."""
     return url if language == written[0] else f"{url}?lang={language}"
+
+
+def result_specs(version: AchievementVersion | Achievement) -> list[results.ResultSpec]:
+    """The result descriptions a course version froze (none for a plain course)."""
+    return [results.ResultSpec.from_stored(stored) for stored in version.result_descriptions or []]
+
+
+def latest_results(links: Links, achievement: Achievement) -> tuple[list[results.ResultSpec], str]:
+    """The result descriptions of the course's latest version and the URL their ids start with (what an upload
+    or an API cohort is checked against before it is issued)."""
+    return result_specs(achievement), version_url(links, achievement.public_id, achievement.version)
 
 
 def alignment_of(stored: dict[str, str]) -> model.Alignment:
@@ -202,7 +216,9 @@ def _content(org: Org, data: AchievementIn, *, previous: Achievement | None) -> 
         **text, "achievement_type": data.achievement_type, "valid_months": data.valid_months,
         "hours": _amount(data.hours, "hours", 100_000), "credits": _amount(data.credits, "credits", 1_000),
         "tags": _tags(data.tags), "alignments": _alignments(data.alignments),
-        "human_code": data.human_code.strip()[:100], "other_identifiers": _identifiers(data.other_identifiers)}
+        "human_code": data.human_code.strip()[:100], "other_identifiers": _identifiers(data.other_identifiers),
+        "result_descriptions": [spec.as_stored() for spec in
+                                results.checked_specs(data.result_descriptions, languages(text))]}
     content.update(_image(org, data, previous=previous, name=text["name_ko"] or text["name_en"]))
     return content
 

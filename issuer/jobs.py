@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, object_session
 
 from badges.errors import BadgeError, Conflict
 from badges.model import Recipient
+from badges.results import ResultIn
 from issuer import audit, awards, cohort_privacy, notify, service
 from issuer.cohorts import CheckedRow
 from issuer.context import Context
@@ -84,7 +85,8 @@ def _job_row(job: CohortJob, row: CheckedRow, key: str | None, earlier: dict[str
     pending. Every row has the same keys, so they are inserted in one executemany."""
     stored: dict[str, Any] = {
         "job_id": job.id, "line": row.line, "raw": row.raw, "name": row.name[:200], "email": row.email[:320],
-        "completed_on": row.completed, "state": RowState.PENDING, "award_key": key, "credential_id": None,
+        "completed_on": row.completed, "results": [{"description": r.description, "value": r.value}
+                                                   for r in row.results], "state": RowState.PENDING, "award_key": key, "credential_id": None,
         "error_code": None, "error_column": None, "error_detail": None, "error_values": {}}
     if row.problem is not None:
         stored.update(state=RowState.INVALID, error_code=row.problem.code, error_column=row.problem.column,
@@ -229,7 +231,9 @@ def _issue_rows(session: Session, ctx: service.Issuing, job: CohortJob, rows: Se
         assert row.completed_on is not None
         try:
             pending[row.id] = service.Award(Recipient(row.name, row.email, publish_name=job.publish_names),
-                                            awards.completion_instant(row.completed_on))
+                                            awards.completion_instant(row.completed_on),
+                                            results=tuple(ResultIn(r["description"], r["value"])
+                                                          for r in row.results or []))
         except BadgeError as e:
             results[row.id] = e
     try:

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, render_template, request
 from badges import baking, images, model, qr
 from badges.clock import korea_date
 from badges.errors import NotFound
+from badges.results import summary as result_lines
 from issuer import courses, service
 from store import orgs
 from store.credentials import get_credential
@@ -59,8 +60,11 @@ def credential_page(credential_id: str) -> Response | str:
         if mimetype is not None:
             return Response(credential.document, mimetype=mimetype,
                             headers={"Access-Control-Allow-Origin": "*", "Vary": "Accept"})
+        document = json.loads(credential.document)
+        described = courses.achievement_document(services().issuing.links, credential.version, language=locale())
         return render_template("issuer/credential.html", credential=credential, state=credential.state(utcnow()),
-                               version=credential.version, document=json.loads(credential.document),
+                               version=credential.version, document=document,
+                               results=result_lines(described, document.get("credentialSubject")),
                                links=services().issuing.links, linkedin=_linkedin(credential))
 
 
@@ -120,6 +124,7 @@ def achievement_page(public_id: str, number: int | None = None) -> Response | st
             document = service.achievement_document(services().issuing, version, language=request.args.get("lang"))
             return _json_response({"@context": list(model.ACHIEVEMENT_CONTEXT), **document}, mimetype)
         return render_template("issuer/achievement.html", achievement=achievement, version=version,
+                               result_specs=courses.result_specs(version),
                                image_url=courses.image_url(services().issuing.links, public_id, version.version,
                                                            version.image_type),
                                links=services().issuing.links)

@@ -15,7 +15,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 import keys
-from badges import model, multikey, proofs, status, text
+from badges import model, multikey, proofs, results, status, text
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound, Unavailable
 from badges.jsonld import JsonObject
 from badges.jsontext import to_json
@@ -165,6 +165,16 @@ class Award:
     evidence: tuple[model.Evidence, ...] = ()  # OB 3.0 evidence of this award
     credits_earned: float | None = None  # OB 3.0 creditsEarned
     valid_until: datetime | None = None  # instead of the course's validity (a renewal's new validity)
+    results: tuple[results.ResultIn, ...] = ()  # the person's scores and levels, for an assessment
+
+
+def award_results(ctx: Issuing, version: AchievementVersion, award: Award) -> list[JsonObject]:
+    """The award's OB 3.0 Result objects, checked against the course version's result descriptions;
+    InvalidInput (path /results) for a result that does not fit them."""
+    if not award.results:
+        return []
+    url = courses.version_url(ctx.links, version.achievement.public_id, version.version)
+    return results.results_json(courses.result_specs(version), award.results, base=url)
 
 
 def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Achievement, version: AchievementVersion,
@@ -187,6 +197,7 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
         credential_id=ctx.links.credential(credential_id), issuer=profile, achievement=achieved,
         recipient=award.recipient, valid_from=now, valid_until=valid_until, completed=award.completed,
         evidence=award.evidence, credits_earned=award.credits_earned,
+        results=award_results(ctx, version, award),
         status=status.status_entry(list_url=ctx.links.status_list(org.slug, slot[0].id), index=slot[1]))
         for (award, _), credential_id, slot, valid_until in zip(awards, ids, slots, until)], signer=signer(ctx, org),
         created=now)

@@ -81,6 +81,8 @@ class CohortRow(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     completed_on: Mapped[date | None]
+    results: Mapped[list[dict[str, str]]] = mapped_column(  # the row's results: {description (key), value}
+        JSON, default=list, server_default="[]")
     award_key: Mapped[str | None] = mapped_column(String(200), index=True)
     state: Mapped[str] = mapped_column(String(12))
     credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))

@@ -137,6 +137,8 @@ class CourseContent:
     human_code: Mapped[str] = mapped_column(String(100), default="", server_default="")  # OB 3.0 humanCode
     other_identifiers: Mapped[list[dict[str, str]]] = mapped_column(  # OB 3.0 IdentifierEntry: identifier, type
         JSON, default=list, server_default="[]")
+    result_descriptions: Mapped[list[dict[str, Any]]] = mapped_column(  # badges.results.ResultSpec.as_stored()
+        JSON, default=list, server_default="[]")
 
 
 class Achievement(CourseContent, Base):

@@ -14,6 +14,7 @@ from werkzeug.test import TestResponse
 from badges import proofs, status
 from badges.jsontext import to_json
 from badges.model import Recipient
+from badges.results import Level, ResultIn, ResultSpec
 from bootstrap.wiring import Services
 from issuer import awards, service, staff, tokens
 from issuer.console import STAFF
@@ -48,12 +49,15 @@ def make_course(svc: Services, org: Org, *, valid_months: int | None = None, **f
 
 
 def issue(svc: Services, org: Org, course: Achievement, *, email: str = "minji.kim@example.com",
-          name: str = "김민지", now: datetime = NOW, publish_name: bool = True) -> str:
-    """Issue one badge (its name published unless told otherwise); returns the credential id."""
+          name: str = "김민지", now: datetime = NOW, publish_name: bool = True,
+          results: tuple[ResultIn, ...] = ()) -> str:
+    """Issue one badge (its name published unless told otherwise, with an assessment's `results`); returns the
+    credential id."""
     with transaction(svc.sessions) as session:
         issued = awards.issue_one(session, svc.issuing, org=session.get_one(Org, org.id), actor="test", now=now,
                                   achievement=session.get_one(Achievement, course.id),
-                                  award=service.Award(Recipient(name, email, publish_name=publish_name)))
+                                  award=service.Award(Recipient(name, email, publish_name=publish_name),
+                                                      results=results))
         return issued.credential.id
 
 
@@ -72,6 +76,17 @@ def issue_with_two_status_entries(svc: Services, org: Org, course: Achievement, 
                              created=kwargs.get("now", NOW))
         row.document, row.suspension_list_id, row.suspension_index = to_json(signed), suspension.id, index
     return credential_id
+
+
+TOPCIT = (ResultSpec("score", "ScaledScore", "TOPCIT 점수", "TOPCIT score", value_min="0", value_max="1000"),
+          ResultSpec("level", "RubricCriterionLevel", "TOPCIT 수준", "TOPCIT level",
+                     levels=tuple(Level(str(n), f"수준 {n}", f"Level {n}") for n in range(1, 6))))
+
+
+def make_assessment(svc: Services, org: Org) -> Achievement:
+    """A TOPCIT-like assessment of `org`: a score 0-1000 and levels 1-5."""
+    return make_course(svc, org, name_ko="TOPCIT 정기평가", name_en="TOPCIT assessment",
+                       achievement_type="Assessment", result_descriptions=TOPCIT)
 
 
 PASSWORD = "correct horse battery staple"

@@ -26,6 +26,12 @@ DYNAMIC: dict[tuple[str, str], tuple[str, ...]] = {
     ("issuer/console_courses.py", "e.code"): (),
     ("issuer/api.py", "e.code"): (),
     ("verifier/pages.py", "unreadable.problem.code"): (),
+    ("badges/results.py", "code"): ("result.key_invalid", "result.key_repeated", "result.levels_count",
+                                    "result.name_missing", "result.name_too_long", "result.range_invalid",
+                                    "result.range_missing", "result.required_level_unknown",
+                                    "result.required_out_of_range", "result.too_many", "result.type_unknown"),
+    ("issuer/cohorts.py", "code"): ("cohort.row.result_out_of_range", "cohort.row.result_level_unknown",
+                                    "cohort.row.result_below_required", "cohort.row.result_invalid"),
     ("wallet/account_pages.py", "code"): ("wallet.delete_wrong_password", "wallet.delete_not_confirmed"),
 }
 

@@ -15,7 +15,7 @@ from badges import artwork, qr
 from badges.report import CheckId, Outcome, VerificationReport
 from verifier.service import StateNote
 from verifier.summary import Summary
-from web.i18n import local_time
+from web.i18n import local_time, result_text
 
 Translate = Callable[[str], str]
 VERDICT_COLOURS = {"valid": colors.HexColor("#047857"), "unknown": colors.HexColor("#b45309"),
@@ -91,8 +91,10 @@ def _facts(summary: Summary, t: Translate, lang: str, style: ParagraphStyle) -> 
             ("credential.issued_by", f"{issuer}\n{summary.issuer_id or ''}\n{membership}"),
             ("credential.issued_on", summary.issued), ("credential.valid_until", summary.valid_until or t("credential.no_expiry")),
             ("credential.completed_on", summary.completed), ("summary.format", t(f"format.{summary.format}") + (f" · {summary.proof_type}" if summary.proof_type else ""))]
-    data = [[Paragraph(escape(t(key)), style), Paragraph(escape(value).replace("\n", "<br/>"), style)]
-            for key, value in rows if value]
+    labelled = [(t(key), value) for key, value in rows if value]
+    labelled[2:2] = [(line.name or t("result.heading"), result_text(line, lang)) for line in summary.results]
+    data = [[Paragraph(escape(label), style), Paragraph(escape(value).replace("\n", "<br/>"), style)]
+            for label, value in labelled]
     table = Table(data, colWidths=[38 * mm, 128 * mm], splitInRow=1)  # a long description runs onto the next page
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e2e8f0"))]))

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from badges import transcript
+from badges import results, transcript
 from badges.checks import issuer_id
 from badges.clock import korea_date
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
@@ -66,6 +66,7 @@ class Summary:
     image: str | None = None  # the badge image: an https URL or a data: image URL, nothing else
     hours: float | None = None  # of learning (ext:hours, else credits), for the pages; not in the API summary
     alignments: tuple[Alignment, ...] = ()  # for the pages; not in the API summary
+    results: tuple[results.ResultLine, ...] = ()  # an assessment's scores and levels (credentialSubject.result)
 
     def as_json(self) -> dict[str, Any]:
         """The summary as the API returns it (camelCase, without empty fields)."""
@@ -74,7 +75,10 @@ class Summary:
                  "issuer_name": "issuerName", "issuer_url": "issuerUrl", "valid_until": "validUntil",
                  "proof_type": "proofType"}
         pages_only = ("member", "hours", "alignments")
-        out = {names.get(k, k): v for k, v in asdict(self).items() if v is not None and k not in pages_only}
+        out = {names.get(k, k): v for k, v in asdict(self).items()
+               if v is not None and k not in pages_only and k != "results"}
+        if self.results:
+            out["results"] = [line.as_json() for line in self.results]
         out["registeredMember"] = self.member is not None
         if self.member is not None:
             out["member"] = {"slug": self.member.slug, "name": {"ko": self.member.name_ko, "en": self.member.name_en},
@@ -123,7 +127,8 @@ def _vc_facts(doc: dict[str, Any]) -> dict[str, Any]:
             "valid_until": _date(doc.get("validUntil") or doc.get("expirationDate")),
             "completed": _date(subject.get("activityEndDate")),
             "image": _image(doc.get("image")) or _image(achievement.get("image")),
-            "hours": transcript.hours(subject, achievement), "alignments": _alignments(achievement)}
+            "hours": transcript.hours(subject, achievement), "alignments": _alignments(achievement),
+            "results": results.summary(achievement, subject)}
 
 
 def _own_image(doc: dict[str, Any], links: Links) -> str | None:

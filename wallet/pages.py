@@ -11,13 +11,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from badges import qr
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
+from badges.results import summary as result_lines
 from store.wallet import Learner, ShareLink, get_item
 from wallet import exports, imports, offers, service, sharing, transcripts
 from wallet.pdf import PdfBadge, career_pdf
 from wallet.service import Entry
 from wallet.web import absolute, refresh, require_learner, safe_next, wallet_context
 from web.http import transaction, utcnow
-from web.i18n import locale, tell, translate
+from web.i18n import locale, result_text, tell, translate
 from web.linkedin import linkedin_url
 
 bp = Blueprint("wallet_pages", __name__, template_folder="templates", static_folder="static",
@@ -330,9 +331,13 @@ def _pdf_badge(session: Session, learner: Learner, e: Entry, lang: str) -> PdfBa
     issued = e.item.credential  # ours: the issuer's recorded revocation or suspension
     stopped = (issued.revoked_at or issued.suspended_at) if issued else None
     reason = (issued.revocation_reason if issued.revoked_at else issued.suspension_reason) if issued else None
+    subject = e.document.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    worded = [f"{line.name}: {result_text(line, lang)}" if line.name else result_text(line, lang)
+              for line in result_lines(achievement, subject)]
     return PdfBadge(title=e.title(lang), issuer=e.issuer(lang), awarded_on=e.course.awarded_on,
                     hours=e.course.hours, skills=e.course.skills, state=e.item.verdict, verify_url=verify_url,
-                    stopped_at=stopped, reason=reason)
+                    stopped_at=stopped, reason=reason, results=" · ".join(worded))
 
 
 @bp.get("/wallet/export.json")

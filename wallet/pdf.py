@@ -35,6 +35,7 @@ class PdfBadge:
     verify_url: str
     stopped_at: datetime | None = None  # when its issuer (here) revoked or suspended it
     reason: str | None = None  # and why, as the issuer's staff wrote it
+    results: str = ""  # an assessment's score and level, worded (web.i18n.result_text)
 
 
 def career_pdf(*, lang: str, learner_name: str, holder_did: str, badges: Sequence[PdfBadge], total_hours: float,
@@ -92,6 +93,8 @@ def _describe(badge: PdfBadge, t: Callable[..., str], styles: dict[str, Paragrap
     if badge.hours:
         facts.append(t("wallet.hours_value", hours=_hours(badge.hours)))
     parts = [Paragraph(escape(badge.title), styles["name"]), Paragraph(escape(" · ".join(facts)), styles["body"])]
+    if badge.results:
+        parts.append(Paragraph(escape(badge.results), styles["body"]))
     if badge.skills:
         parts.append(Paragraph(escape(f"{t('wallet.skills')}: {', '.join(badge.skills)}"), styles["body"]))
     state = f"wallet.state.{badge.state}" if f"wallet.state.{badge.state}" in MESSAGES else "wallet.state.not_genuine"

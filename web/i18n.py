@@ -11,6 +11,7 @@ from datetime import date, datetime
 from flask import Response, flash, request
 
 from badges.clock import in_korea, korea_date
+from badges.results import ResultLine
 from web import messages
 from web.translations import LOCALES, Compiled, PackageMessages, compile_catalogues
 
@@ -92,3 +93,15 @@ def local_time(value: datetime | date | str | None, fmt: str = "date", lang: str
     if moment is None:
         return ""
     return f"{moment.strftime(TIME_FORMATS[fmt])} {translate('time.korea', lang)}"
+
+
+def result_text(line: ResultLine, lang: str | None = None) -> str:
+    """An assessment's result as pages and PDFs word it: "720 (range 0–1000)", "Level 4 (level 4 of 5)"."""
+    parts = []
+    if line.value:
+        parts.append(translate("result.score", lang, value=line.value, min=line.value_min, max=line.value_max)
+                     if line.value_max else line.value)
+    if line.level:
+        parts.append(translate("result.level_of", lang, level=line.level, position=line.position, levels=line.levels)
+                     if line.position else line.level)
+    return " · ".join(parts)
