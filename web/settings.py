@@ -19,6 +19,7 @@ VERIFY_RATE_LIMIT = 60
 FETCH_TIMEOUT_S = 5.0
 FETCH_MAX_BYTES = 512_000
 CLOCK_SKEW = timedelta(minutes=5)
+WORKSPACE_DAYS = 30
 
 
 class ConfigError(Exception):
@@ -45,6 +46,7 @@ class Settings:
     verify_rate_limit: int = VERIFY_RATE_LIMIT  # verifications per client address a minute (page, QR, API); 0: none
     key_custody: str = keys.SOFTWARE  # where new signing keys are kept unless an org says otherwise
     pkcs11: TokenConfig | None = None  # the PKCS#11 token (module, label, PIN), when there is one
+    workspace_days: int = WORKSPACE_DAYS  # how long an employer's verification batch is kept, then deleted
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
@@ -75,7 +77,7 @@ class Settings:
             verify_rate_limit=_verify_rate_limit(env),
             smtp_url=env.get("BADGES_SMTP_URL") or None, mail_from=env.get("BADGES_MAIL_FROM", "badges@localhost"),
             redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production,
-            key_custody=custody, pkcs11=token)
+            key_custody=custody, pkcs11=token, workspace_days=_workspace_days(env))
 
 
 def _key_custody(env: Mapping[str, str], instance_dir: Path, production: bool) -> tuple[str, TokenConfig | None]:
@@ -115,6 +117,14 @@ def _verify_rate_limit(env: Mapping[str, str]) -> int:
         raise ConfigError(f"BADGES_VERIFY_RATE_LIMIT must be a whole number of verifications per client address "
                           f"per minute, or 0 for no limit (it is {text!r}).")
     return limit
+
+
+def _workspace_days(env: Mapping[str, str]) -> int:
+    text = env.get("BADGES_WORKSPACE_DAYS", "").strip() or str(WORKSPACE_DAYS)
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 3650):
+        raise ConfigError(f"BADGES_WORKSPACE_DAYS must be a whole number of days from 1 to 3650 that employers' "
+                          f"verification batches are kept (it is {text!r}).")
+    return int(text)
 
 
 def _instance_secret(instance_dir: Path, name: str, production: bool, variable: str) -> str:
