@@ -98,7 +98,8 @@ def delete_batches(session: Session, batch_ids: list[int]) -> int:
     if not batch_ids:
         return 0
     session.execute(delete(WorkspaceItem).where(WorkspaceItem.batch_id.in_(batch_ids)))
-    return session.execute(delete(WorkspaceBatch).where(WorkspaceBatch.id.in_(batch_ids))).rowcount or 0
+    gone = session.execute(delete(WorkspaceBatch).where(WorkspaceBatch.id.in_(batch_ids)))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def expired(session: Session, now: datetime) -> list[int]:
