@@ -25,6 +25,7 @@ from issuer import (
 from issuer import pages as issuer_pages
 from verifier import api as verifier_api
 from verifier import pages as verifier_pages
+from verifier import workspace, workspace_pages
 from wallet import account_pages as wallet_accounts
 from wallet import ob_api, ob_consent
 from wallet import pages as wallet_pages
@@ -36,7 +37,7 @@ from web.settings import ConfigError, Settings
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
               console_courses, console_issue, console_credentials, api_cohorts, health, oid4vci_api, ob_api,
-              ob_consent)
+              ob_consent, workspace_pages)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -64,13 +65,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_security_headers)
     app.after_request(i18n.remember_choice)
     app.extensions[jobs.EXTENSION] = _runner(app.extensions["badges"])
+    app.extensions[workspace.EXTENSION] = workspace.Runner(app)
     return app
 
 
 def start(app: Flask) -> Flask:
-    """`app` once its process starts serving: the cohort jobs a crash or restart interrupted are handed to its
-    runner again (what `badges serve` and the WSGI entry `serve()` do; building an app does not)."""
+    """`app` once its process starts serving: the cohort jobs and employers' verification batches a crash or
+    restart interrupted are handed to their runners again (what `badges serve` and the WSGI entry `serve()` do;
+    building an app does not)."""
     jobs.resume_unfinished(app.extensions["badges"], app.extensions[jobs.EXTENSION])
+    workspace.start(app)  # verification batches past their retention deleted, interrupted ones resumed
     return app
 
 
