@@ -250,8 +250,8 @@ def _write(row: WorkspaceItem, *, verified: Verified | None = None, problem: tup
         row.member_slug = summary.member.slug
         row.member_name_ko, row.member_name_en = summary.member.name_ko[:200], summary.member.name_en[:200]
     row.credential_id = verified.credential_id
-    if report.check(CheckId.PARSE).outcome is Outcome.PASSED:
-        row.source = verified.source  # for the full report (re-verified when opened)
+    if verified.credential_id is None and report.check(CheckId.PARSE).outcome is Outcome.PASSED:
+        row.source = verified.source  # for the full report, verified again when opened (ours: its QR landing)
 
 
 def _short(text: str | None) -> str | None:

@@ -26,7 +26,7 @@ from verifier import views, workspace
 from verifier.pages import report_page
 from web.http import after_commit, request_transaction, services, transaction, utcnow
 from web.i18n import locale, tell, translate
-from web.security import signed_in
+from web.security import csrf_exempt, require_csrf, signed_in
 from web.sheets import XLSX_MIMETYPE, spreadsheet_csv, spreadsheet_xlsx
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,11 +73,13 @@ def index(org_slug: str) -> str:
 
 
 @bp.post("")
+@csrf_exempt  # checked below, once the request may be as large as a batch (the app-wide cap is far smaller)
 @workspace_view
 def submit(org_slug: str) -> ResponseReturnValue:
     """Everything handed in becomes one batch; refused whole only when it holds nothing or too much."""
     desk: Desk = g.desk
     request.max_content_length = workspace.MAX_TOTAL
+    require_csrf()
     try:
         given = _given()
     except (InvalidInput, TooLarge) as e:
@@ -151,7 +153,7 @@ def item_report(org_slug: str, batch_id: int, item_id: int) -> ResponseReturnVal
         if row is None or row.batch_id != found.id or (row.source is None and row.credential_id is None):
             raise NotFound("workspace.no_report", "This row has no report: its input could not be read.")
         credential_id, source = row.credential_id, row.source
-    if source is None:
+    if credential_id is not None or source is None:
         return redirect(url_for("verifier_pages.landing", credential_id=credential_id))
     return report_page(views.verify(source, holder=None, channel="page", credential_id=credential_id))
 
@@ -200,11 +202,11 @@ def reason_text(row: WorkspaceItem) -> str:
 def report_url(row: WorkspaceItem, org_slug: str, batch_id: int) -> str | None:
     """Where the row's full report is (an absolute URL: the export is read elsewhere), or None."""
     links = services().issuing.links
+    if row.credential_id is not None:  # one of ours: its public QR landing page
+        return links.verify(row.credential_id)
     if row.source is not None:
         return links.base_url + url_for("workspace.item_report", org_slug=org_slug, batch_id=batch_id,
                                         item_id=row.id)
-    if row.credential_id is not None:
-        return links.verify(row.credential_id)
     return None
 
 
