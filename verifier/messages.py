@@ -244,6 +244,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "workspace.col.reason": {"ko": "이유", "en": "Why"},
     "workspace.col.report": {"ko": "전체 보고서", "en": "Full report"},
     "workspace.not_stated": {"ko": "배지에 이름 없음", "en": "not stated"},
+    "workspace.claimed": {"ko": "문서에 적힌 내용(확인되지 않음)", "en": "as the document claims (not verified)"},
     "workspace.not_member": {"ko": "등록된 회원 기관 아님", "en": "not a registered member"},
     "workspace.unreadable": {"ko": "읽을 수 없음", "en": "Unreadable"},
     "workspace.failed_check": {"ko": "통과하지 못한 검사: {check}", "en": "Failed check: {check}"},

@@ -2,6 +2,7 @@
 exports read back, retention, deletion, resumption after a crash, and organisations kept apart."""
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -17,6 +18,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from badges import qr
+from bootstrap import cli
 from bootstrap.app import start
 from bootstrap.wiring import Services
 from issuer import service
@@ -256,3 +258,20 @@ def test_one_organisation_never_sees_anothers_batches(fetching_app: Flask, acme:
 def _staff_id(svc: Services) -> int:
     with transaction(svc.sessions) as session:
         return session.scalars(select(StaffUser.id).where(StaffUser.email == "hr@acme.example")).one()
+
+
+def test_the_cleanup_command_deletes_what_is_past_its_retention(fetching_app: Flask, acme: dict[str, Any],
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    svc, now = acme["svc"], datetime.now(UTC)
+    with transaction(svc.sessions) as session:
+        workspace.create_batch(session, org_id=acme["org"].id, staff_id=_staff_id(svc),
+                               given=workspace.from_lines("old"), label="", now=now - timedelta(days=8), keep_days=7)
+    settings = svc.settings
+    monkeypatch.setenv("BADGES_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("BADGES_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("BADGES_KEY_ENCRYPTION_KEY", base64.b64encode(settings.key_encryption_key).decode())
+    assert cli.main(["workspace-cleanup"]) == 0
+    assert "Deleted 1 verification batches" in capsys.readouterr().out
+    with transaction(svc.sessions) as session:
+        assert session.scalars(select(WorkspaceBatch)).all() == []
