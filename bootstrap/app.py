@@ -29,6 +29,7 @@ from issuer import (
 from issuer import pages as issuer_pages
 from verifier import api as verifier_api
 from verifier import pages as verifier_pages
+from verifier import workspace, workspace_pages
 from wallet import account_pages as wallet_accounts
 from wallet import ob_api, ob_consent
 from wallet import pages as wallet_pages
@@ -40,7 +41,7 @@ from web.settings import ConfigError, Settings
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
               console_courses, console_issue, console_credentials, console_renew, console_account, api_cohorts,
-              health, oid4vci_api, ob_api, ob_consent)
+              health, oid4vci_api, ob_api, ob_consent, workspace_pages)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -71,13 +72,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[jobs.EXTENSION] = _runner(app.extensions["badges"])
     logs.install(app)
     metrics.install(app, [backlog.Backlog(services, app.extensions[jobs.EXTENSION])])
+    app.extensions[workspace.EXTENSION] = workspace.Runner(app)
     return app
 
 
 def start(app: Flask) -> Flask:
-    """`app` once its process starts serving: the cohort jobs a crash or restart interrupted are handed to its
-    runner again (what `badges serve` and the WSGI entry `serve()` do; building an app does not)."""
+    """`app` once its process starts serving: the cohort jobs and employers' verification batches a crash or
+    restart interrupted are handed to their runners again (what `badges serve` and the WSGI entry `serve()` do;
+    building an app does not)."""
     jobs.resume_unfinished(app.extensions["badges"], app.extensions[jobs.EXTENSION])
+    workspace.start(app)  # verification batches past their retention deleted, interrupted ones resumed
     return app
 
 

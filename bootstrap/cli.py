@@ -1,5 +1,5 @@
 """The `badges` command: init, demo, serve, org create, issue, revoke, token, rotate-key, rotate-kek, backup,
-restore, verify, audit, export-org."""
+restore, verify, audit, export-org, workspace-cleanup."""
 from __future__ import annotations
 
 import argparse
@@ -45,6 +45,7 @@ from store import backup, key_custody, orgs
 from store.console import Role
 from store.db import transaction, upgrade
 from store.models import Achievement, Org
+from verifier import workspace
 from verifier.service import LocalResolver, verify_upload
 from web import logs, mail
 from web.settings import CLOCK_SKEW, FETCH_TIMEOUT_S, ConfigError, Settings, init_instance, new_instance_kek
@@ -205,6 +206,8 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty (default: keep waiting)")
     worker.add_argument("--queue", default=queue.QUEUE,
                         help=f"the queue to take jobs from (default: {queue.QUEUE}, where the app puts them)")
+    command("workspace-cleanup", _workspace_cleanup, "Delete employers' verification batches kept past their "
+            "retention period (BADGES_WORKSPACE_DAYS, default 30; app start-up does it too).")
     verify = command("verify", _verify, "Verify a credential file (JSON, baked PNG or SVG) and print the report.")
     verify.add_argument("file", type=Path)
     verify.add_argument("--email", help="also check the badge was issued to this e-mail")
@@ -510,6 +513,13 @@ def _export_org(args: argparse.Namespace, svc: Services) -> int:
         audit.record(session, org_id=org.id, actor="cli", action="org.export", target=dest.name, now=now,
                      files=written.files, bytes=written.size)
     print(f"Wrote {dest} ({written.size:,} bytes, {written.files} files)")
+    return 0
+
+
+def _workspace_cleanup(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        gone = workspace.cleanup(session, _now())
+    print(f"Deleted {gone} verification batches past their retention period")
     return 0
 
 

@@ -23,6 +23,7 @@ from badges import results
 from badges.errors import InvalidInput, TooLarge
 from badges.model import Recipient, normalise_email
 from badges.text import CONTROL
+from web.sheets import spreadsheet_csv
 
 MAX_FILE_BYTES = 900_000  # under the app's 1 MB request cap, so the form's other fields still fit
 MAX_ROWS = 5_000
@@ -44,7 +45,6 @@ RESULT_ALIASES = {"score": frozenset({"score", "scores", "점수", "성적", "�
                   "level": frozenset({"level", "grade", "rubriclevel", "등급", "수준", "레벨"})}
 _DATE = re.compile(r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*[.일]?(?:[ T].*)?")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,14 +204,6 @@ def failed_rows_csv(headers: Iterable[str], rows: Iterable[tuple[int, Mapping[st
     return spreadsheet_csv([["행 / row", *names, "오류", "error"],
                             *([str(line), *(str(raw.get(h, "")) for h in names), error_ko, error_en]
                               for line, raw, error_ko, error_en in rows)])
-
-
-def spreadsheet_csv(rows: Iterable[Iterable[str]]) -> bytes:
-    """Every CSV export: UTF-8 with a BOM (Excel opens it as UTF-8), every cell, headers included, inert."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([inert(cell) for cell in row] for row in rows)
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -402,10 +394,6 @@ def _cell(value: Any) -> str:
 def _with_problem(row: CheckedRow, problem: RowProblem) -> CheckedRow:
     return CheckedRow(row.line, row.raw, row.name, row.email, row.completed, problem, row.results)
 
-
-def inert(text: str) -> str:
-    """Text a spreadsheet shows as text, never runs as a formula (CSV injection, OWASP: a leading quote)."""
-    return "'" + text if text.startswith(_FORMULA) else text
 
 
 def _too_many(count: int) -> TooLarge:

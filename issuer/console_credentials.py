@@ -18,12 +18,13 @@ from sqlalchemy import Select, and_, func, or_, select
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError, InvalidInput
-from issuer import audit, courses, notify, service, spreadsheets
+from issuer import audit, courses, notify, service
 from issuer.console import console_view, current
 from store.console import Role
 from store.credentials import email_lookup, get_credential
 from store.issuing import MailState, OutboxMail
 from store.models import Credential
+from web import sheets
 from web.http import after_commit, id_arg, services, transaction, utcnow
 from web.i18n import local_time, locale, tell, tell_plural, translate
 
@@ -73,12 +74,13 @@ def export(org_slug: str, kind: str) -> Response:
                   local_time(r.credential.issued_at, "minutes", lang), translate(f"revoke.state.{r.state}", lang),
                   r.credential.revocation_reason or r.credential.suspension_reason or "",
                   links.credential(r.credential.id), r.credential.id] for r in rows]
+        table = [[cell or "" for cell in row] for row in table]
     headers = [translate(f"export.column.{c}", lang) for c in
                ("name", "email", "course", "version", "issued", "state", "reason", "url", "id")]
     name = f"badges-{current().org.slug}-{now:%Y%m%d}.{kind}"
-    body, mimetype = ((spreadsheets.as_csv(headers, table), spreadsheets.CSV_TYPE) if kind == "csv" else
-                      (spreadsheets.as_xlsx(headers, table, title=translate("revoke.list_title", lang)),
-                       spreadsheets.XLSX_TYPE))
+    body, mimetype = ((sheets.spreadsheet_csv([headers, *table]), sheets.CSV_MIMETYPE) if kind == "csv" else
+                      (sheets.spreadsheet_xlsx(headers, table, title=translate("revoke.list_title", lang)),
+                       sheets.XLSX_MIMETYPE))
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                       "Cache-Control": "no-store"})
 

@@ -16,11 +16,12 @@ from werkzeug.wrappers import Response
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.model import Evidence, Recipient
 from badges.results import LEVEL_TYPE, ResultIn
-from issuer import audit, awards, cohorts, courses, jobs, notify, spreadsheets
+from issuer import audit, awards, cohorts, courses, jobs, notify
 from issuer.console import console_view, current
 from issuer.service import Award
 from store.console import Role
 from store.issuing import CohortJob, JobState, MailState, OutboxMail, RowState, get_job, job_rows, row_counts
+from web import sheets
 from web.http import after_commit, services, transaction, utcnow
 from web.i18n import locale, tell, translate
 
@@ -102,8 +103,8 @@ def cohort_list(org_slug: str) -> str:
 def sample(org_slug: str, kind: str) -> Response:
     """A cohort file to start from, with the column names (Korean, or English with ?lang=en) the importer reads."""
     headers, rows = cohorts.sample(locale())
-    body, mimetype = ((spreadsheets.as_csv(headers, rows), spreadsheets.CSV_TYPE) if kind == "csv" else
-                      (spreadsheets.as_xlsx(headers, rows, title="cohort"), spreadsheets.XLSX_TYPE))
+    body, mimetype = ((sheets.spreadsheet_csv([headers, *rows]), sheets.CSV_MIMETYPE) if kind == "csv" else
+                      (sheets.spreadsheet_xlsx(headers, rows, title="cohort"), sheets.XLSX_MIMETYPE))
     name = f"{translate('cohort.sample_file')}.{kind}"
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename=\"cohort-sample.{kind}\"; filename*=UTF-8''{quote(name)}"})

@@ -10,6 +10,7 @@ from badges import text
 from badges.errors import Conflict, NotFound
 from badges.model import checked_email, normalise_email
 from keys.passwords import DUMMY_HASH, check_password, hash_password
+from store import console as console_store
 from store.console import Membership, Role, StaffUser
 from store.models import Org
 
@@ -61,11 +62,10 @@ def grant(session: Session, *, staff: StaffUser, org: Org, role: Role, now: date
 def role_in(session: Session, *, staff_id: int, org_slug: str) -> tuple[Org, Role]:
     """The organisation and the staff member's role there; NotFound when they are not a member
     (the same answer as for an organisation that does not exist, so membership is not revealed)."""
-    row = session.execute(select(Org, Membership.role).join(Membership, Membership.org_id == Org.id)
-                          .where(Org.slug == org_slug, Membership.staff_id == staff_id)).first()
-    if row is None:
+    found = console_store.role_in(session, staff_id=staff_id, org_slug=org_slug)
+    if found is None:
         raise NotFound("org.not_found", f"There is no organisation {org_slug!r} you belong to.")
-    return row[0], Role(row[1])
+    return found
 
 
 def memberships(session: Session, staff_id: int) -> list[Membership]:

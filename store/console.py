@@ -6,8 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from store.models import Base, Org
 
@@ -97,3 +97,11 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime]
+
+
+def role_in(session: Session, *, staff_id: int, org_slug: str) -> tuple[Org, Role] | None:
+    """The organisation named `org_slug` and the staff member's role there, or None when they are not a member
+    (callers answer as for an organisation that does not exist, so membership is not revealed)."""
+    row = session.execute(select(Org, Membership.role).join(Membership, Membership.org_id == Org.id)
+                          .where(Org.slug == org_slug, Membership.staff_id == staff_id)).first()
+    return (row[0], Role(row[1])) if row is not None else None

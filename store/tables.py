@@ -2,8 +2,20 @@
 (Alembic's env.py and the schema test use it). A feature that adds a model module adds it here."""
 from __future__ import annotations
 
-from store import audit, console, counters, freshness, issuing, key_custody, models, oauth, offers, wallet
+from store import (
+    audit,
+    console,
+    counters,
+    freshness,
+    issuing,
+    key_custody,
+    models,
+    oauth,
+    offers,
+    wallet,
+    workspace,
+)
 from store.models import Base
 
 __all__ = ["Base", "audit", "console", "counters", "freshness", "issuing", "key_custody", "models", "oauth", "offers",
-           "wallet"]
+           "wallet", "workspace"]

@@ -32,6 +32,7 @@ DYNAMIC: dict[tuple[str, str], tuple[str, ...]] = {
                                     "result.required_out_of_range", "result.too_many", "result.type_unknown"),
     ("issuer/cohorts.py", "code"): ("cohort.row.result_out_of_range", "cohort.row.result_level_unknown",
                                     "cohort.row.result_below_required", "cohort.row.result_invalid"),
+    ("verifier/workspace.py", "*SHARE_LINK"): ("workspace.share_link",),
     ("wallet/account_pages.py", "code"): ("wallet.delete_wrong_password", "wallet.delete_not_confirmed"),
 }
 

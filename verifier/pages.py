@@ -75,7 +75,7 @@ def _verify_given(*, form_on_typo: bool) -> ResponseReturnValue:
     unreadable = verified.report.check(CheckId.PARSE)
     if form_on_typo and unreadable.outcome is Outcome.FAILED and unreadable.problem:  # a typo, not a forgery
         raise InvalidInput(unreadable.problem.code, unreadable.problem.detail)
-    return _page(verified)
+    return report_page(verified)
 
 
 @bp.post("/verify/summary.pdf")
@@ -98,7 +98,7 @@ def landing(credential_id: str) -> Response:
     """Where the QR code on a badge leads: verifies the credential as issued, and the holder on request."""
     with transaction() as session:
         document = service.stored_document(session, credential_id)
-    return _page(views.verify(document, holder=request.form.get("email"), channel="qr",
+    return report_page(views.verify(document, holder=request.form.get("email"), channel="qr",
                               credential_id=credential_id))
 
 
@@ -122,7 +122,7 @@ def _read(upload: FileStorage, limit: int) -> bytes:
     return data
 
 
-def _page(verified: Verified) -> Response:
+def report_page(verified: Verified) -> Response:
     if verified.clr is not None:
         response = Response(render_template("verifier/clr_report.html", report=verified.report, clr=verified.clr,
                                             summary=verified.summary, inner=verified.inner))

@@ -117,6 +117,16 @@ def csrf_exempt(view: F) -> F:
     return view
 
 
+def require_csrf() -> None:
+    """Refuse the request (400) unless it carries the session's CSRF token. protect() calls it before every
+    view; a view that must first raise its request's size limit (a large upload) is csrf_exempt and calls it
+    itself, after raising the limit."""
+    sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    expected = session.get(CSRF_FIELD)
+    if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
+        abort(400, description="The form expired or came from another site. Reload the page and try again.")
+
+
 def protect(app: Flask, *, exempt_prefixes: tuple[str, ...] = ("/api/",)) -> None:
     """Refuse state-changing requests to pages (not the token-authenticated API) without the CSRF token."""
 
@@ -127,9 +137,6 @@ def protect(app: Flask, *, exempt_prefixes: tuple[str, ...] = ("/api/",)) -> Non
         view = app.view_functions.get(request.endpoint or "")
         if getattr(view, "csrf_exempt", False):
             return
-        sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
-        expected = session.get(CSRF_FIELD)
-        if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
-            abort(400, description="The form expired or came from another site. Reload the page and try again.")
+        require_csrf()
 
     app.jinja_env.globals["csrf_token"] = csrf_token

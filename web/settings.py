@@ -25,6 +25,7 @@ PLATFORM_NAME_KO = "디지털 인재 얼라이언스"
 PLATFORM_NAME_EN = "Digital Talent Alliance"
 KEK_FILE = "key_encryption_key"
 OLD_KEKS_FILE = "key_encryption_key.old"  # development: KEKs a rotation moves away from, one a line
+WORKSPACE_DAYS = 30
 
 
 class ConfigError(Exception):
@@ -57,6 +58,7 @@ class Settings:
     old_key_encryption_keys: tuple[bytes, ...] = ()  # still open keys sealed under them (a KEK rotation running)
     status_list_capacity: int = status.DEFAULT_LENGTH  # indexes handed out per status list (always 131,072 bits)
     metrics_token: str | None = None  # the bearer token /metrics asks for; None: /metrics is off (404)
+    workspace_days: int = WORKSPACE_DAYS  # how long an employer's verification batch is kept, then deleted
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
@@ -91,7 +93,7 @@ class Settings:
             platform_name_ko=env.get("BADGES_PLATFORM_NAME_KO") or PLATFORM_NAME_KO,
             platform_name_en=env.get("BADGES_PLATFORM_NAME_EN") or PLATFORM_NAME_EN,
             old_key_encryption_keys=old, status_list_capacity=_status_list_capacity(env),
-            metrics_token=env.get("BADGES_METRICS_TOKEN") or None)
+            metrics_token=env.get("BADGES_METRICS_TOKEN") or None, workspace_days=_workspace_days(env))
 
 
 def _key_custody(env: Mapping[str, str], instance_dir: Path, production: bool) -> tuple[str, TokenConfig | None]:
@@ -153,6 +155,14 @@ def _verify_rate_limit(env: Mapping[str, str]) -> int:
         raise ConfigError(f"BADGES_VERIFY_RATE_LIMIT must be a whole number of verifications per client address "
                           f"per minute, or 0 for no limit (it is {text!r}).")
     return limit
+
+
+def _workspace_days(env: Mapping[str, str]) -> int:
+    text = env.get("BADGES_WORKSPACE_DAYS", "").strip() or str(WORKSPACE_DAYS)
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 3650):
+        raise ConfigError(f"BADGES_WORKSPACE_DAYS must be a whole number of days from 1 to 3650 that employers' "
+                          f"verification batches are kept (it is {text!r}).")
+    return int(text)
 
 
 def _instance_secret(instance_dir: Path, name: str, production: bool, variable: str) -> str:
