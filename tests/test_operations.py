@@ -209,7 +209,8 @@ def test_rotating_a_development_instances_kek(tmp_path: Path, monkeypatch: pytes
 
     assert main(["rotate-kek", "--new"]) == 0
     out = capsys.readouterr().out
-    assert "Re-sealed 2, already under this KEK 0, failed 0" in out, out  # the lookup key and the signing key
+    # the lookup key, the demo organisation's signing key and the platform identity's
+    assert "Re-sealed 3, already under this KEK 0, failed 0" in out, out
     assert (instance / "key_encryption_key").read_text() != old
     assert (instance / "key_encryption_key.old").read_text() == old
     assert (instance / "key_encryption_key").stat().st_mode & 0o777 == 0o600
@@ -221,7 +222,7 @@ def test_rotating_a_development_instances_kek(tmp_path: Path, monkeypatch: pytes
     new = base64.b64decode((instance / "key_encryption_key").read_text())
     with engine.connect() as conn:
         from sqlalchemy.orm import Session
-        assert key_custody.kek_census(Session(conn), (new,)) == {keys.kek_id(new).hex(): 2}
+        assert key_custody.kek_census(Session(conn), (new,)) == {keys.kek_id(new).hex(): 3}  # + the platform key
     engine.dispose()
 
     monkeypatch.setenv("BADGES_KEY_ENCRYPTION_KEY", base64.b64encode(new).decode())

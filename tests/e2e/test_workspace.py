@@ -45,7 +45,7 @@ def test_an_employer_checks_a_mixed_batch_and_reads_one_table(live_server: LiveS
     verdicts = page.eval_on_selector_all("#results tbody tr", "rows => rows.map(r => r.dataset.verdict)")
     assert verdicts == ["valid", "revoked", "unreadable", "not_genuine"]
     table = page.inner_text("#results")
-    assert "김민지" in table and "발급 기관이 취소한 배지입니다" in table and "통과하지 못한 검사: 취소 여부" in table
+    assert "김민지" in table and "발급 기관이 폐기한 배지입니다" in table and "통과하지 못한 검사: 폐기 여부" in table
     assert "hanbit 아카데미" in table  # the registered member, named in Korean
 
     for lang in ("ko", "en"):

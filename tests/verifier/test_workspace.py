@@ -140,7 +140,7 @@ def test_a_mixed_batch_gives_one_row_per_item_with_who_what_from_whom_and_why(
     assert "Revoked by the issuer" in text and "Failed check: Revocation status" in text
     assert "not a registered member" in text and "Neither a badge link" in text
     korean = acme["client"].get(f"/console/acme/workspace/{batch_id}?lang=ko").get_data(as_text=True)
-    assert "발급 기관이 취소한 배지입니다" in korean and "등록된 회원 기관 아님" in korean
+    assert "발급 기관이 폐기한 배지입니다" in korean and "등록된 회원 기관 아님" in korean
 
     report = acme["client"].get(f"/console/acme/workspace/{batch_id}/items/{rows['3.0'].id}?lang=en")
     assert report.status_code == 200 and 'data-verdict="valid"' in report.get_data(as_text=True)
@@ -177,7 +177,7 @@ def test_the_csv_and_excel_exports_read_back_with_every_cell_inert(
     assert cells[0][:3] == ["번호", "입력", "소유자"] and len(cells) == 10
     formula = next(row for row in sheet.iter_rows() if row[0].value == "4")[1]
     assert formula.data_type == "s" and formula.value == "'=HYPERLINK(\"https://evil.example\")"
-    assert next(row for row in cells if row[0] == "2")[6] == "발급 기관이 취소한 배지입니다"
+    assert next(row for row in cells if row[0] == "2")[6] == "발급 기관이 폐기한 배지입니다"
 
 
 def test_nothing_or_too_much_is_refused_with_the_text_kept(fetching_app: Flask, acme: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
 
 from bootstrap.wiring import Services
@@ -108,7 +108,7 @@ def test_a_learner_deletes_their_wallet_in_the_browser(lang: str, texts: tuple[s
     page.fill("#password", "not my password")
     page.check("#understood")
     page.click("#delete")
-    assert texts[1] in page.content()
+    expect(page.locator("main")).to_contain_text(texts[1])  # waits for the page the refusal answers with
     page.fill("#password", PASSWORD)
     page.check("#understood")
     page.click("#delete")

@@ -125,7 +125,7 @@ def test_an_app_registers_gets_consent_lists_upserts_profiles_refreshes_and_is_c
     page.click("#apps-link")
     assert page.inner_text("[data-app='배지 모음 앱'] [data-scope]") == "지갑에 있는 내 배지를 봅니다(숨긴 배지는 빼고)."
     page.click("[data-app='배지 모음 앱'] button")
-    assert page.is_visible("#no-apps")
+    page.locator("#no-apps").wait_for()  # the page after the revocation says no app is connected
 
     cut_off = app.get(f"{api}/credentials")
     assert cut_off.status_code == 401 and problems(cut_off.json(), "imsx_statusinfo") == []
