@@ -10,7 +10,6 @@ from badges import results
 from badges.errors import Unavailable
 from bootstrap import openapi
 from bootstrap.wiring import Services, build_services
-from issuer import api as issuer_api
 from issuer import (
     alliance_pages,
     api_cohorts,
@@ -27,6 +26,7 @@ from issuer import (
     oid4vci_api,
     queue,
 )
+from issuer import api as issuer_api
 from issuer import pages as issuer_pages
 from verifier import api as verifier_api
 from verifier import pages as verifier_pages

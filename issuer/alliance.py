@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from badges import text
@@ -190,7 +190,7 @@ def members(session: Session, *, query: str = "", role: str = "", kind: str = ""
     """Members by name, filtered by a search in either name, role, kind and state (None: every state)."""
     courses = (select(Achievement.org_id, func.count().label("n")).group_by(Achievement.org_id).subquery())
     issued = (select(Credential.org_id, func.count().label("n")).group_by(Credential.org_id).subquery())
-    statement: Select[tuple[Org, AllianceMember, int, int]] = (
+    statement = (
         select(Org, AllianceMember, func.coalesce(courses.c.n, 0), func.coalesce(issued.c.n, 0))
         .join(AllianceMember, AllianceMember.org_id == Org.id)
         .outerjoin(courses, courses.c.org_id == Org.id).outerjoin(issued, issued.c.org_id == Org.id)
