@@ -10,8 +10,8 @@ from badges import results
 from badges.errors import Unavailable
 from bootstrap import openapi
 from bootstrap.wiring import Services, build_services
-from issuer import api as issuer_api
 from issuer import (
+    alliance_pages,
     api_cohorts,
     backlog,
     console_account,
@@ -26,6 +26,7 @@ from issuer import (
     oid4vci_api,
     queue,
 )
+from issuer import api as issuer_api
 from issuer import pages as issuer_pages
 from verifier import api as verifier_api
 from verifier import pages as verifier_pages
@@ -41,7 +42,7 @@ from web.settings import ConfigError, Settings
 BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
               console_courses, console_issue, console_credentials, console_renew, console_account, api_cohorts,
-              health, oid4vci_api, ob_api, ob_consent, workspace_pages)
+              health, oid4vci_api, ob_api, ob_consent, workspace_pages, alliance_pages)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         ratelimit.shared_storage(settings.redis_url, services.engine))
     ratelimit.install(app, ratelimit.SharedLimiter(limits, ratelimit.Rule("verify", settings.verify_rate_limit, 60)))
     app.jinja_env.globals.update(t=i18n.translate, tn=i18n.translate_plural, locale=i18n.locale,
-                                 result_lines=results.summary)
+                                 result_lines=results.summary,
+                                 platform_slug=lambda: settings.platform_slug)
     app.jinja_env.filters["local_time"] = i18n.local_time
     app.url_map.converters.update(URL_CONVERTERS)  # <id:...>: ids beyond the database's range are a 404
     for module in BLUEPRINTS:

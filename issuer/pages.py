@@ -10,8 +10,8 @@ from badges import baking, images, model, qr
 from badges.clock import korea_date
 from badges.errors import NotFound
 from badges.results import summary as result_lines
-from issuer import courses, service
-from store import orgs
+from issuer import alliance, courses, service
+from store import membership, orgs
 from store.credentials import get_credential
 from store.models import Credential, StatusList
 from web.http import services, transaction, utcnow
@@ -162,8 +162,11 @@ def org_page(slug: str) -> Response | str:
         if mimetype is not None:
             profile = service.issuer_profile(services().issuing, org)
             return _json_response({"@context": list(model.ACHIEVEMENT_CONTEXT), **profile}, mimetype)
+        listed = alliance.courses_of(session, org.id)
         return render_template("issuer/org.html", org=org, profile=service.issuer_profile(services().issuing, org),
-                               links=services().issuing.links, lang=locale())
+                               links=services().issuing.links, lang=locale(),
+                               member=membership.member_now(session, org.id), courses=listed,
+                               badges=sum(n for _, n in listed))
 
 
 @bp.get("/orgs/<slug>/logo")

@@ -27,6 +27,7 @@ from sqlalchemy import BigInteger, Connection, Engine, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from store.membership import AllianceMember, MembershipChange
 from store.models import Base, Credential, Org, SigningKey, StatusList
 
 POLL_SECONDS = 0.25  # how stale another process's commit may look here (the documented bound is one second)
@@ -40,6 +41,8 @@ WATCHED: dict[type, tuple[str, ...]] = {
     SigningKey: ("public_multibase", "fragment", "retired_at"),
     Org: ("did", "slug", "name_ko", "name_en", "url", "email", "description_ko", "description_en", "logo_type"),
     Credential: ("revoked_at", "suspended_at", "revocation_reason", "suspension_reason"),
+    AllianceMember: ("state", "role", "kind"),  # "member now" on reports
+    MembershipChange: (),  # a new row: "member at the time of issue" may change
 }
 
 

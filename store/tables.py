@@ -9,6 +9,7 @@ from store import (
     freshness,
     issuing,
     key_custody,
+    membership,
     models,
     oauth,
     offers,
@@ -17,5 +18,5 @@ from store import (
 )
 from store.models import Base
 
-__all__ = ["Base", "audit", "console", "counters", "freshness", "issuing", "key_custody", "models", "oauth", "offers",
+__all__ = ["Base", "audit", "console", "counters", "freshness", "issuing", "key_custody", "membership", "models", "oauth", "offers",
            "wallet", "workspace"]

@@ -86,6 +86,10 @@ def _facts(summary: Summary, t: Translate, lang: str, style: ParagraphStyle) -> 
     issuer = summary.issuer_name or summary.issuer_id or "—"
     membership = (t("summary.member").format(name=member.name_ko if lang == "ko" else member.name_en)
                   if member else t("summary.not_member"))
+    if member is not None and member.state is not None:
+        membership += "\n" + t("summary.membership_lines").format(
+            then=t(f"member_state.{member.state_at_issue}") if member.state_at_issue else t("summary.not_yet_member"),
+            now=t(f"member_state.{member.state}"))
     rows = [("credential.awarded_to", summary.holder_name), ("summary.achievement", summary.achievement_name),
             ("achievement.description", summary.description), ("achievement.criteria", summary.criteria or summary.criteria_url),
             ("credential.issued_by", f"{issuer}\n{summary.issuer_id or ''}\n{membership}"),

@@ -8,15 +8,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from badges import results, transcript
 from badges.checks import issuer_id
-from badges.clock import korea_date
+from badges.clock import in_korea, korea_date
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
-from store import orgs
+from store import membership, orgs
 from store.links import Links
 
 MAX_TEXT = 2000
@@ -32,6 +33,8 @@ class Member:
     name_ko: str
     name_en: str
     profile_url: str
+    state: str | None = None  # its alliance membership now (store.membership.MemberState); None: never recorded
+    state_at_issue: str | None = None  # ... when the badge was issued; None: not a member then (or unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,19 +85,36 @@ class Summary:
         out["registeredMember"] = self.member is not None
         if self.member is not None:
             out["member"] = {"slug": self.member.slug, "name": {"ko": self.member.name_ko, "en": self.member.name_en},
-                             "profile": self.member.profile_url}
+                             "profile": self.member.profile_url, "membershipNow": self.member.state,
+                             "membershipAtIssue": self.member.state_at_issue}
         return out
 
 
-def member_of(session: Session, did: str, links: Links) -> Member | None:
-    """The member organisation of this deployment whose DID is `did`, or None."""
+def member_of(session: Session, did: str, links: Links, issued_at: datetime | None = None) -> Member | None:
+    """The member organisation of this deployment whose DID is `did`, with its alliance membership now and at
+    `issued_at` (when the badge says it was issued), or None."""
     org = orgs.org_by_did(session, did)
-    return Member(org.slug, org.name_ko, org.name_en, links.org(org.slug)) if org is not None else None
+    if org is None:
+        return None
+    now = membership.member_now(session, org.id)
+    if issued_at is not None and issued_at.microsecond == 0:  # documents say whole seconds: the end of that one
+        issued_at = issued_at.replace(microsecond=999_999)
+    then = membership.member_at(session, org.id, issued_at) if issued_at is not None and now is not None else None
+    return Member(org.slug, org.name_ko, org.name_en, links.org(org.slug), state=now.state if now else None,
+                  state_at_issue=then.value if then else None)
 
 
-def summarise(report: VerificationReport, *, links: Links, member: Callable[[str], Member | None]) -> Summary:
+def issued_at(report: VerificationReport) -> datetime | None:
+    """When the credential says it was issued (validFrom, issuanceDate or OB 2.0 issuedOn), if readable."""
+    doc = report.credential or {}
+    value = doc.get("validFrom") or doc.get("issuanceDate") or doc.get("issuedOn")
+    return in_korea(value) if isinstance(value, str) else None
+
+
+def summarise(report: VerificationReport, *, links: Links,
+              member: Callable[[str, datetime | None], Member | None]) -> Summary:
     """The summary of `report`, looking the issuer up among this deployment's member organisations with
-    `member` (e.g. member_of on a session)."""
+    `member(did, issued_at)` (e.g. member_of on a session)."""
     doc = report.credential or {}
     if report.format in (CredentialFormat.OB2_HOSTED, CredentialFormat.OB2_SIGNED):
         facts = _ob2_facts(doc, report.resolved or {})
@@ -102,7 +122,7 @@ def summarise(report: VerificationReport, *, links: Links, member: Callable[[str
         facts = _vc_facts(doc)
     issuer = facts.get("issuer_id")
     genuine = report.check(CheckId.PROOF).outcome is Outcome.PASSED
-    found = member(issuer) if genuine and issuer and issuer.startswith("did:") else None
+    found = member(issuer, issued_at(report)) if genuine and issuer and issuer.startswith("did:") else None
     if facts.get("image") is None and found is not None:
         facts["image"] = _own_image(doc, links)
     return Summary(verdict=report.verdict, format=str(report.format), member=found, **facts)

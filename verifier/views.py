@@ -110,8 +110,8 @@ def _verify_clr(source: bytes, *, channel: str, now: datetime) -> Verified:
 def _summarise(report: VerificationReport, session: Session) -> Summary:
     """The summary of `report`, its issuer looked up among our members (remembered, see LocalResolver)."""
     links, remembered = services().issuing.links, services().resolver.remembered
-    return summarise(report, links=links, member=lambda did: remembered.get(
-        ("member", did), lambda: member_of(session, did, links)))
+    return summarise(report, links=links, member=lambda did, issued: remembered.get(
+        ("member", did, issued), lambda: member_of(session, did, links, issued)))
 
 
 def summary_pdf(verified: Verified, *, lang: str) -> bytes:

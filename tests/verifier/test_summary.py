@@ -22,7 +22,7 @@ def test_the_summary_never_links_to_javascript_and_cuts_long_text(client: FlaskC
                                now=datetime(2026, 3, 10, tzinfo=UTC))
     with svc.sessions() as session:
         summary = summarise(report, links=svc.issuing.links,
-                            member=lambda did: member_of(session, did, svc.issuing.links))
+                            member=lambda did, issued: member_of(session, did, svc.issuing.links, issued))
     assert (summary.issuer_url, summary.criteria_url, summary.criteria) == (None, None, None)
     assert summary.description == "가" * 2000
     assert summary.verdict == "not_genuine" and summary.member is None
