@@ -10,8 +10,8 @@ from badges import results
 from badges.errors import Unavailable
 from bootstrap import openapi
 from bootstrap.wiring import Services, build_services
-from issuer import api as issuer_api
 from issuer import (
+    alliance,
     api_cohorts,
     backlog,
     console_account,
@@ -26,6 +26,7 @@ from issuer import (
     oid4vci_api,
     queue,
 )
+from issuer import api as issuer_api
 from issuer import pages as issuer_pages
 from verifier import api as verifier_api
 from verifier import pages as verifier_pages
@@ -38,7 +39,7 @@ from web import errors, health, i18n, logs, metrics, ratelimit, security
 from web.http import URL_CONVERTERS
 from web.settings import ConfigError, Settings
 
-BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
+BLUEPRINTS = (issuer_api, issuer_pages, alliance, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
               console_courses, console_issue, console_credentials, console_renew, console_account, api_cohorts,
               health, oid4vci_api, ob_api, ob_consent, workspace_pages)

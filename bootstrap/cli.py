@@ -28,6 +28,7 @@ from issuer import (
     audit,
     audit_verify,
     awards,
+    dlc,
     export,
     invitation_mail,
     invitations,
@@ -202,6 +203,21 @@ def _parser() -> argparse.ArgumentParser:
     reminders_cmd.add_argument("slug")
     reminders_cmd.add_argument("--days", help="e.g. 30,7; 'none' for no reminders")
     reminders_cmd.add_argument("--issuer", choices=["on", "off"], help="also e-mail the organisation's address")
+    dlc_command = commands.add_parser("dlc", help="Digital Leaders Club certifications (for the alliance's operator).",
+                                      description="Certify a member as a Digital Leaders Club member (an "
+                                      "EndorsementCredential signed by the alliance), or revoke it.")
+    dlc_commands = dlc_command.add_subparsers(dest="dlc_command", required=True, metavar="ACTION")
+    dlc_grant = dlc_commands.add_parser("grant", help="Certify a member from now until a date (Korea time).",
+                                        description="Sign the certification, valid from now to the end of DATE in "
+                                        "Korea; one still in force is superseded.")
+    dlc_grant.set_defaults(run=_dlc_grant)
+    dlc_grant.add_argument("slug", help="the member's short name")
+    dlc_grant.add_argument("--until", required=True, type=_date, metavar="DATE", help="the last day, e.g. 2027-12-31")
+    dlc_revoke = dlc_commands.add_parser("revoke", help="Revoke a member's certification in force.",
+                                         description="Set its bit on the alliance's status list and re-sign it.")
+    dlc_revoke.set_defaults(run=_dlc_revoke)
+    dlc_revoke.add_argument("slug", help="the member's short name")
+    dlc_revoke.add_argument("--reason", default="", help="why (kept with the certification)")
     worker = command("worker", _worker, "Run cohort jobs that the app servers queue on Redis (BADGES_REDIS_URL).")
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty (default: keep waiting)")
     worker.add_argument("--queue", default=queue.QUEUE,
@@ -337,6 +353,23 @@ def _revoke(args: argparse.Namespace, svc: Services) -> int:
         service.revoke(session, svc.issuing, org=org, credential_id=args.credential_id, reason=args.reason,
                        actor="cli", now=now)
     print(f"Revoked {args.credential_id}")
+    return 0
+
+
+def _dlc_grant(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        row = dlc.grant(session, svc.issuing, svc.platform.identity, slug=args.slug, valid_until=args.until,
+                        now=_now())
+        print(f"Certified {args.slug} until {args.until.astimezone(KOREA):%Y-%m-%d} (Korea): "
+              f"{dlc.certification_url(svc.issuing, row.id)}")
+    return 0
+
+
+def _dlc_revoke(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        row = dlc.revoke(session, svc.issuing, svc.platform.identity, slug=args.slug, reason=args.reason, now=_now())
+        print(f"Revoked the Digital Leaders Club certification of {args.slug}: "
+              f"{dlc.certification_url(svc.issuing, row.id)}")
     return 0
 
 

@@ -11,7 +11,7 @@ from badges.clock import korea_date
 from badges.errors import NotFound
 from badges.results import summary as result_lines
 from issuer import courses, service
-from store import orgs
+from store import dlc, orgs
 from store.credentials import get_credential
 from store.models import Credential, StatusList
 from web.http import services, transaction, utcnow
@@ -155,15 +155,20 @@ def _image_response(image: bytes, image_type: str, *, headers: dict[str, str]) -
 
 @bp.get("/orgs/<slug>")
 def org_page(slug: str) -> Response | str:
-    """The issuer's page; its OB 3.0 Profile as JSON-LD to a client asking for JSON by Accept (or ?format=json)."""
+    """The issuer's page; its OB 3.0 Profile as JSON-LD to a client asking for JSON by Accept (or ?format=json),
+    with the alliance's Digital Leaders Club certification in force as its `endorsement`."""
     with transaction() as session:
         org = orgs.get_org(session, slug)
+        profile = service.issuer_profile(services().issuing, org)
+        certified = dlc.in_force(session, org.id, utcnow())
+        if certified is not None:
+            profile["endorsement"] = [json.loads(certified.document)]
         mimetype = _json_type()
         if mimetype is not None:
-            profile = service.issuer_profile(services().issuing, org)
             return _json_response({"@context": list(model.ACHIEVEMENT_CONTEXT), **profile}, mimetype)
-        return render_template("issuer/org.html", org=org, profile=service.issuer_profile(services().issuing, org),
-                               links=services().issuing.links, lang=locale())
+        return render_template("issuer/org.html", org=org, profile=profile, links=services().issuing.links,
+                               lang=locale(), dlc=certified,
+                               dlc_until=korea_date(certified.valid_until) if certified else None)
 
 
 @bp.get("/orgs/<slug>/logo")
