@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,6 +19,7 @@ from store.db import transaction
 from store.models import Credential
 from tests import ob3
 from tests.factories import issue, make_course, make_org
+from tests.verifier.test_summary_pdf_pages import pdf_text
 
 YEAR = timedelta(days=365)
 
@@ -34,9 +37,10 @@ def revoke(svc: Services, slug: str) -> None:
                    now=datetime.now(UTC))
 
 
-def badge(svc: Services, credential_id: str) -> dict:  # type: ignore[type-arg]
+def badge(svc: Services, credential_id: str) -> dict[str, Any]:
     with transaction(svc.sessions) as session:
-        return json.loads(session.get_one(Credential, credential_id).document)  # type: ignore[no-any-return]
+        found: dict[str, Any] = json.loads(session.get_one(Credential, credential_id).document)
+    return found
 
 
 def test_the_certification_is_an_official_endorsement_credential_signed_by_the_alliance(
@@ -147,3 +151,17 @@ def test_the_registry_lists_members_in_the_dcc_legacy_format(client: FlaskClient
     assert "digitalLeadersClub" in registry[acme.did] and "digitalLeadersClub" not in registry[beta.did]
     again = client.get("/alliance/registry.json", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize(("lang", "holds", "lapsed"), [("ko", "디지털리더스클럽인증기관", "유효하지않습니다"),
+                                                       ("en", "CertifiedDigitalLeadersClubmember", "doesnotholdnow")])
+def test_the_pdf_summary_states_the_certification(client: FlaskClient, svc: Services, tmp_path: Path,
+                                                  lang: str, holds: str, lapsed: str) -> None:
+    org, _ = make_org(svc, "acme")
+    credential_id = issue(svc, org, make_course(svc, org), now=datetime.now(UTC))
+    grant(svc, "acme")
+    text = "".join(pdf_text(client.get(f"/v/{credential_id}/summary.pdf?lang={lang}").data, tmp_path).split())
+    assert holds in text
+    revoke(svc, "acme")
+    text = "".join(pdf_text(client.get(f"/v/{credential_id}/summary.pdf?lang={lang}").data, tmp_path).split())
+    assert lapsed in text and holds not in text
