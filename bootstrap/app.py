@@ -18,6 +18,7 @@ from issuer import (
     console_auth,
     console_courses,
     console_credentials,
+    console_dlc,
     console_issue,
     console_org,
     console_people,
@@ -25,6 +26,7 @@ from issuer import (
     jobs,
     oid4vci_api,
     queue,
+    registry,
 )
 from issuer import api as issuer_api
 from issuer import pages as issuer_pages
@@ -39,10 +41,10 @@ from web import errors, health, i18n, logs, metrics, ratelimit, security
 from web.http import URL_CONVERTERS
 from web.settings import ConfigError, Settings
 
-BLUEPRINTS = (issuer_api, issuer_pages, console_auth, console_people, console_org, verifier_api, verifier_pages,
+BLUEPRINTS = (issuer_api, issuer_pages, registry, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
               console_courses, console_issue, console_credentials, console_renew, console_account, api_cohorts,
-              health, oid4vci_api, ob_api, ob_consent, workspace_pages, alliance_pages)
+              console_dlc, health, oid4vci_api, ob_api, ob_consent, workspace_pages, alliance_pages)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -61,8 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ratelimit.shared_storage(settings.redis_url, services.engine))
     ratelimit.install(app, ratelimit.SharedLimiter(limits, ratelimit.Rule("verify", settings.verify_rate_limit, 60)))
     app.jinja_env.globals.update(t=i18n.translate, tn=i18n.translate_plural, locale=i18n.locale,
-                                 result_lines=results.summary,
-                                 platform_slug=lambda: settings.platform_slug)
+                                 result_lines=results.summary, platform_slug=settings.platform_slug)
     app.jinja_env.filters["local_time"] = i18n.local_time
     app.url_map.converters.update(URL_CONVERTERS)  # <id:...>: ids beyond the database's range are a 404
     for module in BLUEPRINTS:

@@ -28,6 +28,7 @@ from issuer import (
     audit,
     audit_verify,
     awards,
+    dlc,
     export,
     invitation_mail,
     invitations,
@@ -41,7 +42,7 @@ from issuer import (
 )
 from issuer import staff as staff_service
 from issuer.service import Award
-from store import backup, key_custody, orgs
+from store import backup, key_custody, membership, orgs
 from store.console import Role
 from store.db import transaction, upgrade
 from store.models import Achievement, Org
@@ -172,6 +173,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--owner", required=True, help="e-mail of the first owner, who gets the invitation")
     create.add_argument("--url", help="the organisation's website")
     create.add_argument("--email", help="the organisation's public contact e-mail")
+    create.add_argument("--role", choices=[r.value for r in membership.MemberRole], default="training",
+                        help="its part in the alliance: training (인재양성 기관) or hiring (활용기관); default training")
+    create.add_argument("--kind", choices=[k.value for k in membership.MemberKind], default="company",
+                        help="company, association, university, agency or platform; default company")
     create.add_argument("--key-custody", choices=keys.CUSTODIES,
                         help="where its signing keys are kept: sealed here (software) or in the PKCS#11 token "
                         "(pkcs11); default: BADGES_KEY_CUSTODY")
@@ -202,6 +207,21 @@ def _parser() -> argparse.ArgumentParser:
     reminders_cmd.add_argument("slug")
     reminders_cmd.add_argument("--days", help="e.g. 30,7; 'none' for no reminders")
     reminders_cmd.add_argument("--issuer", choices=["on", "off"], help="also e-mail the organisation's address")
+    dlc_command = commands.add_parser("dlc", help="Digital Leaders Club certifications (for the alliance's operator).",
+                                      description="Certify a member as a Digital Leaders Club member (an "
+                                      "EndorsementCredential signed by the alliance), or revoke it.")
+    dlc_commands = dlc_command.add_subparsers(dest="dlc_command", required=True, metavar="ACTION")
+    dlc_grant = dlc_commands.add_parser("grant", help="Certify a member from now until a date (Korea time).",
+                                        description="Sign the certification, valid from now to the end of DATE in "
+                                        "Korea; one still in force is superseded.")
+    dlc_grant.set_defaults(run=_dlc_grant)
+    dlc_grant.add_argument("slug", help="the member's short name")
+    dlc_grant.add_argument("--until", required=True, type=_date, metavar="DATE", help="the last day, e.g. 2027-12-31")
+    dlc_revoke = dlc_commands.add_parser("revoke", help="Revoke a member's certification in force.",
+                                         description="Set its bit on the alliance's status list and re-sign it.")
+    dlc_revoke.set_defaults(run=_dlc_revoke)
+    dlc_revoke.add_argument("slug", help="the member's short name")
+    dlc_revoke.add_argument("--reason", default="", help="why (kept with the certification)")
     worker = command("worker", _worker, "Run cohort jobs that the app servers queue on Redis (BADGES_REDIS_URL).")
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty (default: keep waiting)")
     worker.add_argument("--queue", default=queue.QUEUE,
@@ -235,9 +255,12 @@ def _demo(args: argparse.Namespace, svc: Services) -> int:
     _ensure_platform(svc)
     links, now = svc.issuing.links, _now()
     with transaction(svc.sessions) as session:
-        org = orgs.find_org(session, DEMO_SLUG) or service.create_org(
-            session, svc.issuing, slug=DEMO_SLUG, name_ko="한국디지털인재아카데미",
-            name_en="Korea Digital Talent Academy", url="https://academy.example", now=now)
+        org = orgs.find_org(session, DEMO_SLUG)
+        if org is None:
+            org = service.create_org(session, svc.issuing, slug=DEMO_SLUG, name_ko="한국디지털인재아카데미",
+                                     name_en="Korea Digital Talent Academy", url="https://academy.example", now=now)
+            membership.enrol(session, org=org, role=membership.MemberRole.TRAINING,
+                             kind=membership.MemberKind.COMPANY, actor="cli", now=now)
         course = session.scalar(select(Achievement).where(Achievement.org_id == org.id)) or \
             service.create_achievement(session, org=org, now=now, data=service.AchievementIn(
                 name_ko="파이썬 데이터 분석 기초", name_en="Python Data Analysis Basics",
@@ -337,6 +360,23 @@ def _revoke(args: argparse.Namespace, svc: Services) -> int:
         service.revoke(session, svc.issuing, org=org, credential_id=args.credential_id, reason=args.reason,
                        actor="cli", now=now)
     print(f"Revoked {args.credential_id}")
+    return 0
+
+
+def _dlc_grant(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        row = dlc.grant(session, svc.issuing, svc.platform.identity, slug=args.slug, valid_until=args.until,
+                        now=_now())
+        print(f"Certified {args.slug} until {args.until.astimezone(KOREA):%Y-%m-%d} (Korea): "
+              f"{dlc.certification_url(svc.issuing, row.id)}")
+    return 0
+
+
+def _dlc_revoke(args: argparse.Namespace, svc: Services) -> int:
+    with transaction(svc.sessions) as session:
+        row = dlc.revoke(session, svc.issuing, svc.platform.identity, slug=args.slug, reason=args.reason, now=_now())
+        print(f"Revoked the Digital Leaders Club certification of {args.slug}: "
+              f"{dlc.certification_url(svc.issuing, row.id)}")
     return 0
 
 
@@ -457,6 +497,8 @@ def _org_create(args: argparse.Namespace, svc: Services) -> int:
         now = _now()
         org = service.create_org(session, svc.issuing, slug=args.slug, name_ko=args.name_ko, name_en=args.name_en,
                                  url=args.url, email=args.email, now=now, key_custody=args.key_custody)
+        membership.enrol(session, org=org, role=membership.MemberRole(args.role),
+                         kind=membership.MemberKind(args.kind), actor="cli", now=now)
         audit.record(session, org_id=org.id, actor="cli", action="org.create", target=org.slug, now=now)
         issued = invitations.invite(session, org=org, email=args.owner, role=Role.OWNER, actor="cli", now=now)
         audit.record(session, org_id=org.id, actor="cli", action="staff.invite", target=issued.invitation.email,

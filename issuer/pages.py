@@ -1,7 +1,6 @@
 """Public pages and documents: credentials, courses, issuer profiles, DID documents, status lists."""
 from __future__ import annotations
 
-import hashlib
 import json
 
 from flask import Blueprint, Response, render_template, request
@@ -11,10 +10,10 @@ from badges.clock import korea_date
 from badges.errors import NotFound
 from badges.results import summary as result_lines
 from issuer import alliance, courses, service
-from store import membership, orgs
+from store import dlc, membership, orgs
 from store.credentials import get_credential
 from store.models import Credential, StatusList
-from web.http import services, transaction, utcnow
+from web.http import cacheable, services, transaction, utcnow
 from web.i18n import locale
 from web.linkedin import linkedin_url
 
@@ -155,18 +154,22 @@ def _image_response(image: bytes, image_type: str, *, headers: dict[str, str]) -
 
 @bp.get("/orgs/<slug>")
 def org_page(slug: str) -> Response | str:
-    """The issuer's page; its OB 3.0 Profile as JSON-LD to a client asking for JSON by Accept (or ?format=json)."""
+    """The issuer's page; its OB 3.0 Profile as JSON-LD to a client asking for JSON by Accept (or ?format=json),
+    with the alliance's Digital Leaders Club certification in force as its `endorsement`."""
     with transaction() as session:
         org = orgs.get_org(session, slug)
+        profile = service.issuer_profile(services().issuing, org)
+        certified = dlc.in_force(session, org.id, utcnow())
+        if certified is not None:
+            profile["endorsement"] = [json.loads(certified.document)]
         mimetype = _json_type()
         if mimetype is not None:
-            profile = service.issuer_profile(services().issuing, org)
             return _json_response({"@context": list(model.ACHIEVEMENT_CONTEXT), **profile}, mimetype)
         listed = alliance.courses_of(session, org.id)
-        return render_template("issuer/org.html", org=org, profile=service.issuer_profile(services().issuing, org),
-                               links=services().issuing.links, lang=locale(),
-                               member=membership.member_now(session, org.id), courses=listed,
-                               badges=sum(n for _, n in listed))
+        return render_template("issuer/org.html", org=org, profile=profile, links=services().issuing.links,
+                               lang=locale(), member=membership.member_now(session, org.id), courses=listed,
+                               badges=sum(n for _, n in listed), dlc=certified,
+                               dlc_until=korea_date(certified.valid_until) if certified else None)
 
 
 @bp.get("/orgs/<slug>/logo")
@@ -177,7 +180,7 @@ def org_logo(slug: str) -> Response:
         logo, logo_type = org.logo, org.logo_type
     if logo is None or logo_type is None:
         raise NotFound("org.no_logo", f"{slug} has no logo.")
-    return _cacheable(logo, logo_type, max_age=300, headers={
+    return cacheable(logo, logo_type, max_age=300, headers={
         # an SVG opened on its own is a document of this origin: it may draw, never run or fetch anything
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"})
 
@@ -186,7 +189,7 @@ def org_logo(slug: str) -> Response:
 def did_json(slug: str) -> Response:
     with transaction() as session:
         document = orgs.did_document(orgs.get_org(session, slug))
-    return _cacheable(json.dumps(document, indent=2).encode(), "application/did+json", max_age=DID_MAX_AGE)
+    return cacheable(json.dumps(document, indent=2).encode(), "application/did+json", max_age=DID_MAX_AGE)
 
 
 @bp.get("/orgs/<slug>/status/<id:list_id>")
@@ -196,14 +199,4 @@ def status_list(slug: str, list_id: int) -> Response:
         row = session.get(StatusList, list_id)
         if row is None or row.org_id != org.id or row.document is None:
             raise NotFound("status.not_found", f"{slug} has no status list {list_id}.")
-    return _cacheable(row.document, "application/vc+ld+json", max_age=STATUS_LIST_MAX_AGE)
-
-
-def _cacheable(body: bytes, mimetype: str, *, max_age: int, headers: dict[str, str] | None = None) -> Response:
-    """A public document any origin may read, that a CDN or a verifier's cache may keep for `max_age` seconds and
-    then revalidate: its ETag is the digest of its bytes, so a conditional GET of an unchanged one is a 304."""
-    response = Response(body, mimetype=mimetype, headers={
-        "Access-Control-Allow-Origin": "*", "Cache-Control": f"public, max-age={max_age}", **(headers or {})})
-    response.set_etag(hashlib.sha256(body).hexdigest())
-    response.make_conditional(request)
-    return response
+    return cacheable(row.document, "application/vc+ld+json", max_age=STATUS_LIST_MAX_AGE)

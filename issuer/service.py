@@ -22,7 +22,7 @@ from badges.jsontext import to_json
 from issuer import audit, courses
 from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
 from keys.hsm import Token
-from store import key_custody, status_lists
+from store import dlc, key_custody, status_lists
 from store.credentials import email_lookup, get_credential
 from store.links import Links
 from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
@@ -189,7 +189,10 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
     # change_status), since a revocation bit cannot be cleared and the references read no other purpose.
     slots = _allocate(session, ctx, org, "revocation", now, len(awards))
     profile = issuer_profile(ctx, org)
-    achieved = courses.achievement_document(ctx.links, version, creator=profile)
+    achieved = courses.achievement_document(ctx.links, version, creator=dict(profile))
+    certified = dlc.in_force(session, org.id, now)  # the alliance's Digital Leaders Club endorsement (issuer.dlc)
+    if certified is not None:
+        profile["endorsement"] = [json.loads(certified.document)]
     course_until = add_months(now, version.valid_months) if version.valid_months else None
     until = [award.valid_until or course_until for award, _ in awards]
     ids = [str(uuid.uuid4()) for _ in awards]

@@ -255,3 +255,22 @@ class VerificationEvent(Base):
     channel: Mapped[str] = mapped_column(String(10))  # "qr" (landing page), "page" (upload / paste), "api"
     verdict: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime]
+
+
+class DlcCertification(Base):
+    """A Digital Leaders Club certification: the alliance's signed OB 3.0 EndorsementCredential about a member's
+    issuer Profile, valid for a period, revocable through its entry on the platform's revocation status list."""
+
+    __tablename__ = "dlc_certifications"
+    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # a UUID: the credential is <base>/alliance/dlc/<id>
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)  # the member endorsed
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))  # the platform's list
+    status_index: Mapped[int]
+    issued_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(String(500), default="")
+    document: Mapped[bytes] = mapped_column(LargeBinary)  # the signed EndorsementCredential as issued

@@ -18,6 +18,7 @@ from badges.results import Level, ResultIn, ResultSpec
 from bootstrap.wiring import Services
 from issuer import awards, service, staff, tokens
 from issuer.console import STAFF
+from store import membership
 from store.console import Role, StaffUser
 from store.db import transaction
 from store.models import Achievement, Credential, Org
@@ -27,11 +28,15 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def make_org(svc: Services, slug: str = "acme", *, with_token: bool = False,
-             scopes: tuple[str, ...] = tokens.SCOPES) -> tuple[Org, str | None]:
-    """A new organisation (and an API token with `scopes` when asked)."""
+             scopes: tuple[str, ...] = tokens.SCOPES, member: bool = False) -> tuple[Org, str | None]:
+    """A new organisation (and an API token with `scopes` when asked; an active training member of the alliance
+    with `member`)."""
     with transaction(svc.sessions) as session:
         org = service.create_org(session, svc.issuing, slug=slug, name_ko=f"{slug} 아카데미",
                                  name_en=f"{slug.title()} Academy", url=f"https://{slug}.example", now=NOW)
+        if member:
+            membership.enrol(session, org=org, role=membership.MemberRole.TRAINING,
+                             kind=membership.MemberKind.COMPANY, actor="test", now=NOW)
         token = tokens.create_api_token(session, org=org, label="test", now=NOW,
                                         scopes=scopes) if with_token else None
     return org, token

@@ -122,3 +122,12 @@ def test_verify_needs_no_instance_for_someone_elses_file(tmp_path: Path, monkeyp
     code, out = run(capsys, "verify", "theirs.json", "--email", EMAIL)
     assert code == 0 and out.startswith("VALID"), out + capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.json"]  # nothing created
+
+
+def test_dlc_grant_then_revoke(instance: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "demo")[0] == 0
+    code, out = run(capsys, "dlc", "grant", "demo", "--until", "2099-12-31")
+    assert code == 0 and "Certified demo until 2099-12-31" in out and "/alliance/dlc/" in out
+    code, out = run(capsys, "dlc", "revoke", "demo", "--reason", "audit")
+    assert code == 0 and "Revoked the Digital Leaders Club certification of demo" in out
+    assert run(capsys, "dlc", "revoke", "demo")[0] != 0  # none in force now

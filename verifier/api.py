@@ -49,6 +49,8 @@ def verify() -> Response:
         return Response(json.dumps(clr_body, ensure_ascii=False), mimetype="application/json")
     body = {**report.as_json(), "summary": verified.summary.as_json(), "credential": report.credential,
             "endorsements": verified.endorsements.as_json()}
+    if verified.club is not None:
+        body["digitalLeadersClub"] = verified.club.as_json()
     if report.resolved:
         body["resolved"] = report.resolved
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")

@@ -89,7 +89,19 @@ SCHEMAS: dict[str, Any] = {
             "summary": {"$ref": "#/components/schemas/Summary"},
             "credential": {"type": ["object", "null"], "description": "The credential as verified"},
             "resolved": {"type": "object", "description": "Documents fetched while checking (OB 2.0)"},
-            "endorsements": {"$ref": "#/components/schemas/Endorsements"}}},
+            "endorsements": {"$ref": "#/components/schemas/Endorsements"},
+            "digitalLeadersClub": {"$ref": "#/components/schemas/DigitalLeadersClub"}}},
+    "DigitalLeadersClub": {
+        "type": "object", "required": ["certified", "verdict", "checks"],
+        "description": "Present for a genuine badge of a member holding a Digital Leaders Club certification: the "
+                       "alliance's EndorsementCredential about the issuer, verified now (proof, validity period, "
+                       "revocation). It never changes the badge's verdict",
+        "properties": {
+            "certified": {"type": "boolean", "description": "Signed by the alliance, about this issuer, "
+                                                            "current and unrevoked"},
+            "verdict": {"type": "string"}, "validUntil": {"type": ["string", "null"], "format": "date"},
+            "credentialId": {"type": ["string", "null"]},
+            "checks": {"type": "array", "items": {"$ref": "#/components/schemas/Check"}}}},
     "Endorsements": {
         "type": "object", "required": ["checked", "notChecked"],
         "description": "EndorsementCredentials embedded in the badge (on it, its achievement or its issuer), each "

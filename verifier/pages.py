@@ -132,7 +132,7 @@ def report_page(verified: Verified) -> Response:
         "verifier/report.html", report=verified.report, summary=verified.summary,
         source=verified.source.decode("utf-8", errors="replace"), credential_id=verified.credential_id,
         holder=request.form.get("email", ""), endorsements=verified.endorsements,
-        state_note=verified.state_note))
+        state_note=verified.state_note, club=verified.club))
     # a badge's image may live on its issuer's https server (an <img> runs no script, an SVG's included)
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response

@@ -13,6 +13,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Sp
 
 from badges import artwork, qr
 from badges.report import CheckId, Outcome, VerificationReport
+from verifier.club import ClubStatus
 from verifier.service import StateNote
 from verifier.summary import Summary
 from web.i18n import local_time, result_text
@@ -24,7 +25,8 @@ BAD = colors.HexColor("#b91c1c")
 
 
 def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, lang: str,
-                landing_url: str | None = None, state_note: StateNote | None = None) -> bytes:
+                landing_url: str | None = None, state_note: StateNote | None = None,
+                club: ClubStatus | None = None) -> bytes:
     """The summary as PDF bytes, in `lang` through `t` (Hangul drawn with badges.artwork.pdf_fonts); with
     `state_note`, when and why the issuer revoked or suspended the badge, under the verdict."""
     regular, bold = artwork.pdf_fonts()
@@ -51,7 +53,7 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     story.append(Spacer(1, 2 * mm))
     if report.check(CheckId.PROOF).outcome is not Outcome.PASSED:  # its contents are a claim, not a fact
         story.append(Paragraph(escape(f"{t('verify.claims_title')}: {t('verify.claims_note')}"), title_claims(bold)))
-    story += [_facts(summary, t, lang, body), Spacer(1, 5 * mm),
+    story += [_facts(summary, t, lang, body, club), Spacer(1, 5 * mm),
               Paragraph(escape(t("verify.checks")), title), _checks(report, t, body, small)]
     if landing_url:
         story += [Spacer(1, 4 * mm), Paragraph(escape(f"{t('pdf.verify_again')}: {landing_url}"), small)]
@@ -75,13 +77,20 @@ def _state(note: StateNote, t: Translate, lang: str, style: ParagraphStyle) -> T
     return table
 
 
+def club_text(club: ClubStatus, t: Translate) -> str:
+    """The Digital Leaders Club line: certified until a day, or why the certification does not hold now."""
+    if club.holds:
+        return t("dlc.holds").format(until=club.valid_until or "—")
+    return t("dlc.lapsed").format(verdict=t(f"verdict.{club.report.verdict}"))
+
+
 def title_claims(font: str) -> ParagraphStyle:
     """The red caption over the facts of a document whose signature does not hold."""
     return ParagraphStyle("claims", fontName=font, fontSize=10, leading=14, textColor=BAD, wordWrap="CJK",
                           spaceAfter=4)
 
 
-def _facts(summary: Summary, t: Translate, lang: str, style: ParagraphStyle) -> Table:
+def _facts(summary: Summary, t: Translate, lang: str, style: ParagraphStyle, club: ClubStatus | None = None) -> Table:
     member = summary.member
     issuer = summary.issuer_name or summary.issuer_id or "—"
     membership = (t("summary.member").format(name=member.name_ko if lang == "ko" else member.name_en)
@@ -90,6 +99,8 @@ def _facts(summary: Summary, t: Translate, lang: str, style: ParagraphStyle) -> 
         membership += "\n" + t("summary.membership_lines").format(
             then=t(f"member_state.{member.state_at_issue}") if member.state_at_issue else t("summary.not_yet_member"),
             now=t(f"member_state.{member.state}"))
+    if club is not None:
+        membership += "\n" + club_text(club, t)
     rows = [("credential.awarded_to", summary.holder_name), ("summary.achievement", summary.achievement_name),
             ("achievement.description", summary.description), ("achievement.criteria", summary.criteria or summary.criteria_url),
             ("credential.issued_by", f"{issuer}\n{summary.issuer_id or ''}\n{membership}"),

@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from badges import clr
+from badges.checks import Resolver, issuer_id
 from badges.endorsements import Endorsements, verify_endorsements
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
-from verifier import pdf, service
+from verifier import club, pdf, service
 from verifier.summary import Summary, member_of, summarise
 from web import metrics
 from web.http import services, transaction, utcnow
@@ -33,6 +34,7 @@ class Verified:
     credential_id: str | None  # set when it is one of this deployment's credentials
     endorsements: Endorsements = field(default_factory=lambda: Endorsements(()))  # never change its verdict
     state_note: service.StateNote | None = None  # when and why our own credential was revoked or suspended
+    club: club.ClubStatus | None = None  # the issuer's Digital Leaders Club certification, for a member's badge
     clr: clr.ClrReport | None = None  # a CLR transcript: `report` is its own, these the credentials inside
     inner: tuple[Summary, ...] = ()  # a summary of each credential inside a CLR, in its order
 
@@ -84,6 +86,7 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
                                    holder=(holder or "").strip() or None)
         endorsements = verify_endorsements(report.credential if report.format in ENDORSABLE else None,
                                            resolve=resolve, now=now, skew=svc.settings.clock_skew)
+        certified = _club(report, resolve=resolve, now=now)
     if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
         credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")), svc.issuing.links)
     with transaction() as session:
@@ -91,7 +94,20 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
         summary = _summarise(report, session)
         note = service.state_note(session, credential_id) if credential_id and report.verdict in STOPPED else None
     metrics.count_verification(channel=channel, verdict=report.verdict)
-    return Verified(report, summary, source, credential_id, endorsements, note)
+    return Verified(report, summary, source, credential_id, endorsements, note, certified)
+
+
+def _club(report: VerificationReport, *, resolve: Resolver, now: datetime) -> club.ClubStatus | None:
+    """The Digital Leaders Club check of a genuine badge from one of our members that holds a certification."""
+    if report.check(CheckId.PROOF).outcome is not Outcome.PASSED or not report.credential:
+        return None
+    svc, issuer = services(), issuer_id(report.credential)
+    with transaction() as session:
+        found = club.stored_certification(session, issuer)
+    if found is None:
+        return None
+    return club.check(found, issuer_did=issuer, alliance_did=svc.issuing.links.org_did(svc.settings.platform_slug),
+                      resolve=resolve, now=now, skew=svc.settings.clock_skew)
 
 
 def _verify_clr(source: bytes, *, channel: str, now: datetime) -> Verified:
@@ -118,4 +134,4 @@ def summary_pdf(verified: Verified, *, lang: str) -> bytes:
     """The printable summary of `verified` in `lang`, with a QR code of the landing page for our own badges."""
     landing = services().issuing.links.verify(verified.credential_id) if verified.credential_id else None
     return pdf.summary_pdf(verified.report, verified.summary, t=lambda key: translate(key, lang), lang=lang,
-                           landing_url=landing, state_note=verified.state_note)
+                           landing_url=landing, state_note=verified.state_note, club=verified.club)

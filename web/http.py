@@ -1,12 +1,13 @@
 """Helpers shared by the blueprints: services, transactions, JSON bodies, the clock."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map
 
@@ -131,3 +132,15 @@ def validate(body: Any, *, schema: str) -> None:
                 text.check_line(text.check_prose(value, path=at), path=at)
         pointer, message = error
         raise InvalidInput("request.schema", f"{pointer}: {message}", path=pointer)
+
+
+def cacheable(body: bytes, mimetype: str, *, max_age: int, etag_of: bytes | None = None,
+              headers: dict[str, str] | None = None) -> Response:
+    """A public document any origin may read, that a CDN or a verifier's cache may keep for `max_age` seconds and
+    then revalidate: its ETag is the digest of `etag_of` (its bytes by default), so a conditional GET of an
+    unchanged one is a 304."""
+    response = Response(body, mimetype=mimetype, headers={
+        "Access-Control-Allow-Origin": "*", "Cache-Control": f"public, max-age={max_age}", **(headers or {})})
+    response.set_etag(hashlib.sha256(body if etag_of is None else etag_of).hexdigest())
+    response.make_conditional(request)
+    return response
