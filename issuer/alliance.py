@@ -12,8 +12,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from badges import text
 from badges.errors import Conflict, InvalidInput, NotFound
@@ -21,6 +21,7 @@ from badges.model import checked_email
 from issuer import audit, invitations, service
 from issuer.service import Issuing
 from store.console import Role, role_in
+from store.db import korea_month
 from store.membership import (
     AllianceMember,
     Application,
@@ -239,20 +240,13 @@ def figures(session: Session) -> Figures:
     by_kind: dict[str, int] = dict(session.execute(select(AllianceMember.kind, func.count()).where(active)
                                    .group_by(AllianceMember.kind)).all())
     members_only = Credential.org_id.in_(select(AllianceMember.org_id))
-    month = _korea_month(session, Credential.issued_at)
+    month = korea_month(session, Credential.issued_at)
     months = session.execute(select(month, func.count()).where(members_only).group_by(month)
                              .order_by(month)).all()
     learners = session.scalar(select(func.count(func.distinct(Credential.recipient_lookup)))
                               .where(members_only, Credential.revoked_at.is_(None))) or 0
     return Figures({r: by_role.get(r, 0) for r in MemberRole}, {k: by_kind.get(k, 0) for k in MemberKind},
                    sum(by_role.values()), [(m, n) for m, n in months], sum(n for _, n in months), learners)
-
-
-def _korea_month(session: Session, column: InstrumentedAttribute[datetime]) -> ColumnElement[str]:
-    """ "YYYY-MM" of a UTC timestamp column in Korea time (UTC+9 all year: Korea keeps no summer time)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Seoul", column), "YYYY-MM")
-    return func.strftime("%Y-%m", column, "+9 hours")  # SQLite keeps these as UTC text (store.models.UtcDateTime)
 
 
 def member_counts(session: Session) -> dict[str, int]:

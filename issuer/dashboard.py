@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from badges.clock import KOREA
+from store.db import korea_month
 from store.models import Achievement, Credential, Org, VerificationEvent
 
 CHANNELS = ("qr", "page", "api")
@@ -25,7 +27,7 @@ class CourseCount:
 
 @dataclass(frozen=True, slots=True)
 class Month:
-    """One calendar month (UTC) of the dashboard: credentials issued and verifications by channel."""
+    """One calendar month (Korea time) of the dashboard: credentials issued and verifications by channel."""
 
     month: str  # "2026-03"
     issued: int
@@ -65,13 +67,13 @@ def first_steps(org: Org, summary: Summary) -> list[Step]:
 
 
 def summary(session: Session, *, org_id: int, now: datetime, months: int = 12) -> Summary:
-    """Totals, per-course counts and the last `months` calendar months (UTC, oldest first) of `org_id`."""
-    labels = month_labels(now, months)
-    start = datetime(int(labels[0][:4]), int(labels[0][5:]), 1, tzinfo=now.tzinfo)
-    month = _month(session, Credential.issued_at)
-    issued = dict(session.execute(select(month, func.count()).where(
+    """Totals, per-course counts and the last `months` calendar months (Korea time, oldest first) of `org_id`."""
+    labels = month_labels(now.astimezone(KOREA), months)
+    start = datetime(int(labels[0][:4]), int(labels[0][5:]), 1, tzinfo=KOREA)  # the first Korea month shown
+    month = korea_month(session, Credential.issued_at)
+    issued: dict[str, int] = dict(session.execute(select(month, func.count()).where(
         Credential.org_id == org_id, Credential.issued_at >= start).group_by(month)).all())
-    when = _month(session, VerificationEvent.at)
+    when = korea_month(session, VerificationEvent.at)
     verified: dict[str, dict[str, int]] = {label: dict.fromkeys(CHANNELS, 0) for label in labels}
     for label, channel, count in session.execute(select(when, VerificationEvent.channel, func.count()).where(
             VerificationEvent.org_id == org_id, VerificationEvent.at >= start)
@@ -103,12 +105,6 @@ def month_labels(now: datetime, months: int) -> list[str]:
     index = now.year * 12 + now.month - 1
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
 
-
-def _month(session: Session, column: InstrumentedAttribute[datetime]) -> ColumnElement[str]:
-    """ "YYYY-MM" of a UTC timestamp column, in the database's own dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    return func.strftime("%Y-%m", column)  # SQLite keeps these as UTC text (store.models.UtcDateTime)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, func, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from badges.jsontext import to_json
@@ -95,3 +95,11 @@ def upgrade(url: str) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(config, "head")
+
+
+def korea_month(session: Session, column: Any) -> Any:
+    """ "YYYY-MM" of a UTC timestamp column in Korea time (UTC+9 all year: Korea keeps no summer time), in the
+    database's own dialect, for grouping by the months people in Korea read."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Seoul", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+9 hours")  # SQLite keeps these as UTC text (store.models.UtcDateTime)

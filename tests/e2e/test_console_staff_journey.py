@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
+from tests.e2e.browser import keep
 from tests.factories import PASSWORD, issue, make_course, make_org, make_staff
 
 pytestmark = pytest.mark.browser
@@ -23,6 +24,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+    keep(SHOTS / f"{name}.png", f"coordinator-{name}")
 
 
 def fits(page: Page, width: int) -> None:

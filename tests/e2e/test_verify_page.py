@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page
 
 from badges import qr
 from tests.conftest import LiveServer
-from tests.e2e.browser import FLAGS, chromium
+from tests.e2e.browser import FLAGS, chromium, keep
 from tests.factories import issue, make_course, make_org
 from tests.verifier.remote import RemoteIssuer, remote  # noqa: F401 (remote is a fixture)
 
@@ -46,6 +46,7 @@ def qr_photo(text: str, path: Path) -> Path:
 def shot(page: Page, path: Path) -> None:
     page.screenshot(path=path, full_page=True)
     assert path.stat().st_size > 10_000
+    keep(path, f"employer-{path.stem}")
 
 
 def test_a_baked_png_uploaded_on_a_phone_is_valid_and_names_the_member(live_server: LiveServer, page: Page,

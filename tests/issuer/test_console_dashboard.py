@@ -56,6 +56,19 @@ def test_the_summary_counts_per_month_course_and_channel_for_one_organisation_on
                                                                             (data.public_id, 1, 0)]
 
 
+def test_months_are_korea_months(svc: Services) -> None:
+    # 2026-11-30 16:38 UTC is 2026-12-01 01:38 in Korea: a December badge for the people who read the dashboard
+    acme, _ = make_org(svc, "acme")
+    credential_id = issue(svc, acme, make_course(svc, acme), now=datetime(2026, 11, 30, 16, 38, tzinfo=UTC))
+    verified(svc, acme, credential_id, "qr", datetime(2026, 12, 31, 15, 30, tzinfo=UTC))  # 2027-01-01 00:30 KST
+    with transaction(svc.sessions) as session:  # 2026-12-31 16:00 UTC: already January 2027 in Korea
+        summary = dashboard.summary(session, org_id=acme.id, now=datetime(2026, 12, 31, 16, 0, tzinfo=UTC))
+    assert summary.months[-1].month == "2027-01"
+    by_month = {m.month: m for m in summary.months}
+    assert by_month["2026-12"].issued == 1 and by_month["2026-11"].issued == 0
+    assert by_month["2027-01"].verified_total == 1
+
+
 def test_month_labels_run_back_across_a_year_boundary() -> None:
     assert dashboard.month_labels(at(2026, 2), 4) == ["2025-11", "2025-12", "2026-01", "2026-02"]
 

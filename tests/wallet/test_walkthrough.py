@@ -16,6 +16,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page
 
 from tests.conftest import LiveServer, SmtpSink
+from tests.e2e.browser import keep
 from tests.factories import issue, make_course, make_org
 from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import PASSWORD, Mailbox
@@ -34,6 +35,7 @@ def server(settings: Settings, smtp_server: tuple[str, SmtpSink]) -> Iterator[Li
 
 def shot(page: Page, directory: Path, name: str) -> None:
     page.screenshot(path=directory / f"{name}.png", full_page=True)
+    keep(directory / f"{name}.png", f"trainee-{name}")
 
 
 def test_a_trainee_collects_imports_shares_and_an_employer_verifies_the_pdf(
