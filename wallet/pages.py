@@ -83,9 +83,11 @@ def import_page() -> Page:
         with transaction() as session:
             item = imports.keep(session, require_learner(session), prepared, origin=origin, now=now,
                                 source_url=form["url"].strip() if origin == "url" else None)
-            public_id = item.public_id
+            public_id, learner_id = item.public_id, item.learner_id
     except BadgeError as e:
         return render_template("wallet/import.html", form=form, error=e, tab="import"), e.status
+    if ctx.after_collect is not None:  # an imported badge of a member may complete a track (issuer.pathways)
+        ctx.after_collect(learner_id, now)
     tell("wallet.imported")
     return redirect(url_for("wallet_pages.item", public_id=public_id))
 

@@ -22,7 +22,7 @@ from tests.wallet.people import Mailbox, sign_up
 LEARNER = "minji@example.com"
 
 
-def _track(svc: Services) -> tuple[Org, Org, Achievement, list[Achievement]]:
+def make_track(svc: Services) -> tuple[Org, Org, Achievement, list[Achievement]]:
     """Member A owns the track "cloud backend engineer" (its own course is the track badge) requiring A's cloud
     course, member B's API course and B's TOPCIT assessment at level 3 or above."""
     a, _ = make_org(svc, "acme", member=True)
@@ -52,7 +52,7 @@ def _track_badges(svc: Services, badge: Achievement) -> list[Credential]:
 
 def test_a_track_across_two_members_is_completed_in_the_wallet_and_awarded_once_with_evidence(
         client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
-    a, b, badge, (cloud, api, topcit) = _track(svc)
+    a, b, badge, (cloud, api, topcit) = make_track(svc)
     issue(svc, a, cloud, email=LEARNER)
     issue(svc, b, api, email=LEARNER)
     issue(svc, b, topcit, email=LEARNER, results=(ResultIn("score", "520"), ResultIn("level", "2")))
