@@ -103,6 +103,7 @@ class Evidence:
     url: str = ""
     narrative: str = ""
     name: str = ""
+    description: str = ""
 
     def __post_init__(self) -> None:
         if not (self.url.strip() or self.narrative.strip()):
@@ -115,7 +116,8 @@ class Evidence:
     def as_json(self) -> JsonObject:
         """The Evidence object (its `id` is the URL), without empty fields."""
         doc: JsonObject = {"type": ["Evidence"]}
-        for key, value in (("id", self.url), ("name", self.name), ("narrative", self.narrative)):
+        for key, value in (("id", self.url), ("name", self.name), ("description", self.description),
+                           ("narrative", self.narrative)):
             if value.strip():
                 doc[key] = value.strip()
         return doc

@@ -21,6 +21,7 @@ from issuer import (
     console_dlc,
     console_issue,
     console_org,
+    console_pathways,
     console_people,
     console_renew,
     jobs,
@@ -44,7 +45,7 @@ from web.settings import ConfigError, Settings
 BLUEPRINTS = (issuer_api, issuer_pages, registry, console_auth, console_people, console_org, verifier_api, verifier_pages,
               openapi, wallet_pages, wallet_accounts, wallet_share,
               console_courses, console_issue, console_credentials, console_renew, console_account, api_cohorts,
-              console_dlc, health, oid4vci_api, ob_api, ob_consent, workspace_pages, alliance_pages)
+              console_dlc, console_pathways, health, oid4vci_api, ob_api, ob_consent, workspace_pages, alliance_pages)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -222,6 +222,13 @@ def _parser() -> argparse.ArgumentParser:
     dlc_revoke.set_defaults(run=_dlc_revoke)
     dlc_revoke.add_argument("slug", help="the member's short name")
     dlc_revoke.add_argument("--reason", default="", help="why (kept with the certification)")
+    pathways_command = commands.add_parser("pathways", help="Pathways across members (tracks).",
+                                           description="Award the badges of tracks that learners' wallets complete.")
+    pathways_commands = pathways_command.add_subparsers(dest="pathways_command", required=True, metavar="ACTION")
+    pathways_commands.add_parser("award", help="Check every learner and issue the track badges now due (for cron).",
+                                 description="Issue each completed track's badge once per learner, from the "
+                                 "track's owner, with the qualifying badges as evidence.").set_defaults(
+        run=_pathways_award)
     worker = command("worker", _worker, "Run cohort jobs that the app servers queue on Redis (BADGES_REDIS_URL).")
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty (default: keep waiting)")
     worker.add_argument("--queue", default=queue.QUEUE,
@@ -369,6 +376,12 @@ def _dlc_grant(args: argparse.Namespace, svc: Services) -> int:
                         now=_now())
         print(f"Certified {args.slug} until {args.until.astimezone(KOREA):%Y-%m-%d} (Korea): "
               f"{dlc.certification_url(svc.issuing, row.id)}")
+    return 0
+
+
+def _pathways_award(args: argparse.Namespace, svc: Services) -> int:
+    issued = svc.pathways.everyone(_now())
+    print(f"Issued {issued} track badge(s).")
     return 0
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from badges.fetch import FetchPolicy
 from badges.resolve import HttpResolver
 from bootstrap import catalogue
+from issuer.pathways import Awarder
 from issuer.platform import Identity, Platform
 from issuer.service import Issuing
 from keys.hsm import Token
@@ -31,6 +32,7 @@ class Services:
     issuing: Issuing
     resolver: LocalResolver
     platform: Platform  # the service's own did:web identity, whose signer the wallet gets for CLR transcripts
+    pathways: Awarder  # awards completed tracks; the wallet calls it after collecting or importing badges
 
 
 def build_services(settings: Settings) -> Services:
@@ -47,7 +49,7 @@ def build_services(settings: Settings) -> Services:
     issuing = Issuing(links, kek, token, settings.key_custody, old, lookup=LookupKey(readers, kek, old),
                       status_list_capacity=settings.status_list_capacity)
     return Services(settings, engine, sessions, issuing, LocalResolver(readers, links, remote),
-                    Platform(sessions, issuing, platform_identity(settings)))
+                    Platform(sessions, issuing, platform_identity(settings)), Awarder(sessions, issuing))
 
 
 def platform_identity(settings: Settings) -> Identity:

@@ -13,10 +13,11 @@ from store import (
     models,
     oauth,
     offers,
+    pathways,
     wallet,
     workspace,
 )
 from store.models import Base
 
-__all__ = ["Base", "audit", "console", "counters", "freshness", "issuing", "key_custody", "membership", "models", "oauth", "offers",
+__all__ = ["Base", "audit", "console", "counters", "freshness", "issuing", "key_custody", "membership", "models", "oauth", "offers", "pathways",
            "wallet", "workspace"]

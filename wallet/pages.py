@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from badges import qr
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.results import summary as result_lines
+from store import pathways
 from store.wallet import Learner, ShareLink, get_item
 from wallet import exports, imports, offers, service, sharing, transcripts
 from wallet.pdf import PdfBadge, career_pdf
@@ -46,7 +47,8 @@ def wallet() -> str:
         return render_template("wallet/wallet.html", learner=learner, tab="history", skill=skill, issuer=issuer,
                                history=service.history(all_entries, skill=skill, issuer=issuer),
                                issuer_labels={e.course.issuer_name: e.issuer(locale()) for e in all_entries},
-                               image_url=image_url, lang=locale())
+                               image_url=image_url, lang=locale(),
+                               tracks=pathways.progress(session, learner.id, now=utcnow()))
 
 
 @bp.post("/wallet/recheck")
@@ -81,9 +83,11 @@ def import_page() -> Page:
         with transaction() as session:
             item = imports.keep(session, require_learner(session), prepared, origin=origin, now=now,
                                 source_url=form["url"].strip() if origin == "url" else None)
-            public_id = item.public_id
+            public_id, learner_id = item.public_id, item.learner_id
     except BadgeError as e:
         return render_template("wallet/import.html", form=form, error=e, tab="import"), e.status
+    if ctx.after_collect is not None:  # an imported badge of a member may complete a track (issuer.pathways)
+        ctx.after_collect(learner_id, now)
     tell("wallet.imported")
     return redirect(url_for("wallet_pages.item", public_id=public_id))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -42,6 +42,9 @@ class WalletContext:
     skew: timedelta
     attest: Attester | None = None  # the platform's Profile and signer (bootstrap.wiring gives it), for CLRs
     old_keks: tuple[bytes, ...] = ()  # still open learners' keys while a KEK rotation runs
+    # called (learner id, now) with no transaction open after badges are collected, imported or re-verified; returns
+    # how many new badges it issued (bootstrap.wiring gives the issuer's pathway awarding: issuer.pathways)
+    after_collect: Callable[[int, datetime], int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

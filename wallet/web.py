@@ -2,7 +2,7 @@
 refresh of a wallet before it is shown, safe redirects, and the mail that goes out after a commit."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import abort, current_app, redirect, request, url_for
 from sqlalchemy.orm import Session
@@ -29,7 +29,8 @@ def wallet_context() -> WalletContext:
     return WalletContext(
         links=svc.issuing.links, secret_key=s.secret_key, kek=s.key_encryption_key,
         lookup_key=svc.issuing.lookup_key, resolve=svc.resolver, skew=s.clock_skew,
-        fetch_policy=s.fetch_policy(), attest=svc.platform.attester, old_keks=s.old_key_encryption_keys)
+        fetch_policy=s.fetch_policy(), attest=svc.platform.attester, old_keks=s.old_key_encryption_keys,
+        after_collect=svc.pathways)
 
 
 def require_learner(session: Session) -> Learner:
@@ -44,8 +45,18 @@ def require_learner(session: Session) -> Learner:
 
 def refresh(*, older_than: timedelta = reports.RECHECK_AFTER, only: str | None = None) -> None:
     """Collect the signed-in learner's newly issued badges and re-check stale ones (or just item `only`):
-    verification runs between two short transactions, never inside one (see wallet.reports)."""
+    verification runs between two short transactions, never inside one (see wallet.reports). Then the pathway
+    callback may issue track badges, which are collected at once."""
     ctx, now = wallet_context(), utcnow()
+    _collect_and_verify(ctx, now, older_than, only)
+    if ctx.after_collect is not None and only is None:
+        with transaction() as session:
+            learner_id = require_learner(session).id
+        if ctx.after_collect(learner_id, now):
+            _collect_and_verify(ctx, now, older_than, None)
+
+
+def _collect_and_verify(ctx: WalletContext, now: datetime, older_than: timedelta, only: str | None) -> None:
     with transaction() as session:
         learner = require_learner(session)
         service.collect_issued(session, ctx, learner, now=now)
