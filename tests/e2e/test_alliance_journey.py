@@ -1,10 +1,12 @@
 """In headless Chromium: an organisation applies to join the alliance (desktop, Korean), the alliance office
-approves it from its console, the contact opens the e-mailed link on a 390px phone, creates the owner account and
-issues the first badge, whose report says it is from a member at the time of issue and now; the public alliance
+approves it from its console and certifies it in the Digital Leaders Club, the contact opens the e-mailed link on a 390px phone, creates the owner account and
+issues the first badge, which carries the club's endorsement and whose report says it is from a certified member at
+the time of issue and now; the public alliance
 page and member directory in English on the phone. Screenshots go to tmp_path (and BADGES_SHOTS if set)."""
 from __future__ import annotations
 
 import email
+import json
 import os
 import re
 import shutil
@@ -17,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from issuer.platform import ensure_platform
 from store.db import transaction
-from store.models import Org
+from store.models import Credential, Org
 from tests.conftest import LiveServer, SmtpSink
 from tests.factories import NOW, PASSWORD, make_course, make_staff
 from web.settings import Settings
@@ -72,6 +74,11 @@ def test_application_to_approval_to_the_first_badge(live_server: LiveServer, pag
     row.locator("text=승인").click()
     expect(page.locator(".flash.ok").first).to_contain_text("승인했습니다")
     expect(page.locator("li[id^=member-hanbit-cloud-academy]")).to_contain_text("정회원")
+    page.goto(f"{url}/console/{svc.settings.platform_slug}/dlc")  # the office certifies the new member at once
+    page.select_option("#dlc-slug", "hanbit-cloud-academy")
+    page.fill("#dlc-until", "2099-12-31")
+    page.click("#dlc-grant-submit")
+    expect(page.locator("li[data-slug=hanbit-cloud-academy]")).to_have_attribute("data-certified", "true")
 
     message = email.message_from_bytes(smtp_server[1].messages[-1][2], policy=policy.default)
     text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
@@ -102,6 +109,10 @@ def test_application_to_approval_to_the_first_badge(live_server: LiveServer, pag
         expect(phone.locator("#verdict")).to_have_attribute("data-verdict", "valid")
         expect(phone.locator("#member-at-issue")).to_have_text("정회원(활동 중)")
         expect(phone.locator("#member-now")).to_have_text("정회원(활동 중)")
+        expect(phone.locator("#dlc")).to_have_attribute("data-certified", "true")  # a Digital Leaders Club member
+        with transaction(svc.sessions) as session:  # and the badge carries the endorsement, for verifiers offline
+            issued = json.loads(session.get_one(Credential, credential_id).document)
+        assert issued["issuer"]["endorsement"][0]["credentialSubject"]["id"] == org.did
         shot(phone, tmp_path / "3-report-ko-phone.png")
 
         phone.goto(f"{url}/alliance?lang=en")
