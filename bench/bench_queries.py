@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             client.get(path)
             times.append((time.perf_counter() - start) * 1000)
             if n == 0:
-                slow.append((label, max(recorder.statements, key=lambda s: s[0])))
+                reads = [s for s in recorder.statements if s[1].lstrip().upper().startswith(("SELECT", "WITH"))]
+                slow.append((label, max(reads, key=lambda s: s[0])))
                 queries = len(recorder.statements)
         recorder.on = False
         p95 = percentile(times, 0.95)
