@@ -256,7 +256,7 @@ def _filters() -> dict[str, str]:
 
 def _page(session: Session, args: dict[str, str], *, now: datetime, page: int) -> list[Credential]:
     """The page's credentials (and one more, to tell whether there is a next page). Its ids are found first,
-    in the list's order from the (org_id, issued_at DESC, id) index, so the rows skipped to reach a deep page
+    in the list's order from the (org_id, issued_at, id) index, so the rows skipped to reach a deep page
     are index entries only; then the page's rows (documents included) are read, with their course versions."""
     ids = list(session.scalars(_query(args, now=now, columns=Credential.id).offset((page - 1) * PAGE)
                                .limit(PAGE + 1)))
@@ -268,7 +268,7 @@ def _page(session: Session, args: dict[str, str], *, now: datetime, page: int) -
 def _query(args: dict[str, str], *, now: datetime, columns: Any = Credential) -> Select[Any]:
     query = select(columns).where(Credential.org_id == current().org.id)
     return _filtered(query, now=now, state=args["state"], course=args["course"], q=args["q"]).order_by(
-        Credential.issued_at.desc(), Credential.id)
+        Credential.issued_at.desc(), Credential.id.desc())  # the (org_id, issued_at, id) index, read backwards
 
 
 def _filtered(query: Select[Any], *, now: datetime, state: str, course: str, q: str) -> Select[Any]:

@@ -18,7 +18,6 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -201,7 +200,7 @@ class Credential(Base):
                       UniqueConstraint("org_id", "idempotency_key"),
                       UniqueConstraint("org_id", "request_id"),
                       # the console's list order (issuer.console_credentials): migration 0025
-                      Index("ix_credentials_org_issued", "org_id", text("issued_at DESC"), "id"))
+                      Index("ix_credentials_org_issued", "org_id", "issued_at", "id"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)

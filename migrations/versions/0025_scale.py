@@ -5,7 +5,6 @@ Revises: 0023
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
@@ -15,9 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # the list's order (newest first, then id) within an organisation: the first page is the index's first 51
-    # entries, and a deep page skips entries of this index only (issuer.console_credentials reads ids first)
-    op.create_index("ix_credentials_org_issued", "credentials", ["org_id", sa.text("issued_at DESC"), "id"])
+    # the console list's order (newest first, ties by id, both descending) within an organisation, read backwards:
+    # the first page is 51 index entries, and a deep page skips index entries only (issuer.console_credentials
+    # reads a page's ids first)
+    op.create_index("ix_credentials_org_issued", "credentials", ["org_id", "issued_at", "id"])
 
 
 def downgrade() -> None:

@@ -1,5 +1,5 @@
 """The console's credentials list reads a page's ids first, then its rows (issuer.console_credentials._page): the
-pages together list every credential once, newest first with ties in id order, filters included."""
+pages together list every credential once, newest first (ties by id), filters included."""
 from __future__ import annotations
 
 import re
@@ -36,8 +36,7 @@ def test_pages_list_every_credential_once_in_order(client: FlaskClient, svc: Ser
     enter_as(client, svc, org, email="owner@example.com", role="owner")
     with transaction(svc.sessions) as session:
         rows = session.execute(select(Credential.id, Credential.issued_at, Credential.recipient_name)).all()
-    newest_first = [r.id for r in sorted(rows, key=lambda r: r.id)]
-    newest_first.sort(key=lambda i: next(r.issued_at for r in rows if r.id == i), reverse=True)
+    newest_first = [r.id for r in sorted(rows, key=lambda r: (r.issued_at, r.id), reverse=True)]
 
     assert listed(client, "") == newest_first
     assert listed(client, "q=이서준&") == [i for i in newest_first
