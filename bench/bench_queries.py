@@ -19,10 +19,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataset import PERSON0, settings_for
 from sqlalchemy import event, select, text
 
 from bootstrap.app import create_app
-from dataset import PERSON0, settings_for
 from store.db import transaction
 from store.models import Credential, Org
 from store.wallet import LearnerEmail

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import multiprocessing
 import os
 import random
@@ -42,11 +41,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from badges import artwork
 from badges.model import Recipient
@@ -164,7 +163,7 @@ def make_members(svc: Services, start: datetime) -> list[int]:
     drawn: dict[str, bytes] = {}
     draw = artwork.badge_png
     # a course's generated medal costs ~30 ms of PNG encoding: one per topic is drawn and shared (bench data)
-    artwork.badge_png = lambda title, *args, **kwargs: drawn.get(title) or drawn.setdefault(  # type: ignore[assignment]
+    artwork.badge_png = lambda title, *args, **kwargs: drawn.get(title) or drawn.setdefault(
         title, draw(title, *args, **kwargs))
     with transaction(svc.sessions) as session:
         for n in range(MEMBERS):
@@ -180,7 +179,7 @@ def make_members(svc: Services, start: datetime) -> list[int]:
                     description_en=f"The {topic[1]} course", criteria_ko="최종 프로젝트 통과",
                     criteria_en="Passed the final project", valid_months=pick.choice([None, 24, 36])))
             ids.append(org.id)
-    artwork.badge_png = draw  # type: ignore[assignment]
+    artwork.badge_png = draw
     return ids
 
 
