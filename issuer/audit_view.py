@@ -25,7 +25,8 @@ LABELS = {"reason": "audit.detail.reason", "course": "audit.detail.course", "ver
           "retired": "audit.detail.retired", "label": "audit.detail.label", "scopes": "audit.detail.scopes",
           "role": "audit.detail.role", "before": "audit.detail.before", "after": "audit.detail.after",
           "name": "audit.detail.name", "copy": "audit.detail.copy", "custody": "audit.detail.custody",
-          "files": "audit.detail.files", "holder": "audit.detail.holder"}
+          "files": "audit.detail.files", "holder": "audit.detail.holder", "application": "audit.detail.application",
+          "certification": "audit.detail.certification", "until": "audit.detail.until"}
 PROFILE_FIELDS = {"name_ko": "org.name_ko", "name_en": "org.name_en", "description_ko": "org.description_ko",
                   "description_en": "org.description_en", "url": "audit.field.url", "email": "org.contact_email"}
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError, InvalidInput
@@ -55,7 +56,7 @@ def index(org_slug: str) -> str:
     args, now = _filters(), utcnow()
     page = max(1, id_arg(request.args.get("page")) or 1)
     with transaction() as session:
-        found = list(session.scalars(_query(args, now=now).offset((page - 1) * PAGE).limit(PAGE + 1)))
+        found = _page(session, args, now=now, page=page)
         rows = [_listed(c, now) for c in found[:PAGE]]
         return render_template("issuer/console/credentials.html", console=current(), rows=rows, page=page,
                                more=len(found) > PAGE, args=args, states=STATES, full_emails=_full_emails(),
@@ -253,10 +254,21 @@ def _filters() -> dict[str, str]:
     return args
 
 
-def _query(args: dict[str, str], *, now: datetime) -> Select[Any]:
-    query = select(Credential).where(Credential.org_id == current().org.id)
+def _page(session: Session, args: dict[str, str], *, now: datetime, page: int) -> list[Credential]:
+    """The page's credentials (and one more, to tell whether there is a next page). Its ids are found first,
+    in the list's order from the (org_id, issued_at, id) index, so the rows skipped to reach a deep page
+    are index entries only; then the page's rows (documents included) are read, with their course versions."""
+    ids = list(session.scalars(_query(args, now=now, columns=Credential.id).offset((page - 1) * PAGE)
+                               .limit(PAGE + 1)))
+    rows = {c.id: c for c in session.scalars(select(Credential).where(Credential.id.in_(ids))
+                                             .options(selectinload(Credential.version)))}
+    return [rows[i] for i in ids]
+
+
+def _query(args: dict[str, str], *, now: datetime, columns: Any = Credential) -> Select[Any]:
+    query = select(columns).where(Credential.org_id == current().org.id)
     return _filtered(query, now=now, state=args["state"], course=args["course"], q=args["q"]).order_by(
-        Credential.issued_at.desc(), Credential.id)
+        Credential.issued_at.desc(), Credential.id.desc())  # the (org_id, issued_at, id) index, read backwards
 
 
 def _filtered(query: Select[Any], *, now: datetime, state: str, course: str, q: str) -> Select[Any]:

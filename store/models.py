@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -197,7 +198,9 @@ class Credential(Base):
     __table_args__ = (UniqueConstraint("status_list_id", "status_index"),
                       UniqueConstraint("suspension_list_id", "suspension_index"),
                       UniqueConstraint("org_id", "idempotency_key"),
-                      UniqueConstraint("org_id", "request_id"))
+                      UniqueConstraint("org_id", "request_id"),
+                      # the console's list order (issuer.console_credentials): migration 0025
+                      Index("ix_credentials_org_issued", "org_id", "issued_at", "id"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from badges.errors import NotFound
 from store.models import Base, Credential
@@ -118,9 +118,14 @@ def get_item(session: Session, *, learner_id: int, public_id: str) -> WalletItem
 
 
 def items_of(session: Session, learner_id: int) -> list[WalletItem]:
-    """The learner's credentials (removed ones excluded), oldest first."""
+    """The learner's credentials (removed ones excluded), oldest first, with the issued ones' credential, its
+    organisation, course and version loaded in a few statements (a timeline of 100 badges would otherwise read
+    them one by one: ~260 statements)."""
+    issued = selectinload(WalletItem.credential)
     return list(session.scalars(select(WalletItem).where(
-        WalletItem.learner_id == learner_id, WalletItem.removed_at.is_(None)).order_by(WalletItem.id)))
+        WalletItem.learner_id == learner_id, WalletItem.removed_at.is_(None)).order_by(WalletItem.id)
+        .options(issued.selectinload(Credential.org), issued.selectinload(Credential.version),
+                 issued.selectinload(Credential.achievement))))
 
 
 def verified_email(session: Session, address: str) -> LearnerEmail | None:

@@ -231,6 +231,7 @@ def test_every_audited_action_and_detail_has_words() -> None:
     from bootstrap.catalogue import CATALOGUES
     keys = {key for catalogue in CATALOGUES for key in catalogue}
     from issuer import audit_view, service
+    from store.membership import MemberState
 
     root = Path(__file__).resolve().parents[2]
     actions, details = set(), set()
@@ -252,8 +253,10 @@ def test_every_audited_action_and_detail_has_words() -> None:
                                 pass  # issuer.console_account's: its callers are collected above
                             else:  # f"credential.{action}" / f"course.{action}"
                                 prefix = ast.unparse(value).split("{")[0].lstrip("f'\"")
-                                actions |= {prefix + a for a in (service.ACTIONS if prefix == "credential." else
-                                                                 ("archive", "restore"))}
+                                actions |= {prefix + a for a in (
+                                    service.ACTIONS if prefix == "credential." else
+                                    [state.value for state in MemberState] if prefix == "alliance." else
+                                    ("archive", "restore"))}
                         elif keyword.arg is None and isinstance(keyword.value, ast.IfExp):
                             details |= {k.value for d in (keyword.value.body, keyword.value.orelse)
                                         if isinstance(d, ast.Dict) for k in d.keys if isinstance(k, ast.Constant)}
