@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from store.membership import AllianceMember, MembershipChange
-from store.models import Base, Credential, Org, SigningKey, StatusList
+from store.models import Base, Credential, DlcCertification, Org, SigningKey, StatusList
 
 POLL_SECONDS = 0.25  # how stale another process's commit may look here (the documented bound is one second)
 MAX_ENTRIES = 20_000  # documents, suspensions and credential owners kept per process (least recently used go first)
@@ -43,6 +43,7 @@ WATCHED: dict[type, tuple[str, ...]] = {
     Credential: ("revoked_at", "suspended_at", "revocation_reason", "suspension_reason"),
     AllianceMember: ("state", "role", "kind"),  # "member now" on reports
     MembershipChange: (),  # a new row: "member at the time of issue" may change
+    DlcCertification: ("revoked_at", "document"),  # the Digital Leaders Club check on members' badges
 }
 
 

@@ -85,8 +85,9 @@ class Summary:
         out["registeredMember"] = self.member is not None
         if self.member is not None:
             out["member"] = {"slug": self.member.slug, "name": {"ko": self.member.name_ko, "en": self.member.name_en},
-                             "profile": self.member.profile_url, "membershipNow": self.member.state,
-                             "membershipAtIssue": self.member.state_at_issue}
+                             "profile": self.member.profile_url}
+            if self.member.state is not None:  # an alliance member (not every organisation here has joined)
+                out["member"] |= {"membershipNow": self.member.state, "membershipAtIssue": self.member.state_at_issue}
         return out
 
 

@@ -102,8 +102,11 @@ def _club(report: VerificationReport, *, resolve: Resolver, now: datetime) -> cl
     if report.check(CheckId.PROOF).outcome is not Outcome.PASSED or not report.credential:
         return None
     svc, issuer = services(), issuer_id(report.credential)
-    with transaction() as session:
-        found = club.stored_certification(session, issuer)
+
+    def stored() -> tuple[str, bytes] | None:
+        with transaction() as session:
+            return club.stored_certification(session, issuer)
+    found = svc.resolver.remembered.get(("club", issuer), stored)  # forgotten when a certification changes
     if found is None:
         return None
     return club.check(found, issuer_did=issuer, alliance_did=svc.issuing.links.org_did(svc.settings.platform_slug),

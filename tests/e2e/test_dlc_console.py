@@ -21,7 +21,7 @@ def test_the_operator_certifies_and_revokes_and_the_badges_landing_follows(live_
     with transaction(svc.sessions) as session:
         alliance = orgs.get_org(session, svc.settings.platform_slug)
     make_staff(svc, alliance, email="operator@alliance.example", role="owner")
-    member, _ = make_org(svc, "hanbit")
+    member, _ = make_org(svc, "hanbit", member=True)
     course = make_course(svc, member)
 
     page.goto(f"{live_server.url}/console/sign-in")
@@ -57,7 +57,7 @@ def test_the_operator_certifies_and_revokes_and_the_badges_landing_follows(live_
 
 def test_a_members_console_has_no_such_page(live_server: LiveServer, page: Page) -> None:
     svc = live_server.services
-    member, _ = make_org(svc, "hanbit")
+    member, _ = make_org(svc, "hanbit", member=True)
     make_staff(svc, member, email="owner@hanbit.example", role="owner")
     page.goto(f"{live_server.url}/console/sign-in")
     page.fill("#email", "owner@hanbit.example")
