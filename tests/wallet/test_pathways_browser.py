@@ -1,5 +1,6 @@
 """The wallet's progress toward a track across members, in a real headless Chromium on a desktop and a 390 px
-phone: the count, which badges count and which is missing, in Korean and English, nothing sideways."""
+phone: the count, which badges count and which is missing, in Korean and English, nothing sideways; then the last
+badge from the other member completes the track and the owner's track badge arrives in the wallet by itself."""
 from __future__ import annotations
 
 from flask.testing import FlaskClient
@@ -17,7 +18,7 @@ from tests.wallet.test_phone_layout import served  # noqa: F401  (fixture)
 
 def test_the_wallet_shows_progress_toward_a_track_on_a_desktop_and_a_phone(
         served: str, client: FlaskClient, svc: Services, mailbox: Mailbox, page: Page) -> None:
-    a, b, _, (cloud, _api, topcit) = make_track(svc)
+    a, b, track_badge, (cloud, api, topcit) = make_track(svc)
     issue(svc, a, cloud, email=LEARNER)
     issue(svc, b, topcit, email=LEARNER, results=(ResultIn("score", "800"), ResultIn("level", "5")))
     sign_up(client, mailbox, address=LEARNER)
@@ -35,3 +36,11 @@ def test_the_wallet_shows_progress_toward_a_track_on_a_desktop_and_a_phone(
         expect(track.locator("progress")).to_have_attribute("value", "2")
         keep(page, f"wallet-pathway-{width}-{lang}")
         assert not page.evaluate(SIDEWAYS)
+
+    issue(svc, b, api, email=LEARNER)  # the last requirement, from the other member
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{served}/wallet?lang=ko")  # the wallet collects it; the track is complete, its owner awards it
+    expect(page.locator("#pathways .pathway .pathway-count")).to_have_text("3개 중 3개")
+    page.goto(f"{served}/wallet?lang=ko")
+    expect(page.locator("#timeline")).to_contain_text(track_badge.name_ko)  # the track badge, in the wallet
+    keep(page, "wallet-pathway-done-390-ko")
