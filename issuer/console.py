@@ -10,10 +10,13 @@ from flask import g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError
+from issuer import notify
 from issuer import staff as staff_service
 from store.console import Role
+from store.issuing import MailState
 from store.models import Org
-from web.http import request_transaction
+from web.http import request_transaction, services
+from web.i18n import tell
 from web.security import safe_target, signed_in
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,3 +75,11 @@ def back_to(default: str) -> Response:
     """Redirect to a same-site `next` URL if one was given, else to `default`."""
     return redirect(safe_target(request.args.get("next") or request.form.get("next"), default=default))
 
+
+def deliver_now(mail_id: int) -> None:
+    """Send one notification (its outbox row committed) and say on the next page how it went."""
+    [mail] = notify.deliver(services(), [mail_id])
+    if mail.state == MailState.SENT:
+        tell("notify.sent", to=mail.to_display)
+    else:
+        tell("notify.failed", "error", to=mail.to_display)

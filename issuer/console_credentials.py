@@ -20,10 +20,10 @@ from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError, InvalidInput
 from issuer import audit, courses, notify, service
-from issuer.console import console_view, current
+from issuer.console import console_view, current, deliver_now
 from store.console import Role
 from store.credentials import email_lookup, get_credential
-from store.issuing import MailState, OutboxMail
+from store.issuing import OutboxMail
 from store.models import Credential
 from web import sheets
 from web.http import after_commit, id_arg, services, transaction, utcnow
@@ -167,7 +167,7 @@ def resend(org_slug: str, credential_id: str) -> Response:
         audit.record(session, org_id=console.org.id, actor=console.actor, action="credential.notify_resend",
                      target=credential.id, now=now)
         mail_id = mail.id
-    after_commit(lambda: _deliver(mail_id))
+    after_commit(lambda: deliver_now(mail_id))
     return back
 
 
@@ -190,14 +190,6 @@ def retry_outbox(org_slug: str) -> Response:
                      target=f"mail:{chosen}" if chosen else "", mails=len(ids), now=utcnow())
     after_commit(lambda: _retry(ids))
     return redirect(url_for(".outbox", org_slug=org_slug))
-
-
-def _deliver(mail_id: int) -> None:
-    [mail] = notify.deliver(services(), [mail_id])
-    if mail.state == MailState.SENT:
-        tell("notify.sent", to=mail.to_display)
-    else:
-        tell("notify.failed", "error", to=mail.to_display)
 
 
 def _retry(ids: list[int]) -> None:

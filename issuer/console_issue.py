@@ -16,11 +16,11 @@ from werkzeug.wrappers import Response
 from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.model import Evidence, Recipient
 from badges.results import LEVEL_TYPE, ResultIn
-from issuer import audit, awards, cohorts, courses, jobs, notify
-from issuer.console import console_view, current
+from issuer import audit, awards, cohorts, courses, jobs
+from issuer.console import console_view, current, deliver_now
 from issuer.service import Award
 from store.console import Role
-from store.issuing import CohortJob, JobState, MailState, OutboxMail, RowState, get_job, job_rows, row_counts
+from store.issuing import CohortJob, JobState, OutboxMail, RowState, get_job, job_rows, row_counts
 from web import sheets
 from web.http import after_commit, services, transaction, utcnow
 from web.i18n import locale, tell, translate
@@ -58,7 +58,7 @@ def issue_one(org_slug: str) -> Response | tuple[str, int]:
         return _issue_page(form=form, errors={_field(e, section="one"): e}, section="one"), e.status
     tell("issue.done" if issued.created else "issue.already_issued")
     if (mail_id := issued.mail_id) is not None:
-        after_commit(lambda: _deliver(mail_id))
+        after_commit(lambda: deliver_now(mail_id))
     return redirect(url_for("console_credentials.show", org_slug=org_slug, credential_id=issued.credential.id))
 
 
@@ -188,15 +188,6 @@ def failed_rows(org_slug: str, job_id: int) -> Response:
     name = f"failed-rows-{job_id}.csv"
     return Response(cohorts.failed_rows_csv(headers, failed), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _deliver(mail_id: int) -> None:
-    """Send the notification (its outbox row committed) and say how it went."""
-    [mail] = notify.deliver(services(), [mail_id])
-    if mail.state == MailState.SENT:
-        tell("notify.sent", to=mail.to_display)
-    else:
-        tell("notify.failed", "error", to=mail.to_display)
 
 
 def status_of(job: CohortJob, counts: dict[str, int], *, stalled: bool) -> dict[str, Any]:
