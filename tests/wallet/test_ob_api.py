@@ -134,3 +134,24 @@ def test_resource_errors_are_imsx_status_info(client: FlaskClient) -> None:
                      client.get(f"{API}/credentials?limit=abc"),
                      client.put(f"{API}/profile", json={"name": "x"})):
         assert response.status_code in (400, 401) and problems(response.json, "imsx_statusinfo") == []
+
+
+def test_an_apps_hostile_upserts_are_refused_as_imsx_and_keep_nothing(app: Flask, svc: Services,
+                                                                      client: FlaskClient) -> None:
+    client_id, secret = register(client)
+    signed_in(app, svc, client)
+    url = authorize(client_id, code_challenge=challenge("v" * 50), code_challenge_method="S256")
+    code = returned(post(client, url, {"decision": "allow"}).headers["Location"])["code"]
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+    token = client.post(f"{API}/oauth/token", headers=auth, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+        "code_verifier": "v" * 50}).json["access_token"]  # type: ignore[index]
+    bearer = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    for body in (b'{"a": "' + b"x" * 2_000_001 + b'"}',  # over the import's size limit
+                 b"[" * 100_000 + b"]" * 100_000,  # nested past any parser's patience
+                 b'{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": "VerifiableCredential"'):  # cut off
+        refused = client.post(f"{API}/credentials", data=body, headers=bearer)
+        assert 400 <= refused.status_code < 500, refused.status_code
+        assert problems(refused.json, "imsx_statusinfo") == []
+    listed = client.get(f"{API}/credentials", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200 and listed.headers["X-Total-Count"] == "0"
