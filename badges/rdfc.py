@@ -20,7 +20,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cmp_to_key
 from operator import itemgetter
 from typing import Any, cast
@@ -45,6 +45,7 @@ ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*\Z")
 IRI_ESCAPED = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 IRI_SLOT, LITERAL_SLOT, DOUBLE_SLOT = 0, 1, 2
 STATIC_ORDER_LINES = 64  # texts with more lines are sorted when filled (deciding their order costs n^2 once)
+SEEN_PER_SLOT = 1024  # rendered texts a slot remembers
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class _Template:
     twins: bool  # two different lines could come out equal: the filled lines are compared
     distinct: int  # how many different lines (pyld keeps a quad it makes twice, e.g. two empty lists' rdf:nil)
     terms: frozenset[str]  # every term or prefix a context of this shape defines
-    plain: dict[str, bool] = field(default_factory=dict)  # memo of _plain_iri for this template
+    seen: tuple[dict[str, bytes], ...]  # per slot, the texts it rendered for the strings that fit it
 
 
 @dataclass(slots=True)
@@ -161,10 +162,7 @@ def _skeleton(node: Any, index: dict[str, int], count: list[int]) -> Any:
             if key in STRUCTURAL_KEYS:
                 copy[key] = value
             elif isinstance(value, str):
-                number = index.get(value)
-                if number is None:
-                    number = index[value] = len(index)
-                copy[key] = _placeholder(number)
+                copy[key] = _placeholder(index.setdefault(value, len(index)))
                 count[0] += 1
             else:
                 copy[key] = _skeleton(value, index, count) if isinstance(value, (dict, list)) else value
@@ -172,16 +170,13 @@ def _skeleton(node: Any, index: dict[str, int], count: list[int]) -> Any:
     if isinstance(node, list):
         return [_skeleton(v, index, count) for v in node]
     if isinstance(node, str):
-        number = index.get(node)
-        if number is None:
-            number = index[node] = len(index)
         count[0] += 1
-        return _placeholder(number)
+        return _placeholder(index.setdefault(node, len(index)))
     return node
 
 
-def _placeholder(index: int) -> str:
-    return _PLACEHOLDERS[index] if index < len(_PLACEHOLDERS) else f"{PLACEHOLDER}{index}"
+def _placeholder(number: int) -> str:
+    return _PLACEHOLDERS[number] if number < len(_PLACEHOLDERS) else f"{PLACEHOLDER}{number}"
 
 
 _PLACEHOLDERS = [f"{PLACEHOLDER}{i}" for i in range(256)]
@@ -324,7 +319,8 @@ def _compile(quads: list[Quad], terms: frozenset[str]) -> _Template:
                 mentions[c].append(q)
     hashing = tuple(_text([tokens(q, node) for q in mentions[node]]) for node in nodes)
     order = ground + named  # the output's lines before sorting
-    return _Template(slots, hashing, _text([tokens(q) for q in order]), _may_repeat(order), len(set(order)), terms)
+    return _Template(slots, hashing, _text([tokens(q) for q in order]), _may_repeat(order), len(set(order)), terms,
+                     tuple({} for _ in slots))
 
 
 def _may_repeat(order: Sequence[tuple[Component, ...]]) -> bool:
@@ -379,11 +375,12 @@ def _is_blank(c: Component) -> bool:
 
 
 def _may_equal(x: Component, y: Component) -> bool:
-    """Whether two quad components could come out as the same text once filled."""
+    """Whether two quad components could come out as the same text once filled. Two different slots cannot: each
+    holds another of the document's distinct strings, as an IRI <...> or a literal "..." (escaped) with its suffix."""
     if isinstance(x, str) and isinstance(y, str):
         return x == y
     if isinstance(x, _Slot) and isinstance(y, _Slot):
-        return (x.kind == IRI_SLOT) == (y.kind == IRI_SLOT)
+        return x == y
     slot, text = (x, y) if isinstance(x, _Slot) else (y, x)
     assert isinstance(slot, _Slot) and isinstance(text, str)  # one of each, the cases above being excluded
     return text[:1] == ("<" if slot.kind == IRI_SLOT else '"')
@@ -392,27 +389,31 @@ def _may_equal(x: Component, y: Component) -> bool:
 def _render(template: _Template, values: list[str]) -> list[bytes] | frozenset[int]:
     """The UTF-8 text of each slot of the template with `values` in it, or the indexes of the values that do
     not fit (all of them: pinning one at a time would cost pyld once per string, which a document of a hundred
-    relative IRIs turns into seconds); UnicodeEncodeError for a value that is not Unicode text (a lone surrogate)."""
-    plain = template.plain
-    rendered: list[bytes] = []
+    relative IRIs turns into seconds); UnicodeEncodeError for a value that is not Unicode text (a lone surrogate).
+    Each slot remembers the texts it rendered: most of a shape's strings (the issuer, the achievement) come back in
+    every document."""
+    rendered = [seen.get(values[slot.index]) for slot, seen in zip(template.slots, template.seen)]
+    if None not in rendered:
+        return cast(list[bytes], rendered)
     misfits: list[int] = []
-    for slot in template.slots:
+    for position, (slot, seen) in enumerate(zip(template.slots, template.seen)):
+        if rendered[position] is not None:
+            continue
         value = values[slot.index]
         if slot.kind == IRI_SLOT:
-            ok = plain.get(value)
-            if ok is None:
-                if len(plain) > 4096:  # bounded: most IRIs (credential ids) are seen once
-                    plain.clear()
-                ok = plain[value] = _plain_iri(value, template.terms)
-            if not ok:
+            if not _plain_iri(value, template.terms):
                 misfits.append(slot.index)
                 continue
-            rendered.append(f"<{value}>".encode())
+            text = f"<{value}>".encode()
         elif slot.kind == DOUBLE_SLOT and _is_float(value):
             misfits.append(slot.index)
+            continue
         else:
-            rendered.append(f'"{escape(value)}"{slot.suffix}'.encode())
-    return frozenset(misfits) if misfits else rendered
+            text = f'"{escape(value)}"{slot.suffix}'.encode()
+        if len(seen) >= SEEN_PER_SLOT:  # bounded: some strings (credential ids, salts) are seen once
+            seen.clear()
+        rendered[position] = seen[value] = text
+    return frozenset(misfits) if misfits else cast(list[bytes], rendered)
 
 
 def _plain_iri(value: str, terms: frozenset[str]) -> bool:
