@@ -65,6 +65,7 @@ class Rates:
     signs: float
     verifies: float
     pipeline: float | None = None  # whole verifications per second (ours only)
+    ed25519: float | None = None  # Ed25519 signatures of 64 bytes per second alone (ours only): the machine's speed
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,8 @@ def python_rates(issued: Issued, key: Ed25519PrivateKey, *, seconds: float, roun
 
     return Rates(signs=median_rate(sign, seconds=seconds, rounds=rounds),
                  verifies=median_rate(verify, seconds=seconds, rounds=rounds),
-                 pipeline=pipeline_rate(issued, seconds=seconds, rounds=rounds))
+                 pipeline=pipeline_rate(issued, seconds=seconds, rounds=rounds),
+                 ed25519=median_rate(lambda: signer.sign(bytes(64)), seconds=seconds, rounds=rounds))
 
 
 class _Documents(BaseHTTPRequestHandler):
@@ -240,6 +242,8 @@ def print_table(python: Rates, javascript: Rates | str) -> None:
     rows = [("Python (badges.proofs + badges.rdfc)", f"{python.signs:,.1f}", f"{python.verifies:,.1f}")]
     if python.pipeline is not None:
         rows.append(("Python, whole verification (badges.verify)", "-", f"{python.pipeline:,.1f}"))
+    if python.ed25519 is not None:
+        rows.append(("Ed25519 signature alone (cryptography)", f"{python.ed25519:,.1f}", "-"))
     if isinstance(javascript, Rates):
         rows.append(("JavaScript reference (vc 7.3.0)", f"{javascript.signs:,.1f}", f"{javascript.verifies:,.1f}"))
         rows.append(("ratio JavaScript / Python", f"{javascript.signs / python.signs:.2f}x",
