@@ -157,16 +157,7 @@ def _skeleton(node: Any, index: dict[str, int], count: list[int]) -> Any:
     (`index`, in order of first appearance), so pyld sees equal strings as equal, as it would see the real ones
     (two mentions of one named node merge, a value given twice is kept once); `count` counts the replacements."""
     if isinstance(node, dict):
-        copy = {}
-        for key, value in node.items():  # the strings of an object are handled here: a call each costs twice
-            if key in STRUCTURAL_KEYS:
-                copy[key] = value
-            elif isinstance(value, str):
-                copy[key] = _placeholder(index.setdefault(value, len(index)))
-                count[0] += 1
-            else:
-                copy[key] = _skeleton(value, index, count) if isinstance(value, (dict, list)) else value
-        return copy
+        return _object_skeleton(node, index, count)
     if isinstance(node, list):
         return [_skeleton(v, index, count) for v in node]
     if isinstance(node, str):
@@ -175,11 +166,47 @@ def _skeleton(node: Any, index: dict[str, int], count: list[int]) -> Any:
     return node
 
 
+def _object_skeleton(node: dict[str, Any], index: dict[str, int], count: list[int]) -> dict[str, Any]:
+    """_skeleton of an object, with its strings, objects and lists of strings handled here (a call each would cost
+    as much as the rest: this runs for every document signed or verified); anything else, such as a subclass of
+    str, goes through _skeleton."""
+    copy = {}
+    for key, value in node.items():
+        kind = value.__class__
+        if key in STRUCTURAL_KEYS:
+            copy[key] = value
+        elif kind is str:
+            number = index.setdefault(value, len(index))
+            copy[key] = _PLACEHOLDERS[number] if number < PLACEHOLDERS else _placeholder(number)
+            count[0] += 1
+        elif kind is dict:
+            copy[key] = _object_skeleton(value, index, count)
+        elif kind is list:
+            items = []
+            for item in value:
+                if item.__class__ is str:
+                    number = index.setdefault(item, len(index))
+                    items.append(_PLACEHOLDERS[number] if number < PLACEHOLDERS else _placeholder(number))
+                    count[0] += 1
+                else:
+                    items.append(_skeleton(item, index, count))
+            copy[key] = items
+        elif kind in _SCALARS:
+            copy[key] = value
+        else:
+            copy[key] = _skeleton(value, index, count)
+    return copy
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def _placeholder(number: int) -> str:
-    return _PLACEHOLDERS[number] if number < len(_PLACEHOLDERS) else f"{PLACEHOLDER}{number}"
+    return _PLACEHOLDERS[number] if number < PLACEHOLDERS else f"{PLACEHOLDER}{number}"
 
 
-_PLACEHOLDERS = [f"{PLACEHOLDER}{i}" for i in range(256)]
+PLACEHOLDERS = 1024  # made once
+_PLACEHOLDERS = [f"{PLACEHOLDER}{i}" for i in range(PLACEHOLDERS)]
 
 
 def _pin(node: Any, pinned: frozenset[int], values: list[str]) -> Any:
@@ -431,19 +458,21 @@ def _is_float(value: str) -> bool:
     return True
 
 
+_LABELS = [b"_:c14n%d" % i for i in range(64)]
+
+
 def _label(template: _Template, rendered: list[bytes]) -> bytes | None:
     """RDFC-1.0 §4.4 when every blank node's first-degree hash is unique and no two different quads of the template
     come out the same; None otherwise (pyld decides ties, and would have merged those quads)."""
-    by_hash: dict[str, int] = {}
+    by_hash: dict[bytes, int] = {}  # the digests' bytes sort as their hex texts do
     for node, text in enumerate(template.hashing):
-        digest = hashlib.sha256(text.sorted(rendered)).hexdigest()
-        if digest in by_hash:
-            return None
-        by_hash[digest] = node
-    labels = [b""] * len(by_hash)
+        by_hash[hashlib.sha256(text.sorted(rendered)).digest()] = node
+    if len(by_hash) < len(template.hashing):
+        return None
+    pool = rendered + [b""] * len(by_hash)
+    first = len(rendered)
     for i, (_, node) in enumerate(sorted(by_hash.items())):
-        labels[node] = b"_:c14n%d" % i
-    pool = rendered + labels
+        pool[first + node] = _LABELS[i] if i < len(_LABELS) else b"_:c14n%d" % i
     if not template.twins:
         return template.output.sorted(pool)
     lines = template.output.split(pool)
