@@ -294,25 +294,19 @@ class _Text:
     def fill(self, pool: list[bytes]) -> bytes:
         return self.text % self.fields(pool)
 
-    def split(self, pool: list[bytes]) -> list[bytes]:
-        """The filled lines without their line breaks (no filled slot holds one: IRI slots take no white
-        space, literals are escaped)."""
-        lines = self.fill(pool).split(b"\n")
-        lines.pop()
-        return lines
+    def lines(self, pool: list[bytes]) -> list[bytes]:
+        """The filled lines, each with its line break (no filled slot holds a line break or a carriage return:
+        IRI slots take no white space, literals are escaped)."""
+        return self.fill(pool).splitlines(keepends=True)
 
     def sorted(self, pool: list[bytes]) -> bytes:
-        """The filled lines in canonical order."""
-        return self.fill(pool) if self.in_order else _sorted(self.split(pool))
-
-
-def _sorted(lines: list[bytes]) -> bytes:
-    """Lines in RDFC-1.0's order, each ending in a line break: code point order (UTF-8 keeps it), counting the
-    line break, which only matters where one line is the start of another."""
-    lines.sort()
-    if any(map(bytes.startswith, lines[1:], lines[:-1])):
-        return b"".join(sorted(line + b"\n" for line in lines))
-    return b"\n".join(lines) + b"\n" if lines else b""
+        """The filled lines in canonical order: code point order (UTF-8 keeps it) of the lines with their line
+        breaks, which only matter where one line is the start of another."""
+        if self.in_order:
+            return self.fill(pool)
+        lines = self.lines(pool)
+        lines.sort()
+        return b"".join(lines)
 
 
 def _compile(quads: list[Quad], terms: frozenset[str]) -> _Template:
@@ -475,7 +469,8 @@ def _label(template: _Template, rendered: list[bytes]) -> bytes | None:
         pool[first + node] = _LABELS[i] if i < len(_LABELS) else b"_:c14n%d" % i
     if not template.twins:
         return template.output.sorted(pool)
-    lines = template.output.split(pool)
+    lines = template.output.lines(pool)
     if len(set(lines)) < template.distinct:  # two different lines came out equal, which pyld would have merged
         return None
-    return _sorted(lines)
+    lines.sort()
+    return b"".join(lines)
