@@ -45,7 +45,7 @@ ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*\Z")
 IRI_ESCAPED = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 IRI_SLOT, LITERAL_SLOT, DOUBLE_SLOT = 0, 1, 2
 STATIC_ORDER_LINES = 64  # texts with more lines are sorted when filled (deciding their order costs n^2 once)
-SEEN_PER_SLOT = 1024  # rendered texts a slot remembers
+SEEN_PER_SLOT = 256  # rendered texts a slot remembers (fewer than bench_proofs.py cycles through: no flattery)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,7 @@ class _Shape:
 
     pinned: frozenset[int]
     templates: dict[tuple[str, ...], _Template | None]
+    order: tuple[int, ...] = ()  # the pinned strings' numbers in order
 
 
 class Canonicalizer:
@@ -109,7 +110,7 @@ class Canonicalizer:
             return self._slow(doc).encode()  # a string of the document itself looks like a placeholder
         shape = self._shape(key)
         while True:
-            pins = tuple(values[i] for i in sorted(shape.pinned))
+            pins = tuple([values[i] for i in shape.order])
             if pins not in shape.templates:
                 if len(shape.templates) >= self._max_templates:
                     return self._slow(doc).encode()
@@ -122,6 +123,7 @@ class Canonicalizer:
                 if rendered & shape.pinned:  # pinned already, yet still not fitting: never loop, ask pyld
                     return self._slow(doc).encode()
                 shape.pinned |= rendered
+                shape.order = tuple(sorted(shape.pinned))
                 continue
             return _label(template, rendered) or self._slow(doc).encode()
 
