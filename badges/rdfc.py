@@ -70,6 +70,7 @@ class _Template:
     distinct: int  # how many different lines (pyld keeps a quad it makes twice, e.g. two empty lists' rdf:nil)
     terms: frozenset[str]  # every term or prefix a context of this shape defines
     seen: tuple[dict[str, bytes], ...]  # per slot, the texts it rendered for the strings that fit it
+    values: Callable[[Sequence[Any]], Sequence[Any]]  # the strings of the slots, in order, from the document's strings
 
 
 @dataclass(slots=True)
@@ -343,7 +344,16 @@ def _compile(quads: list[Quad], terms: frozenset[str]) -> _Template:
     hashing = tuple(_text([tokens(q, node) for q in mentions[node]]) for node in nodes)
     order = ground + named  # the output's lines before sorting
     return _Template(slots, hashing, _text([tokens(q) for q in order]), _may_repeat(order), len(set(order)), terms,
-                     tuple({} for _ in slots))
+                     tuple({} for _ in slots), _getter([slot.index for slot in slots]))
+
+
+def _getter(positions: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """A function of a list giving the items at `positions` as a sequence (operator.itemgetter gives one item
+    itself, not in a tuple)."""
+    if len(positions) == 1:
+        position = positions[0]
+        return lambda items: (items[position],)
+    return itemgetter(*positions) if positions else lambda items: ()
 
 
 def _may_repeat(order: Sequence[tuple[Component, ...]]) -> bool:
@@ -370,9 +380,7 @@ def _text(lines: list[list[Token]]) -> _Text:
         by_units = sorted(range(len(lines)), key=cmp_to_key(compare))
         lines = [lines[i] for i in by_units]
     text = b"".join(t.replace(b"%", b"%%") if isinstance(t, bytes) else b"%s" for line in lines for t in line)
-    fields = [t[0] for line in lines for t in line if isinstance(t, tuple)]
-    getter = itemgetter(*fields) if fields else lambda pool: ()
-    return _Text(text, getter, in_order)
+    return _Text(text, _getter([t[0] for line in lines for t in line if isinstance(t, tuple)]), in_order)
 
 
 def _static_order(x: list[int | tuple[int, int]], y: list[int | tuple[int, int]]) -> int | None:
@@ -415,7 +423,7 @@ def _render(template: _Template, values: list[str]) -> list[bytes] | frozenset[i
     relative IRIs turns into seconds); UnicodeEncodeError for a value that is not Unicode text (a lone surrogate).
     Each slot remembers the texts it rendered: most of a shape's strings (the issuer, the achievement) come back in
     every document."""
-    rendered = [seen.get(values[slot.index]) for slot, seen in zip(template.slots, template.seen)]
+    rendered = list(map(dict.get, template.seen, template.values(values)))
     if None not in rendered:
         return cast(list[bytes], rendered)
     misfits: list[int] = []
