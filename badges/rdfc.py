@@ -81,6 +81,7 @@ class _Shape:
     pinned: frozenset[int]
     templates: dict[tuple[str, ...], _Template | None]
     order: tuple[int, ...] = ()  # the pinned strings' numbers in order
+    foreign: bool = False  # the documents' own keys or structural values hold a placeholder's text: ask pyld
 
 
 class Canonicalizer:
@@ -103,13 +104,12 @@ class Canonicalizer:
         """The canonical N-Quads as UTF-8 (what a proof hashes); UnicodeEncodeError for a document holding text
         that is not Unicode (a lone surrogate)."""
         index: dict[str, int] = {}
-        count = [0]
-        skeleton = _skeleton(doc, index, count)
+        skeleton = _skeleton(doc, index)
         values = list(index)
         key = to_json(skeleton)
-        if key.count(PLACEHOLDER_BYTES) != count[0] or PLACEHOLDER in "\0".join(values):
+        shape = self._shape(key, doc)
+        if shape.foreign or PLACEHOLDER in "\0".join(values):
             return self._slow(doc).encode()  # a string of the document itself looks like a placeholder
-        shape = self._shape(key)
         while True:
             pins = tuple([values[i] for i in shape.order])
             if pins not in shape.templates:
@@ -128,10 +128,12 @@ class Canonicalizer:
                 continue
             return _label(template, rendered) or self._slow(doc).encode()
 
-    def _shape(self, key: bytes) -> _Shape:
+    def _shape(self, key: bytes, doc: JsonObject) -> _Shape:
         shape = self._shapes.get(key)
         if shape is None:
-            shape = self._shapes[key] = _Shape(frozenset(), {})
+            # the placeholders in the key are the strings _skeleton replaced, unless the document's own keys or
+            # structural values hold one: decided once for every document of the shape (the key says where)
+            shape = self._shapes[key] = _Shape(frozenset(), {}, foreign=key.count(PLACEHOLDER_BYTES) != _strings(doc))
             if len(self._shapes) > self._max_shapes:
                 self._shapes.popitem(last=False)
         else:
@@ -155,21 +157,29 @@ class Canonicalizer:
         return _compile(quads, self._terms | context_terms(doc))
 
 
-def _skeleton(node: Any, index: dict[str, int], count: list[int]) -> Any:
+def _skeleton(node: Any, index: dict[str, int]) -> Any:
     """A copy of `node` with every fillable string replaced by a numbered placeholder IRI: one per distinct string
     (`index`, in order of first appearance), so pyld sees equal strings as equal, as it would see the real ones
-    (two mentions of one named node merge, a value given twice is kept once); `count` counts the replacements."""
+    (two mentions of one named node merge, a value given twice is kept once)."""
     if isinstance(node, dict):
-        return _object_skeleton(node, index, count)
+        return _object_skeleton(node, index)
     if isinstance(node, list):
-        return [_skeleton(v, index, count) for v in node]
+        return [_skeleton(v, index) for v in node]
     if isinstance(node, str):
-        count[0] += 1
         return _placeholder(index.setdefault(node, len(index)))
     return node
 
 
-def _object_skeleton(node: dict[str, Any], index: dict[str, int], count: list[int]) -> dict[str, Any]:
+def _strings(node: Any) -> int:
+    """How many strings _skeleton replaces in `node`."""
+    if isinstance(node, dict):
+        return sum(_strings(v) for k, v in node.items() if k not in STRUCTURAL_KEYS)
+    if isinstance(node, list):
+        return sum(_strings(v) for v in node)
+    return 1 if isinstance(node, str) else 0
+
+
+def _object_skeleton(node: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
     """_skeleton of an object, with its strings, objects and lists of strings handled here (a call each would cost
     as much as the rest: this runs for every document signed or verified); anything else, such as a subclass of
     str, goes through _skeleton."""
@@ -181,23 +191,21 @@ def _object_skeleton(node: dict[str, Any], index: dict[str, int], count: list[in
         elif kind is str:
             number = index.setdefault(value, len(index))
             copy[key] = _PLACEHOLDERS[number] if number < PLACEHOLDERS else _placeholder(number)
-            count[0] += 1
         elif kind is dict:
-            copy[key] = _object_skeleton(value, index, count)
+            copy[key] = _object_skeleton(value, index)
         elif kind is list:
             items = []
             for item in value:
                 if item.__class__ is str:
                     number = index.setdefault(item, len(index))
                     items.append(_PLACEHOLDERS[number] if number < PLACEHOLDERS else _placeholder(number))
-                    count[0] += 1
                 else:
-                    items.append(_skeleton(item, index, count))
+                    items.append(_skeleton(item, index))
             copy[key] = items
         elif kind in _SCALARS:
             copy[key] = value
         else:
-            copy[key] = _skeleton(value, index, count)
+            copy[key] = _skeleton(value, index)
     return copy
 
 
