@@ -27,6 +27,7 @@ from typing import Any, cast
 
 from pyld.jsonld import JsonLdError
 
+from badges import shape_match
 from badges.jsontext import to_json
 
 JsonObject = dict[str, Any]
@@ -45,6 +46,7 @@ ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*\Z")
 IRI_ESCAPED = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 IRI_SLOT, LITERAL_SLOT, DOUBLE_SLOT = 0, 1, 2
 STATIC_ORDER_LINES = 64  # texts with more lines are sorted when filled (deciding their order costs n^2 once)
+RECENT_SHAPES = 4  # shapes whose matchers are tried before a skeleton is made
 SEEN_PER_SLOT = 256  # rendered texts a slot remembers (fewer than bench_proofs.py cycles through: no flattery)
 
 
@@ -82,6 +84,8 @@ class _Shape:
     templates: dict[tuple[str, ...], _Template | None]
     order: tuple[int, ...] = ()  # the pinned strings' numbers in order
     foreign: bool = False  # the documents' own keys or structural values hold a placeholder's text: ask pyld
+    match: shape_match.Matcher | None = None  # recognises a document of this shape, listing its strings
+    tried: bool = False  # a matcher was made (or could not be)
 
 
 class Canonicalizer:
@@ -95,6 +99,7 @@ class Canonicalizer:
         self._max_shapes = max_shapes
         self._max_templates = max_templates
         self._shapes: OrderedDict[bytes, _Shape] = OrderedDict()
+        self._recent: tuple[_Shape, ...] = ()  # shapes with a matcher, the latest first
 
     def __call__(self, doc: JsonObject) -> str:
         """RDFC-1.0 canonical N-Quads of `doc`; raises what pyld raises for documents it refuses."""
@@ -103,11 +108,18 @@ class Canonicalizer:
     def encoded(self, doc: JsonObject) -> bytes:
         """The canonical N-Quads as UTF-8 (what a proof hashes); UnicodeEncodeError for a document holding text
         that is not Unicode (a lone surrogate)."""
-        index: dict[str, int] = {}
-        skeleton = _skeleton(doc, index)
-        values = list(index)
-        key = to_json(skeleton)
-        shape = self._shape(key, doc)
+        skeleton: Any = None
+        for shape in self._recent:  # a shape seen lately recognises its documents without the skeleton's copy
+            values = shape.match(doc) if shape.match is not None else None
+            if values is not None:
+                if shape is not self._recent[0]:
+                    self._recent = (shape, *(s for s in self._recent if s is not shape))
+                break
+        else:
+            index: dict[str, int] = {}
+            skeleton = _skeleton(doc, index)
+            values = list(index)
+            shape = self._shape(to_json(skeleton), doc, skeleton)
         if shape.foreign or PLACEHOLDER in "\0".join(values):
             return self._slow(doc).encode()  # a string of the document itself looks like a placeholder
         while True:
@@ -115,6 +127,8 @@ class Canonicalizer:
             if pins not in shape.templates:
                 if len(shape.templates) >= self._max_templates:
                     return self._slow(doc).encode()
+                if skeleton is None:
+                    skeleton = _skeleton(doc, {})
                 shape.templates[pins] = self._learn(_pin(skeleton, shape.pinned, values), doc)
             template = shape.templates[pins]
             if template is None:
@@ -128,7 +142,7 @@ class Canonicalizer:
                 continue
             return _label(template, rendered) or self._slow(doc).encode()
 
-    def _shape(self, key: bytes, doc: JsonObject) -> _Shape:
+    def _shape(self, key: bytes, doc: JsonObject, skeleton: Any) -> _Shape:
         shape = self._shapes.get(key)
         if shape is None:
             # the placeholders in the key are the strings _skeleton replaced, unless the document's own keys or
@@ -136,8 +150,13 @@ class Canonicalizer:
             shape = self._shapes[key] = _Shape(frozenset(), {}, foreign=key.count(PLACEHOLDER_BYTES) != _strings(doc))
             if len(self._shapes) > self._max_shapes:
                 self._shapes.popitem(last=False)
-        else:
-            self._shapes.move_to_end(key)
+            return shape
+        self._shapes.move_to_end(key)
+        if shape.match is None and not shape.foreign and not shape.tried:  # seen twice: worth a matcher
+            shape.tried = True
+            shape.match = shape_match.matcher(skeleton, structural=STRUCTURAL_KEYS, placeholder=PLACEHOLDER)
+        if shape.match is not None:
+            self._recent = (shape, *(s for s in self._recent if s is not shape))[:RECENT_SHAPES]
         return shape
 
     def _learn(self, skeleton: Any, doc: JsonObject) -> _Template | None:
