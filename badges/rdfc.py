@@ -6,6 +6,13 @@ a copy whose strings are replaced by placeholder IRIs; its quads become a templa
 filled with each document's strings. RDFC-1.0 (§4.4) then labels the blank nodes; when first-degree
 hashes tie (rare: two blank nodes saying exactly the same), pyld canonicalizes the document instead.
 
+Each distinct string gets one placeholder, so which strings are equal is part of the shape: pyld sees the copy's
+repeats where the document has them, and its quads are the document's. A named node given twice (a credential's
+issuer Profile, again as its achievement's creator) is merged, a value given twice is kept once, and what pyld keeps
+twice stays twice (two empty lists' rdf:nil, two blank nodes, two lists). Two different slots never fill to the same
+line; a slot and a pinned string can, and then pyld decides (it would have merged them). A shape seen twice gets
+a matcher (badges.shape_match) that recognises its documents without building the copy.
+
 A string only fills a slot when pyld would have treated it exactly as the placeholder: an IRI slot takes
 an absolute IRI that no term or prefix could rewrite; a literal slot takes any string, except where the
 datatype would make pyld rewrite it (xsd:double). A string that does not fit is "pinned": it becomes part

@@ -79,7 +79,8 @@ class Issued:
 
 def service_credentials(base_url: str, count: int, now: datetime) -> Issued:
     """`count` credentials issued through issuer.service.sign_and_store (the one signing path) by an organisation
-    of the service at `base_url`, on a throw-away SQLite database: one course, one batch, each its own recipient."""
+    of the service at `base_url`, on a throw-away SQLite database: one course, one batch, each its own recipient;
+    each signed again by the organisation at its own instant (as if issued in batches of their own)."""
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         upgrade(url)
@@ -104,11 +105,17 @@ def service_credentials(base_url: str, count: int, now: datetime) -> Issued:
                                                completed=completed)))
             stored = service.sign_and_store(session, svc.issuing, org=org, achievement=course,
                                             version=course.versions[-1], awards=batch, now=now)
+            # one batch shares its proof configuration; a verifier sees credentials of many batches: each is signed
+            # again by the organisation's key at its own instant, so each has its own configuration to canonicalize
+            signer = service.signer(svc.issuing, org)
+            credentials = [proofs.sign({k: v for k, v in json.loads(credential.document).items() if k != "proof"},
+                                       signer=signer, created=now - timedelta(seconds=n))
+                           for n, credential in enumerate(stored)]
             published = {f"/orgs/{org.slug}/did.json": json.dumps(did_document(org)).encode()}
             for listed in session.scalars(select(StatusList).where(StatusList.org_id == org.id)):
                 published[f"/orgs/{org.slug}/status/{listed.id}"] = listed.document or b""
         svc.engine.dispose()
-    return Issued([json.loads(credential.document) for credential in stored], published)
+    return Issued(credentials, published)
 
 
 def median_rate(operation: Callable[[], object], *, seconds: float, rounds: int) -> float:
