@@ -11,8 +11,9 @@ did:web issuer's key, proof, validity, revocation status) as an employer's check
 as the organisation's key signed them (each its own proof configuration, whose `created` differs: more than the
 configuration cache holds), the DID document and the signed status list coming from the resolver's cache after a
 first fetch from a server on loopback that serves what the service published.
-Each figure is the median of N rounds of S seconds. Targets (issue 6): signing at least 3,000/s and 15 times the
-reference; the whole verification at least 2,000/s.
+Each figure is the median of N rounds of S seconds, by wall time and by this process's CPU time (on a shared machine
+the second is what one core gives). Targets (issue 6): signing at least 3,000/s and 15 times the reference; the
+whole verification at least 2,000/s; (issue 17) signing at least 8,000/s on one core.
 """
 from __future__ import annotations
 
@@ -298,6 +299,9 @@ def print_table(python: Rates, javascript: Rates | str) -> None:
     if python.pipeline is not None:
         print(f"whole verification target: >= 2,000/s: {python.pipeline:,.0f}/s -> "
               f"{'met' if python.pipeline >= 2000 else 'NOT met'}")
+    if python.cpu is not None:
+        print(f"signing target (issue 17): >= 8,000/s on one core: {python.signs:,.0f}/s wall, "
+              f"{python.cpu.signs:,.0f}/s per CPU second -> {'met' if python.cpu.signs >= 8000 else 'NOT met'}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
