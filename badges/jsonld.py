@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -89,18 +90,27 @@ def defined_terms(urls: list[str], loader: BundledLoader) -> frozenset[str]:
 BUNDLED = BundledLoader()
 
 
+# pyld keeps module-wide caches (processed contexts, pyld.resolved_context) that two threads must not use at once,
+# and badges.rdfc's shapes learn as they go: a cohort job's thread and a request in one process would race (seen as
+# "OrderedDict mutated during iteration" and wrong output). One canonicalization at a time per process; the GIL
+# runs this pure-Python work one thread at a time anyway.
+_ONE_AT_A_TIME = threading.RLock()
+
+
 def canonicalize(doc: JsonObject, *, loader: BundledLoader = BUNDLED) -> str:
     """RDFC-1.0 canonical N-Quads of `doc`; JsonLdError for unknown contexts, bad JSON-LD, or a property
     no context defines (it would silently fall out of what is signed: the reference's "safe mode"),
     bounds.TooComplex for a document whose processing would cost more than badges.bounds allows.
     Fast for documents whose shape was seen before (badges.rdfc), identical to pyld's output always."""
-    return loader.canonicalize(doc)
+    with _ONE_AT_A_TIME:
+        return loader.canonicalize(doc)
 
 
 def canonical_nquads(doc: JsonObject, *, loader: BundledLoader = BUNDLED) -> bytes:
     """canonicalize(doc) as UTF-8, what a proof hashes (made as bytes: no text to encode);
     UnicodeEncodeError for a document holding text that is not Unicode (a lone surrogate)."""
-    return loader.canonicalize.encoded(doc)
+    with _ONE_AT_A_TIME:
+        return loader.canonicalize.encoded(doc)
 
 
 def _refuse_dropped(term: str | None) -> None:
