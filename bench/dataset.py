@@ -201,7 +201,9 @@ def sign_org(job: tuple[str, int, int, int, int]) -> int:
     with transaction(svc.sessions) as session:
         courses = list(session.scalars(select(Achievement.id).where(Achievement.org_id == org_id)
                                        .order_by(Achievement.id)))
-    done, taken = 0, set()
+        # --resume: the batches committed by an earlier run are kept (each batch is one transaction)
+        taken = set(session.scalars(select(Credential.idempotency_key).where(Credential.org_id == org_id)))
+    done = len(taken)
     while done < count:
         size = min(BATCH, count - done)
         seq = first + done
@@ -283,16 +285,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--credentials", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="500 credentials")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the database and the credentials an interrupted run signed; sign the rest")
     args = parser.parse_args(argv)
     sizes = Sizes(500 if args.quick else args.credentials)
     print(f"{args.database}: {MEMBERS} members, {sizes.credentials:,} credentials, {sizes.wallets:,} wallets, "
           f"{sizes.events:,} verification events; {args.workers} worker processes")
     began = time.perf_counter()
-    with step("database created and migrated"):
-        settings = fresh_database(args.database)
-    svc = build_services(settings)
-    with step("members and their courses"):
-        org_ids = make_members(svc, END - YEAR - timedelta(days=30))
+    if args.resume:
+        settings = settings_for(args.database)
+        svc = build_services(settings)
+        with transaction(svc.sessions) as session:
+            org_ids = list(session.scalars(select(Org.id).where(Org.slug.like("member-%")).order_by(Org.slug)))
+    else:
+        with step("database created and migrated"):
+            settings = fresh_database(args.database)
+        svc = build_services(settings)
+        with step("members and their courses"):
+            org_ids = make_members(svc, END - YEAR - timedelta(days=30))
     counts = shares(sizes.credentials, MEMBERS)
     firsts = [sum(counts[:i]) for i in range(MEMBERS)]
     jobs = sorted(((args.database, org_id, first, count, sizes.credentials)

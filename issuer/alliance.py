@@ -20,8 +20,8 @@ from badges.errors import Conflict, InvalidInput, NotFound
 from badges.model import checked_email
 from issuer import audit, invitations, service
 from issuer.service import Issuing
+from store import tallies
 from store.console import Role, role_in
-from store.db import korea_month
 from store.membership import (
     AllianceMember,
     Application,
@@ -233,20 +233,16 @@ class Figures:
 
 
 def figures(session: Session) -> Figures:
-    """Active members by role and kind, badges per Korea-time month, distinct learners: a few grouped queries."""
+    """Active members by role and kind, badges per Korea-time month and distinct learners: from the counts
+    store.tallies keeps as badges are issued and revoked (a few thousand rows, not every credential)."""
     active = AllianceMember.state == MemberState.ACTIVE.value
     by_role: dict[str, int] = dict(session.execute(select(AllianceMember.role, func.count()).where(active)
                                    .group_by(AllianceMember.role)).all())
     by_kind: dict[str, int] = dict(session.execute(select(AllianceMember.kind, func.count()).where(active)
                                    .group_by(AllianceMember.kind)).all())
-    members_only = Credential.org_id.in_(select(AllianceMember.org_id))
-    month = korea_month(session, Credential.issued_at)
-    months = session.execute(select(month, func.count()).where(members_only).group_by(month)
-                             .order_by(month)).all()
-    learners = session.scalar(select(func.count(func.distinct(Credential.recipient_lookup)))
-                              .where(members_only, Credential.revoked_at.is_(None))) or 0
+    months = tallies.badges_by_month(session)
     return Figures({r: by_role.get(r, 0) for r in MemberRole}, {k: by_kind.get(k, 0) for k in MemberKind},
-                   sum(by_role.values()), [(m, n) for m, n in months], sum(n for _, n in months), learners)
+                   sum(by_role.values()), months, sum(n for _, n in months), tallies.learners(session))
 
 
 def member_counts(session: Session) -> dict[str, int]:

@@ -22,7 +22,7 @@ from badges.jsontext import to_json
 from issuer import audit, courses
 from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
 from keys.hsm import Token
-from store import dlc, key_custody, status_lists
+from store import dlc, key_custody, status_lists, tallies
 from store.credentials import email_lookup, get_credential
 from store.links import Links
 from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
@@ -215,6 +215,7 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
              "document": to_json(document)}
             for (award, key), credential_id, slot, document, valid_until in zip(awards, ids, slots, signed, until)]
     session.execute(insert(cast(Table, Credential.__table__)), rows)  # one executemany: the ORM's unit of work costs more
+    tallies.issued(session, org_id=org.id, at=now, lookups=[row["recipient_lookup"] for row in rows])
     return [Credential(**row) for row in rows]  # the rows as objects, not attached to the session
 
 
@@ -270,6 +271,7 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
                            path="/reason")
     touched: dict[int, StatusList] = {}
     results: list[tuple[str, BadgeError | None]] = []
+    revoked: list[str] = []  # the recipients of those revoked now: the alliance's learner count (store.tallies)
     for credential_id in dict.fromkeys(credential_ids):
         try:
             credential = get_credential(session, credential_id, org_id=org.id)
@@ -284,7 +286,10 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
                                                    .with_for_update()).one()
             status_lists.set_bit(touched[list_id], index, action != "reinstate", now=now)
         _record_state(credential, action, reason[:500], now)
+        if action == "revoke":
+            revoked.append(credential.recipient_lookup)
         results.append((credential_id, None))
+    tallies.revoked(session, org_id=org.id, lookups=revoked)
     for status_list in touched.values():
         publish_status_list(ctx, org, status_list, now=now)
     head = audit.record_many(session, org_id=org.id, actor=actor, action=f"credential.{action}", now=now,

@@ -1,0 +1,55 @@
+"""Alliance scale: the alliance's figures kept as counts (store.tallies), filled from the credentials there
+
+Revision ID: 0026
+Revises: 0025
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0026"
+down_revision = "0025"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "badge_tallies",
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("badges", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name=op.f("fk_badge_tallies_org_id_orgs")),
+        sa.PrimaryKeyConstraint("org_id", "month", name=op.f("pk_badge_tallies")),
+    )
+    op.create_table(
+        "learner_tallies",
+        sa.Column("recipient_lookup", sa.String(length=64), nullable=False),
+        sa.Column("live", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("recipient_lookup", name=op.f("pk_learner_tallies")),
+    )
+    op.create_table(
+        "learner_counts",
+        sa.Column("shard", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("learners", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("shard", name=op.f("pk_learner_counts")),
+    )
+    # the same counts store.tallies.recount makes from the rows: badges per organisation and Korea-time month,
+    # live member badges per person, and the people with one (all in shard 0)
+    if op.get_bind().dialect.name == "postgresql":
+        month = "to_char(timezone('Asia/Seoul', issued_at), 'YYYY-MM')"
+    else:
+        month = "strftime('%Y-%m', issued_at, '+9 hours')"
+    op.execute(f"INSERT INTO badge_tallies (org_id, month, badges) SELECT org_id, {month}, count(*) "
+               f"FROM credentials GROUP BY org_id, {month}")
+    op.execute("INSERT INTO learner_tallies (recipient_lookup, live) SELECT recipient_lookup, count(*) "
+               "FROM credentials WHERE revoked_at IS NULL AND org_id IN (SELECT org_id FROM alliance_members) "
+               "GROUP BY recipient_lookup")
+    op.execute("INSERT INTO learner_counts (shard, learners) SELECT 0, count(*) FROM learner_tallies")
+
+
+def downgrade() -> None:
+    op.drop_table("learner_counts")
+    op.drop_table("learner_tallies")
+    op.drop_table("badge_tallies")
