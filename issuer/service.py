@@ -204,18 +204,20 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
         status=status.status_entry(list_url=ctx.links.status_list(org.slug, slot[0].id), index=slot[1]))
         for (award, _), credential_id, slot, valid_until in zip(awards, ids, slots, until)], signer=signer(ctx, org),
         created=now)
+    lookups = [email_lookup(award.recipient.email, ctx.lookup_key) for award, _ in awards]
     rows = [{"id": credential_id, "org_id": org.id, "achievement_id": achievement.id, "version_id": version.id,
              "recipient_hash": award.recipient.hashed_email,
-             "recipient_lookup": email_lookup(award.recipient.email, ctx.lookup_key),
+             "recipient_lookup": lookup,
              "recipient_name": award.recipient.name.strip()[:200],
              "recipient_email": model.normalise_email(award.recipient.email)[:320],
              "status_list_id": slot[0].id, "status_index": slot[1], "suspension_list_id": None,
              "suspension_index": None, "idempotency_key": key, "request_id": award.request_id,
              "request_hash": request_hash(achievement, award), "issued_at": now, "valid_until": valid_until,
              "document": to_json(document)}
-            for (award, key), credential_id, slot, document, valid_until in zip(awards, ids, slots, signed, until)]
+            for (award, key), credential_id, slot, document, valid_until, lookup
+            in zip(awards, ids, slots, signed, until, lookups)]
     session.execute(insert(cast(Table, Credential.__table__)), rows)  # one executemany: the ORM's unit of work costs more
-    tallies.issued(session, org_id=org.id, at=now, lookups=[row["recipient_lookup"] for row in rows])
+    tallies.issued(session, org_id=org.id, at=now, lookups=lookups)
     return [Credential(**row) for row in rows]  # the rows as objects, not attached to the session
 
 
