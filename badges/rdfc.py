@@ -65,7 +65,8 @@ class _Template:
     slots: tuple[_Slot, ...]  # each distinct slot once, in the order of the pool the texts are filled from
     hashing: tuple[_Text, ...]  # per blank node, the lines of its first-degree hash
     output: _Text  # every line, blank nodes by their canonical labels
-    twins: bool  # two output lines could come out equal (a repeated quad): the filled lines are compared
+    twins: bool  # two different lines could come out equal: the filled lines are compared
+    distinct: int  # how many different lines (pyld keeps a quad it makes twice, e.g. two empty lists' rdf:nil)
     terms: frozenset[str]  # every term or prefix a context of this shape defines
     plain: dict[str, bool] = field(default_factory=dict)  # memo of _plain_iri for this template
 
@@ -98,10 +99,12 @@ class Canonicalizer:
     def encoded(self, doc: JsonObject) -> bytes:
         """The canonical N-Quads as UTF-8 (what a proof hashes); UnicodeEncodeError for a document holding text
         that is not Unicode (a lone surrogate)."""
-        values: list[str] = []
-        skeleton = _skeleton(doc, values)
+        index: dict[str, int] = {}
+        count = [0]
+        skeleton = _skeleton(doc, index, count)
+        values = list(index)
         key = to_json(skeleton)
-        if key.count(PLACEHOLDER_BYTES) != len(values) or PLACEHOLDER in "\0".join(values):
+        if key.count(PLACEHOLDER_BYTES) != count[0] or PLACEHOLDER in "\0".join(values):
             return self._slow(doc).encode()  # a string of the document itself looks like a placeholder
         shape = self._shape(key)
         while True:
@@ -148,24 +151,32 @@ class Canonicalizer:
         return _compile(quads, self._terms | context_terms(doc))
 
 
-def _skeleton(node: Any, values: list[str]) -> Any:
-    """A copy of `node` with every fillable string replaced by a numbered placeholder IRI."""
+def _skeleton(node: Any, index: dict[str, int], count: list[int]) -> Any:
+    """A copy of `node` with every fillable string replaced by a numbered placeholder IRI: one per distinct string
+    (`index`, in order of first appearance), so pyld sees equal strings as equal, as it would see the real ones
+    (two mentions of one named node merge, a value given twice is kept once); `count` counts the replacements."""
     if isinstance(node, dict):
         copy = {}
         for key, value in node.items():  # the strings of an object are handled here: a call each costs twice
             if key in STRUCTURAL_KEYS:
                 copy[key] = value
             elif isinstance(value, str):
-                copy[key] = _placeholder(len(values))
-                values.append(value)
+                number = index.get(value)
+                if number is None:
+                    number = index[value] = len(index)
+                copy[key] = _placeholder(number)
+                count[0] += 1
             else:
-                copy[key] = _skeleton(value, values) if isinstance(value, (dict, list)) else value
+                copy[key] = _skeleton(value, index, count) if isinstance(value, (dict, list)) else value
         return copy
     if isinstance(node, list):
-        return [_skeleton(v, values) for v in node]
+        return [_skeleton(v, index, count) for v in node]
     if isinstance(node, str):
-        values.append(node)
-        return _placeholder(len(values) - 1)
+        number = index.get(node)
+        if number is None:
+            number = index[node] = len(index)
+        count[0] += 1
+        return _placeholder(number)
     return node
 
 
@@ -313,25 +324,26 @@ def _compile(quads: list[Quad], terms: frozenset[str]) -> _Template:
                 mentions[c].append(q)
     hashing = tuple(_text([tokens(q, node) for q in mentions[node]]) for node in nodes)
     order = ground + named  # the output's lines before sorting
-    twins = _may_repeat(order)
-    return _Template(slots, hashing, _text([tokens(q) for q in order], keep_order=twins), twins, terms)
+    return _Template(slots, hashing, _text([tokens(q) for q in order]), _may_repeat(order), len(set(order)), terms)
 
 
 def _may_repeat(order: Sequence[tuple[Component, ...]]) -> bool:
-    """Whether two of the quads could come out as the same line. Deciding it compares every pair, so past
-    STATIC_ORDER_LINES quads (whose text is sorted when filled anyway) it is assumed, and _label compares the
-    filled lines instead: a hostile document of thousands of quads must not cost millions of comparisons."""
+    """Whether two different quads could come out as the same line (a slot filled with what a constant says:
+    pyld, seeing them equal, would have kept one). Quads that are the same already stay two lines, as pyld kept
+    them. Deciding it compares every pair, so past STATIC_ORDER_LINES quads (whose text is sorted when filled
+    anyway) it is assumed, and _label compares the filled lines instead: a hostile document of thousands of quads
+    must not cost millions of comparisons."""
     if len(order) > STATIC_ORDER_LINES:
         return True
-    return any(all(_may_equal(x, y) for x, y in zip(order[a], order[b]))
+    return any(order[a] != order[b] and all(_may_equal(x, y) for x, y in zip(order[a], order[b]))
                for a in range(len(order)) for b in range(a + 1, len(order)))
 
 
-def _text(lines: list[list[Token]], *, keep_order: bool = False) -> _Text:
+def _text(lines: list[list[Token]]) -> _Text:
     """The lines as one text to fill, put in canonical order already when that order cannot depend on what
-    fills them (unless `keep_order`: the caller compares lines by position)."""
+    fills them."""
     units = [_units(line) for line in lines]
-    in_order = not keep_order and len(lines) <= STATIC_ORDER_LINES and all(
+    in_order = len(lines) <= STATIC_ORDER_LINES and all(
         _static_order(a, b) is not None for i, a in enumerate(units) for b in units[i + 1:])
     if in_order:
         def compare(i: int, j: int) -> int:
@@ -419,8 +431,8 @@ def _is_float(value: str) -> bool:
 
 
 def _label(template: _Template, rendered: list[bytes]) -> bytes | None:
-    """RDFC-1.0 §4.4 when every blank node's first-degree hash is unique and no quad comes out twice; None
-    otherwise (pyld decides ties, and keeps some repeated quads while merging others)."""
+    """RDFC-1.0 §4.4 when every blank node's first-degree hash is unique and no two different quads of the template
+    come out the same; None otherwise (pyld decides ties, and would have merged those quads)."""
     by_hash: dict[str, int] = {}
     for node, text in enumerate(template.hashing):
         digest = hashlib.sha256(text.sorted(rendered)).hexdigest()
@@ -434,6 +446,6 @@ def _label(template: _Template, rendered: list[bytes]) -> bytes | None:
     if not template.twins:
         return template.output.sorted(pool)
     lines = template.output.split(pool)
-    if len(set(lines)) < len(lines):  # two lines that could come out equal did
+    if len(set(lines)) < template.distinct:  # two different lines came out equal, which pyld would have merged
         return None
     return _sorted(lines)

@@ -1,13 +1,16 @@
 """Credentials signed and verified per second: our Python eddsa-rdfc-2022 against the JavaScript reference.
 
-Run `python bench/bench_proofs.py [--seconds S] [--rounds N]`. Both sides run on one CPU core and sign a
-typical OB 3.0 credential (ours a new recipient each time, the reference the same one) and verify it the same
-way (resolve the did:key, check the key is an assertion method, verify the proof); status lists are fetched by
-neither. A third figure is ours alone: the whole verification pipeline (parse, contexts, schema, the did:web
-issuer's key, proof, validity, revocation and suspension status) as an employer's check runs it, over 1,000
-credentials of one issuer (each its own recipient, status indexes and signing instant, so its own proof
-configuration: more than the configuration cache holds), the DID document and the
-signed status lists coming from the resolver's cache after a first fetch from a server on loopback.
+Run `python bench/bench_proofs.py [--seconds S] [--rounds N]`. The credentials are the ones the service makes:
+issuer.service.sign_and_store issues 1,000 (one organisation, one course, each its own recipient, id, salt and
+status index) on a throw-away SQLite database, so they carry what every issued credential carries (three contexts,
+`credentialSchema`, the issuer Profile twice: as `issuer` and as the achievement's `creator`). Both sides run on
+one CPU core and sign such a credential (ours each of the 1,000 in turn, the reference the first one) and verify
+it the same way (resolve the did:key, check the key is an assertion method, verify the proof); status lists are
+fetched by neither. A third figure is ours alone: the whole verification pipeline (parse, contexts, schema, the
+did:web issuer's key, proof, validity, revocation status) as an employer's check runs it, over the 1,000 credentials
+as the organisation's key signed them (each its own proof configuration, whose `created` differs: more than the
+configuration cache holds), the DID document and the signed status list coming from the resolver's cache after a
+first fetch from a server on loopback that serves what the service published.
 Each figure is the median of N rounds of S seconds. Targets (issue 6): signing at least 3,000/s and 15 times the
 reference; the whole verification at least 2,000/s.
 """
@@ -21,6 +24,7 @@ import platform
 import shutil
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,17 +34,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import quote
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from sqlalchemy import select
 
+import keys
 import schemas
-from badges import dids, model, multikey, proofs, status
+from badges import dids, model, multikey, proofs
 from badges.fetch import FetchPolicy
 from badges.jsonld import JsonObject
 from badges.resolve import HttpResolver
 from badges.verify import verify_credential
+from bootstrap.wiring import build_services
+from issuer import awards, service
+from issuer.service import AchievementIn, Award
+from store.db import transaction, upgrade
+from store.models import StatusList
+from store.orgs import did_document
+from web.settings import Settings
 
 INTEROP = Path(__file__).resolve().parents[1] / "interop"
 WARM_UP = 10
@@ -55,22 +67,46 @@ class Rates:
     pipeline: float | None = None  # whole verifications per second (ours only)
 
 
-def typical_credential(issuer: str, issued: datetime, *, statuses: list[JsonObject] | None = None,
-                       recipient: model.Recipient | None = None) -> JsonObject:
-    """An OB 3.0 credential as the issuer service makes one: profile, achievement, hashed e-mail, status."""
-    return model.achievement_credential(
-        credential_id="urn:uuid:0b6f3c2e-8d4a-4e1b-9c7f-5a2d1e3b4c6f",
-        issuer=model.profile(did=issuer, name="한국 디지털 아카데미", url="https://academy.example.kr",
-                             image="https://academy.example.kr/logo.png"),
-        achievement=model.achievement(
-            achievement_id="https://academy.example.kr/achievements/data-analysis",
-            name="데이터 분석 입문 과정 수료", description="파이썬으로 데이터를 정리하고 시각화하는 8주 과정",
-            criteria="출석 80% 이상, 모든 과제 제출, 최종 프로젝트 통과",
-            image="https://academy.example.kr/achievements/data-analysis.png"),
-        recipient=recipient or model.Recipient("김서연", "seoyeon.kim@example.kr"), valid_from=issued,
-        status=statuses or {"id": "https://academy.example.kr/status/1#4021", "type": "BitstringStatusListEntry",
-                            "statusPurpose": "revocation", "statusListIndex": "4021",
-                            "statusListCredential": "https://academy.example.kr/status/1"})
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """What the service made: its signed credentials, and what it publishes (URL path -> JSON) for a verifier."""
+
+    credentials: list[JsonObject]
+    published: dict[str, bytes]
+
+
+def service_credentials(base_url: str, count: int, now: datetime) -> Issued:
+    """`count` credentials issued through issuer.service.sign_and_store (the one signing path) by an organisation
+    of the service at `base_url`, on a throw-away SQLite database: one course, one batch, each its own recipient."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        upgrade(url)
+        svc = build_services(Settings(database_url=url, secret_key="bench", key_encryption_key=keys.new_kek(),
+                                      public_base_url=base_url, instance_dir=Path(tmp)))
+        with transaction(svc.sessions) as session:
+            org = service.create_org(session, svc.issuing, slug="academy", name_ko="한국 디지털 아카데미",
+                                     name_en="Korea Digital Academy", url="https://academy.example.kr",
+                                     email="contact@academy.example.kr", now=now - timedelta(days=30))
+            course = service.create_achievement(session, org=org, now=now - timedelta(days=30), data=AchievementIn(
+                name_ko="데이터 분석 입문 과정 수료", name_en="Introduction to data analysis",
+                description_ko="파이썬으로 데이터를 정리하고 시각화하는 8주 과정",
+                description_en="Eight weeks of cleaning and plotting data with Python",
+                criteria_ko="출석 80% 이상, 모든 과제 제출, 최종 프로젝트 통과",
+                criteria_en="80% attendance, every assignment, a passed final project", valid_months=24, hours=40))
+            batch = []
+            for n in range(count):
+                email, completed = f"learner{n}@example.kr", (now - timedelta(days=1 + n % 5)).date()
+                batch.append((Award(model.Recipient(f"수강생 {n}", email, publish_name=n % 3 == 0),
+                                    completed=awards.completion_instant(completed)),
+                              awards.award_key(svc.issuing, course_public_id=course.public_id, email=email,
+                                               completed=completed)))
+            stored = service.sign_and_store(session, svc.issuing, org=org, achievement=course,
+                                            version=course.versions[-1], awards=batch, now=now)
+            published = {f"/orgs/{org.slug}/did.json": json.dumps(did_document(org)).encode()}
+            for listed in session.scalars(select(StatusList).where(StatusList.org_id == org.id)):
+                published[f"/orgs/{org.slug}/status/{listed.id}"] = listed.document or b""
+        svc.engine.dispose()
+    return Issued([json.loads(credential.document) for credential in stored], published)
 
 
 def median_rate(operation: Callable[[], object], *, seconds: float, rounds: int) -> float:
@@ -87,29 +123,34 @@ def median_rate(operation: Callable[[], object], *, seconds: float, rounds: int)
     return statistics.median(rates)
 
 
-def python_rates(doc: JsonObject, key: Ed25519PrivateKey, *, seconds: float, rounds: int) -> Rates:
-    """Our `badges.proofs` signing and verifying `doc`."""
+def reissued(doc: JsonObject, did: str) -> JsonObject:
+    """`doc` without its proof, its issuer (both as `issuer` and as the achievement's `creator`) being `did`: what
+    the did:key signer may sign (the reference refuses an issuer that is not the key's controller)."""
+    unsigned = json.loads(json.dumps({k: v for k, v in doc.items() if k != "proof"}))
+    unsigned["issuer"]["id"] = unsigned["credentialSubject"]["achievement"]["creator"]["id"] = did
+    return unsigned
+
+
+def python_rates(issued: Issued, key: Ed25519PrivateKey, *, seconds: float, rounds: int) -> Rates:
+    """Our `badges.proofs` signing the service's credentials (each in turn, as a batch signs them at one instant)
+    and verifying one of them, with a did:key as the reference does; then the whole verification pipeline."""
     issuer = dids.did_key(key.public_key())
     signer = proofs.Ed25519Signer(key, dids.did_key_method(issuer))
     now = datetime.now(UTC)
-    signed = proofs.sign(doc, signer=signer, created=now)
+    unsigned = itertools.cycle([reissued(doc, issuer) for doc in issued.credentials])
+    signed = proofs.sign(next(unsigned), signer=signer, created=now)
 
     def verify() -> None:
         method = signed["proof"]["verificationMethod"]
         document = dids.did_key_document(method.split("#", 1)[0])
         proofs.verify_proof(signed, public_key=dids.assertion_key(document, method))
 
-    names = iter(range(10**9))
+    def sign() -> None:
+        proofs.sign(next(unsigned), signer=signer, created=now)
 
-    def sign_fresh() -> None:  # a new recipient (name, e-mail, salt) each time, as in a cohort
-        n = next(names)
-        fresh = {**doc, "credentialSubject": {**doc["credentialSubject"], "name": f"수강생 {n}", "identifier": [
-            model.Recipient(f"수강생 {n}", f"learner{n}@example.kr").identity_object()]}}
-        proofs.sign(fresh, signer=signer, created=now)
-
-    return Rates(signs=median_rate(sign_fresh, seconds=seconds, rounds=rounds),
+    return Rates(signs=median_rate(sign, seconds=seconds, rounds=rounds),
                  verifies=median_rate(verify, seconds=seconds, rounds=rounds),
-                 pipeline=pipeline_rate(key, seconds=seconds, rounds=rounds))
+                 pipeline=pipeline_rate(issued, seconds=seconds, rounds=rounds))
 
 
 class _Documents(BaseHTTPRequestHandler):
@@ -129,42 +170,32 @@ class _Documents(BaseHTTPRequestHandler):
         pass
 
 
-def pipeline_rate(key: Ed25519PrivateKey, *, seconds: float, rounds: int) -> float:
-    """Whole verifications per second of a did:web issuer's credential with revocation and suspension entries;
-    the DID document and both signed status lists come from HttpResolver's cache after their first fetch."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Documents)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    did = f"did:web:{quote(f'127.0.0.1:{server.server_port}')}"
-    signer = proofs.Ed25519Signer(key, f"{did}#key-1")
-    now = datetime.now(UTC)
-    _Documents.documents = {"/.well-known/did.json": json.dumps(dids.did_document(
-        did, [("key-1", multikey.public_multikey(key.public_key()))])).encode()}
-    entries = []
-    for number, purpose in enumerate(("revocation", "suspension"), start=1):
-        url = f"{base}/status/{number}"
-        _Documents.documents[f"/status/{number}"] = json.dumps(proofs.sign({
-            "@context": [model.VC_V2], "id": url, "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-            "issuer": did, "validFrom": proofs.xsd_datetime(now - timedelta(days=1)),
-            "credentialSubject": status.status_list_subject(list_url=url, purpose=purpose, bits=status.new_list())},
-            signer=signer, created=now)).encode()
-        entries.append(status.status_entry(list_url=url, index=4021 * number, purpose=purpose))
-    credentials = itertools.cycle([json.dumps(proofs.sign(typical_credential(
-        did, now - timedelta(days=1), recipient=model.Recipient(f"수강생 {n}", f"learner{n}@example.kr"),
-        statuses=[status.status_entry(list_url=e["statusListCredential"], index=int(e["statusListIndex"]) + n,
-                                      purpose=e["statusPurpose"]) for e in entries]),
-        signer=signer, created=now - timedelta(seconds=n)), ensure_ascii=False).encode() for n in range(DISTINCT)])
+class Loopback:
+    """A web server on loopback serving `_Documents.documents`, like an issuer's; its base URL."""
+
+    def __init__(self) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Documents)
+        self.base_url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def pipeline_rate(issued: Issued, *, seconds: float, rounds: int) -> float:
+    """Whole verifications per second of the service's credentials (did:web issuer, revocation entry); the DID
+    document and the signed status list come from HttpResolver's cache after their first fetch."""
+    _Documents.documents = issued.published
+    credentials = itertools.cycle([json.dumps(doc, ensure_ascii=False).encode() for doc in issued.credentials])
     resolver = HttpResolver(FetchPolicy(allow_http=True, allow_private=True), did_web_scheme="http")
+    now = datetime.now(UTC)
 
     def verify() -> None:
         report = verify_credential(next(credentials), resolve=resolver, now=now)
         if not report.verified:
             raise AssertionError(f"the benchmark credential did not verify: {report.as_json()}")
 
-    try:
-        return median_rate(verify, seconds=seconds, rounds=rounds)
-    finally:
-        server.shutdown()
+    return median_rate(verify, seconds=seconds, rounds=rounds)
 
 
 def javascript_rates(doc: JsonObject, key: Ed25519PrivateKey, *, seconds: float, rounds: int) -> Rates | str:
@@ -239,13 +270,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     pinned = pin_to_one_core()
     key = Ed25519PrivateKey.generate()
-    doc = typical_credential(dids.did_key(key.public_key()), datetime.now(UTC))
-    print(f"OB 3.0 credential, DataIntegrityProof eddsa-rdfc-2022, did:key issuer; {pinned}; "
-          f"median of {args.rounds} x {args.seconds:g} s")
-    print(f"Python {platform.python_version()} (pyld {metadata.version('pyld')}, "
-          f"cryptography {metadata.version('cryptography')}), node {node_version()}\n")
-    python = python_rates(doc, key, seconds=args.seconds, rounds=args.rounds)
-    javascript = javascript_rates(doc, key, seconds=args.seconds, rounds=args.rounds)
+    loopback = Loopback()
+    try:
+        issued = service_credentials(loopback.base_url, DISTINCT, datetime.now(UTC) - timedelta(hours=1))
+        print(f"{DISTINCT:,} OB 3.0 credentials made by issuer.service.sign_and_store, DataIntegrityProof "
+              f"eddsa-rdfc-2022; {pinned}; median of {args.rounds} x {args.seconds:g} s")
+        print(f"Python {platform.python_version()} (pyld {metadata.version('pyld')}, "
+              f"cryptography {metadata.version('cryptography')}), node {node_version()}\n")
+        python = python_rates(issued, key, seconds=args.seconds, rounds=args.rounds)
+    finally:
+        loopback.close()
+    unsigned = reissued(issued.credentials[0], dids.did_key(key.public_key()))
+    javascript = javascript_rates(unsigned, key, seconds=args.seconds, rounds=args.rounds)
     print_table(python, javascript)
 
 

@@ -159,9 +159,9 @@ def test_fast_canonicalization_equals_pyld_on_generated_json_ld(node: dict[str, 
     {"i": "urn:x-rdfc-slot:3"}, {"i": "urn:x-rdfc-slot:0", "s": "x"}, {"s": "urn:x-rdfc-slot:0", "i": "urn:y:1"},
     {"v": "urn:x-rdfc-slot:1", "l": "가"}, {"urn:x-rdfc-slot:0": "x"}, {"type": "urn:x-rdfc-slot:0", "s": "x"},
     {"s": {"@value": "a urn:x-rdfc-slot:0 b"}}, {"id": "urn:x-rdfc-slot:2", "s": ["urn:x-rdfc-slot:0", "z"]},
-    {"list": [{"id": "http://a.example/0", "list": []}, {"id": "http://a.example/0", "list": []}]},
-    {"s": ["a", "b", "a"]},
-    {"id": "_:b0", "v": "_:b0", "list": [""], "type": "Thing", "l": "", "lang": {"ko": ""}, "other": ""}])
+    {"id": "_:b0", "v": "_:b0", "list": [""], "type": "Thing", "l": "", "lang": {"ko": ""}, "other": ""},
+    # one named node given twice with a list each: pyld merges the node, not the lists, whose nodes tie
+    {"s": {"id": "http://a.example/1", "list": ["a"]}, "other": {"id": "http://a.example/1", "list": ["a"]}}])
 def test_documents_the_templates_cannot_follow_are_canonicalized_by_pyld_itself(node: dict[str, Any]) -> None:
     loader = BundledLoader(EXAMPLES)
     for value in ("relative", "https://x.example/1", "ex:pinned"):  # the shape learns templates and pins first
@@ -269,3 +269,130 @@ def test_strings_the_template_cannot_take_are_pinned_together_not_one_by_one() -
     fast, slow = both(doc, loader)
     assert fast == slow
     assert len(learned) <= 3  # one pyld run per relative IRI (up to 64 for one document) before
+
+
+def fast_only(loader: BundledLoader) -> list[int]:
+    """Counts the documents `loader`'s canonicalizer hands to pyld from now on (the list grows by one each)."""
+    slow_calls: list[int] = []
+    slow = loader.canonicalize._slow
+    loader.canonicalize._slow = lambda doc: slow_calls.append(1) or slow(doc)  # type: ignore[method-assign]
+    return slow_calls
+
+
+def service_credential(n: int, *, creator: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A credential as issuer.service.sign_and_store makes one: the issuer Profile again as the achievement's
+    creator (the same `id`), recipient n."""
+    profile = model.profile(did="did:web:badges.example:orgs:acme", name="에이크미 아카데미", url="https://acme.example",
+                            email="hello@acme.example", image="https://badges.example/orgs/acme/logo")
+    return model.achievement_credential(
+        credential_id=f"https://badges.example/credentials/0b6f3d9e-4a59-4d2e-9a5c-2d7d5e0b7c{n:02d}",
+        issuer=profile, achievement=model.achievement(
+            achievement_id="https://badges.example/achievements/1/versions/1", name="파이썬 기초", description="설명",
+            criteria="수료", image="https://badges.example/a/1.png", version="1", hours=40,
+            creator=dict(profile) if creator is None else creator),
+        recipient=model.Recipient(f"수강생 {n}", f"learner{n}@example.kr"), valid_from=NOW, completed=NOW,
+        status=status.status_entry(list_url="https://badges.example/orgs/acme/status/1", index=77 + n))
+
+
+def test_the_issuer_profile_given_twice_as_issuer_and_creator_stays_on_the_template() -> None:
+    loader = BundledLoader()
+    slow_calls = fast_only(loader)
+    for n in range(5):
+        fast, slow = both(service_credential(n), loader)
+        assert fast == slow
+    assert slow_calls == []
+    assert str(fast).count('<did:web:badges.example:orgs:acme> <https://schema.org/name> "에이크미 아카데미"') == 1
+
+
+@pytest.mark.parametrize("creator", [
+    {"id": "did:web:badges.example:orgs:acme", "type": ["Profile"], "name": "다른 이름"},  # a second name
+    {"id": "did:web:badges.example:orgs:acme", "type": ["Profile"], "name": "에이크미 아카데미",
+     "address": {"type": ["Address"], "addressLocality": "서울"}},  # a blank node only one mention has
+    {"id": "did:web:badges.example:orgs:other", "type": ["Profile"], "name": "에이크미 아카데미"},  # another node
+    {"id": "did:web:badges.example:orgs:acme"},  # a bare reference
+])
+def test_a_named_node_given_twice_with_other_properties_matches_pyld(creator: dict[str, Any]) -> None:
+    loader = BundledLoader()
+    slow_calls = fast_only(loader)
+    for n in range(3):
+        fast, slow = both(service_credential(n, creator=creator), loader)
+        assert fast == slow
+    assert slow_calls == []
+
+
+@pytest.mark.parametrize("node", [
+    {"list": [{"id": "http://a.example/0", "list": []}, {"id": "http://a.example/0", "list": []}]},  # two rdf:nil
+    {"s": ["a", "b", "a"]},  # a value given twice is kept once
+    {"s": [{"@value": "a", "@index": "1"}, {"@value": "a", "@index": "2"}]},  # kept twice: their @index differs
+    {"s": ["a", {"@value": "a", "@type": "http://www.w3.org/2001/XMLSchema#string"}]},  # twice: one has @type
+    {"s": [{"id": "http://a.example/1", "s": "x"}, {"id": "http://a.example/1", "s": "x", "d": 1.5}]},
+    {"s": [{"s": "x"}, {"s": "y"}]},  # two blank nodes
+    {"list": [{"id": "http://a.example/1"}, {"id": "http://a.example/1"}]},  # a list keeps both members
+    {"s": {"id": "http://a.example/1", "list": ["a"]}, "other": {"id": "http://a.example/1", "list": ["b"]}},
+])
+def test_repeats_pyld_merges_or_keeps_are_followed_by_the_template(node: dict[str, Any]) -> None:
+    loader = BundledLoader(EXAMPLES)
+    slow_calls = fast_only(loader)
+    doc = {"@context": ["https://www.w3.org/ns/credentials/v2", INLINE_CONTEXT], **node}
+    for _ in range(2):
+        fast, slow = both(doc, loader)
+        assert fast == slow
+    assert slow_calls == []
+
+
+def test_a_slot_filled_with_what_a_pinned_string_says_is_merged_by_pyld() -> None:
+    # "ex:n" is pinned (a compact IRI: the template holds its expansion), the other string fills a slot with the
+    # same IRI: pyld keeps one quad, the template has two lines that come out equal, so pyld decides
+    loader = BundledLoader(EXAMPLES)
+    doc = {"@context": ["https://www.w3.org/ns/credentials/v2", INLINE_CONTEXT],
+           "i": ["ex:n", "https://ex.example/ns#n"], "s": "x"}
+    for other in ("https://ex.example/ns#m", "https://ex.example/ns#n"):
+        doc["i"][1] = other
+        fast, slow = both(doc, loader)
+        assert fast == slow
+        assert str(fast).count("<https://ex.example/ns#n>") == 1
+
+
+NODE_IDS = st.sampled_from(["http://n.example/1", "http://n.example/2", "ex:n1", "https://ex.example/ns#n1"])
+SMALL = st.sampled_from(["a", "b", "", "http://n.example/1", "ex:n1", "1.5"])
+SMALL_VALUES = st.one_of(SMALL, st.sampled_from([1, 1.5, True, None]), st.fixed_dictionaries({"@value": SMALL}))
+
+
+def twin_nodes(depth: int) -> st.SearchStrategy[dict[str, Any]]:
+    """Nodes drawn from few ids and few values, so the same named node comes twice (with equal and with differing
+    properties, nested, in lists and sets), as does the same value and the same blank-node content."""
+    leaf = st.one_of(SMALL_VALUES, st.lists(SMALL_VALUES, max_size=3))
+    child = st.one_of(leaf, twin_nodes(depth - 1)) if depth else leaf
+    return st.fixed_dictionaries({}, optional={
+        "id": NODE_IDS, "type": st.sampled_from(["Thing", ["Thing", "Other"]]), "s": st.one_of(child, st.lists(child, max_size=3)),
+        "i": st.one_of(NODE_IDS, st.lists(NODE_IDS, max_size=3)), "l": SMALL, "d": SMALL_VALUES,
+        "list": st.lists(child, max_size=3), "other": child,
+    })
+
+
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=FIXED, suppress_health_check=[HealthCheck.too_slow])
+@given(nodes_=st.lists(twin_nodes(2), min_size=1, max_size=4), again=st.booleans())
+def test_fast_canonicalization_equals_pyld_on_nodes_given_twice(nodes_: list[dict[str, Any]], again: bool) -> None:
+    doc = {"@context": ["https://www.w3.org/ns/credentials/v2", INLINE_CONTEXT], "s": nodes_}
+    if again:  # the last node once more, whole
+        doc["other"] = nodes_[-1]
+    fast, slow = both(doc)
+    assert fast == slow
+
+
+@settings(max_examples=MAX_EXAMPLES // 2, deadline=None, derandomize=FIXED,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.lists(st.tuples(st.sampled_from([("name",), ("url",), ("email",), ("id",), ("image", "id"),
+                                                   ("image", "caption"), ("description",)]),
+                                  st.sampled_from(["에이크미 아카데미", "https://acme.example", "did:web:badges.example:orgs:acme",
+                                                   "https://badges.example/orgs/acme/logo", "", "x"])),
+                        max_size=4))
+def test_fast_canonicalization_equals_pyld_when_the_creator_differs_from_the_issuer(
+        changes: list[tuple[tuple[str, ...], str]]) -> None:
+    doc = service_credential(1)
+    creator = copy.deepcopy(doc["issuer"])
+    for path, value in changes:
+        _set(creator, path, value)
+    doc["credentialSubject"]["achievement"]["creator"] = creator
+    fast, slow = both(doc)
+    assert fast == slow
