@@ -244,6 +244,29 @@ def revoke_org(job: tuple[str, int]) -> int:
     return len(chosen)
 
 
+def drop_secondary_indexes(dsn: str) -> list[str]:
+    """Drop the credentials' indexes that signing does not read (it needs the unique ones, and org_id to resume),
+    so the bulk load does not maintain them row by row; their definitions, to build them after."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        found = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'credentials' "
+                             "AND indexdef NOT LIKE 'CREATE UNIQUE%' AND indexname <> 'ix_credentials_org_id'"
+                             ).fetchall()
+        for name, _ in found:
+            conn.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in found]
+
+
+def build_indexes(svc: Services) -> int:
+    """Build the credentials' indexes the model has and the database lacks (those dropped for the load, also
+    after a --resume); how many."""
+    with svc.engine.begin() as conn:
+        conn.exec_driver_sql("SET maintenance_work_mem = '256MB'")
+        missing = [i for i in Credential.__table__.indexes if not conn.dialect.has_index(conn, "credentials", i.name)]
+        for index in missing:
+            index.create(conn)
+    return len(missing)
+
+
 def copy_rows(conn: psycopg.Connection, table: str, columns: tuple[str, ...], rows: Iterator[tuple]) -> None:
     with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
@@ -294,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     if args.resume:
         settings = settings_for(args.database)
+        with step("database migrated"):  # to this checkout's schema (new counts are filled from the rows)
+            upgrade(settings.database_url)
         svc = build_services(settings)
         with transaction(svc.sessions) as session:
             org_ids = list(session.scalars(select(Org.id).where(Org.slug.like("member-%")).order_by(Org.slug)))
@@ -309,13 +334,16 @@ def main(argv: list[str] | None = None) -> int:
                    for org_id, first, count in zip(org_ids, firsts, counts) if count), key=lambda j: -j[3])
     context = multiprocessing.get_context("fork")
     svc.engine.dispose()
+    dsn = PG_ADMIN.rsplit("/", 1)[0] + f"/{args.database}"
+    deferred = [] if args.resume else drop_secondary_indexes(dsn)
     with context.Pool(args.workers) as pool:
         with step(f"credentials signed and stored ({sizes.credentials:,})"):
             signed = sum(pool.imap_unordered(sign_org, jobs))
+        with step(f"credential indexes built after the load ({len(deferred)} dropped)"):
+            build_indexes(svc)
         with step("2% revoked, status lists re-signed once per member"):
             revoked = sum(pool.imap_unordered(revoke_org, [(args.database, org_id) for org_id in org_ids]))
     assert signed == sizes.credentials, (signed, sizes.credentials)
-    dsn = PG_ADMIN.rsplit("/", 1)[0] + f"/{args.database}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         with step(f"wallets ({sizes.wallets:,}) holding their badges"):
             wallets(conn, sizes)
