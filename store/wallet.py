@@ -134,10 +134,10 @@ def items_of(session: Session, learner_id: int, *, documents: bool = True) -> li
 
 def items_checked_before(session: Session, learner_id: int, at: datetime) -> list[WalletItem]:
     """The learner's items (removed ones excluded) last verified at or before `at`: due for another check. The
-    wallet asks on every view, and most views find none."""
+    wallet asks on every view, and most views find none (documents are read as each item is checked)."""
     return list(session.scalars(select(WalletItem).where(
         WalletItem.learner_id == learner_id, WalletItem.removed_at.is_(None), WalletItem.checked_at <= at)
-        .order_by(WalletItem.id).options(selectinload(WalletItem.credential))))
+        .order_by(WalletItem.id).options(defer(WalletItem.document), selectinload(WalletItem.credential))))
 
 
 def verified_email(session: Session, address: str) -> LearnerEmail | None:

@@ -44,10 +44,11 @@ def wallet() -> str:
         learner = require_learner(session)
         all_entries = timeline.entries(session, learner.id)
         skill, issuer = request.args.get("skill") or None, request.args.get("org") or None
+        lang = locale()
         return render_template("wallet/wallet.html", learner=learner, tab="history", skill=skill, issuer=issuer,
                                history=service.history(all_entries, skill=skill, issuer=issuer),
-                               issuer_labels={e.course.issuer_name: e.issuer(locale()) for e in all_entries},
-                               image_url=image_url, lang=locale(),
+                               issuer_labels={e.course.issuer_name: e.issuer(lang) for e in all_entries},
+                               image_url=image_url, lang=lang,
                                tracks=pathways.progress(session, learner.id, now=utcnow()))
 
 
