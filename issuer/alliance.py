@@ -32,6 +32,7 @@ from store.membership import (
     enrol,
 )
 from store.models import Achievement, Credential, Org
+from store.tallies import BadgeTally
 
 GOAL = 1_000_000  # people the alliance means to train
 LIMITS = {"name_ko": 200, "name_en": 200, "website": 500, "contact_name": 200, "contact_email": 320, "note": 2000}
@@ -190,7 +191,8 @@ def members(session: Session, *, query: str = "", role: str = "", kind: str = ""
             limit: int = 500) -> list[Listed]:
     """Members by name, filtered by a search in either name, role, kind and state (None: every state)."""
     courses = (select(Achievement.org_id, func.count().label("n")).group_by(Achievement.org_id).subquery())
-    issued = (select(Credential.org_id, func.count().label("n")).group_by(Credential.org_id).subquery())
+    issued = (select(BadgeTally.org_id, func.sum(BadgeTally.badges).label("n")).group_by(BadgeTally.org_id)
+              .subquery())  # every badge each issued, from the counts kept as they are issued (store.tallies)
     statement = (
         select(Org, AllianceMember, func.coalesce(courses.c.n, 0), func.coalesce(issued.c.n, 0))
         .join(AllianceMember, AllianceMember.org_id == Org.id)

@@ -217,7 +217,7 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
             for (award, key), credential_id, slot, document, valid_until, lookup
             in zip(awards, ids, slots, signed, until, lookups)]
     session.execute(insert(cast(Table, Credential.__table__)), rows)  # one executemany: the ORM's unit of work costs more
-    tallies.issued(session, org_id=org.id, at=now, lookups=lookups)
+    tallies.issued(session, org_id=org.id, achievement_id=achievement.id, at=now, lookups=lookups)
     return [Credential(**row) for row in rows]  # the rows as objects, not attached to the session
 
 
@@ -273,7 +273,7 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
                            path="/reason")
     touched: dict[int, StatusList] = {}
     results: list[tuple[str, BadgeError | None]] = []
-    revoked: list[str] = []  # the recipients of those revoked now: the alliance's learner count (store.tallies)
+    revoked: list[Credential] = []  # for the counts kept of badges and learners (store.tallies)
     for credential_id in dict.fromkeys(credential_ids):
         try:
             credential = get_credential(session, credential_id, org_id=org.id)
@@ -289,9 +289,9 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
             status_lists.set_bit(touched[list_id], index, action != "reinstate", now=now)
         _record_state(credential, action, reason[:500], now)
         if action == "revoke":
-            revoked.append(credential.recipient_lookup)
+            revoked.append(credential)
         results.append((credential_id, None))
-    tallies.revoked(session, org_id=org.id, lookups=revoked)
+    tallies.revoked(session, org_id=org.id, credentials=revoked)
     for status_list in touched.values():
         publish_status_list(ctx, org, status_list, now=now)
     head = audit.record_many(session, org_id=org.id, actor=actor, action=f"credential.{action}", now=now,

@@ -1,6 +1,8 @@
-"""The alliance's live figures kept as counts (issue 17): badges per member and Korea-time month, and how many
-distinct people hold a badge of a member that is not revoked. Counting them from the credentials on every view of
-`/alliance` reads every credential (seconds at a million); these tables are a few thousand rows.
+"""Badge figures kept as counts (issue 17): badges issued and revoked per organisation, course and Korea-time
+month (the alliance page, the member directory and each console dashboard), and how many distinct people hold a
+badge of a member that is not revoked. Counting them from the credentials on every view reads every credential
+(seconds at a million for the alliance, ~100,000 rows for the largest member); these tables are a few thousand
+rows.
 
 They are written in the transaction that changes what they count, by the one service path for it:
 issuer.service.sign_and_store calls `issued`, change_status `revoked` (a revocation is final: reinstating lifts
@@ -33,13 +35,15 @@ KOREA = timedelta(hours=9)  # Korea keeps no summer time (store.db.korea_month)
 
 
 class BadgeTally(Base):
-    """Badges a member issued in a Korea-time month (revoked ones included, as on the page)."""
+    """Badges of a course issued in a Korea-time month (revoked ones included), and how many of them are revoked."""
 
     __tablename__ = "badge_tallies"
 
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM"
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM" of issue
     badges: Mapped[int]
+    revoked: Mapped[int]
 
 
 class LearnerTally(Base):
@@ -65,31 +69,37 @@ def month_of(at: datetime) -> str:
     return ((at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC) + KOREA).strftime("%Y-%m")
 
 
-def issued(session: Session, *, org_id: int, at: datetime, lookups: Sequence[str]) -> None:
-    """`lookups` (one per credential) were issued by the organisation at `at`."""
+def issued(session: Session, *, org_id: int, achievement_id: int, at: datetime, lookups: Sequence[str]) -> None:
+    """`lookups` (one per credential) were issued by the organisation for the course at `at`."""
     if not lookups:
         return
-    _add(session, BadgeTally, {(org_id, month_of(at)): len(lookups)}, ("org_id", "month"), "badges")
+    _badges(session, {(org_id, achievement_id, month_of(at)): (len(lookups), 0)})
     if _is_member(session, org_id):
         _learners(session, org_id, Counter(lookups))
 
 
-def revoked(session: Session, *, org_id: int, lookups: Sequence[str]) -> None:
-    """Credentials to `lookups` (one per credential, not revoked before) are revoked now."""
-    if lookups and _is_member(session, org_id):
-        _learners(session, org_id, Counter({k: -n for k, n in Counter(lookups).items()}))
+def revoked(session: Session, *, org_id: int, credentials: Sequence[Credential]) -> None:
+    """The organisation's credentials (not revoked before) are revoked now."""
+    if not credentials:
+        return
+    months = Counter((c.org_id, c.achievement_id, month_of(c.issued_at)) for c in credentials)
+    _badges(session, {key: (0, n) for key, n in months.items()})
+    if _is_member(session, org_id):
+        _learners(session, org_id, Counter({k: -n for k, n in Counter(c.recipient_lookup
+                                                                         for c in credentials).items()}))
 
 
 def deleted(session: Session, credentials: Iterable[Credential]) -> None:
     """The credentials are being deleted: they no longer count, in their month nor as a live badge."""
-    months: Counter[tuple[int, str]] = Counter()
+    months: dict[tuple[int, int, str], tuple[int, int]] = {}
     live: dict[int, Counter[str]] = {}
     for c in credentials:
-        months[(c.org_id, month_of(c.issued_at))] -= 1
+        key = (c.org_id, c.achievement_id, month_of(c.issued_at))
+        badges, revoked = months.get(key, (0, 0))
+        months[key] = (badges - 1, revoked - (c.revoked_at is not None))
         if c.revoked_at is None:
             live.setdefault(c.org_id, Counter())[c.recipient_lookup] -= 1
-    if months:
-        _add(session, BadgeTally, months, ("org_id", "month"), "badges")
+    _badges(session, months)
     for org_id, lookups in live.items():
         if _is_member(session, org_id):
             _learners(session, org_id, lookups)
@@ -118,6 +128,22 @@ def learners(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.sum(LearnerCount.learners), 0))) or 0)
 
 
+def rows(session: Session) -> list[tuple[int, int, str, int, int]]:
+    """Every (organisation, course, month, badges, revoked) kept with any badge, in order."""
+    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+        select(BadgeTally.org_id, BadgeTally.achievement_id, BadgeTally.month, BadgeTally.badges, BadgeTally.revoked)
+        .where(BadgeTally.badges != 0).order_by(BadgeTally.org_id, BadgeTally.achievement_id, BadgeTally.month))]
+
+
+def recounted_rows(session: Session) -> list[tuple[int, int, str, int, int]]:
+    """`rows` as the credentials say."""
+    month = korea_month(session, Credential.issued_at)
+    return [(o, a, m, int(n), int(r)) for o, a, m, n, r in session.execute(
+        select(Credential.org_id, Credential.achievement_id, month, func.count(), func.count(Credential.revoked_at))
+        .group_by(Credential.org_id, Credential.achievement_id, month)
+        .order_by(Credential.org_id, Credential.achievement_id, month))]
+
+
 def recount(session: Session) -> tuple[list[tuple[str, int]], int]:
     """(badges by month, learners) counted from the credentials themselves: what the tallies must equal."""
     members_only = Credential.org_id.in_(select(AllianceMember.org_id))
@@ -141,6 +167,21 @@ def _learners(session: Session, org_id: int, changes: Counter[str]) -> None:
     moved = sum((live > 0) - (live - changes[key] > 0) for key, live in rows)
     if moved:
         _add(session, LearnerCount, {(org_id % SHARDS,): moved}, ("shard",), "learners")
+
+
+def _badges(session: Session, changes: dict[tuple[int, int, str], tuple[int, int]]) -> None:
+    """Add (badges, revoked) to each (organisation, course, month) row."""
+    if not changes:
+        return
+    table: Table = BadgeTally.__table__  # type: ignore[assignment]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values([
+        {"org_id": o, "achievement_id": a, "month": m, "badges": b, "revoked": r}
+        for (o, a, m), (b, r) in sorted(changes.items())])
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["org_id", "achievement_id", "month"],
+        set_={"badges": table.c.badges + statement.excluded.badges,
+              "revoked": table.c.revoked + statement.excluded.revoked}))
 
 
 def _add(session: Session, model: type[Base], changes: dict[tuple[Any, ...], int] | Counter[Any],

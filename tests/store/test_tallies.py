@@ -29,6 +29,7 @@ def counted(svc: Services) -> tuple[list[tuple[str, int]], int]:
     with transaction(svc.sessions) as session:
         kept = (tallies.badges_by_month(session), tallies.learners(session))
         assert kept == tallies.recount(session)
+        assert tallies.rows(session) == tallies.recounted_rows(session)  # by course and month, revoked ones too
         figures = alliance.figures(session)
         assert (figures.badges_by_month, figures.learners) == kept
     return kept
@@ -82,15 +83,23 @@ def test_a_batch_to_the_same_person_counts_them_once(svc: Services) -> None:
     org = member(svc, "academy")
     for n in range(3):
         issue(svc, org, make_course(svc, org, name_en=f"Course {n}"), email="same@example.com")
-    issue(svc, org, make_course(svc, org), email="other@example.com")
+    course = make_course(svc, org)
+    issue(svc, org, course, email="other@example.com")
     assert counted(svc) == ([("2026-03", 4)], 2)
     with transaction(svc.sessions) as session:  # straight through the store, several of one person in one call
-        tallies.issued(session, org_id=org.id, at=NOW, lookups=["x" * 64, "x" * 64, "y" * 64])
+        tallies.issued(session, org_id=org.id, achievement_id=course.id, at=NOW,
+                       lookups=["x" * 64, "x" * 64, "y" * 64])
         assert tallies.learners(session) == 4 and tallies.badges_by_month(session) == [("2026-03", 7)]
-        tallies.revoked(session, org_id=org.id, lookups=["x" * 64])
+
+        def gone(*lookups: str) -> list[Credential]:
+            return [Credential(org_id=org.id, achievement_id=course.id, issued_at=NOW, recipient_lookup=k)
+                    for k in lookups]
+
+        tallies.revoked(session, org_id=org.id, credentials=gone("x" * 64))
         assert tallies.learners(session) == 4
-        tallies.revoked(session, org_id=org.id, lookups=["x" * 64, "y" * 64])
+        tallies.revoked(session, org_id=org.id, credentials=gone("x" * 64, "y" * 64))
         assert tallies.learners(session) == 2
+        assert tallies.rows(session)[-1][2:] == ("2026-03", 4, 3)
         session.rollback()
 
 
