@@ -13,6 +13,7 @@ revision = "0026"
 down_revision = "0025"
 branch_labels = None
 depends_on = None
+SEARCHED = ("recipient_name", "recipient_email", "recipient_lookup")
 
 
 def upgrade() -> None:
@@ -55,9 +56,18 @@ def upgrade() -> None:
     op.execute("INSERT INTO learner_counts (shard, learners) SELECT 0, count(*) FROM learner_tallies")
     # a console dashboard's verifications per month and channel: read from the index alone
     op.create_index("ix_verification_events_org_at", "verification_events", ["org_id", "at", "channel"])
+    if op.get_bind().dialect.name == "postgresql":
+        # the console's search (by name, e-mail or its lookup) walks the list's index in its order and stops at a
+        # page of matches, reading no table row: the columns it tests are in the index
+        op.drop_index("ix_credentials_org_issued", table_name="credentials")
+        op.create_index("ix_credentials_org_issued", "credentials", ["org_id", "issued_at", "id"],
+                        postgresql_include=list(SEARCHED))
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_credentials_org_issued", table_name="credentials")
+        op.create_index("ix_credentials_org_issued", "credentials", ["org_id", "issued_at", "id"])
     op.drop_index("ix_verification_events_org_at", table_name="verification_events")
     op.drop_table("learner_counts")
     op.drop_table("learner_tallies")
