@@ -54,6 +54,7 @@ from issuer import awards, service
 from issuer.service import AchievementIn, Award
 from store import membership
 from store.db import transaction, upgrade
+from store.links import Links
 from store.models import Achievement, Credential, Org
 from web.settings import Settings
 
@@ -273,7 +274,7 @@ def copy_rows(conn: psycopg.Connection, table: str, columns: tuple[str, ...], ro
             copy.write_row(row)
 
 
-def wallets(conn: psycopg.Connection, sizes: Sizes) -> None:
+def wallets(conn: psycopg.Connection, sizes: Sizes, settings: Settings) -> None:
     """Wallet accounts for people 0..wallets-1, each with a confirmed address, holding the badges issued to it."""
     created = END - YEAR
     copy_rows(conn, "learners", ("id", "name", "password_hash", "did", "sealed_key", "created_at", "session_generation"),
@@ -285,10 +286,11 @@ def wallets(conn: psycopg.Connection, sizes: Sizes) -> None:
     conn.execute("""
         INSERT INTO wallet_items (public_id, learner_id, credential_key, credential_id, origin, recipient_confirmed,
                                   verdict, report, checked_at, hidden, on_profile, added_at)
-        SELECT md5(c.id), e.learner_id, convert_from(c.document, 'UTF8')::json->>'id', c.id, 'issued', true,
+        SELECT md5(c.id), e.learner_id, %(prefix)s || c.id, c.id, 'issued', true,
                CASE WHEN c.revoked_at IS NULL THEN 'valid' ELSE 'revoked' END, convert_to('{}', 'UTF8'),
                c.issued_at, false, false, c.issued_at
-        FROM credentials c JOIN learner_emails e ON e.verified_address = c.recipient_email""")
+        FROM credentials c JOIN learner_emails e ON e.verified_address = c.recipient_email""",
+                 {"prefix": Links(settings.public_base_url).credential("")})  # the document's id, not parsed
 
 
 def events(conn: psycopg.Connection, sizes: Sizes) -> None:
@@ -346,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     assert signed == sizes.credentials, (signed, sizes.credentials)
     with psycopg.connect(dsn, autocommit=True) as conn:
         with step(f"wallets ({sizes.wallets:,}) holding their badges"):
-            wallets(conn, sizes)
+            wallets(conn, sizes, settings)
         with step(f"verification events ({sizes.events:,}) over a year"):
             events(conn, sizes)
         with step("VACUUM ANALYZE"):
