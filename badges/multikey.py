@@ -19,13 +19,24 @@ _DIGIT = {c: i for i, c in enumerate(BASE58)}
 
 
 def encode_base58btc(data: bytes) -> str:
-    """Multibase base58btc: 'z' followed by base58 (Bitcoin alphabet; each leading zero byte is a '1')."""
+    """Multibase base58btc: 'z' followed by base58 (Bitcoin alphabet; each leading zero byte is a '1'). The number
+    is cut into ten-digit chunks (a few big-integer divisions, not one per digit), each written two digits at a
+    time."""
     n = int.from_bytes(data, "big")
-    digits = []
+    pairs: list[str] = []
     while n:
-        n, digit = divmod(n, 58)
-        digits.append(BASE58[digit])
-    return "z" + "1" * (len(data) - len(data.lstrip(b"\0"))) + "".join(reversed(digits))
+        n, c = divmod(n, _CHUNK)
+        c, r0 = divmod(c, 3364)
+        c, r1 = divmod(c, 3364)
+        c, r2 = divmod(c, 3364)
+        c, r3 = divmod(c, 3364)
+        pairs += (_PAIRS[r0], _PAIRS[r1], _PAIRS[r2], _PAIRS[r3], _PAIRS[c])
+    pairs.reverse()
+    return "z" + "1" * (len(data) - len(data.lstrip(b"\0"))) + "".join(pairs).lstrip("1")
+
+
+_CHUNK = 58**10  # ten digits: five pairs of 58 * 58 = 3364
+_PAIRS = [BASE58[i // 58] + BASE58[i % 58] for i in range(58 * 58)]
 
 
 def decode_base58btc(value: object) -> bytes:

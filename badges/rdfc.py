@@ -6,6 +6,13 @@ a copy whose strings are replaced by placeholder IRIs; its quads become a templa
 filled with each document's strings. RDFC-1.0 (§4.4) then labels the blank nodes; when first-degree
 hashes tie (rare: two blank nodes saying exactly the same), pyld canonicalizes the document instead.
 
+Each distinct string gets one placeholder, so which strings are equal is part of the shape: pyld sees the copy's
+repeats where the document has them, and its quads are the document's. A named node given twice (a credential's
+issuer Profile, again as its achievement's creator) is merged, a value given twice is kept once, and what pyld keeps
+twice stays twice (two empty lists' rdf:nil, two blank nodes, two lists). Two different slots never fill to the same
+line; a slot and a pinned string can, and then pyld decides (it would have merged them). A shape seen twice gets
+a matcher (badges.shape_match) that recognises its documents without building the copy.
+
 A string only fills a slot when pyld would have treated it exactly as the placeholder: an IRI slot takes
 an absolute IRI that no term or prefix could rewrite; a literal slot takes any string, except where the
 datatype would make pyld rewrite it (xsd:double). A string that does not fit is "pinned": it becomes part
@@ -20,13 +27,14 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cmp_to_key
 from operator import itemgetter
 from typing import Any, cast
 
 from pyld.jsonld import JsonLdError
 
+from badges import shape_match
 from badges.jsontext import to_json
 
 JsonObject = dict[str, Any]
@@ -45,6 +53,8 @@ ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*\Z")
 IRI_ESCAPED = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 IRI_SLOT, LITERAL_SLOT, DOUBLE_SLOT = 0, 1, 2
 STATIC_ORDER_LINES = 64  # texts with more lines are sorted when filled (deciding their order costs n^2 once)
+RECENT_SHAPES = 4  # shapes whose matchers are tried before a skeleton is made
+SEEN_PER_SLOT = 256  # rendered texts a slot remembers (fewer than bench_proofs.py cycles through: no flattery)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +78,8 @@ class _Template:
     twins: bool  # two different lines could come out equal: the filled lines are compared
     distinct: int  # how many different lines (pyld keeps a quad it makes twice, e.g. two empty lists' rdf:nil)
     terms: frozenset[str]  # every term or prefix a context of this shape defines
-    plain: dict[str, bool] = field(default_factory=dict)  # memo of _plain_iri for this template
+    seen: tuple[dict[str, bytes], ...]  # per slot, the texts it rendered for the strings that fit it
+    values: Callable[[Sequence[Any]], Sequence[Any]]  # the strings of the slots, in order, from the document's strings
 
 
 @dataclass(slots=True)
@@ -78,6 +89,10 @@ class _Shape:
 
     pinned: frozenset[int]
     templates: dict[tuple[str, ...], _Template | None]
+    order: tuple[int, ...] = ()  # the pinned strings' numbers in order
+    foreign: bool = False  # the documents' own keys or structural values hold a placeholder's text: ask pyld
+    match: shape_match.Matcher | None = None  # recognises a document of this shape, listing its strings
+    tried: bool = False  # a matcher was made (or could not be)
 
 
 class Canonicalizer:
@@ -91,6 +106,7 @@ class Canonicalizer:
         self._max_shapes = max_shapes
         self._max_templates = max_templates
         self._shapes: OrderedDict[bytes, _Shape] = OrderedDict()
+        self._recent: tuple[_Shape, ...] = ()  # shapes with a matcher, the latest first
 
     def __call__(self, doc: JsonObject) -> str:
         """RDFC-1.0 canonical N-Quads of `doc`; raises what pyld raises for documents it refuses."""
@@ -99,19 +115,27 @@ class Canonicalizer:
     def encoded(self, doc: JsonObject) -> bytes:
         """The canonical N-Quads as UTF-8 (what a proof hashes); UnicodeEncodeError for a document holding text
         that is not Unicode (a lone surrogate)."""
-        index: dict[str, int] = {}
-        count = [0]
-        skeleton = _skeleton(doc, index, count)
-        values = list(index)
-        key = to_json(skeleton)
-        if key.count(PLACEHOLDER_BYTES) != count[0] or PLACEHOLDER in "\0".join(values):
+        skeleton: Any = None
+        for shape in self._recent:  # a shape seen lately recognises its documents without the skeleton's copy
+            values = shape.match(doc) if shape.match is not None else None
+            if values is not None:
+                if shape is not self._recent[0]:
+                    self._recent = (shape, *(s for s in self._recent if s is not shape))
+                break
+        else:
+            index: dict[str, int] = {}
+            skeleton = _skeleton(doc, index)
+            values = list(index)
+            shape = self._shape(to_json(skeleton), doc, skeleton)
+        if shape.foreign or PLACEHOLDER in "\0".join(values):
             return self._slow(doc).encode()  # a string of the document itself looks like a placeholder
-        shape = self._shape(key)
         while True:
-            pins = tuple(values[i] for i in sorted(shape.pinned))
+            pins = tuple([values[i] for i in shape.order])
             if pins not in shape.templates:
                 if len(shape.templates) >= self._max_templates:
                     return self._slow(doc).encode()
+                if skeleton is None:
+                    skeleton = _skeleton(doc, {})
                 shape.templates[pins] = self._learn(_pin(skeleton, shape.pinned, values), doc)
             template = shape.templates[pins]
             if template is None:
@@ -121,17 +145,25 @@ class Canonicalizer:
                 if rendered & shape.pinned:  # pinned already, yet still not fitting: never loop, ask pyld
                     return self._slow(doc).encode()
                 shape.pinned |= rendered
+                shape.order = tuple(sorted(shape.pinned))
                 continue
             return _label(template, rendered) or self._slow(doc).encode()
 
-    def _shape(self, key: bytes) -> _Shape:
+    def _shape(self, key: bytes, doc: JsonObject, skeleton: Any) -> _Shape:
         shape = self._shapes.get(key)
         if shape is None:
-            shape = self._shapes[key] = _Shape(frozenset(), {})
+            # the placeholders in the key are the strings _skeleton replaced, unless the document's own keys or
+            # structural values hold one: decided once for every document of the shape (the key says where)
+            shape = self._shapes[key] = _Shape(frozenset(), {}, foreign=key.count(PLACEHOLDER_BYTES) != _strings(doc))
             if len(self._shapes) > self._max_shapes:
                 self._shapes.popitem(last=False)
-        else:
-            self._shapes.move_to_end(key)
+            return shape
+        self._shapes.move_to_end(key)
+        if shape.match is None and not shape.foreign and not shape.tried:  # seen twice: worth a matcher
+            shape.tried = True
+            shape.match = shape_match.matcher(skeleton, structural=STRUCTURAL_KEYS, placeholder=PLACEHOLDER)
+        if shape.match is not None:
+            self._recent = (shape, *(s for s in self._recent if s is not shape))[:RECENT_SHAPES]
         return shape
 
     def _learn(self, skeleton: Any, doc: JsonObject) -> _Template | None:
@@ -151,40 +183,67 @@ class Canonicalizer:
         return _compile(quads, self._terms | context_terms(doc))
 
 
-def _skeleton(node: Any, index: dict[str, int], count: list[int]) -> Any:
+def _skeleton(node: Any, index: dict[str, int]) -> Any:
     """A copy of `node` with every fillable string replaced by a numbered placeholder IRI: one per distinct string
     (`index`, in order of first appearance), so pyld sees equal strings as equal, as it would see the real ones
-    (two mentions of one named node merge, a value given twice is kept once); `count` counts the replacements."""
+    (two mentions of one named node merge, a value given twice is kept once)."""
     if isinstance(node, dict):
-        copy = {}
-        for key, value in node.items():  # the strings of an object are handled here: a call each costs twice
-            if key in STRUCTURAL_KEYS:
-                copy[key] = value
-            elif isinstance(value, str):
-                number = index.get(value)
-                if number is None:
-                    number = index[value] = len(index)
-                copy[key] = _placeholder(number)
-                count[0] += 1
-            else:
-                copy[key] = _skeleton(value, index, count) if isinstance(value, (dict, list)) else value
-        return copy
+        return _object_skeleton(node, index)
     if isinstance(node, list):
-        return [_skeleton(v, index, count) for v in node]
+        return [_skeleton(v, index) for v in node]
     if isinstance(node, str):
-        number = index.get(node)
-        if number is None:
-            number = index[node] = len(index)
-        count[0] += 1
-        return _placeholder(number)
+        return _placeholder(index.setdefault(node, len(index)))
     return node
 
 
-def _placeholder(index: int) -> str:
-    return _PLACEHOLDERS[index] if index < len(_PLACEHOLDERS) else f"{PLACEHOLDER}{index}"
+def _strings(node: Any) -> int:
+    """How many strings _skeleton replaces in `node`."""
+    if isinstance(node, dict):
+        return sum(_strings(v) for k, v in node.items() if k not in STRUCTURAL_KEYS)
+    if isinstance(node, list):
+        return sum(_strings(v) for v in node)
+    return 1 if isinstance(node, str) else 0
 
 
-_PLACEHOLDERS = [f"{PLACEHOLDER}{i}" for i in range(256)]
+def _object_skeleton(node: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
+    """_skeleton of an object, with its strings, objects and lists of strings handled here (a call each would cost
+    as much as the rest: this runs for every document signed or verified); anything else, such as a subclass of
+    str, goes through _skeleton."""
+    copy = {}
+    for key, value in node.items():
+        kind = value.__class__
+        if key in STRUCTURAL_KEYS:
+            copy[key] = value
+        elif kind is str:
+            number = index.setdefault(value, len(index))
+            copy[key] = _PLACEHOLDERS[number] if number < PLACEHOLDERS else _placeholder(number)
+        elif kind is dict:
+            copy[key] = _object_skeleton(value, index)
+        elif kind is list:
+            items = []
+            for item in value:
+                if item.__class__ is str:
+                    number = index.setdefault(item, len(index))
+                    items.append(_PLACEHOLDERS[number] if number < PLACEHOLDERS else _placeholder(number))
+                else:
+                    items.append(_skeleton(item, index))
+            copy[key] = items
+        elif kind in _SCALARS:
+            copy[key] = value
+        else:
+            copy[key] = _skeleton(value, index)
+    return copy
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _placeholder(number: int) -> str:
+    return _PLACEHOLDERS[number] if number < PLACEHOLDERS else f"{PLACEHOLDER}{number}"
+
+
+PLACEHOLDERS = 1024  # made once
+_PLACEHOLDERS = [f"{PLACEHOLDER}{i}" for i in range(PLACEHOLDERS)]
 
 
 def _pin(node: Any, pinned: frozenset[int], values: list[str]) -> Any:
@@ -272,25 +331,19 @@ class _Text:
     def fill(self, pool: list[bytes]) -> bytes:
         return self.text % self.fields(pool)
 
-    def split(self, pool: list[bytes]) -> list[bytes]:
-        """The filled lines without their line breaks (no filled slot holds one: IRI slots take no white
-        space, literals are escaped)."""
-        lines = self.fill(pool).split(b"\n")
-        lines.pop()
-        return lines
+    def lines(self, pool: list[bytes]) -> list[bytes]:
+        """The filled lines, each with its line break (no filled slot holds a line break or a carriage return:
+        IRI slots take no white space, literals are escaped)."""
+        return self.fill(pool).splitlines(keepends=True)
 
     def sorted(self, pool: list[bytes]) -> bytes:
-        """The filled lines in canonical order."""
-        return self.fill(pool) if self.in_order else _sorted(self.split(pool))
-
-
-def _sorted(lines: list[bytes]) -> bytes:
-    """Lines in RDFC-1.0's order, each ending in a line break: code point order (UTF-8 keeps it), counting the
-    line break, which only matters where one line is the start of another."""
-    lines.sort()
-    if any(map(bytes.startswith, lines[1:], lines[:-1])):
-        return b"".join(sorted(line + b"\n" for line in lines))
-    return b"\n".join(lines) + b"\n" if lines else b""
+        """The filled lines in canonical order: code point order (UTF-8 keeps it) of the lines with their line
+        breaks, which only matter where one line is the start of another."""
+        if self.in_order:
+            return self.fill(pool)
+        lines = self.lines(pool)
+        lines.sort()
+        return b"".join(lines)
 
 
 def _compile(quads: list[Quad], terms: frozenset[str]) -> _Template:
@@ -324,7 +377,17 @@ def _compile(quads: list[Quad], terms: frozenset[str]) -> _Template:
                 mentions[c].append(q)
     hashing = tuple(_text([tokens(q, node) for q in mentions[node]]) for node in nodes)
     order = ground + named  # the output's lines before sorting
-    return _Template(slots, hashing, _text([tokens(q) for q in order]), _may_repeat(order), len(set(order)), terms)
+    return _Template(slots, hashing, _text([tokens(q) for q in order]), _may_repeat(order), len(set(order)), terms,
+                     tuple({} for _ in slots), _getter([slot.index for slot in slots]))
+
+
+def _getter(positions: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """A function of a list giving the items at `positions` as a sequence (operator.itemgetter gives one item
+    itself, not in a tuple)."""
+    if len(positions) == 1:
+        position = positions[0]
+        return lambda items: (items[position],)
+    return itemgetter(*positions) if positions else lambda items: ()
 
 
 def _may_repeat(order: Sequence[tuple[Component, ...]]) -> bool:
@@ -351,9 +414,7 @@ def _text(lines: list[list[Token]]) -> _Text:
         by_units = sorted(range(len(lines)), key=cmp_to_key(compare))
         lines = [lines[i] for i in by_units]
     text = b"".join(t.replace(b"%", b"%%") if isinstance(t, bytes) else b"%s" for line in lines for t in line)
-    fields = [t[0] for line in lines for t in line if isinstance(t, tuple)]
-    getter = itemgetter(*fields) if fields else lambda pool: ()
-    return _Text(text, getter, in_order)
+    return _Text(text, _getter([t[0] for line in lines for t in line if isinstance(t, tuple)]), in_order)
 
 
 def _static_order(x: list[int | tuple[int, int]], y: list[int | tuple[int, int]]) -> int | None:
@@ -379,11 +440,12 @@ def _is_blank(c: Component) -> bool:
 
 
 def _may_equal(x: Component, y: Component) -> bool:
-    """Whether two quad components could come out as the same text once filled."""
+    """Whether two quad components could come out as the same text once filled. Two different slots cannot: each
+    holds another of the document's distinct strings, as an IRI <...> or a literal "..." (escaped) with its suffix."""
     if isinstance(x, str) and isinstance(y, str):
         return x == y
     if isinstance(x, _Slot) and isinstance(y, _Slot):
-        return (x.kind == IRI_SLOT) == (y.kind == IRI_SLOT)
+        return x == y
     slot, text = (x, y) if isinstance(x, _Slot) else (y, x)
     assert isinstance(slot, _Slot) and isinstance(text, str)  # one of each, the cases above being excluded
     return text[:1] == ("<" if slot.kind == IRI_SLOT else '"')
@@ -392,27 +454,31 @@ def _may_equal(x: Component, y: Component) -> bool:
 def _render(template: _Template, values: list[str]) -> list[bytes] | frozenset[int]:
     """The UTF-8 text of each slot of the template with `values` in it, or the indexes of the values that do
     not fit (all of them: pinning one at a time would cost pyld once per string, which a document of a hundred
-    relative IRIs turns into seconds); UnicodeEncodeError for a value that is not Unicode text (a lone surrogate)."""
-    plain = template.plain
-    rendered: list[bytes] = []
+    relative IRIs turns into seconds); UnicodeEncodeError for a value that is not Unicode text (a lone surrogate).
+    Each slot remembers the texts it rendered: most of a shape's strings (the issuer, the achievement) come back in
+    every document."""
+    rendered = list(map(dict.get, template.seen, template.values(values)))
+    if None not in rendered:
+        return cast(list[bytes], rendered)
     misfits: list[int] = []
-    for slot in template.slots:
+    for position, (slot, seen) in enumerate(zip(template.slots, template.seen)):
+        if rendered[position] is not None:
+            continue
         value = values[slot.index]
         if slot.kind == IRI_SLOT:
-            ok = plain.get(value)
-            if ok is None:
-                if len(plain) > 4096:  # bounded: most IRIs (credential ids) are seen once
-                    plain.clear()
-                ok = plain[value] = _plain_iri(value, template.terms)
-            if not ok:
+            if not _plain_iri(value, template.terms):
                 misfits.append(slot.index)
                 continue
-            rendered.append(f"<{value}>".encode())
+            text = f"<{value}>".encode()
         elif slot.kind == DOUBLE_SLOT and _is_float(value):
             misfits.append(slot.index)
+            continue
         else:
-            rendered.append(f'"{escape(value)}"{slot.suffix}'.encode())
-    return frozenset(misfits) if misfits else rendered
+            text = f'"{escape(value)}"{slot.suffix}'.encode()
+        if len(seen) >= SEEN_PER_SLOT:  # bounded: some strings (credential ids, salts) are seen once
+            seen.clear()
+        rendered[position] = seen[value] = text
+    return frozenset(misfits) if misfits else cast(list[bytes], rendered)
 
 
 def _plain_iri(value: str, terms: frozenset[str]) -> bool:
@@ -430,22 +496,25 @@ def _is_float(value: str) -> bool:
     return True
 
 
+_LABELS = [b"_:c14n%d" % i for i in range(64)]
+
+
 def _label(template: _Template, rendered: list[bytes]) -> bytes | None:
     """RDFC-1.0 §4.4 when every blank node's first-degree hash is unique and no two different quads of the template
     come out the same; None otherwise (pyld decides ties, and would have merged those quads)."""
-    by_hash: dict[str, int] = {}
+    by_hash: dict[bytes, int] = {}  # the digests' bytes sort as their hex texts do
     for node, text in enumerate(template.hashing):
-        digest = hashlib.sha256(text.sorted(rendered)).hexdigest()
-        if digest in by_hash:
-            return None
-        by_hash[digest] = node
-    labels = [b""] * len(by_hash)
+        by_hash[hashlib.sha256(text.sorted(rendered)).digest()] = node
+    if len(by_hash) < len(template.hashing):
+        return None
+    pool = rendered + [b""] * len(by_hash)
+    first = len(rendered)
     for i, (_, node) in enumerate(sorted(by_hash.items())):
-        labels[node] = b"_:c14n%d" % i
-    pool = rendered + labels
+        pool[first + node] = _LABELS[i] if i < len(_LABELS) else b"_:c14n%d" % i
     if not template.twins:
         return template.output.sorted(pool)
-    lines = template.output.split(pool)
+    lines = template.output.lines(pool)
     if len(set(lines)) < template.distinct:  # two different lines came out equal, which pyld would have merged
         return None
-    return _sorted(lines)
+    lines.sort()
+    return b"".join(lines)

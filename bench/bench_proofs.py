@@ -11,8 +11,9 @@ did:web issuer's key, proof, validity, revocation status) as an employer's check
 as the organisation's key signed them (each its own proof configuration, whose `created` differs: more than the
 configuration cache holds), the DID document and the signed status list coming from the resolver's cache after a
 first fetch from a server on loopback that serves what the service published.
-Each figure is the median of N rounds of S seconds. Targets (issue 6): signing at least 3,000/s and 15 times the
-reference; the whole verification at least 2,000/s.
+Each figure is the median of N rounds of S seconds, by wall time and by this process's CPU time (on a shared machine
+the second is what one core gives). Targets (issue 6): signing at least 3,000/s and 15 times the reference; the
+whole verification at least 2,000/s; (issue 17) signing at least 8,000/s on one core.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
@@ -65,6 +66,8 @@ class Rates:
     signs: float
     verifies: float
     pipeline: float | None = None  # whole verifications per second (ours only)
+    ed25519: float | None = None  # Ed25519 signatures of 64 bytes per second alone (ours only): the machine's speed
+    cpu: Rates | None = None  # the same per second of CPU time (ours only; the reference measures wall time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,8 @@ class Issued:
 
 def service_credentials(base_url: str, count: int, now: datetime) -> Issued:
     """`count` credentials issued through issuer.service.sign_and_store (the one signing path) by an organisation
-    of the service at `base_url`, on a throw-away SQLite database: one course, one batch, each its own recipient."""
+    of the service at `base_url`, on a throw-away SQLite database: one course, one batch, each its own recipient;
+    each signed again by the organisation at its own instant (as if issued in batches of their own)."""
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         upgrade(url)
@@ -102,25 +106,37 @@ def service_credentials(base_url: str, count: int, now: datetime) -> Issued:
                                                completed=completed)))
             stored = service.sign_and_store(session, svc.issuing, org=org, achievement=course,
                                             version=course.versions[-1], awards=batch, now=now)
+            # one batch shares its proof configuration; a verifier sees credentials of many batches: each is signed
+            # again by the organisation's key at its own instant, so each has its own configuration to canonicalize
+            signer = service.signer(svc.issuing, org)
+            credentials = [proofs.sign({k: v for k, v in json.loads(credential.document).items() if k != "proof"},
+                                       signer=signer, created=now - timedelta(seconds=n))
+                           for n, credential in enumerate(stored)]
             published = {f"/orgs/{org.slug}/did.json": json.dumps(did_document(org)).encode()}
             for listed in session.scalars(select(StatusList).where(StatusList.org_id == org.id)):
                 published[f"/orgs/{org.slug}/status/{listed.id}"] = listed.document or b""
         svc.engine.dispose()
-    return Issued([json.loads(credential.document) for credential in stored], published)
+    return Issued(credentials, published)
 
 
 def median_rate(operation: Callable[[], object], *, seconds: float, rounds: int) -> float:
-    """Median over `rounds` of how many times per second `operation` completes in `seconds`."""
+    """Median over `rounds` of how many times per second `operation` completes in `seconds` (wall time); the
+    median per second of this process's CPU time goes to CPU_RATES (what one core gives when others share it)."""
     for _ in range(WARM_UP):
         operation()
-    rates = []
+    rates, cpu_rates = [], []
     for _ in range(rounds):
-        count, start = 0, time.perf_counter()
+        count, start, cpu = 0, time.perf_counter(), time.process_time()
         while (elapsed := time.perf_counter() - start) < seconds:
             operation()
             count += 1
         rates.append(count / elapsed)
+        cpu_rates.append(count / max(time.process_time() - cpu, 1e-9))
+    CPU_RATES.append(statistics.median(cpu_rates))
     return statistics.median(rates)
+
+
+CPU_RATES: list[float] = []  # per CPU second, in the order median_rate measured them
 
 
 def reissued(doc: JsonObject, did: str) -> JsonObject:
@@ -131,13 +147,26 @@ def reissued(doc: JsonObject, did: str) -> JsonObject:
     return unsigned
 
 
+def as_built(docs: list[JsonObject]) -> list[JsonObject]:
+    """`docs` (read back from JSON, each its own objects) holding one issuer Profile and one Achievement object
+    between them, as the documents sign_and_store builds and signs do (model.achievement_credential is handed the
+    same `issuer` and `achievement` for the whole batch)."""
+    first = docs[0]
+    for doc in docs:
+        if doc["issuer"] == first["issuer"]:
+            doc["issuer"] = first["issuer"]
+        if doc["credentialSubject"]["achievement"] == first["credentialSubject"]["achievement"]:
+            doc["credentialSubject"]["achievement"] = first["credentialSubject"]["achievement"]
+    return docs
+
+
 def python_rates(issued: Issued, key: Ed25519PrivateKey, *, seconds: float, rounds: int) -> Rates:
     """Our `badges.proofs` signing the service's credentials (each in turn, as a batch signs them at one instant)
     and verifying one of them, with a did:key as the reference does; then the whole verification pipeline."""
     issuer = dids.did_key(key.public_key())
     signer = proofs.Ed25519Signer(key, dids.did_key_method(issuer))
     now = datetime.now(UTC)
-    unsigned = itertools.cycle([reissued(doc, issuer) for doc in issued.credentials])
+    unsigned = itertools.cycle(as_built([reissued(doc, issuer) for doc in issued.credentials]))
     signed = proofs.sign(next(unsigned), signer=signer, created=now)
 
     def verify() -> None:
@@ -148,9 +177,13 @@ def python_rates(issued: Issued, key: Ed25519PrivateKey, *, seconds: float, roun
     def sign() -> None:
         proofs.sign(next(unsigned), signer=signer, created=now)
 
-    return Rates(signs=median_rate(sign, seconds=seconds, rounds=rounds),
-                 verifies=median_rate(verify, seconds=seconds, rounds=rounds),
-                 pipeline=pipeline_rate(issued, seconds=seconds, rounds=rounds))
+    CPU_RATES.clear()
+    rates = Rates(signs=median_rate(sign, seconds=seconds, rounds=rounds),
+                  verifies=median_rate(verify, seconds=seconds, rounds=rounds),
+                  pipeline=pipeline_rate(issued, seconds=seconds, rounds=rounds),
+                  ed25519=median_rate(lambda: signer.sign(bytes(64)), seconds=seconds, rounds=rounds))
+    signs, verifies, pipeline, ed25519 = CPU_RATES
+    return replace(rates, cpu=Rates(signs, verifies, pipeline, ed25519))
 
 
 class _Documents(BaseHTTPRequestHandler):
@@ -240,6 +273,12 @@ def print_table(python: Rates, javascript: Rates | str) -> None:
     rows = [("Python (badges.proofs + badges.rdfc)", f"{python.signs:,.1f}", f"{python.verifies:,.1f}")]
     if python.pipeline is not None:
         rows.append(("Python, whole verification (badges.verify)", "-", f"{python.pipeline:,.1f}"))
+    if python.ed25519 is not None:
+        rows.append(("Ed25519 signature alone (cryptography)", f"{python.ed25519:,.1f}", "-"))
+    if python.cpu is not None:
+        rows.append(("Python per CPU second: signed, verified", f"{python.cpu.signs:,.1f}", f"{python.cpu.verifies:,.1f}"))
+        rows.append(("  Ed25519 alone; whole verification", f"{python.cpu.ed25519 or 0:,.1f}",
+                     f"{python.cpu.pipeline or 0:,.1f}"))
     if isinstance(javascript, Rates):
         rows.append(("JavaScript reference (vc 7.3.0)", f"{javascript.signs:,.1f}", f"{javascript.verifies:,.1f}"))
         rows.append(("ratio JavaScript / Python", f"{javascript.signs / python.signs:.2f}x",
@@ -260,6 +299,9 @@ def print_table(python: Rates, javascript: Rates | str) -> None:
     if python.pipeline is not None:
         print(f"whole verification target: >= 2,000/s: {python.pipeline:,.0f}/s -> "
               f"{'met' if python.pipeline >= 2000 else 'NOT met'}")
+    if python.cpu is not None:
+        print(f"signing target (issue 17): >= 8,000/s on one core: {python.signs:,.0f}/s wall, "
+              f"{python.cpu.signs:,.0f}/s per CPU second -> {'met' if python.cpu.signs >= 8000 else 'NOT met'}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
