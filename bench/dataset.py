@@ -54,6 +54,7 @@ from issuer import awards, service
 from issuer.service import AchievementIn, Award
 from store import membership
 from store.db import transaction, upgrade
+from store.links import Links
 from store.models import Achievement, Credential, Org
 from web.settings import Settings
 
@@ -201,7 +202,9 @@ def sign_org(job: tuple[str, int, int, int, int]) -> int:
     with transaction(svc.sessions) as session:
         courses = list(session.scalars(select(Achievement.id).where(Achievement.org_id == org_id)
                                        .order_by(Achievement.id)))
-    done, taken = 0, set()
+        # --resume: the batches committed by an earlier run are kept (each batch is one transaction)
+        taken = set(session.scalars(select(Credential.idempotency_key).where(Credential.org_id == org_id)))
+    done = len(taken)
     while done < count:
         size = min(BATCH, count - done)
         seq = first + done
@@ -242,13 +245,36 @@ def revoke_org(job: tuple[str, int]) -> int:
     return len(chosen)
 
 
+def drop_secondary_indexes(dsn: str) -> list[str]:
+    """Drop the credentials' indexes that signing does not read (it needs the unique ones, and org_id to resume),
+    so the bulk load does not maintain them row by row; their definitions, to build them after."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        found = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'credentials' "
+                             "AND indexdef NOT LIKE 'CREATE UNIQUE%' AND indexname <> 'ix_credentials_org_id'"
+                             ).fetchall()
+        for name, _ in found:
+            conn.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in found]
+
+
+def build_indexes(svc: Services) -> int:
+    """Build the credentials' indexes the model has and the database lacks (those dropped for the load, also
+    after a --resume); how many."""
+    with svc.engine.begin() as conn:
+        conn.exec_driver_sql("SET maintenance_work_mem = '256MB'")
+        missing = [i for i in Credential.__table__.indexes if not conn.dialect.has_index(conn, "credentials", i.name)]
+        for index in missing:
+            index.create(conn)
+    return len(missing)
+
+
 def copy_rows(conn: psycopg.Connection, table: str, columns: tuple[str, ...], rows: Iterator[tuple]) -> None:
     with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
 
-def wallets(conn: psycopg.Connection, sizes: Sizes) -> None:
+def wallets(conn: psycopg.Connection, sizes: Sizes, settings: Settings) -> None:
     """Wallet accounts for people 0..wallets-1, each with a confirmed address, holding the badges issued to it."""
     created = END - YEAR
     copy_rows(conn, "learners", ("id", "name", "password_hash", "did", "sealed_key", "created_at", "session_generation"),
@@ -260,10 +286,11 @@ def wallets(conn: psycopg.Connection, sizes: Sizes) -> None:
     conn.execute("""
         INSERT INTO wallet_items (public_id, learner_id, credential_key, credential_id, origin, recipient_confirmed,
                                   verdict, report, checked_at, hidden, on_profile, added_at)
-        SELECT md5(c.id), e.learner_id, convert_from(c.document, 'UTF8')::json->>'id', c.id, 'issued', true,
+        SELECT md5(c.id), e.learner_id, %(prefix)s || c.id, c.id, 'issued', true,
                CASE WHEN c.revoked_at IS NULL THEN 'valid' ELSE 'revoked' END, convert_to('{}', 'UTF8'),
                c.issued_at, false, false, c.issued_at
-        FROM credentials c JOIN learner_emails e ON e.verified_address = c.recipient_email""")
+        FROM credentials c JOIN learner_emails e ON e.verified_address = c.recipient_email""",
+                 {"prefix": Links(settings.public_base_url).credential("")})  # the document's id, not parsed
 
 
 def events(conn: psycopg.Connection, sizes: Sizes) -> None:
@@ -283,32 +310,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--credentials", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="500 credentials")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the database and the credentials an interrupted run signed; sign the rest")
     args = parser.parse_args(argv)
     sizes = Sizes(500 if args.quick else args.credentials)
     print(f"{args.database}: {MEMBERS} members, {sizes.credentials:,} credentials, {sizes.wallets:,} wallets, "
           f"{sizes.events:,} verification events; {args.workers} worker processes")
     began = time.perf_counter()
-    with step("database created and migrated"):
-        settings = fresh_database(args.database)
-    svc = build_services(settings)
-    with step("members and their courses"):
-        org_ids = make_members(svc, END - YEAR - timedelta(days=30))
+    if args.resume:
+        settings = settings_for(args.database)
+        with step("database migrated"):  # to this checkout's schema (new counts are filled from the rows)
+            upgrade(settings.database_url)
+        svc = build_services(settings)
+        with transaction(svc.sessions) as session:
+            org_ids = list(session.scalars(select(Org.id).where(Org.slug.like("member-%")).order_by(Org.slug)))
+    else:
+        with step("database created and migrated"):
+            settings = fresh_database(args.database)
+        svc = build_services(settings)
+        with step("members and their courses"):
+            org_ids = make_members(svc, END - YEAR - timedelta(days=30))
     counts = shares(sizes.credentials, MEMBERS)
     firsts = [sum(counts[:i]) for i in range(MEMBERS)]
     jobs = sorted(((args.database, org_id, first, count, sizes.credentials)
                    for org_id, first, count in zip(org_ids, firsts, counts) if count), key=lambda j: -j[3])
     context = multiprocessing.get_context("fork")
     svc.engine.dispose()
+    dsn = PG_ADMIN.rsplit("/", 1)[0] + f"/{args.database}"
+    deferred = [] if args.resume else drop_secondary_indexes(dsn)
     with context.Pool(args.workers) as pool:
         with step(f"credentials signed and stored ({sizes.credentials:,})"):
             signed = sum(pool.imap_unordered(sign_org, jobs))
+        with step(f"credential indexes built after the load ({len(deferred)} dropped)"):
+            build_indexes(svc)
         with step("2% revoked, status lists re-signed once per member"):
             revoked = sum(pool.imap_unordered(revoke_org, [(args.database, org_id) for org_id in org_ids]))
     assert signed == sizes.credentials, (signed, sizes.credentials)
-    dsn = PG_ADMIN.rsplit("/", 1)[0] + f"/{args.database}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         with step(f"wallets ({sizes.wallets:,}) holding their badges"):
-            wallets(conn, sizes)
+            wallets(conn, sizes, settings)
         with step(f"verification events ({sizes.events:,}) over a year"):
             events(conn, sizes)
         with step("VACUUM ANALYZE"):

@@ -20,8 +20,8 @@ from badges.errors import Conflict, InvalidInput, NotFound
 from badges.model import checked_email
 from issuer import audit, invitations, service
 from issuer.service import Issuing
+from store import tallies
 from store.console import Role, role_in
-from store.db import korea_month
 from store.membership import (
     AllianceMember,
     Application,
@@ -32,6 +32,7 @@ from store.membership import (
     enrol,
 )
 from store.models import Achievement, Credential, Org
+from store.tallies import BadgeTally
 
 GOAL = 1_000_000  # people the alliance means to train
 LIMITS = {"name_ko": 200, "name_en": 200, "website": 500, "contact_name": 200, "contact_email": 320, "note": 2000}
@@ -190,7 +191,8 @@ def members(session: Session, *, query: str = "", role: str = "", kind: str = ""
             limit: int = 500) -> list[Listed]:
     """Members by name, filtered by a search in either name, role, kind and state (None: every state)."""
     courses = (select(Achievement.org_id, func.count().label("n")).group_by(Achievement.org_id).subquery())
-    issued = (select(Credential.org_id, func.count().label("n")).group_by(Credential.org_id).subquery())
+    issued = (select(BadgeTally.org_id, func.sum(BadgeTally.badges).label("n")).group_by(BadgeTally.org_id)
+              .subquery())  # every badge each issued, from the counts kept as they are issued (store.tallies)
     statement = (
         select(Org, AllianceMember, func.coalesce(courses.c.n, 0), func.coalesce(issued.c.n, 0))
         .join(AllianceMember, AllianceMember.org_id == Org.id)
@@ -233,20 +235,16 @@ class Figures:
 
 
 def figures(session: Session) -> Figures:
-    """Active members by role and kind, badges per Korea-time month, distinct learners: a few grouped queries."""
+    """Active members by role and kind, badges per Korea-time month and distinct learners: from the counts
+    store.tallies keeps as badges are issued and revoked (a few thousand rows, not every credential)."""
     active = AllianceMember.state == MemberState.ACTIVE.value
     by_role: dict[str, int] = dict(session.execute(select(AllianceMember.role, func.count()).where(active)
                                    .group_by(AllianceMember.role)).all())
     by_kind: dict[str, int] = dict(session.execute(select(AllianceMember.kind, func.count()).where(active)
                                    .group_by(AllianceMember.kind)).all())
-    members_only = Credential.org_id.in_(select(AllianceMember.org_id))
-    month = korea_month(session, Credential.issued_at)
-    months = session.execute(select(month, func.count()).where(members_only).group_by(month)
-                             .order_by(month)).all()
-    learners = session.scalar(select(func.count(func.distinct(Credential.recipient_lookup)))
-                              .where(members_only, Credential.revoked_at.is_(None))) or 0
+    months = tallies.badges_by_month(session)
     return Figures({r: by_role.get(r, 0) for r in MemberRole}, {k: by_kind.get(k, 0) for k in MemberKind},
-                   sum(by_role.values()), [(m, n) for m, n in months], sum(n for _, n in months), learners)
+                   sum(by_role.values()), months, sum(n for _, n in months), tallies.learners(session))
 
 
 def member_counts(session: Session) -> dict[str, int]:

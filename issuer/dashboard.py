@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from badges.clock import KOREA
 from store.db import korea_month
-from store.models import Achievement, Credential, Org, VerificationEvent
+from store.models import Achievement, Org, VerificationEvent
+from store.tallies import BadgeTally
 
 CHANNELS = ("qr", "page", "api")
 CHART_LEFT = 30  # room for the scale's numbers  # QR landings, the verify page (paste / upload), the JSON API
@@ -67,12 +68,14 @@ def first_steps(org: Org, summary: Summary) -> list[Step]:
 
 
 def summary(session: Session, *, org_id: int, now: datetime, months: int = 12) -> Summary:
-    """Totals, per-course counts and the last `months` calendar months (Korea time, oldest first) of `org_id`."""
+    """Totals, per-course counts and the last `months` calendar months (Korea time, oldest first) of `org_id`:
+    the badges from the counts kept as they are issued and revoked (store.tallies), the verifications from
+    their (organisation, time, channel) index."""
     labels = month_labels(now.astimezone(KOREA), months)
     start = datetime(int(labels[0][:4]), int(labels[0][5:]), 1, tzinfo=KOREA)  # the first Korea month shown
-    month = korea_month(session, Credential.issued_at)
-    issued: dict[str, int] = dict(session.execute(select(month, func.count()).where(
-        Credential.org_id == org_id, Credential.issued_at >= start).group_by(month)).all())
+    issued: dict[str, int] = {m: int(n) for m, n in session.execute(
+        select(BadgeTally.month, func.sum(BadgeTally.badges))
+        .where(BadgeTally.org_id == org_id, BadgeTally.month >= labels[0]).group_by(BadgeTally.month))}
     when = korea_month(session, VerificationEvent.at)
     verified: dict[str, dict[str, int]] = {label: dict.fromkeys(CHANNELS, 0) for label in labels}
     for label, channel, count in session.execute(select(when, VerificationEvent.channel, func.count()).where(
@@ -80,24 +83,26 @@ def summary(session: Session, *, org_id: int, now: datetime, months: int = 12) -
             .group_by(when, VerificationEvent.channel)):
         if label in verified:
             verified[label][channel] = verified[label].get(channel, 0) + count
-    totals = session.execute(select(func.count(), func.count(Credential.revoked_at))
-                             .where(Credential.org_id == org_id)).one()
+    courses = per_course(session, org_id=org_id)
     verified_total = session.scalar(select(func.count()).where(VerificationEvent.org_id == org_id)) or 0
-    return Summary(issued=totals[0], revoked=totals[1], verified=verified_total,
-                   courses=per_course(session, org_id=org_id),
+    return Summary(issued=sum(c.issued for c in courses), revoked=sum(c.revoked for c in courses),
+                   verified=verified_total, courses=courses,
                    months=[Month(label, issued.get(label, 0), verified[label]) for label in labels])
 
 
 def per_course(session: Session, *, org_id: int) -> list[CourseCount]:
     """Every course of the organisation with its issued and revoked counts, most issued first."""
+    counts = (select(BadgeTally.achievement_id, func.sum(BadgeTally.badges).label("issued"),
+                     func.sum(BadgeTally.revoked).label("revoked"))
+              .where(BadgeTally.org_id == org_id).group_by(BadgeTally.achievement_id).subquery())
+    issued = func.coalesce(counts.c.issued, 0)
     rows = session.execute(
-        select(Achievement.public_id, Achievement.name_ko, Achievement.name_en, func.count(Credential.id),
-               func.count(Credential.revoked_at))
-        .outerjoin(Credential, Credential.achievement_id == Achievement.id)
+        select(Achievement.public_id, Achievement.name_ko, Achievement.name_en, issued,
+               func.coalesce(counts.c.revoked, 0))
+        .outerjoin(counts, counts.c.achievement_id == Achievement.id)
         .where(Achievement.org_id == org_id)
-        .group_by(Achievement.id, Achievement.public_id, Achievement.name_ko, Achievement.name_en)
-        .order_by(func.count(Credential.id).desc(), Achievement.id))
-    return [CourseCount(*row) for row in rows]
+        .order_by(issued.desc(), Achievement.id))
+    return [CourseCount(p, ko, en, int(n), int(r)) for p, ko, en, n, r in rows]
 
 
 def month_labels(now: datetime, months: int) -> list[str]:

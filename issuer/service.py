@@ -22,7 +22,7 @@ from badges.jsontext import to_json
 from issuer import audit, courses
 from issuer.courses import AchievementIn, create_achievement, get_achievement  # noqa: F401  (callers' import point)
 from keys.hsm import Token
-from store import dlc, key_custody, status_lists
+from store import dlc, key_custody, status_lists, tallies
 from store.credentials import email_lookup, get_credential
 from store.links import Links
 from store.models import Achievement, AchievementVersion, Credential, Org, SigningKey, StatusList
@@ -204,17 +204,20 @@ def sign_and_store(session: Session, ctx: Issuing, *, org: Org, achievement: Ach
         status=status.status_entry(list_url=ctx.links.status_list(org.slug, slot[0].id), index=slot[1]))
         for (award, _), credential_id, slot, valid_until in zip(awards, ids, slots, until)], signer=signer(ctx, org),
         created=now)
+    lookups = [email_lookup(award.recipient.email, ctx.lookup_key) for award, _ in awards]
     rows = [{"id": credential_id, "org_id": org.id, "achievement_id": achievement.id, "version_id": version.id,
              "recipient_hash": award.recipient.hashed_email,
-             "recipient_lookup": email_lookup(award.recipient.email, ctx.lookup_key),
+             "recipient_lookup": lookup,
              "recipient_name": award.recipient.name.strip()[:200],
              "recipient_email": model.normalise_email(award.recipient.email)[:320],
              "status_list_id": slot[0].id, "status_index": slot[1], "suspension_list_id": None,
              "suspension_index": None, "idempotency_key": key, "request_id": award.request_id,
              "request_hash": request_hash(achievement, award), "issued_at": now, "valid_until": valid_until,
              "document": to_json(document)}
-            for (award, key), credential_id, slot, document, valid_until in zip(awards, ids, slots, signed, until)]
+            for (award, key), credential_id, slot, document, valid_until, lookup
+            in zip(awards, ids, slots, signed, until, lookups)]
     session.execute(insert(cast(Table, Credential.__table__)), rows)  # one executemany: the ORM's unit of work costs more
+    tallies.issued(session, org_id=org.id, achievement_id=achievement.id, at=now, lookups=lookups)
     return [Credential(**row) for row in rows]  # the rows as objects, not attached to the session
 
 
@@ -270,6 +273,7 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
                            path="/reason")
     touched: dict[int, StatusList] = {}
     results: list[tuple[str, BadgeError | None]] = []
+    revoked: list[Credential] = []  # for the counts kept of badges and learners (store.tallies)
     for credential_id in dict.fromkeys(credential_ids):
         try:
             credential = get_credential(session, credential_id, org_id=org.id)
@@ -284,7 +288,10 @@ def change_status(session: Session, ctx: Issuing, *, org: Org, credential_ids: S
                                                    .with_for_update()).one()
             status_lists.set_bit(touched[list_id], index, action != "reinstate", now=now)
         _record_state(credential, action, reason[:500], now)
+        if action == "revoke":
+            revoked.append(credential)
         results.append((credential_id, None))
+    tallies.revoked(session, org_id=org.id, credentials=revoked)
     for status_list in touched.values():
         publish_status_list(ctx, org, status_list, now=now)
     head = audit.record_many(session, org_id=org.id, actor=actor, action=f"credential.{action}", now=now,

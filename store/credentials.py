@@ -5,7 +5,7 @@ import hashlib
 import hmac
 
 from sqlalchemy import select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from badges.errors import NotFound
 from badges.model import normalise_email
@@ -19,9 +19,11 @@ def email_lookup(email: str, key: bytes) -> str:
 
 
 def credentials_for_email(session: Session, email: str, *, key: bytes) -> list[Credential]:
-    """Every credential issued here to `email`, newest first."""
+    """Every credential issued here to `email`, newest first; each document is read when asked for (the wallet
+    collects the ones it does not hold yet, on every view)."""
     return list(session.scalars(select(Credential).where(Credential.recipient_lookup == email_lookup(email, key))
-                                .order_by(Credential.issued_at.desc(), Credential.id)))
+                                .order_by(Credential.issued_at.desc(), Credential.id)
+                                .options(defer(Credential.document))))
 
 
 def get_credential(session: Session, credential_id: str, *, org_id: int | None = None,

@@ -123,6 +123,8 @@ def enrol(session: Session, *, org: Org, role: MemberRole, kind: MemberKind, act
     session.add(member)
     session.add(MembershipChange(org_id=org.id, state=MemberState.ACTIVE.value, at=now, actor=actor, reason=""))
     session.flush()
+    from store import tallies  # it reads memberships, so it imports this module
+    tallies.enrolled(session, org.id)
     return member
 
 

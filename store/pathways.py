@@ -99,9 +99,12 @@ class Progress:
 
 def progress(session: Session, learner_id: int, *, now: datetime) -> list[Progress]:
     """Every track, with the learner's badges that meet each of its requirements."""
+    tracks = all_pathways(session)
+    if not tracks:  # the wallet page and the awarding after a collection ask on every view
+        return []
     items = [i for i in items_of(session, learner_id) if counts(i, now)]
     return [Progress(p, tuple(Met(r, next((i for i in items if meets(i, r)), None)) for r in p.requirements))
-            for p in all_pathways(session)]
+            for p in tracks]
 
 
 def counts(item: WalletItem, now: datetime) -> bool:

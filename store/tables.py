@@ -14,10 +14,11 @@ from store import (
     oauth,
     offers,
     pathways,
+    tallies,
     wallet,
     workspace,
 )
 from store.models import Base
 
 __all__ = ["Base", "audit", "console", "counters", "freshness", "issuing", "key_custody", "membership", "models", "oauth", "offers", "pathways",
-           "wallet", "workspace"]
+           "tallies", "wallet", "workspace"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, Session, defer, mapped_column, relationship, selectinload
 
 from badges.errors import NotFound
 from store.models import Base, Credential
@@ -117,15 +117,27 @@ def get_item(session: Session, *, learner_id: int, public_id: str) -> WalletItem
     return item
 
 
-def items_of(session: Session, learner_id: int) -> list[WalletItem]:
+def items_of(session: Session, learner_id: int, *, documents: bool = True) -> list[WalletItem]:
     """The learner's credentials (removed ones excluded), oldest first, with the issued ones' credential, its
     organisation, course and version loaded in a few statements (a timeline of 100 badges would otherwise read
-    them one by one: ~260 statements)."""
+    them one by one: ~260 statements). Without `documents`, the credential documents (issued or imported) are
+    read only for the items that ask for them (a timeline of 100 badges reads ~1 MB of them otherwise)."""
     issued = selectinload(WalletItem.credential)
+    options = [issued.selectinload(Credential.org), issued.selectinload(Credential.version),
+               issued.selectinload(Credential.achievement)]
+    if not documents:
+        options += [defer(WalletItem.document), issued.defer(Credential.document)]
     return list(session.scalars(select(WalletItem).where(
         WalletItem.learner_id == learner_id, WalletItem.removed_at.is_(None)).order_by(WalletItem.id)
-        .options(issued.selectinload(Credential.org), issued.selectinload(Credential.version),
-                 issued.selectinload(Credential.achievement))))
+        .options(*options)))
+
+
+def items_checked_before(session: Session, learner_id: int, at: datetime) -> list[WalletItem]:
+    """The learner's items (removed ones excluded) last verified at or before `at`: due for another check. The
+    wallet asks on every view, and most views find none (documents are read as each item is checked)."""
+    return list(session.scalars(select(WalletItem).where(
+        WalletItem.learner_id == learner_id, WalletItem.removed_at.is_(None), WalletItem.checked_at <= at)
+        .order_by(WalletItem.id).options(defer(WalletItem.document), selectinload(WalletItem.credential))))
 
 
 def verified_email(session: Session, address: str) -> LearnerEmail | None:

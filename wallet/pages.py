@@ -14,7 +14,7 @@ from badges.errors import BadgeError, Conflict, InvalidInput, NotFound
 from badges.results import summary as result_lines
 from store import pathways
 from store.wallet import Learner, ShareLink, get_item
-from wallet import exports, imports, offers, service, sharing, transcripts
+from wallet import exports, imports, offers, service, sharing, timeline, transcripts
 from wallet.pdf import PdfBadge, career_pdf
 from wallet.service import Entry
 from wallet.web import absolute, refresh, require_learner, safe_next, wallet_context
@@ -42,12 +42,13 @@ def wallet() -> str:
     refresh()
     with transaction() as session:
         learner = require_learner(session)
-        all_entries = service.entries(session, learner.id)
+        all_entries = timeline.entries(session, learner.id)
         skill, issuer = request.args.get("skill") or None, request.args.get("org") or None
+        lang = locale()
         return render_template("wallet/wallet.html", learner=learner, tab="history", skill=skill, issuer=issuer,
                                history=service.history(all_entries, skill=skill, issuer=issuer),
-                               issuer_labels={e.course.issuer_name: e.issuer(locale()) for e in all_entries},
-                               image_url=image_url, lang=locale(),
+                               issuer_labels={e.course.issuer_name: e.issuer(lang) for e in all_entries},
+                               image_url=image_url, lang=lang,
                                tracks=pathways.progress(session, learner.id, now=utcnow()))
 
 

@@ -171,6 +171,8 @@ def collect_issued(session: Session, ctx: WalletContext, learner: Learner, *, no
     added = []
     for address in confirmed_addresses(learner):
         for credential in credentials_for_email(session, address, key=ctx.lookup_key):
+            if credential.id in known_ids:
+                continue
             document = json.loads(credential.document)
             key = credential_key(document, credential.document)
             if credential.id in known_ids or key in known_keys or not names_recipient(document, [address]):

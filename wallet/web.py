@@ -8,7 +8,7 @@ from flask import abort, current_app, redirect, request, url_for
 from sqlalchemy.orm import Session
 
 from badges.errors import Unavailable
-from store.wallet import Learner, get_item, items_of
+from store.wallet import Learner, get_item, items_checked_before
 from wallet import reports, service
 from wallet.accounts import Outgoing
 from wallet.service import WalletContext
@@ -60,7 +60,8 @@ def _collect_and_verify(ctx: WalletContext, now: datetime, older_than: timedelta
     with transaction() as session:
         learner = require_learner(session)
         service.collect_issued(session, ctx, learner, now=now)
-        items = [get_item(session, learner_id=learner.id, public_id=only)] if only else items_of(session, learner.id)
+        items = [get_item(session, learner_id=learner.id, public_id=only)] if only \
+            else items_checked_before(session, learner.id, now - older_than)
         pending = reports.due(learner, items, now=now, older_than=older_than)
     if pending:
         done = reports.run(ctx, pending, now=now)
