@@ -354,7 +354,7 @@ def raw_request(target: Target, path: str, body: bytes | None) -> bytes:
     return head.encode("latin-1") + (body or b"")
 
 
-async def _one(target: Target, request: bytes, due: float, latencies: list[float], failures: list[str]) -> None:
+async def send_one(target: Target, request: bytes, due: float, latencies: list[float], failures: list[str]) -> None:
     host, port = urlsplit(target.base).hostname or "", urlsplit(target.base).port or 80
     try:
         reader, writer = await asyncio.open_connection(host, port)
@@ -381,7 +381,7 @@ async def _open_loop(target: Target, *, rate: float, seconds: float) -> tuple[li
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(_one(target, requests[n % len(requests)], due, latencies, failures)))
+        tasks.append(asyncio.create_task(send_one(target, requests[n % len(requests)], due, latencies, failures)))
     await asyncio.gather(*tasks)
     return latencies, failures, time.perf_counter() - start
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.models import VerificationEvent
@@ -103,7 +103,7 @@ class EventRecorder:
         if self._pid == os.getpid():
             try:
                 self.flush()
-            except Exception:
+            except SQLAlchemyError:
                 log.exception("verification events could not be written at exit", extra={"lost": self.pending()})
 
     def _write(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -138,7 +138,7 @@ class EventRecorder:
                     return
             try:
                 self.flush()
-            except Exception as e:  # no traceback: formatting one in a thread races the main thread's ast (3.11)
+            except SQLAlchemyError as e:  # no traceback: formatting one in a thread races the main thread's ast (3.11)
                 log.warning("verification events not written yet; trying again: %s", type(e).__name__)
                 with self._wake:
                     self._wake.wait(RETRY_SECONDS)
