@@ -55,6 +55,7 @@ class EventRecorder:
 
     def _start(self) -> None:
         self._pending: list[dict[str, Any]] = []
+        self._in_flight = 0  # rows taken by the write under way
         self._wake = threading.Condition()
         self._writing = threading.Lock()  # one write at a time: the thread's, or a flush's
         self._closed = False
@@ -76,23 +77,26 @@ class EventRecorder:
             self.flush()
 
     def pending(self) -> int:
-        """Rows counted but not written yet."""
+        """Rows counted but not written yet (those being written included)."""
         with self._wake:
-            return len(self._pending)
+            return len(self._pending) + self._in_flight
 
     def flush(self) -> int:
         """Write every pending row now; how many were written. Raises what the database raises (the rows stay)."""
         with self._writing:
             with self._wake:
                 rows, self._pending = self._pending, []
-            if not rows:
-                return 0
+                self._in_flight = len(rows)
             try:
-                self._write(rows)
+                if rows:
+                    self._write(rows)
             except BaseException:
                 with self._wake:
                     self._pending[:0] = rows
                 raise
+            finally:
+                with self._wake:
+                    self._in_flight = 0
             return len(rows)
 
     def close(self) -> None:
