@@ -28,6 +28,7 @@ from store.offers import HeldCopy
 from verifier.events import EventRecorder
 
 T = TypeVar("T")
+DOCUMENTS_KEPT = 2_000  # stored credentials a process keeps for the QR landing page (~3 KB each)
 ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, application/vc+jwt, application/jwt, "
           "image/png, image/svg+xml;q=0.9, text/plain;q=0.5")
 
@@ -46,6 +47,9 @@ class LocalResolver:
         self.links = links
         self._remote = remote
         self.remembered = Remembered(factory)
+        # the landing page's stored credentials (a few KB each), in a smaller memory of their own: verifications of
+        # a million different badges must not grow a process by gigabytes
+        self.documents = Remembered(factory, max_entries=DOCUMENTS_KEPT)
 
     @contextmanager
     def reading(self) -> Iterator[Reading]:
@@ -115,6 +119,7 @@ class Reading:
         if self._session is None:
             self._session = self._resolver._factory()
             self._resolver.remembered.look(self._session)
+            self._resolver.documents.look(self._session)
         return self._session
 
     def close(self) -> None:
@@ -150,8 +155,8 @@ class Reading:
     def stored_document(self, credential_id: str) -> bytes:
         """The signed credential exactly as issued here, remembered (a credential's document never changes; its
         deletion moves the stamp); NotFound otherwise (never remembered)."""
-        return self._remember(("document", credential_id),
-                              lambda: stored_document(self.session(), credential_id))
+        self.session()  # looks at the stamp first
+        return self._resolver.documents.get(credential_id, lambda: stored_document(self.session(), credential_id))
 
     def _remember(self, key: tuple[object, ...], read: Callable[[], T]) -> T:
         """`read()` remembered under `key`, once the stamp has been looked at for this verification."""

@@ -122,10 +122,10 @@ def test_a_process_writes_what_it_counted_when_it_exits(svc: Services, credentia
 def test_a_forked_child_starts_with_nothing_pending(svc: Services, credential: tuple[int, str]) -> None:
     recorder = EventRecorder(svc.sessions, interval=3600)
     recorder.add(**row(credential))
-    svc.engine.dispose(close=False)  # the child must not share the parent's connections
     child = os.fork()
-    if child == 0:  # the child: its own rows only, written at its exit
+    if child == 0:  # the child: its own rows only
         try:
+            svc.engine.dispose(close=False)  # the parent's connections stay the parent's
             recorder.add(**row(credential, "qr"))
             os._exit(0 if recorder.pending() == 1 and recorder.flush() == 1 else 1)
         finally:
