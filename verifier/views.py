@@ -93,10 +93,10 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
         if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
             credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")),
                                                       svc.issuing.links)
-        service.record(report, resolver=svc.resolver, reading=resolve, events=svc.events, channel=channel, now=now)
         summary = _summarise(report, resolve)
         note = (service.state_note(resolve.session(), credential_id)
                 if credential_id and report.verdict in STOPPED else None)
+        service.record(report, resolver=svc.resolver, reading=resolve, events=svc.events, channel=channel, now=now)
     metrics.count_verification(channel=channel, verdict=report.verdict)
     return Verified(report, summary, source, credential_id, endorsements, note, certified)
 
