@@ -16,6 +16,7 @@ from keys.hsm import Token
 from store.db import make_engine, read_only, session_factory
 from store.key_custody import LookupKey
 from store.links import Links
+from verifier.events import EventRecorder
 from verifier.service import LocalResolver
 from web import i18n
 from web.settings import Settings
@@ -33,6 +34,7 @@ class Services:
     resolver: LocalResolver
     platform: Platform  # the service's own did:web identity, whose signer the wallet gets for CLR transcripts
     pathways: Awarder  # awards completed tracks; the wallet calls it after collecting or importing badges
+    events: EventRecorder  # verification events, written in batches by a thread of the process
 
 
 def build_services(settings: Settings) -> Services:
@@ -49,7 +51,8 @@ def build_services(settings: Settings) -> Services:
     issuing = Issuing(links, kek, token, settings.key_custody, old, lookup=LookupKey(readers, kek, old),
                       status_list_capacity=settings.status_list_capacity)
     return Services(settings, engine, sessions, issuing, LocalResolver(readers, links, remote),
-                    Platform(sessions, issuing, platform_identity(settings)), Awarder(sessions, issuing))
+                    Platform(sessions, issuing, platform_identity(settings)), Awarder(sessions, issuing),
+                    EventRecorder(sessions, interval=settings.verify_events_seconds))
 
 
 def platform_identity(settings: Settings) -> Identity:

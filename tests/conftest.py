@@ -101,6 +101,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     app.config["TESTING"] = True
     yield app
+    app.extensions["badges"].events.close()  # what was counted is written before the tables are emptied
     app.extensions["badges"].engine.dispose()
 
 

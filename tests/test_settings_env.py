@@ -56,3 +56,17 @@ def test_a_verify_rate_limit_that_is_not_a_whole_number_is_refused_with_the_vari
         settings: Settings, tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError, match=r"BADGES_VERIFY_RATE_LIMIT must be a whole number .* 0 for no limit"):
         Settings.from_env(environment(settings, BADGES_VERIFY_RATE_LIMIT=value), instance_dir=tmp_path)
+
+
+def test_verification_events_wait_half_a_second_unless_the_environment_says_otherwise(
+        settings: Settings, tmp_path: Path) -> None:
+    assert Settings.from_env(environment(settings), instance_dir=tmp_path).verify_events_seconds == 0.5
+    assert Settings.from_env(environment(settings, BADGES_VERIFY_EVENTS_SECONDS="0"),
+                             instance_dir=tmp_path).verify_events_seconds == 0  # written in the request
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "61", "nan", "inf"])
+def test_a_wait_for_verification_events_that_is_not_0_to_60_seconds_is_refused(
+        settings: Settings, tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="BADGES_VERIFY_EVENTS_SECONDS"):
+        Settings.from_env(environment(settings, BADGES_VERIFY_EVENTS_SECONDS=value), instance_dir=tmp_path)

@@ -10,7 +10,6 @@ from badges.report import CheckId, Outcome
 from verifier import service, views
 from verifier.views import MAX_PHOTO, MAX_UPLOAD, Verified
 from web.errors import wants_json
-from web.http import transaction
 from web.i18n import locale, translate
 from web.ratelimit import rate_limited
 from web.security import csrf_exempt
@@ -96,8 +95,7 @@ def verify_pdf() -> Response:
 @rate_limited
 def landing(credential_id: str) -> Response:
     """Where the QR code on a badge leads: verifies the credential as issued, and the holder on request."""
-    with transaction() as session:
-        document = service.stored_document(session, credential_id)
+    document = views.stored_document(credential_id)
     return report_page(views.verify(document, holder=request.form.get("email"), channel="qr",
                               credential_id=credential_id))
 
@@ -106,8 +104,7 @@ def landing(credential_id: str) -> Response:
 @csrf_exempt
 @rate_limited
 def landing_pdf(credential_id: str) -> Response:
-    with transaction() as session:
-        document = service.stored_document(session, credential_id)
+    document = views.stored_document(credential_id)
     verified = views.verify(document, holder=request.form.get("email"), channel="qr", credential_id=credential_id)
     return _pdf(verified, credential_id)
 

@@ -23,10 +23,12 @@ from store.credentials import get_credential
 from store.db import fits_id
 from store.freshness import Remembered
 from store.links import Links
-from store.models import Credential, Org, StatusList, VerificationEvent
+from store.models import Credential, Org, StatusList
 from store.offers import HeldCopy
+from verifier.events import EventRecorder
 
 T = TypeVar("T")
+DOCUMENTS_KEPT = 2_000  # stored credentials a process keeps for the QR landing page (~3 KB each)
 ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, application/vc+jwt, application/jwt, "
           "image/png, image/svg+xml;q=0.9, text/plain;q=0.5")
 
@@ -45,11 +47,14 @@ class LocalResolver:
         self.links = links
         self._remote = remote
         self.remembered = Remembered(factory)
+        # the landing page's stored credentials (a few KB each), in a smaller memory of their own: verifications of
+        # a million different badges must not grow a process by gigabytes
+        self.documents = Remembered(factory, max_entries=DOCUMENTS_KEPT)
 
     @contextmanager
-    def reading(self) -> Iterator[_Reading]:
+    def reading(self) -> Iterator[Reading]:
         """A Resolver for one verification, on one read session (opened only if something must be read)."""
-        reading = _Reading(self)
+        reading = Reading(self)
         try:
             yield reading
         finally:
@@ -102,7 +107,7 @@ class LocalResolver:
         return json.loads(document) if document is not None else None
 
 
-class _Reading:
+class Reading:
     """LocalResolver within one verification (see LocalResolver.reading): our own documents come from the
     process's memory or one read session, opened at the first thing not remembered."""
 
@@ -114,6 +119,7 @@ class _Reading:
         if self._session is None:
             self._session = self._resolver._factory()
             self._resolver.remembered.look(self._session)
+            self._resolver.documents.look(self._session)
         return self._session
 
     def close(self) -> None:
@@ -141,6 +147,16 @@ class _Reading:
     def held_status(self, credential_id: str, issuer: str) -> str | None:
         return self._remember(("held", credential_id, issuer),
                               lambda: self._resolver._held_status(self.session(), credential_id, issuer))
+
+    def issued_by(self, credential_id: str) -> tuple[int, str] | None:
+        """(organisation id, its DID) of our credential `credential_id`, or None (LocalResolver.issued_by)."""
+        return self._resolver.issued_by(self.session(), credential_id)  # session(): the stamp looked at first
+
+    def stored_document(self, credential_id: str) -> bytes:
+        """The signed credential exactly as issued here, remembered (a credential's document never changes; its
+        deletion moves the stamp); NotFound otherwise (never remembered)."""
+        self.session()  # looks at the stamp first
+        return self._resolver.documents.get(credential_id, lambda: stored_document(self.session(), credential_id))
 
     def _remember(self, key: tuple[object, ...], read: Callable[[], T]) -> T:
         """`read()` remembered under `key`, once the stamp has been looked at for this verification."""
@@ -245,18 +261,19 @@ def scanned_text(photo: bytes) -> str:
     return scan.read_qr(photo)
 
 
-def record(session: Session, report: VerificationReport, *, resolver: LocalResolver, channel: str,
-           now: datetime) -> None:
+def record(report: VerificationReport, *, resolver: LocalResolver, reading: Reading, events: EventRecorder,
+           channel: str, now: datetime) -> None:
     """Count a verification of one of our own credentials for its issuer's dashboard, only when genuine: signed
-    by its issuer's key, and that issuer is the organisation that issued it here (a forgery never counts)."""
+    by its issuer's key, and that issuer is the organisation that issued it here (a forgery never counts). The row
+    is written in a batch shortly after (verifier.events)."""
     document = report.credential if isinstance(report.credential, dict) else {}
     credential_id = resolver.links.parse_credential(str(document.get("id", "")))
     if credential_id is None or not _genuine(report):
         return
-    issued_by = resolver.issued_by(session, credential_id)
+    issued_by = reading.issued_by(credential_id)
     if issued_by is not None and issued_by[1] == issuer_id(document):
-        session.add(VerificationEvent(org_id=issued_by[0], credential_id=credential_id, channel=channel,
-                                      verdict=report.verdict, at=now))
+        events.add(org_id=issued_by[0], credential_id=credential_id, channel=channel, verdict=report.verdict,
+                   at=now)
 
 
 def _genuine(report: VerificationReport) -> bool:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from badges import clr
 from badges.checks import Resolver, issuer_id
 from badges.endorsements import Endorsements, verify_endorsements
@@ -51,9 +49,14 @@ def from_url(url: str) -> tuple[bytes, str | None]:
         raise InvalidInput("verify.url_unreachable", "The link is over 2000 characters.", path="/url")
     own = service.own_credential_id(url, services().issuing.links)
     if own is not None:
-        with transaction() as session:
-            return service.stored_document(session, own), own
+        return stored_document(own), own
     return service.fetch_credential(url, policy=fetch_policy()), None
+
+
+def stored_document(credential_id: str) -> bytes:
+    """Our credential `credential_id` as issued (remembered by the process); NotFound when there is none."""
+    with services().resolver.reading() as resolve:
+        return resolve.stored_document(credential_id)
 
 
 def share_page(url: str) -> str | None:
@@ -87,12 +90,13 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
         endorsements = verify_endorsements(report.credential if report.format in ENDORSABLE else None,
                                            resolve=resolve, now=now, skew=svc.settings.clock_skew)
         certified = _club(report, resolve=resolve, now=now)
-    if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
-        credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")), svc.issuing.links)
-    with transaction() as session:
-        service.record(session, report, resolver=svc.resolver, channel=channel, now=now)
-        summary = _summarise(report, session)
-        note = service.state_note(session, credential_id) if credential_id and report.verdict in STOPPED else None
+        if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
+            credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")),
+                                                      svc.issuing.links)
+        summary = _summarise(report, resolve)
+        note = (service.state_note(resolve.session(), credential_id)
+                if credential_id and report.verdict in STOPPED else None)
+        service.record(report, resolver=svc.resolver, reading=resolve, events=svc.events, channel=channel, now=now)
     metrics.count_verification(channel=channel, verdict=report.verdict)
     return Verified(report, summary, source, credential_id, endorsements, note, certified)
 
@@ -118,19 +122,19 @@ def _verify_clr(source: bytes, *, channel: str, now: datetime) -> Verified:
     svc = services()
     with svc.resolver.reading() as resolve:
         found = clr.verify_clr(source, resolve=resolve, now=now, skew=svc.settings.clock_skew)
-    with transaction() as session:
         for inner in found.inner:
-            service.record(session, inner, resolver=svc.resolver, channel=channel, now=now)
-        summary = _summarise(found.outer, session)
-        inner_summaries = tuple(_summarise(r, session) for r in found.inner)
+            service.record(inner, resolver=svc.resolver, reading=resolve, events=svc.events, channel=channel,
+                           now=now)
+        summary = _summarise(found.outer, resolve)
+        inner_summaries = tuple(_summarise(r, resolve) for r in found.inner)
     return Verified(found.outer, summary, source, None, clr=found, inner=inner_summaries)
 
 
-def _summarise(report: VerificationReport, session: Session) -> Summary:
+def _summarise(report: VerificationReport, resolve: service.Reading) -> Summary:
     """The summary of `report`, its issuer looked up among our members (remembered, see LocalResolver)."""
     links, remembered = services().issuing.links, services().resolver.remembered
     return summarise(report, links=links, member=lambda did, issued: remembered.get(
-        ("member", did, issued), lambda: member_of(session, did, links, issued)))
+        ("member", did, issued), lambda: member_of(resolve.session(), did, links, issued)))
 
 
 def summary_pdf(verified: Verified, *, lang: str) -> bytes:

@@ -37,8 +37,19 @@ def _catalogue() -> Compiled:
     return _compiled
 
 
+_LOCALE = "badges.locale"  # WSGI environ key of locale(): one request's, whatever app context it runs in
+
+
 def locale() -> str:
-    """?lang= first, then the `lang` cookie, then the browser's Accept-Language; Korean by default."""
+    """?lang= first, then the `lang` cookie, then the browser's Accept-Language; Korean by default. Decided once
+    a request (a page asks for it at every message it shows)."""
+    chosen: str | None = request.environ.get(_LOCALE)
+    if chosen is None:
+        chosen = request.environ[_LOCALE] = _chosen_locale()
+    return chosen
+
+
+def _chosen_locale() -> str:
     asked = request.args.get("lang") or request.cookies.get("lang")
     if asked in LOCALES:
         return asked

@@ -17,6 +17,7 @@ from badges.fetch import FetchPolicy
 from keys.hsm import TokenConfig
 
 VERIFY_RATE_LIMIT = 60
+VERIFY_EVENTS_SECONDS = 0.5  # verifier.events: what a kill -9 of a worker can lose; 0 writes in the request
 FETCH_TIMEOUT_S = 5.0
 FETCH_MAX_BYTES = 512_000
 CLOCK_SKEW = timedelta(minutes=5)
@@ -58,6 +59,7 @@ class Settings:
     old_key_encryption_keys: tuple[bytes, ...] = ()  # still open keys sealed under them (a KEK rotation running)
     status_list_capacity: int = status.DEFAULT_LENGTH  # indexes handed out per status list (always 131,072 bits)
     metrics_token: str | None = None  # the bearer token /metrics asks for; None: /metrics is off (404)
+    verify_events_seconds: float = VERIFY_EVENTS_SECONDS  # counted verifications wait at most this long to be written
     workspace_days: int = WORKSPACE_DAYS  # how long an employer's verification batch is kept, then deleted
 
     def fetch_policy(self, *, max_bytes: int | None = None) -> FetchPolicy:
@@ -93,7 +95,8 @@ class Settings:
             platform_name_ko=env.get("BADGES_PLATFORM_NAME_KO") or PLATFORM_NAME_KO,
             platform_name_en=env.get("BADGES_PLATFORM_NAME_EN") or PLATFORM_NAME_EN,
             old_key_encryption_keys=old, status_list_capacity=_status_list_capacity(env),
-            metrics_token=env.get("BADGES_METRICS_TOKEN") or None, workspace_days=_workspace_days(env))
+            metrics_token=env.get("BADGES_METRICS_TOKEN") or None, workspace_days=_workspace_days(env),
+            verify_events_seconds=_verify_events_seconds(env))
 
 
 def _key_custody(env: Mapping[str, str], instance_dir: Path, production: bool) -> tuple[str, TokenConfig | None]:
@@ -143,6 +146,18 @@ def _status_list_capacity(env: Mapping[str, str]) -> int:
                           f"1 to {status.DEFAULT_LENGTH} (it is {text!r}); every list is still published at "
                           f"{status.DEFAULT_LENGTH} bits.")
     return capacity
+
+
+def _verify_events_seconds(env: Mapping[str, str]) -> float:
+    text = env.get("BADGES_VERIFY_EVENTS_SECONDS", "").strip() or str(VERIFY_EVENTS_SECONDS)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 60:
+        raise ConfigError(f"BADGES_VERIFY_EVENTS_SECONDS must be how many seconds (0 to 60) a counted verification "
+                          f"may wait to be written, 0 to write it in the request (it is {text!r}).")
+    return seconds
 
 
 def _verify_rate_limit(env: Mapping[str, str]) -> int:

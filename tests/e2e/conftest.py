@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,13 +25,23 @@ WORKERS = 3
 @pytest.fixture
 def cluster(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Services]]:
     """gunicorn with several worker processes serving the app on the test database."""
+    with gunicorn_cluster(settings, tmp_path) as (url, svc, _):
+        yield url, svc
+
+
+@contextmanager
+def gunicorn_cluster(settings: Settings, tmp_path: Path, env: Mapping[str, str] | None = None,
+                     ) -> Iterator[tuple[str, Services, subprocess.Popen[bytes]]]:
+    """gunicorn with WORKERS worker processes on the test database (its environment plus `env`): its URL, services
+    for the test's own changes, and the server (stopped with SIGTERM at the end, unless the test stopped it)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "BADGES_DATABASE_URL": settings.database_url, "BADGES_SECRET_KEY": settings.secret_key,
            "BADGES_KEY_ENCRYPTION_KEY": base64.b64encode(settings.key_encryption_key).decode(),
-           "BADGES_PUBLIC_URL": url, "BADGES_INSTANCE": str(tmp_path), "BADGES_VERIFY_RATE_LIMIT": "0"}
+           "BADGES_PUBLIC_URL": url, "BADGES_INSTANCE": str(tmp_path), "BADGES_VERIFY_RATE_LIMIT": "0",
+           **(env or {})}
     log = tmp_path / "gunicorn.log"
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
                                "--graceful-timeout", "5", "--timeout", "120", "--error-logfile", str(log),
@@ -45,9 +56,10 @@ def cluster(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Services]
         else:
             pytest.fail(f"gunicorn did not start: {log.read_text()}")
         svc = build_services(replace(settings, public_base_url=url))
-        yield url, svc
+        yield url, svc, server
         svc.engine.dispose()
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
         print(log.read_text())

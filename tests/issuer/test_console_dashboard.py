@@ -105,6 +105,7 @@ def test_the_dashboard_draws_accessible_charts_with_totals_in_both_languages(cli
     report = client.post("/api/v1/verify", json={"credential": json.loads(
         client.get(f"/credentials/{credential}.json").data)})
     assert report.status_code == 200
+    svc.events.flush()  # counted verifications are written within BADGES_VERIFY_EVENTS_SECONDS; now, for the test
     page = client.get("/console/acme").get_data(as_text=True)
     assert "발급한 배지" in page and "월별 발급" in page and "클라우드 네이티브 개발" in page
     assert re.search(r'<svg viewBox="0 0 \d+ \d+" role="img" aria-labelledby="chart-issued-title chart-issued-desc"',

@@ -19,6 +19,7 @@ def fetching_app(settings: Settings) -> Iterator[Flask]:
     app = create_app(replace(settings, insecure_fetch=True, fetch_timeout_s=1.0))
     app.config["TESTING"] = True
     yield app
+    app.extensions["badges"].events.close()
     app.extensions["badges"].engine.dispose()
 
 

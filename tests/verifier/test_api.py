@@ -93,6 +93,7 @@ def test_verifications_of_our_badges_are_counted_per_channel(client: FlaskClient
     client.post("/api/v1/verify", data=document, content_type="application/json")
     client.get(f"/v/{credential_id}")
     client.post("/verify", data={"credential": document.decode()})
+    svc.events.flush()  # written in a batch shortly after (verifier.events); now, for the test
     with svc.sessions() as session:
         events = session.execute(select(VerificationEvent.channel, VerificationEvent.verdict)
                                  .order_by(VerificationEvent.id)).all()

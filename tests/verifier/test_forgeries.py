@@ -183,6 +183,7 @@ def test_a_did_key_credential_pointing_at_a_members_status_list_fails_the_status
 # --- 3. only genuine verifications count on a member's dashboard ---------------------------------------
 
 def counted(svc: Services) -> int:
+    svc.events.flush()  # written in a batch shortly after (verifier.events); now, for the test
     with svc.sessions() as session:
         return session.scalar(select(func.count()).select_from(VerificationEvent)) or 0
 
