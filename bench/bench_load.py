@@ -437,6 +437,9 @@ def main() -> int:
     parser.add_argument("--worker-class", default="sync", help="gunicorn's -k: sync or gthread")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn's --threads (gthread)")
     parser.add_argument("--credentials", type=int, default=1000, help="distinct badges the requests rotate over")
+    parser.add_argument("--warmup", type=int, default=5,
+                        help="seconds of unmeasured load before each endpoint's run, so every worker has seen the "
+                             "badges (0: measure the first scans, when each worker reads each badge once)")
     parser.add_argument("--rate", type=float, default=200, help="open-loop requests a second (0: no open loop)")
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--database-url", help="an existing database (e.g. postgresql+psycopg://postgres@"
@@ -451,7 +454,8 @@ def main() -> int:
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run (other work on them lowers "
           f"the figures); gunicorn with {args.workers} {args.worker_class} workers x {args.threads} threads; "
           f"{args.database_url or args.database}; {args.credentials} badges; wrk on the same machine with "
-          f"{args.connections} connections for {args.seconds} s per endpoint; open loop at {args.rate:g}/s",
+          f"{args.connections} connections for {args.seconds} s per endpoint after {args.warmup} s unmeasured; "
+          f"open loop at {args.rate:g}/s",
           flush=True)
     with tempfile.TemporaryDirectory() as folder, (nullcontext_url(args.database_url) if args.database_url
                                                    else database(args.database, Path(folder))) as url:
@@ -469,6 +473,9 @@ def main() -> int:
             meter = CpuMeter(server, url)
             for target in targets(base, badges):
                 check_once(target)  # also waits until the requests left over from the previous run were served
+                if args.warmup:
+                    wrk(target, connections=args.connections, seconds=args.warmup, folder=Path(folder))
+                    check_once(target)
                 meter.start()
                 closed[target.name] = measured(wrk(target, connections=args.connections, seconds=args.seconds,
                                                    folder=Path(folder)), meter)

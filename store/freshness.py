@@ -155,6 +155,17 @@ class Remembered:
                 self._stamp = current
             self._looked_at = now
 
+    @property
+    def generation(self) -> int:
+        """How many times this memory has forgotten; take it before a read whose results `keep` will be given."""
+        return self._generation
+
+    def keep(self, key: Hashable, value: Any, generation: int) -> None:
+        """Remember `value`, read along with something else, unless the memory forgot since `generation`."""
+        with self._lock:
+            if generation == self._generation:
+                self._entries[key] = value
+
     def get(self, key: Hashable, read: Callable[[], T]) -> T:
         """What `read` gives for `key`, remembered; a read that began before the last forgetting is not kept."""
         with self._lock:

@@ -13,13 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from badges import baking, scan
-from badges.errors import BadgeError, InvalidInput
+from badges.errors import BadgeError, InvalidInput, NotFound
 from badges.fetch import FetchPolicy, Gone, fetch
 from badges.jsonld import JsonObject
 from badges.report import STATUS_RETRIEVAL, CheckId, CheckUndecided, Outcome, VerificationReport
 from badges.verify import Resolver, issuer_id, verify_credential
 from store import orgs
-from store.credentials import get_credential
 from store.db import fits_id
 from store.freshness import Remembered
 from store.links import Links
@@ -83,6 +82,21 @@ class LocalResolver:
                                     .where(Credential.id == credential_id)).first()
             return (found.org_id, found.did) if found is not None else None
         return self.remembered.get(("issued_by", credential_id), read)
+
+    def stored_document(self, session: Session, credential_id: str) -> bytes:
+        """The signed credential as issued here (NotFound otherwise), read with what its verification will ask
+        next (its organisation, its suspension), so a first scan of a badge makes one read, not three."""
+        generation = self.remembered.generation  # before the read: what it found is kept only if nothing moved since
+        found = session.execute(select(Credential.document, Credential.org_id, Credential.suspended_at,
+                                       Credential.revoked_at, Org.did).join(Org, Org.id == Credential.org_id)
+                                .where(Credential.id == credential_id)).first()
+        if found is None:
+            raise NotFound("credential.not_found", f"There is no credential {credential_id!r} here.")
+        held = "suspended" if found.suspended_at is not None and found.revoked_at is None else None
+        self.remembered.keep(("issued_by", credential_id), (found.org_id, found.did), generation)
+        self.remembered.keep(("held", self.links.credential(credential_id), found.did), held, generation)
+        document: bytes = found.document
+        return document
 
     def _held_status(self, session: Session, credential_id: str, issuer: str) -> str | None:
         """"suspended" when `credential_id` is one of ours (or a holder-bound copy of one, store.offers), by
@@ -156,7 +170,8 @@ class Reading:
         """The signed credential exactly as issued here, remembered (a credential's document never changes; its
         deletion moves the stamp); NotFound otherwise (never remembered)."""
         self.session()  # looks at the stamp first
-        return self._resolver.documents.get(credential_id, lambda: stored_document(self.session(), credential_id))
+        return self._resolver.documents.get(credential_id,
+                                            lambda: self._resolver.stored_document(self.session(), credential_id))
 
     def _remember(self, key: tuple[object, ...], read: Callable[[], T]) -> T:
         """`read()` remembered under `key`, once the stamp has been looked at for this verification."""
@@ -211,11 +226,6 @@ def share_path(url: str, links: Links) -> str | None:
     if match is None or match[2] in ("qr", "verify"):
         return None
     return f"/s/{match[1]}/{match[2]}/verify" if match[2] else f"/s/{match[1]}/verify"
-
-
-def stored_document(session: Session, credential_id: str) -> bytes:
-    """The signed credential exactly as issued here; NotFound otherwise."""
-    return get_credential(session, credential_id).document
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,3 +58,42 @@ def test_a_revocation_shows_in_the_next_verification(svc: Services) -> None:
 
     with svc.resolver.reading() as resolve:
         assert verify_credential(document, resolve=resolve, now=NOW).verdict == "revoked"
+
+
+def test_a_first_scan_reads_the_credential_once_with_its_organisation_and_suspension(svc: Services) -> None:
+    org, _ = make_org(svc)
+    credential_id = issue(svc, org, make_course(svc, org))
+
+    with statements(svc) as seen, svc.resolver.reading() as resolve:
+        document = resolve.stored_document(credential_id)
+        report = verify_credential(document, resolve=resolve, now=NOW)
+        assert resolve.issued_by(credential_id) == (org.id, org.did)
+
+    assert report.verified
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert sum("FROM credentials" in s for s in reads) == 1  # not again for its issuer or its suspension
+
+
+def test_a_suspension_after_a_first_scan_shows_in_the_next(svc: Services) -> None:
+    org, _ = make_org(svc)
+    credential_id = issue(svc, org, make_course(svc, org))
+    with svc.resolver.reading() as resolve:
+        document = resolve.stored_document(credential_id)
+        assert verify_credential(document, resolve=resolve, now=NOW).verified
+
+    with transaction(svc.sessions) as session:
+        service.suspend(session, svc.issuing, actor="test", org=session.get_one(Org, org.id),
+                        credential_id=credential_id, reason="확인 중", now=NOW)
+
+    with svc.resolver.reading() as resolve:
+        report = verify_credential(resolve.stored_document(credential_id), resolve=resolve, now=NOW)
+    assert report.verdict != "valid"
+    assert any(c.problem is not None and c.problem.code == "status.suspended" for c in report.checks)
+
+
+def test_what_was_read_before_the_memory_forgot_is_not_kept(svc: Services) -> None:
+    remembered = svc.resolver.remembered
+    generation = remembered.generation
+    remembered.forget()  # a change committed while the read was under way
+    remembered.keep(("issued_by", "x"), (1, "did:web:old"), generation)
+    assert remembered.get(("issued_by", "x"), lambda: (2, "did:web:new")) == (2, "did:web:new")
