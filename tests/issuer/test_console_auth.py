@@ -23,7 +23,7 @@ from store.models import Org
 from tests.conftest import LiveServer
 from tests.factories import NOW, PASSWORD, make_org, make_staff
 from tests.parallel import post_at_once
-from web import throttle
+from web import ratelimit, throttle
 from web.ratelimit import LIMITS
 from web.security import CSRF_FIELD, generation_key
 from web.settings import Settings
@@ -184,7 +184,10 @@ def test_parallel_guesses_cannot_race_past_the_limit(live_server: LiveServer) ->
 
 
 @pytest.mark.parametrize("redis_url", [None, REDIS_URL], ids=["database", "redis"])
-def test_the_limit_holds_across_app_processes(settings: Settings, redis_url: str | None) -> None:
+def test_the_limit_holds_across_app_processes(settings: Settings, redis_url: str | None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # keys of this test's own: a reset of the shared prefix would wipe the counts of a test run going on beside
+    monkeypatch.setattr(ratelimit, "REDIS_PREFIX", f"{ratelimit.REDIS_PREFIX}-{secrets.token_hex(6)}")
     apps = [create_app(replace(settings, redis_url=redis_url)) for _ in range(2)]
     storage = apps[0].extensions[LIMITS].storage
     assert isinstance(storage, RedisStorage if redis_url else DatabaseStorage)
