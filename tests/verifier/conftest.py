@@ -15,8 +15,9 @@ from web.settings import Settings
 
 @pytest.fixture
 def fetching_app(settings: Settings) -> Iterator[Flask]:
-    """The app with loopback fetching allowed (development mode) and a short fetch timeout."""
-    app = create_app(replace(settings, insecure_fetch=True, fetch_timeout_s=1.0))
+    """The app with loopback fetching allowed (development mode) and a short fetch timeout: long enough for a test
+    server on a machine busy with other tests (1 s was not, once), short of a trickling server's 10 s."""
+    app = create_app(replace(settings, insecure_fetch=True, fetch_timeout_s=3.0))
     app.config["TESTING"] = True
     yield app
     app.extensions["badges"].events.close()
