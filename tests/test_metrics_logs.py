@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from bootstrap.app import create_app
@@ -176,3 +178,13 @@ def test_gunicorn_workers_add_up_their_counters_in_multiprocess_mode(settings: S
         assert server.stop() == 0, server.log.read_text()
     assert len(list(counters.glob("*.db"))) >= 2  # two processes counted
     assert totals == {sent}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(["a", "B", " ", "@", ".", ":", "/", "_", "=", "bdg", "Bearer", "basic", "PassWd",
+                                      "secret", "TOKEN", "x.kr", "://", "'", '"']), max_size=24).map("".join))
+def test_the_quick_look_for_secrets_scrubs_what_every_pattern_would(text: str) -> None:
+    everything = text
+    for pattern, replacement in logs._SECRETS:
+        everything = pattern.sub(replacement, everything)
+    assert logs.scrub(text) == everything
