@@ -1,10 +1,10 @@
 """gunicorn settings for serving the app with several worker processes:
 `gunicorn -c bootstrap/gunicorn_conf.py -w 4 'bootstrap.app:serve()'`.
 
-Sync workers (the default, `-w 2 x cores + 1`): one request at a time per process. Not `-k gthread --threads N`
-with N above 1: pyld's context cache (pyld.resolved_context) is not thread-safe, and two verifications at once in
-one process can fail (bench/bench_load.py --worker-class gthread --threads 4 shows 500s). A worker stopped with
-SIGTERM writes the verification events it still holds before it exits (verifier.events, atexit).
+Sync workers (the default, `-w 2 x cores + 1`): one request at a time per process. `-k gthread --threads N` is
+safe (one canonicalization at a time per process, badges.jsonld) but was slower here: 2 x 8 threads served
+fewer requests with more CPU each than 5 sync workers (bench/bench_load.py, README "Verification over HTTP").
+A worker stopped with SIGTERM writes the verification events it still holds before it exits (verifier.events, atexit).
 
 With PROMETHEUS_MULTIPROC_DIR set (an empty directory, emptied again before each start), every worker writes its
 metrics there and /metrics adds them up (web.metrics); a worker that exits has its live gauges dropped here, as

@@ -135,41 +135,34 @@ def _kek(text: str, variable: str) -> bytes:
                           "print(base64.b64encode(os.urandom(32)).decode())'.") from None
 
 
-def _status_list_capacity(env: Mapping[str, str]) -> int:
-    text = env.get("BADGES_STATUS_LIST_CAPACITY", "").strip() or str(status.DEFAULT_LENGTH)
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float, meaning: str, *,
+            whole: bool = True) -> float:
+    """The number the variable `name` gives (`default` when unset), within [low, high]; ConfigError saying it must
+    be `meaning` otherwise."""
+    text = env.get(name, "").strip() or str(default)
     try:
-        capacity = int(text)
+        value = int(text) if whole else float(text)
     except ValueError:
-        capacity = 0
-    if not 1 <= capacity <= status.DEFAULT_LENGTH:
-        raise ConfigError(f"BADGES_STATUS_LIST_CAPACITY must be a whole number of credentials per status list from "
-                          f"1 to {status.DEFAULT_LENGTH} (it is {text!r}); every list is still published at "
-                          f"{status.DEFAULT_LENGTH} bits.")
-    return capacity
+        value = None
+    if value is None or not low <= value <= high:
+        raise ConfigError(f"{name} must be {meaning} (it is {text!r}).")
+    return value
+
+
+def _status_list_capacity(env: Mapping[str, str]) -> int:
+    return int(_number(env, "BADGES_STATUS_LIST_CAPACITY", status.DEFAULT_LENGTH, 1, status.DEFAULT_LENGTH,
+                       f"a whole number of credentials per status list from 1 to {status.DEFAULT_LENGTH}; every "
+                       f"list is still published at {status.DEFAULT_LENGTH} bits"))
 
 
 def _verify_events_seconds(env: Mapping[str, str]) -> float:
-    text = env.get("BADGES_VERIFY_EVENTS_SECONDS", "").strip() or str(VERIFY_EVENTS_SECONDS)
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 60:
-        raise ConfigError(f"BADGES_VERIFY_EVENTS_SECONDS must be how many seconds (0 to 60) a counted verification "
-                          f"may wait to be written, 0 to write it in the request (it is {text!r}).")
-    return seconds
+    return _number(env, "BADGES_VERIFY_EVENTS_SECONDS", VERIFY_EVENTS_SECONDS, 0, 60, "how many seconds (0 to 60) "
+                   "a counted verification may wait to be written, 0 to write it in the request", whole=False)
 
 
 def _verify_rate_limit(env: Mapping[str, str]) -> int:
-    text = env.get("BADGES_VERIFY_RATE_LIMIT", "").strip() or str(VERIFY_RATE_LIMIT)
-    try:
-        limit = int(text)
-    except ValueError:
-        limit = -1
-    if limit < 0:
-        raise ConfigError(f"BADGES_VERIFY_RATE_LIMIT must be a whole number of verifications per client address "
-                          f"per minute, or 0 for no limit (it is {text!r}).")
-    return limit
+    return int(_number(env, "BADGES_VERIFY_RATE_LIMIT", VERIFY_RATE_LIMIT, 0, float("inf"), "a whole number of "
+                       "verifications per client address per minute, or 0 for no limit"))
 
 
 def _workspace_days(env: Mapping[str, str]) -> int:
