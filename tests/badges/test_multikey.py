@@ -19,7 +19,7 @@ def test_base58btc_is_the_base58_package_s_both_ways(data: bytes) -> None:
     assert multikey.decode_base58btc(text) == data == base58.b58decode(text[1:])
 
 
-@pytest.mark.parametrize("value", ["z0OIl", "zabc+", "zé", "mAAAA", "", 17])
+@pytest.mark.parametrize("value", ["z0OIl", "zabc+", "zé", "mAAAA", "", 17, "z2 2", "z22\n", "z-2", "z0", "zl"])
 def test_anything_but_base58btc_is_refused(value: object) -> None:
     with pytest.raises(InvalidInput):
         multikey.decode_base58btc(value)  # type: ignore[arg-type]
