@@ -18,7 +18,9 @@ from typing import Any
 from badges.jsontext import to_json
 
 Matcher = Callable[[Any], list[str] | None]
-MAX_NODES = 2000  # a larger shape gets no matcher (its code would take long to compile)
+# A larger shape gets no matcher: compiling costs ~25 µs a node, paid on a shape's second sighting, so a stream of
+# made-up shapes each sent twice must not buy much of it. A credential of ours has ~70 nodes.
+MAX_NODES = 500
 
 
 class _Unknown(Exception):

@@ -118,3 +118,12 @@ def test_a_matcher_takes_the_same_shape_with_other_strings_exactly_when_the_repe
         return
     for _ in range(3):
         agrees(match, first, restrung(first, data.draw))
+
+
+def test_a_shape_too_large_to_compile_cheaply_gets_no_matcher() -> None:
+    def skeleton(leaves: int) -> dict[str, Any]:
+        return {"@context": ["https://www.w3.org/ns/credentials/v2"],
+                "items": [{f"k{i}": f"{rdfc.PLACEHOLDER}{i}"} for i in range(leaves)]}
+
+    assert shape_match.matcher(skeleton(100), structural=rdfc.STRUCTURAL_KEYS, placeholder=rdfc.PLACEHOLDER)
+    assert shape_match.matcher(skeleton(1000), structural=rdfc.STRUCTURAL_KEYS, placeholder=rdfc.PLACEHOLDER) is None
