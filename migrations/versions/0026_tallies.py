@@ -53,7 +53,10 @@ def upgrade() -> None:
     op.execute("INSERT INTO learner_tallies (recipient_lookup, live) SELECT recipient_lookup, count(*) "
                "FROM credentials WHERE revoked_at IS NULL AND org_id IN (SELECT org_id FROM alliance_members) "
                "GROUP BY recipient_lookup")
-    op.execute("INSERT INTO learner_counts (shard, learners) SELECT 0, count(*) FROM learner_tallies")
+    # no row when there is nobody (the counting upserts its shard's row): a new database stays empty, as
+    # `badges restore` expects of one that `badges init` made
+    op.execute("INSERT INTO learner_counts (shard, learners) SELECT 0, count(*) FROM learner_tallies "
+               "HAVING count(*) > 0")
     # a console dashboard's verifications per month and channel: read from the index alone
     op.create_index("ix_verification_events_org_at", "verification_events", ["org_id", "at", "channel"])
     if op.get_bind().dialect.name == "postgresql":
