@@ -52,7 +52,7 @@ from badges.model import Recipient
 from bootstrap.wiring import Services, build_services
 from issuer import awards, service
 from issuer.service import AchievementIn, Award
-from store import membership
+from store import membership, tallies
 from store.db import transaction, upgrade
 from store.links import Links
 from store.models import Achievement, Credential, Org
@@ -349,8 +349,10 @@ def main(argv: list[str] | None = None) -> int:
     with psycopg.connect(dsn, autocommit=True) as conn:
         with step(f"wallets ({sizes.wallets:,}) holding their badges"):
             wallets(conn, sizes, settings)
-        with step(f"verification events ({sizes.events:,}) over a year"):
+        with step(f"verification events ({sizes.events:,}) over a year, and their counts"):
             events(conn, sizes)
+            with transaction(svc.sessions) as session:
+                tallies.refill_verifications(session)
         with step("VACUUM ANALYZE"):
             conn.execute("VACUUM ANALYZE")
         items = conn.execute("SELECT count(*) FROM wallet_items").fetchone()

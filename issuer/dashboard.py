@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from badges.clock import KOREA
-from store.db import korea_month
-from store.models import Achievement, Org, VerificationEvent
+from store import tallies
+from store.models import Achievement, Org
 from store.tallies import BadgeTally
 
 CHANNELS = ("qr", "page", "api")
@@ -69,24 +69,19 @@ def first_steps(org: Org, summary: Summary) -> list[Step]:
 
 def summary(session: Session, *, org_id: int, now: datetime, months: int = 12) -> Summary:
     """Totals, per-course counts and the last `months` calendar months (Korea time, oldest first) of `org_id`:
-    the badges from the counts kept as they are issued and revoked (store.tallies), the verifications from
-    their (organisation, time, channel) index."""
+    from the counts kept as badges are issued and revoked and as verifications are written (store.tallies)."""
     labels = month_labels(now.astimezone(KOREA), months)
-    start = datetime(int(labels[0][:4]), int(labels[0][5:]), 1, tzinfo=KOREA)  # the first Korea month shown
     issued: dict[str, int] = {m: int(n) for m, n in session.execute(
         select(BadgeTally.month, func.sum(BadgeTally.badges))
         .where(BadgeTally.org_id == org_id, BadgeTally.month >= labels[0]).group_by(BadgeTally.month))}
-    when = korea_month(session, VerificationEvent.at)
     verified: dict[str, dict[str, int]] = {label: dict.fromkeys(CHANNELS, 0) for label in labels}
-    for label, channel, count in session.execute(select(when, VerificationEvent.channel, func.count()).where(
-            VerificationEvent.org_id == org_id, VerificationEvent.at >= start)
-            .group_by(when, VerificationEvent.channel)):
+    every_month = tallies.verifications(session, org_id)
+    for (label, channel), count in every_month.items():
         if label in verified:
             verified[label][channel] = verified[label].get(channel, 0) + count
     courses = per_course(session, org_id=org_id)
-    verified_total = session.scalar(select(func.count()).where(VerificationEvent.org_id == org_id)) or 0
     return Summary(issued=sum(c.issued for c in courses), revoked=sum(c.revoked for c in courses),
-                   verified=verified_total, courses=courses,
+                   verified=sum(every_month.values()), courses=courses,
                    months=[Month(label, issued.get(label, 0), verified[label]) for label in labels])
 
 

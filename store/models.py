@@ -253,8 +253,6 @@ class VerificationEvent(Base):
     """One verification of one of our credentials: counted for the issuer's dashboard."""
 
     __tablename__ = "verification_events"
-    # a console dashboard's verifications per month and channel, read from the index alone: migration 0026
-    __table_args__ = (Index("ix_verification_events_org_at", "org_id", "at", "channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)

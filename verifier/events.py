@@ -3,7 +3,8 @@
 Every genuine verification of one of our credentials is counted (verifier.service.record). Writing its row inside
 the request cost a connection, an INSERT and a commit each time - most of a cached verification's database work.
 So each process keeps the rows it has counted in memory and one background thread writes them, many at a time
-(one executemany INSERT), every `interval` seconds or as soon as `batch` rows wait.
+(one executemany INSERT, and the dashboard's counts: store.tallies.verified, in the same transaction), every
+`interval` seconds or as soon as `batch` rows wait.
 
 Nothing is counted twice or dropped on purpose:
 - a row leaves memory only once the transaction that wrote it has committed; a failed write (the database down)
@@ -30,6 +31,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from store import tallies
 from store.models import VerificationEvent
 
 INTERVAL_SECONDS = 0.5  # how long a counted verification may wait in memory before it is written
@@ -114,6 +116,7 @@ class EventRecorder:
         try:
             with self._factory() as session, session.begin():
                 session.execute(insert(VerificationEvent), rows)
+                tallies.verified(session, rows)
         except IntegrityError:  # a credential or organisation deleted since: write the others one by one
             self._write_each(rows)
 
@@ -123,6 +126,7 @@ class EventRecorder:
                 try:
                     with session.begin_nested():
                         session.execute(insert(VerificationEvent), [row])
+                        tallies.verified(session, [row])
                 except IntegrityError:
                     log.warning("a verification event of a deleted credential is not written",
                                 extra={"credential_id": row.get("credential_id")})

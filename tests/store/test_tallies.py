@@ -1,6 +1,6 @@
 """The alliance's figures kept as counts (store.tallies) equal what the credentials say after every kind of change:
 issue (one and in bulk), revoke, suspend and reinstate, deletion, an organisation joining with badges already
-issued; and migration 0026 fills them from the rows already there. On both databases."""
+issued; and migrations 0026 and 0027 fill them from the rows already there. On both databases."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -19,6 +19,7 @@ from store.membership import MemberKind, MemberRole, enrol
 from store.models import Credential, Org
 from tests.factories import NOW, issue, make_course, make_org
 from tests.issuer.test_courses_migration import empty_url, migrate
+from verifier.events import EventRecorder
 from web.settings import Settings
 
 __all__ = ["empty_url"]  # the fixture, on both databases
@@ -125,5 +126,36 @@ def test_migration_0026_fills_the_counts_from_existing_badges(empty_url: str, tm
         svc.engine.dispose()
         migrate(empty_url, "head")
         assert counted(svc) == before
+    finally:
+        svc.engine.dispose()
+
+
+def test_migration_0027_counts_the_verifications_already_written(empty_url: str, tmp_path: Path) -> None:
+    migrate(empty_url, "head")
+    svc = build_services(Settings(database_url=empty_url, secret_key="test", key_encryption_key=new_kek(),
+                                  public_base_url="https://badges.test", instance_dir=tmp_path))
+    try:
+        a, b = member(svc, "academy"), member(svc, "college")
+        mine, theirs = issue(svc, a, make_course(svc, a)), issue(svc, b, make_course(svc, b))
+        recorder = EventRecorder(svc.sessions, interval=3600)
+        for org, credential_id, channel, when in (  # 30 November 15:30 UTC is 1 December in Korea
+                (a, mine, "qr", datetime(2026, 11, 30, 15, 30, tzinfo=UTC)),
+                (a, mine, "qr", datetime(2026, 11, 30, 14, 30, tzinfo=UTC)),
+                (a, mine, "api", datetime(2026, 11, 30, 14, 30, tzinfo=UTC)),
+                (b, theirs, "page", datetime(2026, 12, 2, tzinfo=UTC))):
+            recorder.add(org_id=org.id, credential_id=credential_id, channel=channel, verdict="valid", at=when)
+        recorder.flush()
+        with svc.sessions() as session:
+            before = tallies.verification_rows(session)
+        assert before == [(a.id, "2026-11", "api", 1), (a.id, "2026-11", "qr", 1), (a.id, "2026-12", "qr", 1),
+                          (b.id, "2026-12", "page", 1)]
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", empty_url.replace("%", "%%"))
+        command.downgrade(config, "0026")
+        svc.engine.dispose()
+        migrate(empty_url, "head")
+        with svc.sessions() as session:
+            assert tallies.verification_rows(session) == before
     finally:
         svc.engine.dispose()

@@ -1,5 +1,6 @@
 """Verification events written in batches (verifier.events): every counted verification is written exactly once,
-by the process's thread, by a flush, by the request itself past the bound, or at exit; a failed write keeps them."""
+by the process's thread, by a flush, by the request itself past the bound, or at exit; a failed write keeps them;
+the dashboard's counts (store.tallies) always say what the events say."""
 from __future__ import annotations
 
 import os
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from bootstrap.wiring import Services
+from store import tallies
 from store.db import make_engine, session_factory
 from store.models import VerificationEvent
 from tests.factories import NOW, issue, make_course, make_org
@@ -32,7 +34,9 @@ def row(credential: tuple[int, str], channel: str = "api") -> dict[str, object]:
 
 
 def written(svc: Services) -> int:
+    """The events written, after checking the dashboard's counts (store.tallies) say the same."""
     with svc.sessions() as session:
+        assert tallies.verification_rows(session) == tallies.recounted_verification_rows(session)
         return session.scalar(select(func.count()).select_from(VerificationEvent)) or 0
 
 
