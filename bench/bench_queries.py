@@ -22,7 +22,7 @@ from typing import Any
 from dataset import PERSON0, settings_for
 from sqlalchemy import event, select, text
 
-from bootstrap.app import create_app
+from bootstrap.app import create_app, settle
 from store.db import transaction
 from store.models import Credential, Org
 from store.wallet import LearnerEmail
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rounds = 5 if args.quick else args.rounds
     app = create_app(settings_for(args.database))
+    settle()  # as bootstrap.app.serve does
     svc = app.extensions["badges"]
     recorder = Recorder()
     event.listen(svc.engine, "before_cursor_execute", recorder.before)

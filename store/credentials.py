@@ -4,12 +4,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from badges.errors import NotFound
 from badges.model import normalise_email
 from store.models import Credential
+from store.wallet import WalletItem
 
 
 def email_lookup(email: str, key: bytes) -> str:
@@ -18,11 +19,15 @@ def email_lookup(email: str, key: bytes) -> str:
     return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
 
-def credentials_for_email(session: Session, email: str, *, key: bytes) -> list[Credential]:
-    """Every credential issued here to `email`, newest first; each document is read when asked for (the wallet
-    collects the ones it does not hold yet, on every view)."""
-    return list(session.scalars(select(Credential).where(Credential.recipient_lookup == email_lookup(email, key))
-                                .order_by(Credential.issued_at.desc(), Credential.id)
+def credentials_for_email(session: Session, email: str, *, key: bytes,
+                          not_held_by: int | None = None) -> list[Credential]:
+    """Every credential issued here to `email`, newest first, or only those not in the wallet of learner
+    `not_held_by` (the wallet collects those on every view: usually none); each document is read when asked for."""
+    query = select(Credential).where(Credential.recipient_lookup == email_lookup(email, key))
+    if not_held_by is not None:
+        query = query.where(~exists().where(WalletItem.learner_id == not_held_by,
+                                            WalletItem.credential_id == Credential.id))
+    return list(session.scalars(query.order_by(Credential.issued_at.desc(), Credential.id)
                                 .options(defer(Credential.document))))
 
 

@@ -164,15 +164,14 @@ def collect_issued(session: Session, ctx: WalletContext, learner: Learner, *, no
     """Add the credentials issued here to the learner's confirmed addresses that are not in the wallet yet
     (found by the keyed e-mail hash, then checked against the salted identityHash). They are not verified yet:
     wallet.reports does that outside the transaction."""
-    rows = session.execute(select(WalletItem.credential_id, WalletItem.credential_key)
-                           .where(WalletItem.learner_id == learner.id)).all()
-    known_ids = {r.credential_id for r in rows if r.credential_id}
-    known_keys = {r.credential_key for r in rows}
+    known_ids: set[str] = set()
+    known_keys: set[str] | None = None  # read once a credential not held by id turns up
     added = []
     for address in confirmed_addresses(learner):
-        for credential in credentials_for_email(session, address, key=ctx.lookup_key):
-            if credential.id in known_ids:
-                continue
+        for credential in credentials_for_email(session, address, key=ctx.lookup_key, not_held_by=learner.id):
+            if known_keys is None:
+                known_keys = set(session.scalars(select(WalletItem.credential_key)
+                                                 .where(WalletItem.learner_id == learner.id)))
             document = json.loads(credential.document)
             key = credential_key(document, credential.document)
             if credential.id in known_ids or key in known_keys or not names_recipient(document, [address]):

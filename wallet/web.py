@@ -48,17 +48,16 @@ def refresh(*, older_than: timedelta = reports.RECHECK_AFTER, only: str | None =
     verification runs between two short transactions, never inside one (see wallet.reports). Then the pathway
     callback may issue track badges, which are collected at once."""
     ctx, now = wallet_context(), utcnow()
-    _collect_and_verify(ctx, now, older_than, only)
-    if ctx.after_collect is not None and only is None:
-        with transaction() as session:
-            learner_id = require_learner(session).id
-        if ctx.after_collect(learner_id, now):
-            _collect_and_verify(ctx, now, older_than, None)
+    learner_id = _collect_and_verify(ctx, now, older_than, only)
+    if ctx.after_collect is not None and only is None and ctx.after_collect(learner_id, now):
+        _collect_and_verify(ctx, now, older_than, None)
 
 
-def _collect_and_verify(ctx: WalletContext, now: datetime, older_than: timedelta, only: str | None) -> None:
+def _collect_and_verify(ctx: WalletContext, now: datetime, older_than: timedelta, only: str | None) -> int:
+    """The learner's id, once their new badges are collected and the due ones checked."""
     with transaction() as session:
         learner = require_learner(session)
+        learner_id = learner.id
         service.collect_issued(session, ctx, learner, now=now)
         items = [get_item(session, learner_id=learner.id, public_id=only)] if only \
             else items_checked_before(session, learner.id, now - older_than)
@@ -67,6 +66,7 @@ def _collect_and_verify(ctx: WalletContext, now: datetime, older_than: timedelta
         done = reports.run(ctx, pending, now=now)
         with transaction() as session:
             reports.record_all(session, require_learner(session).id, done)
+    return learner_id
 
 
 def safe_next(target: str | None) -> str:
