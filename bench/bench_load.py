@@ -70,7 +70,7 @@ PHONE = {  # what a phone's browser sends when the camera app opens the link in 
 }
 API = {"Content-Type": "application/json", "Accept": "application/json"}
 VALID_PAGE = 'data-verdict="valid"'  # web/templates/verifier/report.html
-VALID_REPORT = '"verdict": "valid"'  # verifier/api.py: json.dumps with the default separators
+VALID_REPORT = '"verdict":"valid"'  # verifier/api.py: compact JSON (badges.jsontext.to_json)
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "bootstrap" / "gunicorn_conf.py"

@@ -122,10 +122,18 @@ def deleted(session: Session, credentials: Iterable[Credential]) -> None:
 
 
 def verified(session: Session, events: Iterable[Mapping[str, Any]]) -> None:
-    """`events` (VerificationEvent's columns: org_id, channel, at) are being written."""
+    """`events` (VerificationEvent's columns: org_id, channel, at) are being written. One statement, the same
+    every time (compiled once, run for each row: a batch of every process's events in a second)."""
     counts = Counter((e["org_id"], month_of(e["at"]), e["channel"]) for e in events)
-    _add(session, VerificationTally, {key: counts[key] for key in sorted(counts)}, ("org_id", "month", "channel"),
-         "verifications")
+    if not counts:
+        return
+    table: Table = VerificationTally.__table__  # type: ignore[assignment]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["org_id", "month", "channel"],
+        set_={"verifications": table.c.verifications + statement.excluded.verifications}),
+        [{"org_id": o, "month": m, "channel": c, "verifications": counts[o, m, c]} for o, m, c in sorted(counts)])
 
 
 def verifications(session: Session, org_id: int) -> dict[tuple[str, str], int]:

@@ -5,6 +5,7 @@ import json
 
 from flask import Blueprint, Response, request
 
+from badges.jsontext import to_json
 from verifier import views
 from web.http import parse_json, read_body, validate
 from web.i18n import locale
@@ -46,11 +47,11 @@ def verify() -> Response:
     report = verified.report
     if verified.clr is not None:  # a CLR: its own checks, then a report per credential inside
         clr_body = {**verified.clr.as_json(), "summary": verified.summary.as_json(), "credential": report.credential}
-        return Response(json.dumps(clr_body, ensure_ascii=False), mimetype="application/json")
+        return Response(to_json(clr_body), mimetype="application/json")
     body = {**report.as_json(), "summary": verified.summary.as_json(), "credential": report.credential,
             "endorsements": verified.endorsements.as_json()}
     if verified.club is not None:
         body["digitalLeadersClub"] = verified.club.as_json()
     if report.resolved:
         body["resolved"] = report.resolved
-    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+    return Response(to_json(body), mimetype="application/json")  # compact UTF-8, orjson when it is exact

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -78,8 +78,8 @@ class Summary:
                  "issuer_name": "issuerName", "issuer_url": "issuerUrl", "valid_until": "validUntil",
                  "proof_type": "proofType"}
         pages_only = ("member", "hours", "alignments")
-        out = {names.get(k, k): v for k, v in asdict(self).items()
-               if v is not None and k not in pages_only and k != "results"}
+        out = {names.get(f.name, f.name): getattr(self, f.name) for f in fields(self)  # all plain values but these
+               if f.name not in pages_only and f.name != "results" and getattr(self, f.name) is not None}
         if self.results:
             out["results"] = [line.as_json() for line in self.results]
         out["registeredMember"] = self.member is not None
