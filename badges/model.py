@@ -55,6 +55,15 @@ def checked_email(address: str, *, code: str, path: str = "/email") -> str:
     return cleaned
 
 
+def is_email(text: str) -> bool:
+    """True when `text` is a whole e-mail address by checked_email's rules."""
+    try:
+        validate_email(normalise_email(text), check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def email_matches(email: str, identity: JsonObject) -> bool:
     """True when `email` hashes (with the identity's salt) to the identity's `identityHash`."""
     expected = identity.get("identityHash", "")

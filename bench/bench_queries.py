@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
              (f"credentials, page {deep}", staff, f"{console}/credentials?page={deep}", 100),
              (f"search by name ({name[:2]})", staff, f"{console}/credentials?q={name[:2]}", 100),
              ("search by e-mail", staff, f"{console}/credentials?q={PERSON0}", 100),
+             ("search by part of an e-mail", staff, f"{console}/credentials?q={PERSON0.split('@')[0]}@", 100),
              ("dashboard", staff, console, 100),
              ("audit log", staff, f"{console}/audit", 100),
              ("wallet timeline (100 badges)", learner, "/wallet", 50),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from badges.errors import BadgeError, InvalidInput
+from badges.model import is_email
 from issuer import audit, courses, notify, service
 from issuer.console import console_view, current, deliver_now
 from store.console import Role
@@ -278,11 +279,15 @@ def _filtered(query: Select[Any], *, now: datetime, state: str, course: str, q: 
 
 def _matches(q: str) -> Any:
     """A search by part of the name, or by e-mail: the whole address for everyone (its keyed hash, which also
-    finds badges issued before addresses were kept), part of it for those who see full addresses."""
+    finds badges issued before addresses were kept), part of it for those who see full addresses. A whole
+    address finds that person's badges only, from the keyed hash's index (at a million badges, a search for
+    part of an address reads every entry of the organisation's list index: ~50 ms for the largest member)."""
     by_name = func.lower(Credential.recipient_name).contains(q.lower(), autoescape=True)
     if "@" not in q:
         return by_name
     by_address = Credential.recipient_lookup == email_lookup(q, services().issuing.lookup_key)
+    if is_email(q):
+        return by_address
     if not _full_emails():
         return or_(by_name, by_address)
     return or_(by_name, by_address, Credential.recipient_email.contains(q.lower(), autoescape=True))

@@ -136,6 +136,19 @@ def test_the_list_finds_people_by_name_or_address(client: FlaskClient, svc: Serv
     assert "data-credential=" not in nobody
 
 
+def test_a_whole_address_finds_that_person_only_and_part_of_one_finds_every_match(client: FlaskClient,
+                                                                                   svc: Services) -> None:
+    org, _ = make_org(svc)
+    course = make_course(svc, org)
+    kim = issue(svc, org, course, name="김민지", email="kim@example.kr")
+    akim = issue(svc, org, course, name="김아람", email="akim@example.kr")
+    enter_as(client, svc, org, email="lee@acme.example")
+    whole = text(client, "/console/acme/credentials?q=Kim@Example.kr")  # found by its keyed hash, as typed
+    assert f'data-credential="{kim}"' in whole and f'data-credential="{akim}"' not in whole
+    part = text(client, "/console/acme/credentials?q=kim@")
+    assert f'data-credential="{kim}"' in part and f'data-credential="{akim}"' in part
+
+
 def test_the_list_exports_as_csv_and_excel_with_inert_cells(client: FlaskClient, svc: Services) -> None:
     org, _ = make_org(svc)
     course = make_course(svc, org)
