@@ -31,13 +31,14 @@ def test_dataset_and_query_benches_run() -> None:
             counts = conn.execute("SELECT (SELECT count(*) FROM credentials), (SELECT count(*) FROM alliance_members),"
                                   " (SELECT count(DISTINCT (status_list_id, status_index)) FROM credentials),"
                                   " (SELECT count(*) FROM wallet_items WHERE learner_id = 1),"
-                                  " (SELECT count(*) FROM verification_events)").fetchone()
-        assert counts == (500, 257, 500, 100, 500)
+                                  " (SELECT count(*) FROM verification_events),"
+                                  " (SELECT sum(verifications) FROM verification_tallies)").fetchone()
+        assert counts == (500, 257, 500, 100, 500, 500)  # every event counted for the dashboards
         timed = run("bench/bench_queries.py", name, "--quick")
-        for page in ("credentials, first page", "search by e-mail", "dashboard", "audit log",
+        for page in ("credentials, first page", "search by e-mail", "search by part of an e-mail", "dashboard", "audit log",
                      "wallet timeline (100 badges)", "member directory", "alliance figures"):
             assert page in timed
-        assert timed.count("Execution Time") == 9, timed
+        assert timed.count("Execution Time") == 10, timed
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,6 +3,8 @@ issue (one and in bulk), revoke, suspend and reinstate, deletion, an organisatio
 issued; and migrations 0026 and 0027 fill them from the rows already there. On both databases."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,11 +106,30 @@ def test_a_batch_to_the_same_person_counts_them_once(svc: Services) -> None:
         session.rollback()
 
 
-def test_migration_0026_fills_the_counts_from_existing_badges(empty_url: str, tmp_path: Path) -> None:
-    migrate(empty_url, "head")
-    svc = build_services(Settings(database_url=empty_url, secret_key="test", key_encryption_key=new_kek(),
+@contextmanager
+def services_on(url: str, tmp_path: Path) -> Iterator[Services]:
+    """The services on the database at `url`, migrated to head."""
+    migrate(url, "head")
+    svc = build_services(Settings(database_url=url, secret_key="test", key_encryption_key=new_kek(),
                                   public_base_url="https://badges.test", instance_dir=tmp_path))
     try:
+        yield svc
+    finally:
+        svc.engine.dispose()
+
+
+def down_and_up(svc: Services, url: str, revision: str) -> None:
+    """Migrate the database down to `revision` and up to head again: what the later migrations fill, they fill."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.downgrade(config, revision)
+    svc.engine.dispose()
+    migrate(url, "head")
+
+
+def test_migration_0026_fills_the_counts_from_existing_badges(empty_url: str, tmp_path: Path) -> None:
+    with services_on(empty_url, tmp_path) as svc:
         a, b = member(svc, "academy"), member(svc, "college")
         outsider, _ = make_org(svc, "outsider")
         course_a, course_b = make_course(svc, a), make_course(svc, b)
@@ -119,22 +140,12 @@ def test_migration_0026_fills_the_counts_from_existing_badges(empty_url: str, tm
         change(svc, a, revoked, "revoke")
         before = counted(svc)
         assert before == ([("2026-10", 2), ("2026-12", 1)], 2)
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.set_main_option("sqlalchemy.url", empty_url.replace("%", "%%"))
-        command.downgrade(config, "0025")
-        svc.engine.dispose()
-        migrate(empty_url, "head")
+        down_and_up(svc, empty_url, "0025")
         assert counted(svc) == before
-    finally:
-        svc.engine.dispose()
 
 
 def test_migration_0027_counts_the_verifications_already_written(empty_url: str, tmp_path: Path) -> None:
-    migrate(empty_url, "head")
-    svc = build_services(Settings(database_url=empty_url, secret_key="test", key_encryption_key=new_kek(),
-                                  public_base_url="https://badges.test", instance_dir=tmp_path))
-    try:
+    with services_on(empty_url, tmp_path) as svc:
         a, b = member(svc, "academy"), member(svc, "college")
         mine, theirs = issue(svc, a, make_course(svc, a)), issue(svc, b, make_course(svc, b))
         recorder = EventRecorder(svc.sessions, interval=3600)
@@ -149,13 +160,6 @@ def test_migration_0027_counts_the_verifications_already_written(empty_url: str,
             before = tallies.verification_rows(session)
         assert before == [(a.id, "2026-11", "api", 1), (a.id, "2026-11", "qr", 1), (a.id, "2026-12", "qr", 1),
                           (b.id, "2026-12", "page", 1)]
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.set_main_option("sqlalchemy.url", empty_url.replace("%", "%%"))
-        command.downgrade(config, "0026")
-        svc.engine.dispose()
-        migrate(empty_url, "head")
+        down_and_up(svc, empty_url, "0026")
         with svc.sessions() as session:
             assert tallies.verification_rows(session) == before
-    finally:
-        svc.engine.dispose()
