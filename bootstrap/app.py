@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.globals.update(t=i18n.translate, tn=i18n.translate_plural, locale=i18n.locale,
                                  result_lines=results.summary, platform_slug=settings.platform_slug)
     app.jinja_env.filters["local_time"] = i18n.local_time
+    app.context_processor(i18n.request_messages)
     app.url_map.converters.update(URL_CONVERTERS)  # <id:...>: ids beyond the database's range are a 404
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

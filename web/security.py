@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, Request, abort, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import select, update
 
 from keys.passwords import check_password, hash_password  # noqa: F401  (the web layer's import point)
@@ -127,8 +128,19 @@ def require_csrf() -> None:
         abort(400, description="The form expired or came from another site. Reload the page and try again.")
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without making the cookie's signer for a request that sends no cookie
+    (API calls and QR scans: most requests); Flask then gives the same new, empty session."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def protect(app: Flask, *, exempt_prefixes: tuple[str, ...] = ("/api/",)) -> None:
     """Refuse state-changing requests to pages (not the token-authenticated API) without the CSRF token."""
+    app.session_interface = CookieSessions()
 
     @app.before_request
     def _check_csrf() -> None:
