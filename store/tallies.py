@@ -122,18 +122,10 @@ def deleted(session: Session, credentials: Iterable[Credential]) -> None:
 
 
 def verified(session: Session, events: Iterable[Mapping[str, Any]]) -> None:
-    """`events` (VerificationEvent's columns: org_id, channel, at) are being written. One statement, the same
-    every time (compiled once, run for each row: a batch of every process's events in a second)."""
+    """`events` (VerificationEvent's columns: org_id, channel, at) are being written."""
     counts = Counter((e["org_id"], month_of(e["at"]), e["channel"]) for e in events)
-    if not counts:
-        return
-    table: Table = VerificationTally.__table__  # type: ignore[assignment]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["org_id", "month", "channel"],
-        set_={"verifications": table.c.verifications + statement.excluded.verifications}),
-        [{"org_id": o, "month": m, "channel": c, "verifications": counts[o, m, c]} for o, m, c in sorted(counts)])
+    _add(session, VerificationTally, {key: counts[key] for key in sorted(counts)}, ("org_id", "month", "channel"),
+         "verifications")
 
 
 def verifications(session: Session, org_id: int) -> dict[tuple[str, str], int]:
@@ -252,17 +244,20 @@ def _badges(session: Session, changes: dict[tuple[int, int, str], tuple[int, int
 
 def _add(session: Session, model: type[Base], changes: dict[tuple[Any, ...], int] | Counter[Any],
          keys: tuple[str, ...], column: str, *, returning: bool = False) -> list[tuple[Any, int]]:
-    """Add each change to its row's `column`, making rows that are missing (one upsert statement); with
-    `returning`, each (first key, new value)."""
+    """Add each change to its row's `column`, making rows that are missing; with `returning`, each (first key,
+    new value), from one multi-row upsert. Without, one upsert statement run for each row: the same statement
+    every time, compiled once (the verification events' writer calls this every batch)."""
     if not changes:
         return []
     table: Table = model.__table__  # type: ignore[assignment]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     values = [{**dict(zip(keys, key, strict=True)), column: n} for key, n in changes.items()]
+    if not returning:
+        statement = dialect.insert(table)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=list(keys), set_={column: table.c[column] + statement.excluded[column]}), values)
+        return []
     statement = dialect.insert(table).values(values)
     statement = statement.on_conflict_do_update(index_elements=list(keys),
                                                 set_={column: table.c[column] + statement.excluded[column]})
-    if not returning:
-        session.execute(statement)
-        return []
     return [(key, int(n)) for key, n in session.execute(statement.returning(table.c[keys[0]], table.c[column]))]

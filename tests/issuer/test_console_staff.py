@@ -147,6 +147,8 @@ def test_a_whole_address_finds_that_person_only_and_part_of_one_finds_every_matc
     assert f'data-credential="{kim}"' in whole and f'data-credential="{akim}"' not in whole
     part = text(client, "/console/acme/credentials?q=kim@")
     assert f'data-credential="{kim}"' in part and f'data-credential="{akim}"' in part
+    for odd in ("a" * 5000 + "@example.kr", "%@example.kr", "kim@@example.kr", "김@예시.한국"):  # cut, matched as text
+        assert "data-credential=" not in text(client, f"/console/acme/credentials?q={odd}")
 
 
 def test_the_list_exports_as_csv_and_excel_with_inert_cells(client: FlaskClient, svc: Services) -> None:
