@@ -117,9 +117,19 @@ def work(services: Context, *, queue_name: str = QUEUE, burst: bool = False) -> 
 
 
 class _Worker(SimpleWorker):
-    """RQ's in-process worker, remembering whether it was asked to stop (rather than stopped by an error)."""
+    """RQ's in-process worker, remembering whether it was asked to stop (rather than stopped by an error).
+
+    It does not listen on RQ's command channel (`rq` CLI's shutdown and kill-horse commands): `badges worker` is
+    stopped by signals from its supervisor, and the channel's Redis pub/sub thread could keep a stopping worker
+    from exiting (its unsubscribe and close race the thread reading the same connection; rq issue 1613)."""
 
     stopping = False
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True

@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,11 +17,12 @@ from typing import TYPE_CHECKING
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import make_server
 
 import keys
+import store.db
 from bootstrap.app import create_app
 from bootstrap.wiring import Services
 from issuer import service
@@ -52,6 +54,26 @@ def issued_credentials() -> Iterator[list[bytes]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(service, "sign_and_store", recording)
         yield ob3.ISSUED
+
+
+@pytest.fixture(autouse=True)
+def engines_disposed() -> Iterator[None]:
+    """Every engine a test made (store.db.make_engine: apps, commands, helpers) has its pooled connections closed
+    when the test ends, after the settings fixture wrote what recorders counted. Otherwise a PostgreSQL connection
+    of an engine nobody disposed is closed by the garbage collector, in whichever later test it happens to run,
+    and its ResourceWarning fails that test instead."""
+    made: weakref.WeakSet[Engine] = weakref.WeakSet()
+    create_engine = store.db.create_engine
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        engine = create_engine(*args, **kwargs)
+        made.add(engine)
+        return engine
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store.db, "create_engine", recording)
+        yield
+    for engine in list(made):
+        engine.dispose()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,6 +3,7 @@ directory), a Redis server, gunicorn serving the app and `badges worker` process
 127.0.0.1. The shared PostgreSQL (5432) and Redis (6379) of the test run are never touched."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -104,8 +105,8 @@ class Process:
 
     def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
+        with log.open("ab") as out:  # PYTHONFAULTHANDLER: a SIGABRT writes every thread's stack to the log
+            self.process = subprocess.Popen(command, env={**env, "PYTHONFAULTHANDLER": "1"}, stdout=out, stderr=subprocess.STDOUT,
                                             start_new_session=True)
 
     @property
@@ -126,7 +127,10 @@ class Process:
             self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # where each thread is, in the log (PYTHONFAULTHANDLER), then kill -9
+            os.killpg(self.process.pid, signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
             self.kill()
             raise AssertionError(f"{self.log.name} did not stop:\n{self.log.read_text()}") from None
 
