@@ -276,11 +276,12 @@ def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: date
 
 
 def _list_bits(encoded: object) -> bytes:
-    """status.decode_list, remembered for the lists seen last (many credentials share one list)."""
+    """status.decode_list, remembered for the lists seen last (many credentials share one list; an alliance of 257
+    members publishes two lists each, 16 KiB apiece once decoded: 8 MiB at most)."""
     return _cached_bits(encoded) if isinstance(encoded, str) else bytes(status.decode_list(encoded))  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)
 def _cached_bits(encoded: str) -> bytes:
     return bytes(status.decode_list(encoded))
 

@@ -142,12 +142,13 @@ class Remembered:
             self._stamp = None
             self._looked_at = float("-inf")
 
-    def look(self, session: Session) -> None:
-        """Read the stamp if POLL_SECONDS have passed since the last look, and forget everything if it moved."""
+    def look(self, session: Callable[[], Session]) -> None:
+        """Read the stamp (on `session()`, asked for only then) if POLL_SECONDS have passed since the last look, and
+        forget everything if it moved."""
         now = time.monotonic()
         if now - self._looked_at < self._poll:
             return
-        current = stamp(session)
+        current = stamp(session())
         with self._lock:
             if current != self._stamp:
                 self._entries.clear()

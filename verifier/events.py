@@ -27,11 +27,12 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import tallies
+from store.db import insert_rows
 from store.models import VerificationEvent
 
 INTERVAL_SECONDS = 0.5  # how long a counted verification may wait in memory before it is written
@@ -39,6 +40,7 @@ BATCH = 500  # rows that wake the writer at once
 MAX_PENDING = 20_000  # rows kept in memory at most (a few MB); past that the request writes them itself
 RETRY_SECONDS = 2.0  # the pause after a failed write (the database down) before the next try
 log = logging.getLogger("badges.events")
+EVENTS: Table = VerificationEvent.__table__  # type: ignore[assignment]
 
 
 class EventRecorder:
@@ -115,7 +117,7 @@ class EventRecorder:
     def _write(self, rows: Sequence[Mapping[str, Any]]) -> None:
         try:
             with self._factory() as session, session.begin():
-                session.execute(insert(VerificationEvent), rows)
+                insert_rows(session, EVENTS, rows)
                 tallies.verified(session, rows)
         except IntegrityError:  # a credential or organisation deleted since: write the others one by one
             self._write_each(rows)

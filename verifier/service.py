@@ -75,13 +75,11 @@ class LocalResolver:
         with self.reading() as resolve:
             return resolve.held_status(credential_id, issuer)
 
-    def issued_by(self, session: Session, credential_id: str) -> tuple[int, str] | None:
-        """(organisation id, its DID) of our credential `credential_id`, or None: what never changes, remembered."""
-        def read() -> tuple[int, str] | None:
-            found = session.execute(select(Credential.org_id, Org.did).join(Org, Org.id == Credential.org_id)
-                                    .where(Credential.id == credential_id)).first()
-            return (found.org_id, found.did) if found is not None else None
-        return self.remembered.get(("issued_by", credential_id), read)
+    def _issued_by(self, session: Session, credential_id: str) -> tuple[int, str] | None:
+        """(organisation id, its DID) of our credential `credential_id`, or None."""
+        found = session.execute(select(Credential.org_id, Org.did).join(Org, Org.id == Credential.org_id)
+                                .where(Credential.id == credential_id)).first()
+        return (found.org_id, found.did) if found is not None else None
 
     def stored_document(self, session: Session, credential_id: str) -> bytes:
         """The signed credential as issued here (NotFound otherwise), read with what its verification will ask
@@ -128,13 +126,25 @@ class Reading:
     def __init__(self, resolver: LocalResolver) -> None:
         self._resolver = resolver
         self._session: Session | None = None
+        self._looked = False
 
     def session(self) -> Session:
+        """The read session, the stamp looked at first."""
+        self._look()
+        return self._open()
+
+    def _open(self) -> Session:
         if self._session is None:
             self._session = self._resolver._factory()
-            self._resolver.remembered.look(self._session)
-            self._resolver.documents.look(self._session)
         return self._session
+
+    def _look(self) -> None:
+        """Look at the stamp once per verification, before anything remembered is used (a session is made only
+        when the stamp is due to be read: most verifications read nothing)."""
+        if not self._looked:
+            self._looked = True
+            self._resolver.remembered.look(self._open)
+            self._resolver.documents.look(self._open)
 
     def close(self) -> None:
         if self._session is not None:
@@ -164,18 +174,19 @@ class Reading:
 
     def issued_by(self, credential_id: str) -> tuple[int, str] | None:
         """(organisation id, its DID) of our credential `credential_id`, or None (LocalResolver.issued_by)."""
-        return self._resolver.issued_by(self.session(), credential_id)  # session(): the stamp looked at first
+        return self._remember(("issued_by", credential_id),
+                              lambda: self._resolver._issued_by(self.session(), credential_id))
 
     def stored_document(self, credential_id: str) -> bytes:
         """The signed credential exactly as issued here, remembered (a credential's document never changes; its
         deletion moves the stamp); NotFound otherwise (never remembered)."""
-        self.session()  # looks at the stamp first
+        self._look()
         return self._resolver.documents.get(credential_id,
                                             lambda: self._resolver.stored_document(self.session(), credential_id))
 
     def _remember(self, key: tuple[object, ...], read: Callable[[], T]) -> T:
         """`read()` remembered under `key`, once the stamp has been looked at for this verification."""
-        self.session()  # looks at the stamp (at most every POLL_SECONDS) before anything remembered is used
+        self._look()
         return self._resolver.remembered.get(key, read)
 
 
