@@ -47,9 +47,12 @@ def watched(settings: Settings) -> Iterator[Flask]:
 def logged() -> Iterator[io.StringIO]:
     """What this process logs during the test, as the serving entry points configure it (JSON lines)."""
     out = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
     handler = logs.configure(out, level=logging.DEBUG)
     yield out
-    logging.getLogger().removeHandler(handler)
+    root.removeHandler(handler)
+    root.setLevel(level)  # later tests' threads (an SMTP server's) log as before
 
 
 def scrape(client: FlaskClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -168,11 +171,16 @@ def test_gunicorn_workers_add_up_their_counters_in_multiprocess_mode(settings: S
 
     server = servers.gunicorn(env, port, tmp_path / "gunicorn.log", workers=2)
     try:
-        before, sent = health_checks(), 0
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            while len(list(counters.glob("*.db"))) < 2 and sent < 600:  # until both workers have answered
-                list(pool.map(lambda _: urllib.request.urlopen(f"{url}/healthz", timeout=10).close(), range(6)))
-                sent += 6
+        before = health_checks()
+        # Both workers answer: one waits for the rest of a request sent in half (a sync worker serves one
+        # connection at a time), so the other answers everything sent meanwhile; then the half is finished.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as half:
+            half.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                list(pool.map(lambda _: urllib.request.urlopen(f"{url}/healthz", timeout=10).close(), range(12)))
+            half.sendall(b"Connection: close\r\n\r\n")
+            assert half.makefile("rb").readline().startswith(b"HTTP/1.1 200")
+        sent = 12 + 1
         totals = {health_checks() - before for _ in range(4)}  # whichever worker answers adds up every file
     finally:
         assert server.stop() == 0, server.log.read_text()

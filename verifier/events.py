@@ -3,8 +3,8 @@
 Every genuine verification of one of our credentials is counted (verifier.service.record). Writing its row inside
 the request cost a connection, an INSERT and a commit each time - most of a cached verification's database work.
 So each process keeps the rows it has counted in memory and one background thread writes them, many at a time
-(one executemany INSERT, and the dashboard's counts: store.tallies.verified, in the same transaction), every
-`interval` seconds or as soon as `batch` rows wait.
+(one COPY on PostgreSQL, one executemany INSERT elsewhere, and the dashboard's counts: store.tallies.verified, in
+the same transaction), every `interval` seconds or as soon as `batch` rows wait.
 
 Nothing is counted twice or dropped on purpose:
 - a row leaves memory only once the transaction that wrote it has committed; a failed write (the database down)
