@@ -94,3 +94,25 @@ def test_a_warm_verification_reads_nothing_it_remembers(client: FlaskClient, svc
     assert svc.events.flush() == 2  # the genuine verifications are counted, written in a batch (verifier.events)
     with transaction(svc.sessions) as session:
         assert session.scalar(select(func.count()).select_from(VerificationEvent)) == 2
+
+
+def test_a_first_verification_of_a_badge_reads_its_row_once(client: FlaskClient, svc: Services,
+                                                             statements: list[str]) -> None:
+    """Its issuer's documents already seen, a badge's first verification through the API reads its credential's
+    row once: the suspension and the organisation that counts it come from the same statement."""
+    org, _ = make_org(svc, "acme")
+    course = make_course(svc, org)
+    issued = [issue(svc, org, course, email=f"learner{n}@example.kr") for n in range(2)]
+    with transaction(svc.sessions) as session:
+        seen, new = (get_credential(session, credential_id).document for credential_id in issued)
+    svc.resolver.remembered.forget()  # as a process that did not issue them (issuing here remembers their rows)
+    svc.resolver.documents.forget()
+    statements.clear()
+    assert client.post("/api/v1/verify", data=seen, content_type="application/json").get_json()[
+        "verdict"] == "valid"
+    statements.clear()
+    assert client.post("/api/v1/verify", data=new, content_type="application/json").get_json()[
+        "verdict"] == "valid"
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "published_state" not in s]
+    assert len(reads) == 1 and "FROM credentials" in reads[0], reads
+    assert svc.events.flush() == 2  # and both are counted
