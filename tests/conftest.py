@@ -4,6 +4,7 @@ The PostgreSQL driver, the SMTP server and Playwright are imported by the fixtur
 core alone needs none of them."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -74,6 +75,18 @@ def engines_disposed() -> Iterator[None]:
         yield
     for engine in list(made):
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def root_logger_restored() -> Iterator[None]:
+    """The root logger's handlers and level as they were before the test: a command run in-process configures JSON
+    logs on the test's captured stderr, which pytest closes, and a later test's threads (an SMTP server's) would
+    log into it ("--- Logging error ---")."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -44,15 +44,11 @@ def watched(settings: Settings) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def logged() -> Iterator[io.StringIO]:
+def logged() -> io.StringIO:
     """What this process logs during the test, as the serving entry points configure it (JSON lines)."""
     out = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    handler = logs.configure(out, level=logging.DEBUG)
-    yield out
-    root.removeHandler(handler)
-    root.setLevel(level)  # later tests' threads (an SMTP server's) log as before
+    logs.configure(out, level=logging.DEBUG)
+    return out  # the root logger's handlers and level are given back after the test (tests/conftest.py)
 
 
 def scrape(client: FlaskClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
