@@ -79,17 +79,21 @@ def statements(svc: Services) -> list[str]:
     return seen
 
 
+def reads_of_a_verification(client: FlaskClient, document: bytes, statements: list[str]) -> list[str]:
+    """The SELECTs (the stamp's aside) that verifying `document` through the API made; it must be valid."""
+    statements.clear()
+    assert client.post("/api/v1/verify", data=document, content_type="application/json").get_json()[
+        "verdict"] == "valid"
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT") and "published_state" not in s]
+
+
 def test_a_warm_verification_reads_nothing_it_remembers(client: FlaskClient, svc: Services,
                                                         statements: list[str]) -> None:
     org, _ = make_org(svc, "acme")
     credential_id = issue(svc, org, make_course(svc, org))
     document = client.get(f"/credentials/{credential_id}.json").data
-    assert client.post("/api/v1/verify", data=document, content_type="application/json").get_json()[
-        "verdict"] == "valid"
-    statements.clear()
-    assert client.post("/api/v1/verify", data=document, content_type="application/json").get_json()[
-        "verdict"] == "valid"
-    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "published_state" not in s]
+    reads_of_a_verification(client, document, statements)
+    reads = reads_of_a_verification(client, document, statements)
     assert reads == [], reads  # DID document, status list, suspension, issuer and member all remembered
     assert svc.events.flush() == 2  # the genuine verifications are counted, written in a batch (verifier.events)
     with transaction(svc.sessions) as session:
@@ -107,12 +111,7 @@ def test_a_first_verification_of_a_badge_reads_its_row_once(client: FlaskClient,
         seen, new = (get_credential(session, credential_id).document for credential_id in issued)
     svc.resolver.remembered.forget()  # as a process that did not issue them (issuing here remembers their rows)
     svc.resolver.documents.forget()
-    statements.clear()
-    assert client.post("/api/v1/verify", data=seen, content_type="application/json").get_json()[
-        "verdict"] == "valid"
-    statements.clear()
-    assert client.post("/api/v1/verify", data=new, content_type="application/json").get_json()[
-        "verdict"] == "valid"
-    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "published_state" not in s]
+    reads_of_a_verification(client, seen, statements)  # its issuer's DID document, status list, membership
+    reads = reads_of_a_verification(client, new, statements)
     assert len(reads) == 1 and "FROM credentials" in reads[0], reads
     assert svc.events.flush() == 2  # and both are counted
