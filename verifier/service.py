@@ -179,7 +179,7 @@ class Reading:
                               lambda: self._resolver._held_status(self.session(), credential_id, issuer))
 
     def issued_by(self, credential_id: str) -> tuple[int, str] | None:
-        """(organisation id, its DID) of our credential `credential_id`, or None (LocalResolver.issued_by)."""
+        """(organisation id, its DID) of our credential `credential_id`, or None: what never changes, remembered."""
         return self._remember(("issued_by", credential_id),
                               lambda: self._resolver._issued_by(self.session(), credential_id))
 
