@@ -252,12 +252,10 @@ def _add(session: Session, model: type[Base], changes: dict[tuple[Any, ...], int
     table: Table = model.__table__  # type: ignore[assignment]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     values = [{**dict(zip(keys, key, strict=True)), column: n} for key, n in changes.items()]
-    if not returning:
-        statement = dialect.insert(table)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=list(keys), set_={column: table.c[column] + statement.excluded[column]}), values)
+    insert = dialect.insert(table) if not returning else dialect.insert(table).values(values)
+    statement = insert.on_conflict_do_update(index_elements=list(keys),
+                                             set_={column: table.c[column] + insert.excluded[column]})
+    if not returning:  # the values as parameters: one statement, compiled once, run for each row
+        session.execute(statement, values)
         return []
-    statement = dialect.insert(table).values(values)
-    statement = statement.on_conflict_do_update(index_elements=list(keys),
-                                                set_={column: table.c[column] + statement.excluded[column]})
     return [(key, int(n)) for key, n in session.execute(statement.returning(table.c[keys[0]], table.c[column]))]
