@@ -42,7 +42,8 @@ def verify() -> Response:
                 raw = (credential if isinstance(credential, str)
                        else json.dumps(credential, ensure_ascii=False)).encode()
     verified = views.verify(raw, holder=holder, channel="api", credential_id=credential_id)
-    if request.accept_mimetypes.best == "application/pdf":
+    accept = request.headers.get("Accept", "")  # parsed only when it names the PDF: most calls ask for JSON
+    if "application/pdf" in accept.lower() and request.accept_mimetypes.best == "application/pdf":
         return Response(views.summary_pdf(verified, lang=locale()), mimetype="application/pdf")
     report = verified.report
     if verified.clr is not None:  # a CLR: its own checks, then a report per credential inside
@@ -55,3 +56,4 @@ def verify() -> Response:
     if report.resolved:
         body["resolved"] = report.resolved
     return Response(to_json(body), mimetype="application/json")  # compact UTF-8, orjson when it is exact
+
