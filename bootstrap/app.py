@@ -142,7 +142,7 @@ def _runner(services: Services) -> jobs.Runner:
 
 def _security_headers(response: Response) -> Response:
     """Pages load nothing from elsewhere and cannot be framed; documents are never sniffed as HTML."""
-    present = {name.lower() for name in response.headers.keys()}  # not setdefault(): a miss raises inside werkzeug
+    present = {name.lower() for name, _ in response.headers}  # not setdefault(): a miss raises inside werkzeug
     for name, value in SECURITY_HEADERS:
         if name.lower() not in present:
             response.headers.add(name, value)
