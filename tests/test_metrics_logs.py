@@ -192,3 +192,19 @@ def test_the_quick_look_for_secrets_scrubs_what_every_pattern_would(text: str) -
     for pattern, replacement in logs._SECRETS:
         everything = pattern.sub(replacement, everything)
     assert logs.scrub(text) == everything
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(values=st.lists(st.lists(st.sampled_from(["a", "한", " ", "@", ".", ":", "/", "_", "bdg", "Bearer", "PassWd",
+                                                 "x.kr", "://", '"', "\\", "\n", "\x01"]), max_size=12).map("".join),
+                       min_size=1, max_size=4))
+def test_a_line_is_scrubbed_as_each_of_its_strings_would_be(values: list[str]) -> None:
+    # the formatter looks at the whole line first and scrubs value by value only when it may hold a secret
+    stream = io.StringIO()
+    handler = logs.configure(stream)
+    try:
+        logging.getLogger("badges.test").info("note", extra={f"field{n}": v for n, v in enumerate(values)})
+    finally:
+        logging.getLogger().removeHandler(handler)
+    line = json.loads(stream.getvalue())
+    assert [line[f"field{n}"] for n in range(len(values))] == [logs.scrub(v) for v in values]
