@@ -52,14 +52,8 @@ class _Formatter(OrjsonFormatter):
         if has_request_context() and "request_id" not in log_data:
             log_data["request_id"] = g.get("request_id")
 
-    def serialize_log_record(self, log_data: dict[str, Any]) -> str:
-        """The line, every string in it scrubbed: looked at whole first, as most lines hold nothing to scrub (JSON
-        escapes none of the characters _MAYBE_SECRET looks for, so a value that needs scrubbing shows in the line)."""
-        line = super().serialize_log_record(log_data)
-        if _MAYBE_SECRET.search(line) is None:
-            return line
-        return super().serialize_log_record(
-            {key: scrub(value) if isinstance(value, str) else value for key, value in log_data.items()})
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {key: scrub(value) if isinstance(value, str) else value for key, value in log_data.items()}
 
 
 def configure(stream: IO[str] | None = None, *, level: int = logging.INFO) -> logging.Handler:
