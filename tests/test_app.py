@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 
 def _registered(app: Flask) -> Iterator[Callable[..., Any]]:
@@ -37,3 +37,15 @@ def test_an_async_view_would_be_found(app: Flask) -> None:
 
     app.add_url_rule("/late", view_func=late)
     assert _coroutines(_registered(app)) == ["test_an_async_view_would_be_found.<locals>.late"]
+
+
+def test_query_form_and_cookie_values_read_as_werkzeug_reads_them(app: Flask) -> None:
+    # web.http.Request looks before it reads a name (werkzeug raises and catches for a missing one): same answers
+    with app.test_request_context("/?page=3&name=a&name=b&bad=x", method="POST", data={"q": "김"},
+                                 headers={"Cookie": "lang=en"}):
+        assert (request.args.get("page", type=int), request.args.get("bad", type=int), request.args.get("bad", 7, int)) \
+            == (3, None, 7)
+        assert (request.args.get("name"), request.args.getlist("name"), request.args.get("none", "d")) == ("a", ["a", "b"], "d")
+        assert (request.form.get("q"), request.form.get("none")) == ("김", None)
+        assert (request.cookies.get("lang"), request.cookies.get("session")) == ("en", None)
+        assert "none" not in request.args and request.args["page"] == "3"

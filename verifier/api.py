@@ -56,4 +56,3 @@ def verify() -> Response:
     if report.resolved:
         body["resolved"] = report.resolved
     return Response(to_json(body), mimetype="application/json")  # compact UTF-8, orjson when it is exact
-

@@ -29,6 +29,8 @@ class IdConverter(IntegerConverter):
 
 
 URL_CONVERTERS = {"id": IdConverter}
+_REQUEST_SESSION = "badges_request_session"  # flask.g attributes of request_transaction
+_AFTER_COMMIT = "badges_after_commit"
 
 
 class _Values(ImmutableMultiDict[str, Any]):
@@ -43,8 +45,6 @@ class Request(flask.Request):
     """The app's request (bootstrap.app.App.request_class): Flask's, with _Values for its query, form and cookies."""
 
     parameter_storage_class = dict_storage_class = _Values
-_REQUEST_SESSION = "badges_request_session"  # flask.g attributes of request_transaction
-_AFTER_COMMIT = "badges_after_commit"
 
 
 def id_arg(value: str | None) -> int | None:
