@@ -42,8 +42,8 @@ def verify() -> Response:
                 raw = (credential if isinstance(credential, str)
                        else json.dumps(credential, ensure_ascii=False)).encode()
     verified = views.verify(raw, holder=holder, channel="api", credential_id=credential_id)
-    accept = request.headers.get("Accept", "")  # parsed only when it names the PDF: most calls ask for JSON
-    if "application/pdf" in accept.lower() and request.accept_mimetypes.best == "application/pdf":
+    accept = request.headers.get("Accept", "").lower()  # media types ignore case; parsed only when it names the PDF
+    if "application/pdf" in accept and (request.accept_mimetypes.best or "").lower() == "application/pdf":
         return Response(views.summary_pdf(verified, lang=locale()), mimetype="application/pdf")
     report = verified.report
     if verified.clr is not None:  # a CLR: its own checks, then a report per credential inside

@@ -175,3 +175,12 @@ def test_the_api_answers_with_the_pdf_summary_when_asked(client: FlaskClient, ou
                            headers={"Accept": "application/pdf"})
     assert response.mimetype == "application/pdf"
     assert "Valid badge" in pdf_text(response.data, tmp_path)
+
+
+def test_the_api_answers_json_when_the_pdf_is_only_a_second_choice(client: FlaskClient, ours: tuple[str, bytes]) -> None:
+    response = client.post("/api/v1/verify", data=ours[1], content_type="application/json",
+                           headers={"Accept": "application/json, application/pdf;q=0.5"})
+    assert (response.mimetype, response.get_json()["verdict"]) == ("application/json", "valid")
+    asked = client.post("/api/v1/verify", data=ours[1], content_type="application/json",
+                        headers={"Accept": "Application/PDF, application/json;q=0.5"})
+    assert asked.mimetype == "application/pdf"
