@@ -199,7 +199,7 @@ def test_the_quick_look_for_secrets_scrubs_what_every_pattern_would(text: str) -
                                                  "x.kr", "://", '"', "\\", "\n", "\x01"]), max_size=12).map("".join),
                        min_size=1, max_size=4))
 def test_a_line_is_scrubbed_as_each_of_its_strings_would_be(values: list[str]) -> None:
-    # the formatter looks at the whole line first and scrubs value by value only when it may hold a secret
+    # every string of a line is scrubbed, whatever it holds (quotes, backslashes, control and non-ASCII characters)
     stream = io.StringIO()
     handler = logs.configure(stream)
     try:
