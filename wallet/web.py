@@ -45,16 +45,18 @@ def require_learner(session: Session) -> Learner:
 
 def refresh(*, older_than: timedelta = reports.RECHECK_AFTER, only: str | None = None) -> None:
     """Collect the signed-in learner's newly issued badges and re-check stale ones (or just item `only`):
-    verification runs between two short transactions, never inside one (see wallet.reports). Then the pathway
-    callback may issue track badges, which are collected at once."""
+    verification runs between two short transactions, never inside one (see wallet.reports). When a badge was
+    collected or re-checked, the pathway callback may then issue track badges, which are collected at once (a view
+    that changed nothing leaves tracks to the next change and to `badges pathways award`)."""
     ctx, now = wallet_context(), utcnow()
-    learner_id = _collect_and_verify(ctx, now, older_than, only)
-    if ctx.after_collect is not None and only is None and ctx.after_collect(learner_id, now):
+    learner_id, checked = _collect_and_verify(ctx, now, older_than, only)
+    if checked and ctx.after_collect is not None and only is None and ctx.after_collect(learner_id, now):
         _collect_and_verify(ctx, now, older_than, None)
 
 
-def _collect_and_verify(ctx: WalletContext, now: datetime, older_than: timedelta, only: str | None) -> int:
-    """The learner's id, once their new badges are collected and the due ones checked."""
+def _collect_and_verify(ctx: WalletContext, now: datetime, older_than: timedelta,
+                        only: str | None) -> tuple[int, bool]:
+    """The learner's id, once their new badges are collected and the due ones checked; and whether any was."""
     with transaction() as session:
         learner = require_learner(session)
         learner_id = learner.id
@@ -66,7 +68,7 @@ def _collect_and_verify(ctx: WalletContext, now: datetime, older_than: timedelta
         done = reports.run(ctx, pending, now=now)
         with transaction() as session:
             reports.record_all(session, require_learner(session).id, done)
-    return learner_id
+    return learner_id, bool(pending)
 
 
 def safe_next(target: str | None) -> str:

@@ -8,6 +8,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -127,3 +128,29 @@ def test_the_console_defines_a_track_and_names_an_unknown_achievement(app: Flask
                         ).status_code == 302
     page = console.get("/console/acme/pathways?lang=en").get_data(as_text=True)
     assert "Data engineer" in page and other.public_id in page
+
+
+def test_tracks_are_looked_at_when_the_wallet_collects_or_rechecks_not_on_every_view(
+        client: FlaskClient, svc: Services, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b, badge, (cloud, api, topcit) = make_track(svc)
+    issue(svc, a, cloud, email=LEARNER)
+    calls: list[int] = []
+    award = pathways.Awarder.__call__
+
+    def counted(self: pathways.Awarder, learner_id: int, now: datetime) -> int:
+        calls.append(learner_id)
+        return award(self, learner_id, now)
+
+    monkeypatch.setattr(pathways.Awarder, "__call__", counted)
+    sign_up(client, mailbox, address=LEARNER)
+    _text(client, "en")  # the wallet's first view collects the cloud badge
+    assert len(calls) == 1
+    _text(client, "en")
+    _text(client, "ko")
+    assert len(calls) == 1  # nothing collected or re-checked: no track can have changed
+    issue(svc, b, api, email=LEARNER)
+    issue(svc, b, topcit, email=LEARNER, results=(ResultIn("score", "720"), ResultIn("level", "4")))
+    assert "3 of 3" in _text(client, "en") and len(calls) == 2  # collected: the track is complete and awarded
+    [_] = _track_badges(svc, badge)
+    client.post("/wallet/recheck", data={"csrf_token": _csrf(client)})
+    assert len(calls) == 3 and len(_track_badges(svc, badge)) == 1
