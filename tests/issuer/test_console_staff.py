@@ -145,8 +145,11 @@ def test_a_whole_address_finds_that_person_only_and_part_of_one_finds_every_matc
     enter_as(client, svc, org, email="lee@acme.example")
     whole = text(client, "/console/acme/credentials?q=Kim@Example.kr")  # found by its keyed hash, as typed
     assert f'data-credential="{kim}"' in whole and f'data-credential="{akim}"' not in whole
+    lab = issue(svc, org, course, name="Park@Lab 박", email="park@example.kr")  # an "@" in a name is searched too
     part = text(client, "/console/acme/credentials?q=kim@")
-    assert f'data-credential="{kim}"' in part and f'data-credential="{akim}"' in part
+    assert f'data-credential="{kim}"' in part and f'data-credential="{akim}"' in part and lab not in part
+    by_name = text(client, "/console/acme/credentials?q=PARK@lab")
+    assert f'data-credential="{lab}"' in by_name and f'data-credential="{kim}"' not in by_name
     for odd in ("a" * 5000 + "@example.kr", "%@example.kr", "kim@@example.kr", "김@예시.한국"):  # cut, matched as text
         assert "data-credential=" not in text(client, f"/console/acme/credentials?q={odd}")
 
