@@ -74,7 +74,8 @@ VALID_REPORT = '"verdict":"valid"'  # verifier/api.py: compact JSON (badges.json
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "bootstrap" / "gunicorn_conf.py"
-# wrk sends, per thread, the next of the badges (one request a line of a file: a path, or a path and a body), and
+# wrk sends, per thread, the next of the badges (one request a line of a file: a path, or a path and a body; each
+# request made once, when the thread starts: wrk shares the server's cores, and what it spends they lose), and
 # counts the answers that are not 200 with `expect` in the body, printing the total at the end (wrk's own
 # "Non-2xx or 3xx" line only counts statuses over 399).
 ROTATE_LUA = """
@@ -82,13 +83,20 @@ local threads = {}
 local items = {}
 for line in io.lines(%(items)s) do items[#items + 1] = line end
 function setup(thread) table.insert(threads, thread) end
-function init(args) unexpected = 0 math.randomseed(os.time() + #threads) at = math.random(#items) end
+local requests = {}
+function init(args)
+  unexpected = 0
+  math.randomseed(os.time() + #threads)
+  at = math.random(#items)
+  for i, item in ipairs(items) do
+    local tab = string.find(item, "\\t", 1, true)
+    if tab then requests[i] = wrk.format(nil, string.sub(item, 1, tab - 1), nil, string.sub(item, tab + 1))
+    else requests[i] = wrk.format(nil, item) end
+  end
+end
 function request()
   at = at %% #items + 1
-  local item = items[at]
-  local tab = string.find(item, "\\t", 1, true)
-  if tab then return wrk.format(nil, string.sub(item, 1, tab - 1), nil, string.sub(item, tab + 1)) end
-  return wrk.format(nil, item)
+  return requests[at]
 end
 function response(status, headers, body)
   if status ~= 200 or not string.find(body, %(expect)s, 1, true) then unexpected = unexpected + 1 end
