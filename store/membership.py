@@ -2,7 +2,7 @@
 change, and the applications of organisations that want to join.
 
 The history answers "a member at time T" (for the report of a badge issued at T) as well as "a member now":
-`member_at` takes the last change at or before T. The verifier reads this module (it must not import the
+`History.at` (and `member_at`) takes the last change at or before T. The verifier reads this module (it must not import the
 issuer); the operator's actions live in issuer.alliance.
 """
 from __future__ import annotations
@@ -107,13 +107,34 @@ def member_now(session: Session, org_id: int) -> Standing | None:
     return Standing(MemberRole(row.role), MemberKind(row.kind), MemberState(row.state), row.joined_at)
 
 
+@dataclass(frozen=True, slots=True)
+class History:
+    """An organisation's membership changes, oldest first: its state at any instant without another read (the
+    verifier keeps one per member organisation, whatever the badge)."""
+
+    changes: tuple[tuple[datetime, MemberState], ...]
+
+    def at(self, when: datetime) -> MemberState | None:
+        """The state at `when` (the last change at or before it); None when it was not yet a member then."""
+        found = None
+        for at, state in self.changes:
+            if at > when:
+                break
+            found = state
+        return found
+
+
+def history(session: Session, org_id: int) -> History:
+    """The organisation's membership history (changes made at the same instant in the order they were made)."""
+    rows = session.execute(select(MembershipChange.at, MembershipChange.state).where(
+        MembershipChange.org_id == org_id).order_by(MembershipChange.at, MembershipChange.id))
+    return History(tuple((at, MemberState(state)) for at, state in rows))
+
+
 def member_at(session: Session, org_id: int, when: datetime) -> MemberState | None:
     """The organisation's membership state at `when` (the last change at or before it); None when it was not yet
     a member then."""
-    state = session.scalar(select(MembershipChange.state).where(
-        MembershipChange.org_id == org_id, MembershipChange.at <= when)
-        .order_by(MembershipChange.at.desc(), MembershipChange.id.desc()).limit(1))
-    return MemberState(state) if state is not None else None
+    return history(session, org_id).at(when)
 
 
 def enrol(session: Session, *, org: Org, role: MemberRole, kind: MemberKind, actor: str, now: datetime) -> AllianceMember:
@@ -134,9 +155,3 @@ def change_state(session: Session, member: AllianceMember, state: MemberState, *
     member.state, member.changed_at = state.value, now
     session.add(MembershipChange(org_id=member.org_id, state=state.value, at=now, actor=actor, reason=reason))
     session.flush()
-
-
-def history(session: Session, org_id: int) -> list[MembershipChange]:
-    """Every change of the organisation's membership, oldest first."""
-    return list(session.scalars(select(MembershipChange).where(MembershipChange.org_id == org_id)
-                                .order_by(MembershipChange.at, MembershipChange.id)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -91,18 +91,40 @@ class Summary:
         return out
 
 
-def member_of(session: Session, did: str, links: Links, issued_at: datetime | None = None) -> Member | None:
-    """The member organisation of this deployment whose DID is `did`, with its alliance membership now and at
-    `issued_at` (when the badge says it was issued), or None."""
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A member organisation of this deployment as the summaries of all its badges show it, with its alliance
+    membership's history: what verifier.views remembers per organisation, whatever the badge."""
+
+    member: Member  # its membership now, none at issue
+    history: membership.History | None  # None: never an alliance member
+
+    def on(self, issued_at: datetime | None) -> Member:
+        """The member as the summary of a badge issued at `issued_at` shows it (with its membership then)."""
+        if issued_at is None or self.history is None:
+            return self.member
+        if issued_at.microsecond == 0:  # documents say whole seconds: the end of that one
+            issued_at = issued_at.replace(microsecond=999_999)
+        then = self.history.at(issued_at)
+        return replace(self.member, state_at_issue=then.value if then else None)
+
+
+def membership_of(session: Session, did: str, links: Links) -> Membership | None:
+    """The member organisation of this deployment whose DID is `did`, with its alliance membership now and its
+    history, or None."""
     org = orgs.org_by_did(session, did)
     if org is None:
         return None
     now = membership.member_now(session, org.id)
-    if issued_at is not None and issued_at.microsecond == 0:  # documents say whole seconds: the end of that one
-        issued_at = issued_at.replace(microsecond=999_999)
-    then = membership.member_at(session, org.id, issued_at) if issued_at is not None and now is not None else None
-    return Member(org.slug, org.name_ko, org.name_en, links.org(org.slug), state=now.state if now else None,
-                  state_at_issue=then.value if then else None)
+    member = Member(org.slug, org.name_ko, org.name_en, links.org(org.slug), state=now.state if now else None)
+    return Membership(member, membership.history(session, org.id) if now is not None else None)
+
+
+def member_of(session: Session, did: str, links: Links, issued_at: datetime | None = None) -> Member | None:
+    """The member organisation whose DID is `did`, with its alliance membership now and at `issued_at` (when the
+    badge says it was issued), or None."""
+    found = membership_of(session, did, links)
+    return found.on(issued_at) if found is not None else None
 
 
 def issued_at(report: VerificationReport) -> datetime | None:

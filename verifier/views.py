@@ -13,7 +13,7 @@ from badges.fetch import FetchPolicy
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
 from verifier import club, pdf, service
-from verifier.summary import Summary, member_of, summarise
+from verifier.summary import Member, Summary, membership_of, summarise
 from web import metrics
 from web.http import services, transaction, utcnow
 from web.i18n import translate
@@ -133,8 +133,11 @@ def _verify_clr(source: bytes, *, channel: str, now: datetime) -> Verified:
 def _summarise(report: VerificationReport, resolve: service.Reading) -> Summary:
     """The summary of `report`, its issuer looked up among our members (remembered, see LocalResolver)."""
     links, remembered = services().issuing.links, services().resolver.remembered
-    return summarise(report, links=links, member=lambda did, issued: remembered.get(
-        ("member", did, issued), lambda: member_of(resolve.session(), did, links, issued)))
+
+    def member(did: str, issued: datetime | None) -> Member | None:  # one read per organisation, not per badge
+        found = remembered.get(("member", did), lambda: membership_of(resolve.session(), did, links))
+        return found.on(issued) if found is not None else None
+    return summarise(report, links=links, member=member)
 
 
 def summary_pdf(verified: Verified, *, lang: str) -> bytes:

@@ -17,7 +17,7 @@ from issuer import alliance
 from issuer.platform import ensure_platform
 from store.console import AuditEntry
 from store.db import transaction
-from store.membership import Application, MemberKind, MemberRole, MemberState, enrol, member_at, member_now
+from store.membership import Application, MemberKind, MemberRole, MemberState, enrol, history, member_at, member_now
 from store.models import Org
 from tests.conftest import SmtpSink
 from tests.factories import NOW, console_post, csrf_token, issue, make_course, make_org, make_staff, sign_in
@@ -217,6 +217,20 @@ def test_member_at_answers_from_the_history(svc: Services) -> None:
         assert member_at(session, org.id, NOW + timedelta(days=15)) is MemberState.SUSPENDED
         assert member_at(session, org.id, NOW + timedelta(days=25)) is MemberState.ENDED
         assert member_now(session, org.id).state is MemberState.ENDED  # type: ignore[union-attr]
+
+
+def test_changes_made_at_the_same_instant_count_in_the_order_they_were_made(svc: Services) -> None:
+    org = member(svc, "bootcamp", joined=NOW)
+    later = NOW + timedelta(days=10)
+    with transaction(svc.sessions) as session:
+        platform = ensure_platform(session, svc.issuing, svc.platform.identity, now=NOW)
+        for state in (MemberState.SUSPENDED, MemberState.ACTIVE):  # suspended by mistake, reinstated at once
+            alliance.set_state(session, org_id=org.id, state=state, reason="x", platform=platform, actor="test",
+                               now=later)
+        assert member_at(session, org.id, later) is MemberState.ACTIVE
+        assert member_at(session, org.id, later - timedelta(microseconds=1)) is MemberState.ACTIVE
+        assert [state for _, state in history(session, org.id).changes] == [
+            MemberState.ACTIVE, MemberState.SUSPENDED, MemberState.ACTIVE]
 
 
 def test_the_directory_searches_and_filters_and_shows_counts(svc: Services, client: FlaskClient) -> None:
