@@ -2,8 +2,8 @@
 change, and the applications of organisations that want to join.
 
 The history answers "a member at time T" (for the report of a badge issued at T) as well as "a member now":
-`History.at` (and `member_at`) takes the last change at or before T. The verifier reads this module (it must not import the
-issuer); the operator's actions live in issuer.alliance.
+`History.at` (and `member_at`) takes the last change at or before T. The verifier reads this module (it must not
+import the issuer); the operator's actions live in issuer.alliance.
 """
 from __future__ import annotations
 
