@@ -143,9 +143,11 @@ def gunicorn(env: dict[str, str], port: int, log: Path, *, workers: int = 1) -> 
                       "bootstrap.app:serve()"], env, log)
 
     def answers() -> bool:
+        # A probe waits for its answer rather than give up and try again: a worker booting under load still
+        # answers an abandoned probe later, and a test counting requests would count it.
         assert server.alive(), log.read_text()
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30).close()
             return True
         except OSError:
             return False
