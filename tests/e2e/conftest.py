@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bootstrap.wiring import Services, build_services
+from tests.e2e.servers import GUNICORN_CONF
 from web.settings import Settings
 
 WORKERS = 3
@@ -32,8 +33,9 @@ def cluster(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Services]
 @contextmanager
 def gunicorn_cluster(settings: Settings, tmp_path: Path, env: Mapping[str, str] | None = None,
                      ) -> Iterator[tuple[str, Services, subprocess.Popen[bytes]]]:
-    """gunicorn with WORKERS worker processes on the test database (its environment plus `env`): its URL, services
-    for the test's own changes, and the server (stopped with SIGTERM at the end, unless the test stopped it)."""
+    """gunicorn with WORKERS worker processes and the project's settings (bootstrap/gunicorn_conf.py) on the test
+    database (its environment plus `env`): its URL, services for the test's own changes, and the server (stopped
+    with SIGTERM at the end, unless the test stopped it)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -43,8 +45,8 @@ def gunicorn_cluster(settings: Settings, tmp_path: Path, env: Mapping[str, str] 
            "BADGES_PUBLIC_URL": url, "BADGES_INSTANCE": str(tmp_path), "BADGES_VERIFY_RATE_LIMIT": "0",
            **(env or {})}
     log = tmp_path / "gunicorn.log"
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
-                               "--graceful-timeout", "5", "--timeout", "120", "--error-logfile", str(log),
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "-w", str(WORKERS),
+                               "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--timeout", "120", "--error-logfile", str(log),
                                "bootstrap.app:serve()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
