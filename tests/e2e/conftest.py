@@ -46,7 +46,8 @@ def gunicorn_cluster(settings: Settings, tmp_path: Path, env: Mapping[str, str] 
            **(env or {})}
     log = tmp_path / "gunicorn.log"
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "-w", str(WORKERS),
-                               "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--timeout", "120", "--error-logfile", str(log),
+                               "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--timeout", "120",
+                               "--error-logfile", str(log),
                                "bootstrap.app:serve()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):

@@ -40,7 +40,7 @@ def test_the_cork_is_set_and_released_on_tcp_and_skipped_on_unix_sockets() -> No
         assert client.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK) == 0
     left, right = socket.socketpair(socket.AF_UNIX)
     with left, right:
-        gunicorn_conf._cork(left, True)  # TCP_CORK on a Unix socket would raise
+        gunicorn_conf._cork(left, True)  # left as it is (TCP_CORK is no option of a Unix socket)
         left.sendall(b"x")
         assert right.recv(1) == b"x"
     gunicorn_conf._cork(None, True)
