@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bootstrap.wiring import Services
 from issuer import service
@@ -180,6 +180,6 @@ def test_a_learner_picks_what_a_new_link_shows(server: LiveServer, chromium_brow
     assert page.is_checked("#shows-selected")  # ticking a badge chooses "only the badges I tick"
     page.fill("#label", "B사 지원")
     page.click("#create-profile-link")
-    assert "보여 주는 배지: 고른 배지 1개" in page.inner_text("#profile-links")
+    expect(page.locator("#profile-links")).to_contain_text("보여 주는 배지: 고른 배지 1개")  # the page after the POST
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
     browser.close()

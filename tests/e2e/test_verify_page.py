@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from badges import qr
 from tests.conftest import LiveServer
@@ -72,7 +72,7 @@ def test_pasted_tampered_json_is_not_genuine_in_english_after_the_switch(live_se
     document["credentialSubject"]["name"] = "위조자"
     page.goto(f"{live_server.url}/verify")
     page.click("header a[hreflang=en]")
-    assert "Scan the QR code" in page.content()
+    expect(page.locator("main")).to_contain_text("Scan the QR code")  # waits for the English page
     page.fill("#credential", json.dumps(document, ensure_ascii=False))
     page.click("button[type=submit]")
     assert page.get_attribute("#verdict", "data-verdict") == "not_genuine"

@@ -131,8 +131,16 @@ def until(condition: Callable[[], object], workers: list[subprocess.Popen[bytes]
 
 
 def busy(runner: RqRunner) -> int:
-    """The process id of the worker running the queue's one started job."""
-    [started] = runner.queue.started_job_registry.get_job_ids()
+    """The process id of the worker running the queue's one started job.
+
+    The other worker's sweep may queue the job again in the moment between the first taking it from the queue
+    and taking its lease (a job submitted twice runs once: see issuer.queue); that second run finds the lease
+    taken and ends at once, so it is waited out."""
+    deadline = time.monotonic() + 60
+    while len(ids := runner.queue.started_job_registry.get_job_ids()) != 1:
+        assert time.monotonic() < deadline, f"started jobs: {ids}"
+        time.sleep(0.02)
+    [started] = ids
     name = Job.fetch(started, connection=runner.queue.connection).worker_name
     return int(runner.queue.connection.hget(f"rq:worker:{name}", "pid"))
 

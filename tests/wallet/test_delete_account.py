@@ -112,7 +112,7 @@ def test_a_learner_deletes_their_wallet_in_the_browser(lang: str, texts: tuple[s
     page.fill("#password", PASSWORD)
     page.check("#understood")
     page.click("#delete")
-    assert texts[2] in page.inner_text("#account-deleted")
+    expect(page.locator("#account-deleted")).to_contain_text(texts[2])
     page.goto(f"{server.url}/wallet")
     assert "/wallet/signin" in page.url
 

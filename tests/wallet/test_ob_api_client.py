@@ -9,7 +9,7 @@ import secrets
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Page, Route, expect
 
 from bootstrap.wiring import Services
 from store.models import Credential
@@ -123,7 +123,7 @@ def test_an_app_registers_gets_consent_lists_upserts_profiles_refreshes_and_is_c
 
     page.goto(f"{live}/wallet/account")
     page.click("#apps-link")
-    assert page.inner_text("[data-app='배지 모음 앱'] [data-scope]") == "지갑에 있는 내 배지를 봅니다(숨긴 배지는 빼고)."
+    expect(page.locator("[data-app='배지 모음 앱'] [data-scope]")).to_have_text("지갑에 있는 내 배지를 봅니다(숨긴 배지는 빼고).")
     page.click("[data-app='배지 모음 앱'] button")
     page.locator("#no-apps").wait_for()  # the page after the revocation says no app is connected
 

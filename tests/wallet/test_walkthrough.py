@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer, SmtpSink
 from tests.e2e.browser import keep
@@ -49,7 +49,7 @@ def test_a_trainee_collects_imports_shares_and_an_employer_verifies_the_pdf(
     page.fill("#email", "minji.kim@example.com")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    assert "minji.kim@example.com" in page.inner_text("#sent-to")
+    expect(page.locator("#sent-to")).to_contain_text("minji.kim@example.com")
     shot(page, tmp_path, "1-check-email")
 
     link = Mailbox(smtp_server[1], server.url).link("minji.kim@example.com")
