@@ -3,11 +3,9 @@ verdict and channel, request latencies, failed mails and the cohort backlog; eve
 line with its request id, which goes back in X-Request-Id; no token, password or e-mail address reaches a log."""
 from __future__ import annotations
 
-import base64
 import io
 import json
 import logging
-import os
 import socket
 import urllib.request
 from collections.abc import Iterator
@@ -152,10 +150,8 @@ def test_gunicorn_workers_add_up_their_counters_in_multiprocess_mode(settings: S
     url = f"http://127.0.0.1:{port}"
     counters = tmp_path / "prometheus"
     counters.mkdir()
-    env = {**os.environ, "BADGES_DATABASE_URL": settings.database_url, "BADGES_SECRET_KEY": settings.secret_key,
-           "BADGES_KEY_ENCRYPTION_KEY": base64.b64encode(settings.key_encryption_key).decode(),
-           "BADGES_PUBLIC_URL": url, "BADGES_INSTANCE": str(tmp_path), "BADGES_METRICS_TOKEN": TOKEN,
-           "PROMETHEUS_MULTIPROC_DIR": str(counters)}
+    env = servers.environment(replace(settings, public_base_url=url, instance_dir=tmp_path),
+                              BADGES_METRICS_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(counters))
 
     def health_checks() -> float:
         request = urllib.request.Request(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})

@@ -1,14 +1,6 @@
 """Browser and multi-process fixtures for the end-to-end tests."""
 from __future__ import annotations
 
-import base64
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bootstrap.wiring import Services, build_services
-from tests.e2e.servers import GUNICORN_CONF
+from tests.e2e import servers
 from web.settings import Settings
 
 WORKERS = 3
@@ -32,37 +24,19 @@ def cluster(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Services]
 
 @contextmanager
 def gunicorn_cluster(settings: Settings, tmp_path: Path, env: Mapping[str, str] | None = None,
-                     ) -> Iterator[tuple[str, Services, subprocess.Popen[bytes]]]:
+                     ) -> Iterator[tuple[str, Services, servers.Process]]:
     """gunicorn with WORKERS worker processes and the project's settings (bootstrap/gunicorn_conf.py) on the test
     database (its environment plus `env`): its URL, services for the test's own changes, and the server (stopped
-    with SIGTERM at the end, unless the test stopped it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "BADGES_DATABASE_URL": settings.database_url, "BADGES_SECRET_KEY": settings.secret_key,
-           "BADGES_KEY_ENCRYPTION_KEY": base64.b64encode(settings.key_encryption_key).decode(),
-           "BADGES_PUBLIC_URL": url, "BADGES_INSTANCE": str(tmp_path), "BADGES_VERIFY_RATE_LIMIT": "0",
-           **(env or {})}
+    at the end, unless the test stopped it)."""
+    port = servers.free_port()
+    settings = replace(settings, public_base_url=f"http://127.0.0.1:{port}", instance_dir=tmp_path)
     log = tmp_path / "gunicorn.log"
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "-w", str(WORKERS),
-                               "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--timeout", "120",
-                               "--error-logfile", str(log),
-                               "bootstrap.app:serve()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = servers.gunicorn(servers.environment(settings, BADGES_VERIFY_RATE_LIMIT="0", **(env or {})), port, log,
+                              workers=WORKERS)
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/verify", timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"gunicorn did not start: {log.read_text()}")
-        svc = build_services(replace(settings, public_base_url=url))
-        yield url, svc, server
+        svc = build_services(settings)
+        yield settings.public_base_url, svc, server
         svc.engine.dispose()
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+        server.stop()
         print(log.read_text())

@@ -1,8 +1,10 @@
-"""Servers a fault drill owns, so it may kill and restart them: a PostgreSQL cluster (initdb + pg_ctl in a temporary
+"""Servers a test owns, so it may kill and restart them: a PostgreSQL cluster (initdb + pg_ctl in a temporary
 directory), a Redis server, gunicorn serving the app and `badges worker` processes, each on a free port of
-127.0.0.1. The shared PostgreSQL (5432) and Redis (6379) of the test run are never touched."""
+127.0.0.1, configured through the environment as a deployment is. The shared PostgreSQL (5432) and Redis (6379)
+of the test run are never touched."""
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import shutil
@@ -15,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from web.settings import Settings
+
 PG_BIN = Path(os.environ.get("BADGES_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 BADGES = Path(sys.executable).with_name("badges")  # the console script, as an operator runs it
 GUNICORN_CONF = Path(__file__).resolve().parents[2] / "bootstrap" / "gunicorn_conf.py"
@@ -24,6 +28,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def environment(settings: Settings, **variables: str) -> dict[str, str]:
+    """This process's environment with `settings` in the variables a deployment sets (and `variables`), for the
+    service's programs started by a test."""
+    env = {**os.environ, "BADGES_DATABASE_URL": settings.database_url, "BADGES_SECRET_KEY": settings.secret_key,
+           "BADGES_KEY_ENCRYPTION_KEY": base64.b64encode(settings.key_encryption_key).decode(),
+           "BADGES_PUBLIC_URL": settings.public_base_url, "BADGES_INSTANCE": str(settings.instance_dir)}
+    if settings.redis_url:
+        env["BADGES_REDIS_URL"] = settings.redis_url
+    return env | variables
 
 
 def wait_for(condition: object, what: str, timeout: float = 30.0) -> None:

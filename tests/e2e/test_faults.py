@@ -4,9 +4,7 @@ Redis restarts (losing what it held). After each, the job finishes with every pe
 index used twice, and the API answered 503 with Retry-After while the database was down, recovering by itself."""
 from __future__ import annotations
 
-import base64
 import json
-import os
 import urllib.error
 import urllib.request
 import uuid
@@ -66,11 +64,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     url = f"http://127.0.0.1:{servers.free_port()}"
     settings = Settings(database_url=postgres.url("badges"), secret_key="drill-secret", key_encryption_key=keys.new_kek(),
                         public_base_url=url, instance_dir=folder, redis_url=redis.url)
-    env = {**os.environ, "BADGES_DATABASE_URL": settings.database_url,
-           "BADGES_SECRET_KEY": settings.secret_key, "BADGES_PUBLIC_URL": url, "BADGES_INSTANCE": str(folder),
-           "BADGES_KEY_ENCRYPTION_KEY": base64.b64encode(settings.key_encryption_key).decode(),
-           "BADGES_REDIS_URL": redis.url}
-    site = Site(folder, postgres, redis, env, url, build_services(settings))
+    site = Site(folder, postgres, redis, servers.environment(settings), url, build_services(settings))
     try:
         site.start_app()
         yield site

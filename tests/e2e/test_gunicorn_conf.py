@@ -1,9 +1,8 @@
 """bootstrap/gunicorn_conf.py's hooks: an answer leaves in one TCP segment, and a Unix socket is left alone."""
 from __future__ import annotations
 
-import base64
-import os
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 from bootstrap import gunicorn_conf
@@ -13,9 +12,7 @@ from web.settings import Settings
 
 def test_gunicorn_sends_an_answer_head_and_body_together(settings: Settings, tmp_path: Path) -> None:
     port = servers.free_port()
-    env = {**os.environ, "BADGES_DATABASE_URL": settings.database_url, "BADGES_SECRET_KEY": settings.secret_key,
-           "BADGES_KEY_ENCRYPTION_KEY": base64.b64encode(settings.key_encryption_key).decode(),
-           "BADGES_PUBLIC_URL": f"http://127.0.0.1:{port}", "BADGES_INSTANCE": str(tmp_path)}
+    env = servers.environment(replace(settings, public_base_url=f"http://127.0.0.1:{port}", instance_dir=tmp_path))
     server = servers.gunicorn(env, port, tmp_path / "gunicorn.log")
     try:
         # Without the cork the head goes out first, on its own, and the first read gets it alone (as it did here).

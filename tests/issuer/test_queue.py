@@ -6,7 +6,6 @@ import base64
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -32,11 +31,11 @@ from issuer.queue import RqRunner
 from store.db import transaction
 from store.issuing import CohortJob, CohortRow, JobState, RowState
 from store.models import Credential
+from tests.e2e import servers
 from tests.factories import make_course, make_org
 from web.settings import ConfigError, Settings
 
 REDIS_URL = os.environ.get("BADGES_TEST_REDIS", "redis://127.0.0.1:6379/0")
-BADGES = Path(sys.executable).with_name("badges")  # the console script, as an operator runs it
 PEOPLE = 4 * jobs.BATCH  # four transactions: the worker is killed after the first, surely before the last
 
 
@@ -76,12 +75,9 @@ def forget(queue_name: str) -> None:
 
 def start_worker(settings: Settings, queue_name: str, log: Path, *, burst: bool = True) -> subprocess.Popen[bytes]:
     """`badges worker [--burst]` in a process (and session) of its own, configured like a deployment."""
-    env = {**os.environ, "BADGES_DATABASE_URL": settings.database_url, "BADGES_SECRET_KEY": settings.secret_key,
-           "BADGES_KEY_ENCRYPTION_KEY": base64.b64encode(settings.key_encryption_key).decode(),
-           "BADGES_PUBLIC_URL": settings.public_base_url, "BADGES_INSTANCE": str(settings.instance_dir),
-           "BADGES_REDIS_URL": REDIS_URL}
+    env = servers.environment(replace(settings, redis_url=REDIS_URL))
     with log.open("wb") as out:
-        return subprocess.Popen([str(BADGES), "worker", "--queue", queue_name, *(["--burst"] if burst else [])],
+        return subprocess.Popen([str(servers.BADGES), "worker", "--queue", queue_name, *(["--burst"] if burst else [])],
                                 env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
