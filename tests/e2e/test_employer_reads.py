@@ -7,7 +7,7 @@ import json
 import urllib.request
 from datetime import UTC, datetime
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from issuer import service
 from store.db import transaction
@@ -83,7 +83,8 @@ def test_a_bad_link_keeps_the_form_with_a_message_next_to_the_field(live_server:
     page.fill("#url", "https://" + "x" * 2100)
     page.click("button[type=submit]")
     keep(page, "bad-link-en")
-    assert page.is_visible("#url-error") and "could not be opened" in page.inner_text("#url-error")
+    expect(page.locator("#url-error")).to_be_visible()
+    expect(page.locator("#url-error")).to_contain_text("could not be opened")
     assert page.input_value("#url") == "https://" + "x" * 2100
     assert "422" not in page.inner_text("main")
 

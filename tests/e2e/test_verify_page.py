@@ -58,8 +58,8 @@ def test_a_baked_png_uploaded_on_a_phone_is_valid_and_names_the_member(live_serv
     page.set_input_files("#file", png)
     page.click("button[type=submit]")
     assert page.get_attribute("#verdict", "data-verdict") == "valid"
-    assert "유효한 배지입니다" in page.inner_text("#verdict")
-    assert "등록된 회원 기관: hanbit 아카데미" in page.inner_text("#member")
+    expect(page.locator("#verdict")).to_contain_text("유효한 배지입니다")
+    expect(page.locator("#member")).to_contain_text("등록된 회원 기관: hanbit 아카데미")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing overflows sideways
     shot(page, tmp_path / "report-valid-ko.png")
 
@@ -77,7 +77,7 @@ def test_pasted_tampered_json_is_not_genuine_in_english_after_the_switch(live_se
     page.click("button[type=submit]")
     assert page.get_attribute("#verdict", "data-verdict") == "not_genuine"
     assert page.get_attribute('[data-check="proof"]', "data-outcome") == "failed"
-    assert "What the document claims (not verified)" in page.inner_text("#summary")  # its words are no facts
+    expect(page.locator("#summary")).to_contain_text("What the document claims (not verified)")  # no facts
     shot(page, tmp_path / "report-not-genuine-en.png")
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.conftest import LiveServer, SmtpSink
 from tests.factories import issue, make_course, make_org
@@ -52,6 +52,6 @@ def test_a_learner_downloads_a_clr_and_an_employer_verifies_it(
     page.set_input_files("#file", str(saved))
     page.click("button.wide[type=submit]")
     assert page.get_attribute("#verdict", "data-verdict") == "valid"
-    assert verdict in page.inner_text("#verdict")
-    assert table in page.inner_text("#clr-credentials")
+    expect(page.locator("#verdict")).to_contain_text(verdict)
+    expect(page.locator("#clr-credentials")).to_contain_text(table)
     assert [row.get_attribute("data-verdict") for row in page.query_selector_all("tr.clr-inner")] == ["valid"] * 2

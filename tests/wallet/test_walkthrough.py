@@ -56,7 +56,7 @@ def test_a_trainee_collects_imports_shares_and_an_employer_verifies_the_pdf(
     page.goto(server.url + link)
     page.click("#use-link")
     assert page.url == f"{server.url}/wallet"
-    assert "클라우드 네이티브 개발" in page.inner_text("#timeline")
+    expect(page.locator("#timeline")).to_contain_text("클라우드 네이티브 개발")
     assert page.get_attribute("#timeline [data-verdict]", "data-verdict") == "valid"
 
     with foreign_issuer(name="부산코딩스쿨") as busan:
