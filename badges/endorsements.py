@@ -4,6 +4,11 @@ or its issuer's profile, as JSON (`endorsement`) or as VC-JWTs (`endorsementJwt`
 Each is verified on its own by the same pipeline, as an EndorsementCredential, and reported beside the badge:
 who endorses, what, and whether their proof holds. They never change the badge's own verdict. Only what is
 embedded is read, at most MAX_ENDORSEMENTS of them, and an endorsement's own endorsements are not followed.
+
+A genuine endorsement can be copied into any document, so it only counts for a badge whose own proof holds (its
+issuer put it there), and only when it endorses what it sits on: the issuer's profile by the issuer's id, the
+credential or its achievement by theirs. Those two ids are the issuer's to choose, so an endorsement of a DID
+(which names an organisation's profile) found on them is one taken from someone's profile, not about this badge.
 """
 from __future__ import annotations
 
@@ -14,11 +19,12 @@ from typing import Any
 
 from badges.checks import Resolver, issuer_id
 from badges.jsonld import JsonObject
-from badges.report import CredentialFormat, VerificationReport
+from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
 
 MAX_ENDORSEMENTS = 10
 MAX_TEXT = 500
+ENDORSABLE = (CredentialFormat.VC_LD, CredentialFormat.VC_JWT)  # OB 3.0 badges carry EndorsementCredentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +51,17 @@ class Endorsement:
 
     @property
     def about_this(self) -> bool:
-        """The endorsement's subject is what it is embedded on (not a copy taken from something else)."""
+        """The endorsement's subject is what it is embedded on (not a copy taken from something else): a profile
+        (a DID) only on the issuer (see the module's docstring)."""
         subject = (self.report.credential or {}).get("credentialSubject")
-        return isinstance(subject, dict) and self.endorsed_id is not None and subject.get("id") == self.endorsed_id
+        if not isinstance(subject, dict) or self.endorsed_id is None or subject.get("id") != self.endorsed_id:
+            return False
+        return self.on == "issuer" or not self.endorsed_id.startswith("did:")
 
     @property
     def verified(self) -> bool:
         """Its proof, dates and status hold, and it endorses what it sits on."""
-        return self.report.verified and self.about_this and self.report.format in (
-            CredentialFormat.VC_LD, CredentialFormat.VC_JWT)
+        return self.report.verified and self.about_this and self.report.format in ENDORSABLE
 
     def as_json(self) -> dict[str, Any]:
         """The endorsement as the API reports it."""
@@ -95,10 +103,13 @@ def embedded(doc: JsonObject) -> list[tuple[str, str | None, bytes | str]]:
     return found
 
 
-def verify_endorsements(doc: JsonObject | None, *, resolve: Resolver, now: datetime,
+def verify_endorsements(badge: VerificationReport, *, resolve: Resolver, now: datetime,
                         skew: timedelta = timedelta(minutes=5)) -> Endorsements:
-    """Every endorsement embedded in `doc` (up to MAX_ENDORSEMENTS), each verified as an EndorsementCredential."""
-    if not isinstance(doc, dict):
+    """Every endorsement embedded in the badge of `badge` (up to MAX_ENDORSEMENTS), each verified as an
+    EndorsementCredential; none for a badge whose own proof does not hold (see the module's docstring)."""
+    doc = badge.credential
+    if (badge.format not in ENDORSABLE or not isinstance(doc, dict)
+            or badge.check(CheckId.PROOF).outcome is not Outcome.PASSED):
         return Endorsements(())
     found = embedded(doc)
     checked = tuple(Endorsement(where, endorsed, verify_credential(

@@ -10,7 +10,7 @@ from badges.checks import Resolver, issuer_id
 from badges.endorsements import Endorsements, verify_endorsements
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
-from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
+from badges.report import CheckId, Outcome, VerificationReport
 from badges.verify import verify_credential
 from verifier import club, pdf, service
 from verifier.summary import Member, Summary, membership_of, summarise
@@ -21,7 +21,6 @@ from web.i18n import translate
 MAX_UPLOAD = 2_000_000  # a credential, a JWT or a baked badge image
 MAX_PHOTO = 12_000_000  # a phone photo of a QR code
 STOPPED = ("revoked", "suspended")
-ENDORSABLE = (CredentialFormat.VC_LD, CredentialFormat.VC_JWT)  # OB 3.0 badges carry EndorsementCredentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +86,7 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
     with svc.resolver.reading() as resolve:
         report = verify_credential(source, resolve=resolve, now=now, skew=svc.settings.clock_skew,
                                    holder=(holder or "").strip() or None)
-        endorsements = verify_endorsements(report.credential if report.format in ENDORSABLE else None,
-                                           resolve=resolve, now=now, skew=svc.settings.clock_skew)
+        endorsements = verify_endorsements(report, resolve=resolve, now=now, skew=svc.settings.clock_skew)
         certified = _club(report, resolve=resolve, now=now)
         if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
             credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")),

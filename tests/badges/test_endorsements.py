@@ -36,7 +36,7 @@ def check(issuer: OtherIssuer, credential: JsonObject | str) -> tuple[str, Endor
     resolve = MemoryResolver(issuer)
     raw = credential if isinstance(credential, str) else json.dumps(credential, ensure_ascii=False)
     report = verify_credential(raw, resolve=resolve, now=NOW)
-    return report.verdict, verify_endorsements(report.credential, resolve=resolve, now=NOW)
+    return report.verdict, verify_endorsements(report, resolve=resolve, now=NOW)
 
 
 def test_endorsements_on_the_credential_its_achievement_and_its_issuer_are_each_verified(
@@ -68,6 +68,28 @@ def test_an_endorsement_of_something_else_is_not_counted_as_endorsing_this(issue
     _verdict, found = check(issuer, endorsed(issuer, achievement=[endorsement("https://elsewhere.example/a/1")]))
     [only] = found.checked
     assert (only.report.verdict, only.about_this, only.verified) == ("valid", False, False)
+
+
+def test_a_profiles_endorsement_copied_onto_an_achievement_named_after_it_is_not_about_this(
+        issuer: OtherIssuer) -> None:
+    # a genuine endorsement of some organisation (its DID), taken from that organisation's profile and embedded
+    # on an achievement whose id the badge's issuer set to the same DID
+    someone = OtherIssuer("https://member.example").did
+    credential = issuer.credential()
+    credential["credentialSubject"]["achievement"]["id"] = someone
+    credential["credentialSubject"]["achievement"]["endorsement"] = [endorsement(someone)]
+    verdict, found = check(issuer, proofs.sign(credential, signer=issuer.signer, created=ISSUED))
+    [only] = found.checked
+    assert (verdict, only.report.verdict, only.about_this, only.verified) == ("valid", "valid", False, False)
+    on_the_issuer = endorsed(issuer, issuer=[endorsement(issuer.did)])  # where a profile's endorsement belongs
+    assert [e.verified for e in check(issuer, on_the_issuer)[1].checked] == [True]
+
+
+def test_a_badge_whose_proof_fails_has_its_endorsements_left_unchecked(issuer: OtherIssuer) -> None:
+    credential = endorsed(issuer, credential=[endorsement(issuer.credential()["id"])])
+    credential["name"] = "바뀐 이름"  # after signing: anyone could have put a genuine endorsement here
+    verdict, found = check(issuer, credential)
+    assert (verdict, found) == ("not_genuine", Endorsements(()))
 
 
 def test_a_badge_offered_as_an_endorsement_fails_the_endorsement_shape(issuer: OtherIssuer) -> None:
@@ -128,4 +150,6 @@ def test_an_endorsements_own_endorsements_are_not_followed(issuer: OtherIssuer) 
 
 
 def test_a_badge_that_does_not_parse_has_no_endorsements() -> None:
-    assert verify_endorsements(None, resolve=MemoryResolver(OtherIssuer(BASE)), now=NOW) == Endorsements(())
+    resolve = MemoryResolver(OtherIssuer(BASE))
+    report = verify_credential(b"{not json", resolve=resolve, now=NOW)
+    assert verify_endorsements(report, resolve=resolve, now=NOW) == Endorsements(())

@@ -75,8 +75,9 @@ def test_new_badges_carry_it_in_their_issuer_profile_and_it_verifies_offline_of_
     assert "endorsement" not in after["credentialSubject"]["achievement"]["creator"]
     with svc.resolver.reading() as resolve:
         now = datetime.now(UTC)
-        assert verify_credential(json.dumps(after), resolve=resolve, now=now).verdict == "valid"
-        [found] = verify_endorsements(after, resolve=resolve, now=now).checked
+        report = verify_credential(json.dumps(after), resolve=resolve, now=now)
+        assert report.verdict == "valid"
+        [found] = verify_endorsements(report, resolve=resolve, now=now).checked
     assert (found.on, found.verified) == ("issuer", True)
 
 
