@@ -16,6 +16,7 @@ from wallet.service import Entry
 from wallet.web import absolute, wallet_context
 from web.http import transaction, utcnow
 from web.i18n import locale
+from web.ratelimit import rate_limited
 
 bp = Blueprint("wallet_share", __name__, template_folder="templates")
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"}
@@ -85,6 +86,7 @@ def link_qr(token: str) -> Response:
 
 
 @bp.get("/s/<token>/verify")
+@rate_limited  # it verifies again whatever is due, as the verifier's own pages do: counted with them
 def verify_shared(token: str) -> ResponseReturnValue:
     """Where /verify sends a share link: a shared badge's report, or the profile's badges each with its report."""
     _refresh(token)
@@ -139,6 +141,7 @@ def credential(token: str, public_id: str) -> Response:
 
 
 @bp.get("/s/<token>/<public_id>/verify")
+@rate_limited
 def verify(token: str, public_id: str) -> Response:
     """A fresh verification of a shared badge: every check, run now (and kept as the badge's latest)."""
     now = utcnow()

@@ -7,6 +7,7 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
+from limits.storage import MemoryStorage
 from PIL import Image
 
 from badges import qr
@@ -14,6 +15,7 @@ from bootstrap.wiring import Services
 from tests.conftest import BASE_URL
 from tests.wallet.people import Mailbox, post
 from tests.wallet.test_sharing import share_links, two_badges
+from web.ratelimit import Limits, Rule, SharedLimiter, install
 
 
 def photo(text: str) -> bytes:
@@ -81,3 +83,18 @@ def test_a_made_up_share_link_is_no_badge_at_all(app: Flask) -> None:
     assert 'data-verdict="valid"' not in page
     response = app.test_client().get(path)
     assert response.status_code in (404, 410, 422), (path, response.status_code)
+
+
+def test_a_share_links_reports_count_against_the_verification_limit(
+        app: Flask, client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
+    # each opening verifies again what is due: anyone with the link could otherwise make the service fetch and
+    # check without end, so they count with the verifier's own pages
+    ids = two_badges(client, svc, mailbox)
+    post(client, "/wallet/share", {"label": "ACME 지원", "shows": "all"})
+    [profile] = share_links(client.get("/wallet/share").get_data(as_text=True))
+    badge = badge_share_link(client, ids["Python 기초"]).removeprefix(BASE_URL)
+    install(app, SharedLimiter(Limits(MemoryStorage()), Rule("verify", 2, 60)))
+    visitor = app.test_client()
+    codes = [visitor.get(path, headers={"Accept": "text/html"}).status_code
+             for path in (f"{profile}/verify", f"{badge}/verify", f"{badge}/verify")]
+    assert codes == [200, 303, 429]
