@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from badges import results
 from badges.errors import Unavailable
@@ -98,6 +99,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     logs.install(app)
     metrics.install(app, [backlog.Backlog(services, app.extensions[jobs.EXTENSION])])
     app.extensions[workspace.EXTENSION] = workspace.Runner(app)
+    if settings.trusted_proxies:  # the client's address (rate limits, logs) is what the proxies say it is
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     return app
 
 

@@ -1,4 +1,5 @@
-"""Settings read from the environment: BADGES_VERIFY_RATE_LIMIT sets the verification limit, 0 turns it off."""
+"""Settings read from the environment: BADGES_VERIFY_RATE_LIMIT sets the verification limit, 0 turns it off;
+BADGES_TRUSTED_PROXIES, the proxies whose forwarded client address counts."""
 from __future__ import annotations
 
 import base64
@@ -70,3 +71,12 @@ def test_a_wait_for_verification_events_that_is_not_0_to_60_seconds_is_refused(
         settings: Settings, tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError, match="BADGES_VERIFY_EVENTS_SECONDS"):
         Settings.from_env(environment(settings, BADGES_VERIFY_EVENTS_SECONDS=value), instance_dir=tmp_path)
+
+
+def test_the_trusted_proxies_come_from_the_environment_and_a_wrong_count_is_refused(
+        settings: Settings, tmp_path: Path) -> None:
+    assert Settings.from_env(environment(settings), instance_dir=tmp_path).trusted_proxies == 0
+    assert Settings.from_env(environment(settings, BADGES_TRUSTED_PROXIES="2"), instance_dir=tmp_path).trusted_proxies == 2
+    for value in ("one", "-1", "6"):
+        with pytest.raises(ConfigError, match=r"BADGES_TRUSTED_PROXIES must be how many reverse proxies \(0 to 5\)"):
+            Settings.from_env(environment(settings, BADGES_TRUSTED_PROXIES=value), instance_dir=tmp_path)

@@ -8,7 +8,8 @@ sign-in counts per account as well as per client and forgets an account's count 
 "count only failures" mode (deduct_when) decides after the view ran, which is exactly the race to avoid. So the
 views ask `Limits` directly; web.throttle holds the sign-in and mail rules.
 
-Behind a reverse proxy, configure werkzeug's ProxyFix so that `request.remote_addr` is the client's address.
+Behind reverse proxies, BADGES_TRUSTED_PROXIES puts werkzeug's ProxyFix in front (bootstrap.app), so that
+`request.remote_addr` is the client's address.
 """
 from __future__ import annotations
 

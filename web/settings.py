@@ -51,6 +51,7 @@ class Settings:
     redis_url: str | None = None  # a job queue on Redis when set; jobs run in-process otherwise
     secure_cookies: bool = False  # Secure flag on cookies (production, behind HTTPS)
     verify_rate_limit: int = VERIFY_RATE_LIMIT  # verifications per client address a minute (page, QR, API); 0: none
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto name the client (ProxyFix)
     key_custody: str = keys.SOFTWARE  # where new signing keys are kept unless an org says otherwise
     pkcs11: TokenConfig | None = None  # the PKCS#11 token (module, label, PIN), when there is one
     platform_slug: str = PLATFORM_SLUG  # the service's own identity (a reserved organisation row): signs CLRs
@@ -88,6 +89,8 @@ class Settings:
             secret_key=secret, key_encryption_key=kek, public_base_url=base_url, instance_dir=instance_dir,
             insecure_fetch=not production and env.get("BADGES_INSECURE_FETCH", "0") == "1",
             verify_rate_limit=_verify_rate_limit(env),
+            trusted_proxies=int(_number(env, "BADGES_TRUSTED_PROXIES", 0, 0, 5, "how many reverse proxies (0 to 5) "
+                                        "stand in front of the app and set X-Forwarded-For")),
             smtp_url=env.get("BADGES_SMTP_URL") or None, mail_from=env.get("BADGES_MAIL_FROM", "badges@localhost"),
             redis_url=env.get("BADGES_REDIS_URL") or None, secure_cookies=production,
             key_custody=custody, pkcs11=token,

@@ -47,3 +47,18 @@ def test_every_app_process_counts_against_the_same_limit(settings: Settings) -> 
     for app in apps:
         app.extensions["badges"].engine.dispose()
     assert codes == [200, 200, 429]
+
+
+def test_behind_trusted_proxies_each_forwarded_client_has_its_own_count(settings: Settings) -> None:
+    def codes(proxies: int) -> list[int]:
+        app = create_app(replace(settings, trusted_proxies=proxies))
+        install(app, limiter(1))
+        client = app.test_client()
+        try:  # two clients behind one proxy (127.0.0.1), each sending one verification
+            return [client.post("/api/v1/verify", json={"credential": "{}"},
+                                headers={"X-Forwarded-For": address}).status_code
+                    for address in ("203.0.113.7", "198.51.100.20")]
+        finally:
+            app.extensions["badges"].engine.dispose()
+    assert codes(1) == [200, 200]
+    assert codes(0) == [200, 429]  # no proxy trusted: a client cannot pick its own address by a header
