@@ -40,6 +40,7 @@ MAX_TOTAL = 40_000_000  # the whole submission
 MAX_TEXT = 1_000_000  # the pasted lines
 MAX_LINE = 20_000  # a link, or a VC-JWT on one line
 LEASE = timedelta(seconds=60)
+RUNNING = 2  # batches a process checks at once; the others wait their turn (each item may fetch for seconds)
 EXTENSION = "badges.workspace"  # app.extensions key of the app's Runner
 PHOTO_SIGNATURES = (b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"RIFF")  # JPEG, GIF, BMP, WebP
 BAD_LINE = ("workspace.bad_line", "The line is neither a badge link (https://…) nor a badge as a JWT (eyJ…).")
@@ -276,12 +277,14 @@ def _renew(session: Session, batch_id: int, me: str) -> bool:
 
 
 class Runner:
-    """Batches checked in threads of this process, each in an app context (the app's services)."""
+    """Batches checked in threads of this process, each in an app context (the app's services), at most RUNNING
+    at a time: however many employers submit at once, checking never takes more of the process than that."""
 
     def __init__(self, app: Flask) -> None:
         self._app = app
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._turns = threading.BoundedSemaphore(RUNNING)
 
     def submit(self, batch_id: int) -> None:
         thread = threading.Thread(target=self._run, args=(batch_id,), name=f"workspace-{batch_id}", daemon=True)
@@ -298,7 +301,7 @@ class Runner:
         return not any(t.is_alive() for t in threads)
 
     def _run(self, batch_id: int) -> None:
-        with self._app.app_context():
+        with self._turns, self._app.app_context():
             try:
                 run(batch_id)
             except Exception:  # logged; the batch's lease runs out and the next start resumes it

@@ -79,6 +79,7 @@ def submit(org_slug: str) -> ResponseReturnValue:
     """Everything handed in becomes one batch; refused whole only when it holds nothing or too much."""
     desk: Desk = g.desk
     request.max_content_length = workspace.MAX_TOTAL
+    request.max_form_memory_size = 4 * workspace.MAX_TEXT  # UTF-8 bytes: pasted text over MAX_TEXT gets our message
     require_csrf()
     try:
         given = _given()

@@ -6,6 +6,7 @@ import base64
 import csv
 import io
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,16 @@ def test_nothing_or_too_much_is_refused_with_the_text_kept(fetching_app: Flask, 
         assert session.query(WorkspaceBatch).count() == 0
 
 
+def test_pasted_text_up_to_its_limit_is_read_and_over_it_gets_the_pages_own_message(
+        fetching_app: Flask, acme: dict[str, Any]) -> None:
+    long_line = "https://example.com/" + "가" * 300_000  # ~900 KB of UTF-8: over Flask's default for a form field
+    taken = submit(acme["client"], "acme", lines=long_line)
+    assert taken.status_code == 303, taken.status_code  # one item (which will not open), not a bare 413
+    finish(fetching_app)
+    over = submit(acme["client"], "acme", lines="x" * (workspace.MAX_TEXT + 1), lang="ko")
+    assert over.status_code == 413 and "붙여 넣은 내용이 너무 깁니다" in over.get_data(as_text=True)
+
+
 def test_batches_past_their_retention_are_deleted_at_start_and_any_at_once_on_request(
         fetching_app: Flask, acme: dict[str, Any]) -> None:
     svc, now = acme["svc"], datetime.now(UTC)
@@ -275,3 +286,21 @@ def test_the_cleanup_command_deletes_what_is_past_its_retention(fetching_app: Fl
     assert "Deleted 1 verification batches" in capsys.readouterr().out
     with transaction(svc.sessions) as session:
         assert session.scalars(select(WorkspaceBatch)).all() == []
+
+
+def test_a_process_checks_at_most_a_few_batches_at_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    running, most, lock = [0], [0], threading.Lock()
+
+    def run(batch_id: int) -> None:  # stands for a batch's checking, which may wait on fetches for seconds
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        threading.Event().wait(0.2)
+        with lock:
+            running[0] -= 1
+    monkeypatch.setattr(workspace, "run", run)
+    runner = workspace.Runner(app)
+    for batch_id in range(6):  # six employers submit at once
+        runner.submit(batch_id)
+    assert runner.wait(60)
+    assert most[0] == workspace.RUNNING == 2
