@@ -91,8 +91,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.converters.update(URL_CONVERTERS)  # <id:...>: ids beyond the database's range are a 404
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    errors.register(app)
-    security.protect(app)
+    errors.register(app, by_prefix={ob_api.PREFIX + "/": ob_api.status_info})  # OB 3.0 API errors: imsx_StatusInfo
+    security.protect(app, exempt_prefixes=("/api/", ob_api.PREFIX + "/"))  # token-authenticated APIs, no cookies
     app.after_request(_security_headers)
     app.after_request(i18n.remember_choice)
     app.extensions[jobs.EXTENSION] = _runner(app.extensions["badges"])

@@ -1,6 +1,8 @@
 """One error handler: BadgeError and HTTP errors become problem+json or an HTML page, never a trace."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from flask import Flask, Response, json, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -30,8 +32,9 @@ def _respond(status: int, title: str, code: str, detail: str, path: str | None =
                     status=status, mimetype="text/html")
 
 
-def register(app: Flask) -> None:
-    """Install the handlers on `app`."""
+def register(app: Flask, *, by_prefix: Mapping[str, Callable[[int, str], Response]] | None = None) -> None:
+    """Install the handlers on `app`; an HTTP error under a path prefix of `by_prefix` (a standard API's own error
+    format) answers with that prefix's responder (status, description) instead."""
 
     @app.errorhandler(BadgeError)
     def badge_error(e: BadgeError) -> Response:
@@ -50,5 +53,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
+        for prefix, respond in (by_prefix or {}).items():
+            if request.path.startswith(prefix):
+                response = respond(e.code or 500, e.description or e.name)
+                if "Allow" in (headers := dict(e.get_headers())):  # 405: the methods the path does take
+                    response.headers["Allow"] = headers["Allow"]
+                return response
         code = f"http.{e.code}"
         return _respond(e.code or 500, e.name, code, e.description or e.name)

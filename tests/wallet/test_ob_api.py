@@ -134,6 +134,12 @@ def test_resource_errors_are_imsx_status_info(client: FlaskClient) -> None:
                      client.get(f"{API}/credentials?limit=abc"),
                      client.put(f"{API}/profile", json={"name": "x"})):
         assert response.status_code in (400, 401) and problems(response.json, "imsx_statusinfo") == []
+    # what the API does not offer: a method a path does not take, a path it does not have (not the pages' errors)
+    for response, status in ((client.post(f"{API}/profile", json={}, headers={"Authorization": "Bearer x"}), 405),
+                             (client.delete(f"{API}/profile"), 405), (client.get(f"{API}/achievements"), 404)):
+        assert response.status_code == status and response.mimetype == "application/json", response.data
+        assert problems(response.json, "imsx_statusinfo") == []
+    assert "PUT" in client.delete(f"{API}/profile").headers["Allow"]
 
 
 def test_an_apps_hostile_upserts_are_refused_as_imsx_and_keep_nothing(app: Flask, svc: Services,
