@@ -21,7 +21,8 @@ from web.i18n import translate
 MAX_UPLOAD = 2_000_000  # a credential, a JWT or a baked badge image
 MAX_PHOTO = 12_000_000  # a phone photo of a QR code
 STOPPED = ("revoked", "suspended")
-ENDORSABLE = (CredentialFormat.VC_LD, CredentialFormat.VC_JWT)  # OB 3.0 badges carry EndorsementCredentials
+VC_FORMATS = (CredentialFormat.VC_LD, CredentialFormat.VC_JWT)  # whose issuer the issuer key check binds
+ENDORSABLE = VC_FORMATS  # OB 3.0 badges carry EndorsementCredentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +104,10 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
 
 def _club(report: VerificationReport, *, resolve: Resolver, now: datetime) -> club.ClubStatus | None:
     """The Digital Leaders Club check of a genuine badge from one of our members that holds a certification."""
-    if report.check(CheckId.PROOF).outcome is not Outcome.PASSED or not report.credential:
+    issuer = _verified_issuer(report)
+    if issuer is None:
         return None
-    svc, issuer = services(), issuer_id(report.credential)
+    svc = services()
 
     def stored() -> tuple[str, bytes] | None:
         with transaction() as session:
@@ -115,6 +117,18 @@ def _club(report: VerificationReport, *, resolve: Resolver, now: datetime) -> cl
         return None
     return club.check(found, issuer_did=issuer, alliance_did=svc.issuing.links.org_did(svc.settings.platform_slug),
                       resolve=resolve, now=now, skew=svc.settings.clock_skew)
+
+
+def _verified_issuer(report: VerificationReport) -> str | None:
+    """The issuer the checks established, or None: a VC's issuer, once the issuer key check has bound the key that
+    made its proof to that issuer. An OB 2.0 assertion gives none: its issuer is the https Profile its BadgeClass
+    names (never one of our members' DIDs), and anything else it says of its issuer (a top-level "issuer") is
+    unsigned words of whoever presents it."""
+    if report.format not in VC_FORMATS or not report.credential:
+        return None
+    if any(report.check(c).outcome is not Outcome.PASSED for c in (CheckId.ISSUER_KEY, CheckId.PROOF)):
+        return None
+    return issuer_id(report.credential)
 
 
 def _verify_clr(source: bytes, *, channel: str, now: datetime) -> Verified:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from flask import Flask
 from flask.testing import FlaskClient
 from jwt.api_jws import PyJWS
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from badges.jsonld import JsonObject
 from bootstrap.wiring import Services
 from store.models import VerificationEvent
 from tests.factories import issue, make_course, make_org
+from tests.issuer.test_dlc import grant
 from tests.other_issuer import ISSUED, OtherIssuer, rsa_key
 from tests.verifier.remote import RemoteIssuer
 from tests.verifier.test_other_issuers import outcomes, post
@@ -213,3 +215,20 @@ def test_a_forgery_bearing_a_members_credential_id_is_not_counted_as_its_verific
     assert counted(svc) == 0
     post(client, json=json.loads(client.get(f"/credentials/{credential_id}.json").data))
     assert counted(svc) == 1
+
+
+# --- 4. a presented document never vouches for its issuer's membership, its id or its picture -----------
+
+def test_an_ob2_assertion_naming_a_certified_member_as_its_issuer_gets_no_club_status(
+        fetching_app: Flask, fetching_client: FlaskClient, remote: RemoteIssuer) -> None:
+    svc = fetching_app.extensions["badges"]
+    org, _ = make_org(svc, "acme")
+    genuine = json.loads(fetching_client.get(f"/credentials/{issue(svc, org, make_course(svc, org))}.json").data)
+    grant(svc, "acme")
+    assert post(fetching_client, json=genuine)["digitalLeadersClub"]["certified"] is True
+    assertion = remote.issuer.ob2_assertion()
+    assertion["issuer"] = org.did  # the presenter's own words, beside what the issuer hosts
+    remote.issuer.publish(assertion["id"], assertion)
+    report = post(fetching_client, json=assertion)
+    assert report["verdict"] == "valid", report["checks"]
+    assert "digitalLeadersClub" not in report and report["summary"]["registeredMember"] is False
