@@ -8,8 +8,9 @@ from datetime import datetime
 from badges import clr
 from badges.checks import Resolver, issuer_id
 from badges.endorsements import Endorsements, verify_endorsements
-from badges.errors import InvalidInput
+from badges.errors import InvalidInput, NotFound
 from badges.fetch import FetchPolicy
+from badges.jsontext import from_json
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
 from verifier import club, pdf, service
@@ -92,14 +93,28 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
                                            resolve=resolve, now=now, skew=svc.settings.clock_skew)
         certified = _club(report, resolve=resolve, now=now)
         if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
-            credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")),
-                                                      svc.issuing.links)
+            credential_id = _own_credential(report, resolve)
         summary = _summarise(report, resolve)
         note = (service.state_note(resolve.session(), credential_id)
                 if credential_id and report.verdict in STOPPED else None)
         service.record(report, resolver=svc.resolver, reading=resolve, events=svc.events, channel=channel, now=now)
     metrics.count_verification(channel=channel, verdict=report.verdict)
     return Verified(report, summary, source, credential_id, endorsements, note, certified)
+
+
+def _own_credential(report: VerificationReport, resolve: service.Reading) -> str | None:
+    """Our credential's id when `report` is of that credential exactly as issued here, or None. Anyone may sign a
+    document (with a did:key of their own) whose id is one of our credential URLs: it must not lead to that badge's
+    landing page, PDF link or revocation note."""
+    document = report.credential or {}
+    credential_id = service.own_credential_id(str(document.get("id", "")), services().issuing.links)
+    if credential_id is None:
+        return None
+    try:
+        stored = from_json(resolve.stored_document(credential_id))
+    except NotFound:
+        return None
+    return credential_id if stored == document else None
 
 
 def _club(report: VerificationReport, *, resolve: Resolver, now: datetime) -> club.ClubStatus | None:

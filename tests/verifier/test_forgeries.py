@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,6 +25,7 @@ from tests.issuer.test_dlc import grant
 from tests.other_issuer import ISSUED, OtherIssuer, rsa_key
 from tests.verifier.remote import RemoteIssuer
 from tests.verifier.test_other_issuers import outcomes, post
+from tests.verifier.test_summary_pdf_pages import pdf_text
 
 FORGER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([66]) * 32)
 FORGER_PEM = FORGER_KEY.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
@@ -232,3 +234,19 @@ def test_an_ob2_assertion_naming_a_certified_member_as_its_issuer_gets_no_club_s
     report = post(fetching_client, json=assertion)
     assert report["verdict"] == "valid", report["checks"]
     assert "digitalLeadersClub" not in report and report["summary"]["registeredMember"] is False
+
+
+def test_a_document_signed_by_a_stranger_with_a_members_credential_id_does_not_lead_to_that_badge(
+        client: FlaskClient, svc: Services, tmp_path: Path) -> None:
+    org, _ = make_org(svc, "hanbit")
+    credential_id = issue(svc, org, make_course(svc, org))
+    document = json.loads(client.get(f"/credentials/{credential_id}.json").data)
+    landing = f"http://badges.test/v/{credential_id}"
+    pdf = client.post("/api/v1/verify?lang=en", json=document, headers={"Accept": "application/pdf"}).data
+    assert landing in pdf_text(pdf, tmp_path)
+    forged = signed_by_a_stranger(document)
+    assert post(client, json=forged)["verdict"] == "valid"  # a genuine badge of its own (did:key) issuer
+    pdf = client.post("/api/v1/verify?lang=en", json=forged, headers={"Accept": "application/pdf"}).data
+    assert landing not in pdf_text(pdf, tmp_path)
+    page = client.post("/verify?lang=en", data={"credential": json.dumps(forged)}).get_data(as_text=True)
+    assert f"/v/{credential_id}" not in page
