@@ -4,6 +4,7 @@ count on a member's dashboard. Real signatures, real HTTP servers on 127.0.0.1 (
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -250,3 +251,30 @@ def test_a_document_signed_by_a_stranger_with_a_members_credential_id_does_not_l
     assert landing not in pdf_text(pdf, tmp_path)
     page = client.post("/verify?lang=en", data={"credential": json.dumps(forged)}).get_data(as_text=True)
     assert f"/v/{credential_id}" not in page
+
+
+def test_an_ob2_hosted_assertion_is_shown_as_the_issuers_hosted_copy_says_not_as_presented(
+        fetching_client: FlaskClient, remote: RemoteIssuer) -> None:
+    genuine = dict(remote.issuer.ob2_assertion(), image="https://legacy.example/ob2/assertions/1.png")
+    remote.issuer.publish(genuine["id"], genuine)
+    presented = dict(genuine, image="https://forger.example/senior-architect.png",
+                     badge=dict(embedded_badge(remote.issuer), name="Senior Cloud Architect"))
+    report = post(fetching_client, json={"credential": presented})
+    assert report["verdict"] == "valid", report["checks"]
+    assert (report["summary"]["image"], report["summary"]["achievementName"]) == (genuine["image"], "웹 개발 기초")
+    page = fetching_client.post("/verify?lang=en", data={"credential": json.dumps(presented)}).get_data(as_text=True)
+    picture = re.search(r'<img id="badge-image"[^>]* src="([^"]*)"', page)
+    assert 'data-trusted="true"' in page and picture is not None and picture[1] == genuine["image"]
+
+
+def test_an_ob2_hosted_assertion_withdrawn_with_410_shows_what_it_says_only_as_its_claim(
+        fetching_client: FlaskClient, remote: RemoteIssuer, tmp_path: Path) -> None:
+    assertion = remote.issuer.ob2_assertion()
+    remote.issuer.publish(assertion["id"], {}, 410)
+    assertion["badge"] = dict(embedded_badge(remote.issuer), name="AWS Solutions Architect Professional")
+    assert post(fetching_client, json={"credential": assertion})["verdict"] == "revoked"
+    page = fetching_client.post("/verify?lang=en", data={"credential": json.dumps(assertion)}).get_data(as_text=True)
+    assert 'data-trusted="false"' in page and '<h1 id="achievement-name">' not in page
+    pdf = fetching_client.post("/api/v1/verify?lang=en", json={"credential": assertion},
+                               headers={"Accept": "application/pdf"}).data
+    assert "What the document claims (not verified)" in pdf_text(pdf, tmp_path)
