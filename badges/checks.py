@@ -39,15 +39,15 @@ class Resolver(Protocol):
     def document(self, url: str) -> JsonObject: ...
 
 
-def check_bounds(doc: JsonObject, *, text: bytes | str | None = None,
-                 limits: bounds.Limits = bounds.CREDENTIAL) -> None:
+def check_bounds(doc: JsonObject, *, text: bytes | str | None = None, limits: bounds.Limits = bounds.CREDENTIAL,
+                 code: str = "parse.too_complex") -> None:
     """The document (read from the JSON `text`, when given) is within `limits` (bounds.CREDENTIAL), which bound the
-    work of every later check; CheckUndecided (PARSING_ERROR, parse.too_complex) otherwise: refusing the work
-    says nothing about whether the document is genuine, so the verdict is "could not be checked"."""
+    work of every later check; CheckUndecided (PARSING_ERROR, `code`) otherwise: refusing the work says nothing
+    about whether the document is genuine, so the verdict is "could not be checked"."""
     if text is not None and bounds.fits_surely(text, doc, limits):
         return
     try:
-        bounds.check_shape(doc, limits, code="parse.too_complex")
+        bounds.check_shape(doc, limits, code=code)
     except bounds.TooComplex as e:
         raise CheckUndecided(PARSING_ERROR, e.code, e.detail, path=e.path) from None
 

@@ -21,16 +21,26 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt import InvalidTokenError
 from jwt.api_jws import PyJWS
 
-from badges.checks import Resolver, check_window, parse_instant
+from badges import bounds
+from badges.checks import Resolver, check_bounds, check_window, parse_instant
 from badges.jsonld import JsonObject, context_urls
 from badges.model import normalise_email
-from badges.report import CRYPTO_ERROR, MALFORMED, STATUS_VERIFICATION, CheckFailed, CheckNotApplicable, CheckUndecided
+from badges.report import (
+    CRYPTO_ERROR,
+    MALFORMED,
+    PARSING_ERROR,
+    STATUS_VERIFICATION,
+    CheckFailed,
+    CheckNotApplicable,
+    CheckUndecided,
+)
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 PublicKey = RSAPublicKey | Ed25519PublicKey
 HOSTED = ("hosted", "HostedBadge")
 SIGNED = ("signed", "SignedBadge")
 MIN_RSA_BITS = 2048
+MAX_KEYS = 5  # keys fetched and tried for one assertion: each is a fetch and a signature check (12,000 cost 22 s)
 _NAMES = {"badge": "BadgeClass", "issuer": "Issuer", "key": "CryptographicKey", "revocations": "RevocationList"}
 
 
@@ -60,6 +70,8 @@ def issuer_profile(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any])
     Issuer is never trusted); both recorded in `resolved`; CheckFailed when the Profile there has another id."""
     badge, url = _badge_and_issuer(doc, resolve)
     issuer = resolve.document(url)
+    # a Profile is read (its keys, origins, revocation list) as the presented credential is: within the same bounds
+    check_bounds(issuer, limits=bounds.CREDENTIAL, code="ob2.issuer_too_complex")
     if issuer.get("id") != url:
         raise CheckFailed(CRYPTO_ERROR, "ob2.issuer_mismatch", f"The Profile served at {url} is that of "
                           f"{issuer.get('id')!r:.80}.", path="/badge/issuer")
@@ -97,7 +109,7 @@ def check_hosted(doc: JsonObject, copy: JsonObject) -> None:
     if copy.get("id") != doc.get("id"):
         raise CheckFailed(CRYPTO_ERROR, "ob2.hosted_mismatch",
                           f"The issuer serves a different assertion ({copy.get('id')!r:.80}) at this id.", path="/id")
-    if copy.get("revoked") is True and "recipient" not in copy:
+    if withdrawn(copy):
         return
     for name in ("recipient", "badge", "issuedOn", "expires"):
         if _id_of(copy.get(name)) != _id_of(doc.get(name)):
@@ -105,9 +117,16 @@ def check_hosted(doc: JsonObject, copy: JsonObject) -> None:
                               f"The assertion's {name} differs from the issuer's hosted copy.", path=f"/{name}")
 
 
+def withdrawn(copy: JsonObject) -> bool:
+    """True when the issuer's copy of a hosted assertion only says it is revoked (410 Gone, or a bare revoked
+    assertion): it then vouches for nothing else the presented assertion says."""
+    return copy.get("revoked") is True and "recipient" not in copy
+
+
 def signing_key(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any]) -> list[PublicKey]:
     """The public keys that may have signed the assertion: `verification.creator`, or else every key the fetched
-    issuer Profile lists; each listed by that Profile, on an origin it allows, fetched and owned by it."""
+    issuer Profile lists (at most MAX_KEYS, CheckUndecided past that); each listed by that Profile, on an origin it
+    allows, fetched and owned by it."""
     issuer = issuer_profile(doc, resolve, resolved)
     listed = [str(_id_of(k)) for k in _as_list(issuer.get("publicKey"))]
     creator = _id_of(_mapping(doc.get("verification")).get("creator"))
@@ -118,6 +137,10 @@ def signing_key(doc: JsonObject, resolve: Resolver, resolved: dict[str, Any]) ->
     if not urls:
         raise CheckFailed(CRYPTO_ERROR, "issuer_key.not_listed", "The issuer's Profile lists no publicKey.",
                           path="/verification/creator")
+    if len(urls) > MAX_KEYS:  # refusing the work says nothing about the signature: the verdict is "unknown"
+        raise CheckUndecided(PARSING_ERROR, "ob2.too_many_keys", f"The issuer's Profile lists {len(urls):,} keys and "
+                             f"the assertion does not name its own (verification.creator); at most {MAX_KEYS} are "
+                             "tried.", path="/verification/creator")
     keys = [_listed_key(url, issuer, resolve) for url in urls]
     resolved["key"] = keys[0][0]
     return [public for _, public in keys]

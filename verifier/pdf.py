@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from badges import artwork, qr
-from badges.report import CheckId, Outcome, VerificationReport
+from badges.report import VerificationReport
 from verifier.club import ClubStatus
 from verifier.service import StateNote
 from verifier.summary import Summary
@@ -51,7 +51,7 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     if state_note is not None:
         story.append(_state(state_note, t, lang, title_claims(bold)))
     story.append(Spacer(1, 2 * mm))
-    if report.check(CheckId.PROOF).outcome is not Outcome.PASSED:  # its contents are a claim, not a fact
+    if not summary.trusted:  # its contents are a claim, not a fact
         story.append(Paragraph(escape(f"{t('verify.claims_title')}: {t('verify.claims_note')}"), title_claims(bold)))
     story += [_facts(summary, t, lang, body, club), Spacer(1, 5 * mm),
               Paragraph(escape(t("verify.checks")), title), _checks(report, t, body, small)]

@@ -1,7 +1,9 @@
 """What a report says about the badge, in the terms an employer reads: who, what, by whom, when.
 
 The same summary feeds the page, the API and the PDF. Values come from untrusted input, so every one is
-coerced to short text; the issuer is called a registered member only once the signature has been checked.
+coerced to short text; the issuer is called a registered member only once the signature has been checked, and
+what the summary says is shown as fact only when it was verified (`trusted`): an OB 2.0 hosted assertion's comes
+from the issuer's own hosted copy.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from badges import results, transcript
+from badges import ob2, results, transcript
 from badges.checks import issuer_id
 from badges.clock import in_korea, korea_date
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
@@ -70,6 +72,7 @@ class Summary:
     hours: float | None = None  # of learning (ext:hours, else credits), for the pages; not in the API summary
     alignments: tuple[Alignment, ...] = ()  # for the pages; not in the API summary
     results: tuple[results.ResultLine, ...] = ()  # an assessment's scores and levels (credentialSubject.result)
+    trusted: bool = False  # what it says was verified (shown as fact), not only claimed; for the pages
 
     def as_json(self) -> dict[str, Any]:
         """The summary as the API returns it (camelCase, without empty fields)."""
@@ -77,7 +80,7 @@ class Summary:
                  "achievement_type": "achievementType", "criteria_url": "criteriaUrl", "issuer_id": "issuerId",
                  "issuer_name": "issuerName", "issuer_url": "issuerUrl", "valid_until": "validUntil",
                  "proof_type": "proofType"}
-        pages_only = ("member", "hours", "alignments")
+        pages_only = ("member", "hours", "alignments", "trusted")
         out = {names.get(f.name, f.name): getattr(self, f.name) for f in fields(self)  # all plain values but these
                if f.name not in pages_only and f.name != "results" and getattr(self, f.name) is not None}
         if self.results:
@@ -138,17 +141,23 @@ def summarise(report: VerificationReport, *, links: Links,
               member: Callable[[str, datetime | None], Member | None]) -> Summary:
     """The summary of `report`, looking the issuer up among this deployment's member organisations with
     `member(did, issued_at)` (e.g. member_of on a session)."""
-    doc = report.credential or {}
+    doc, resolved = report.credential or {}, report.resolved or {}
+    trusted = report.check(CheckId.PROOF).outcome is Outcome.PASSED
+    if trusted and report.format is CredentialFormat.OB2_HOSTED:
+        copy = resolved.get("hosted")
+        if copy is None or ob2.withdrawn(copy):  # e.g. 410 Gone: the issuer vouches for nothing but the revocation
+            trusted = False
+        else:  # only some fields of the presented assertion are compared with it: it is a pointer to the copy
+            doc = copy
     if report.format in (CredentialFormat.OB2_HOSTED, CredentialFormat.OB2_SIGNED):
-        facts = _ob2_facts(doc, report.resolved or {})
+        facts = _ob2_facts(doc, resolved)
     else:
         facts = _vc_facts(doc)
     issuer = facts.get("issuer_id")
-    genuine = report.check(CheckId.PROOF).outcome is Outcome.PASSED
-    found = member(issuer, issued_at(report)) if genuine and issuer and issuer.startswith("did:") else None
+    found = member(issuer, issued_at(report)) if trusted and issuer and issuer.startswith("did:") else None
     if facts.get("image") is None and found is not None:
         facts["image"] = _own_image(doc, links)
-    return Summary(verdict=report.verdict, format=str(report.format), member=found, **facts)
+    return Summary(verdict=report.verdict, format=str(report.format), member=found, trusted=trusted, **facts)
 
 
 def _vc_facts(doc: dict[str, Any]) -> dict[str, Any]:

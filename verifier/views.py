@@ -8,9 +8,10 @@ from datetime import datetime
 from badges import clr
 from badges.checks import Resolver, issuer_id
 from badges.endorsements import Endorsements, verify_endorsements
-from badges.errors import InvalidInput
+from badges.errors import InvalidInput, NotFound
 from badges.fetch import FetchPolicy
-from badges.report import CheckId, Outcome, VerificationReport
+from badges.jsontext import from_json
+from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
 from verifier import club, pdf, service
 from verifier.summary import Member, Summary, membership_of, summarise
@@ -21,6 +22,7 @@ from web.i18n import translate
 MAX_UPLOAD = 2_000_000  # a credential, a JWT or a baked badge image
 MAX_PHOTO = 12_000_000  # a phone photo of a QR code
 STOPPED = ("revoked", "suspended")
+VC_FORMATS = (CredentialFormat.VC_LD, CredentialFormat.VC_JWT)  # whose issuer the issuer key check binds
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +91,7 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
         endorsements = verify_endorsements(report, resolve=resolve, now=now, skew=svc.settings.clock_skew)
         certified = _club(report, resolve=resolve, now=now)
         if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
-            credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")),
-                                                      svc.issuing.links)
+            credential_id = _own_credential(report, resolve)
         summary = _summarise(report, resolve)
         note = (service.state_note(resolve.session(), credential_id)
                 if credential_id and report.verdict in STOPPED else None)
@@ -99,11 +100,27 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
     return Verified(report, summary, source, credential_id, endorsements, note, certified)
 
 
+def _own_credential(report: VerificationReport, resolve: service.Reading) -> str | None:
+    """Our credential's id when `report` is of that credential exactly as issued here, or None. Anyone may sign a
+    document (with a did:key of their own) whose id is one of our credential URLs: it must not lead to that badge's
+    landing page, PDF link or revocation note."""
+    document = report.credential or {}
+    credential_id = service.own_credential_id(str(document.get("id", "")), services().issuing.links)
+    if credential_id is None:
+        return None
+    try:
+        stored = from_json(resolve.stored_document(credential_id))
+    except NotFound:
+        return None
+    return credential_id if stored == document else None
+
+
 def _club(report: VerificationReport, *, resolve: Resolver, now: datetime) -> club.ClubStatus | None:
     """The Digital Leaders Club check of a genuine badge from one of our members that holds a certification."""
-    if report.check(CheckId.PROOF).outcome is not Outcome.PASSED or not report.credential:
+    issuer = _verified_issuer(report)
+    if issuer is None:
         return None
-    svc, issuer = services(), issuer_id(report.credential)
+    svc = services()
 
     def stored() -> tuple[str, bytes] | None:
         with transaction() as session:
@@ -113,6 +130,18 @@ def _club(report: VerificationReport, *, resolve: Resolver, now: datetime) -> cl
         return None
     return club.check(found, issuer_did=issuer, alliance_did=svc.issuing.links.org_did(svc.settings.platform_slug),
                       resolve=resolve, now=now, skew=svc.settings.clock_skew)
+
+
+def _verified_issuer(report: VerificationReport) -> str | None:
+    """The issuer the checks established, or None: a VC's issuer, once the issuer key check has bound the key that
+    made its proof to that issuer. An OB 2.0 assertion gives none: its issuer is the https Profile its BadgeClass
+    names (never one of our members' DIDs), and anything else it says of its issuer (a top-level "issuer") is
+    unsigned words of whoever presents it."""
+    if report.format not in VC_FORMATS or not report.credential:
+        return None
+    if any(report.check(c).outcome is not Outcome.PASSED for c in (CheckId.ISSUER_KEY, CheckId.PROOF)):
+        return None
+    return issuer_id(report.credential)
 
 
 def _verify_clr(source: bytes, *, channel: str, now: datetime) -> Verified:

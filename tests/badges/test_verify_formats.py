@@ -235,3 +235,42 @@ def test_an_ob2_recipient_hashed_with_md5_leaves_the_holder_unknown(issuer: Othe
     report = verify(issuer, presented, holder=EMAIL)
     assert report.check(CheckId.RECIPIENT).outcome is Outcome.UNKNOWN
     assert report.verdict == "unknown"
+
+
+def publish_ob2_keys(issuer: OtherIssuer, count: int) -> list[str]:
+    """The issuer's Profile listing `count` keys: its own first, then copies of it published at further URLs."""
+    _code, body = issuer.documents[issuer.ob2_key]
+    urls = [issuer.ob2_key] + [f"{issuer.base}/ob2/keys/{n}" for n in range(1, count)]
+    for url in urls[1:]:
+        issuer.publish(url, {**json.loads(body), "id": url})
+    _code, profile = issuer.documents[issuer.ob2_issuer]
+    issuer.publish(issuer.ob2_issuer, {**json.loads(profile), "publicKey": urls})
+    return urls
+
+
+def test_an_ob2_signed_assertion_not_naming_its_key_is_checked_with_at_most_five_listed_keys(
+        issuer: OtherIssuer) -> None:
+    assertion = issuer.ob2_assertion(hosted=False)
+    assertion["verification"] = {"type": "SignedBadge"}
+    publish_ob2_keys(issuer, 5)
+    assert verify(issuer, issuer.ob2_signed(assertion)).verdict == "valid"
+    publish_ob2_keys(issuer, 6)
+    report = verify(issuer, issuer.ob2_signed(assertion))
+    assert (report.check(CheckId.ISSUER_KEY).outcome, report.check(CheckId.ISSUER_KEY).problem.code) == (
+        Outcome.UNKNOWN, "ob2.too_many_keys")
+    assert report.verdict == "unknown"
+
+
+def test_an_ob2_signed_assertion_naming_its_key_is_checked_whatever_the_number_of_keys_listed(
+        issuer: OtherIssuer) -> None:
+    publish_ob2_keys(issuer, 50)
+    assert verify(issuer, issuer.ob2_signed()).verdict == "valid"
+
+
+@pytest.mark.parametrize("hosted", [True, False], ids=["hosted", "signed"])
+def test_an_ob2_issuer_profile_over_the_bounds_is_not_read(issuer: OtherIssuer, hosted: bool) -> None:
+    publish_ob2_keys(issuer, 101)  # one more than an array may hold
+    presented = issuer.ob2_assertion() if hosted else issuer.ob2_signed()
+    report = verify(issuer, presented)
+    assert (report.check(CheckId.ISSUER_KEY).outcome, report.check(CheckId.ISSUER_KEY).problem.code) == (
+        Outcome.UNKNOWN, "ob2.issuer_too_complex")

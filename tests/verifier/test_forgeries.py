@@ -4,12 +4,15 @@ count on a member's dashboard. Real signatures, real HTTP servers on 127.0.0.1 (
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from flask import Flask
 from flask.testing import FlaskClient
 from jwt.api_jws import PyJWS
 from sqlalchemy import func, select
@@ -19,9 +22,11 @@ from badges.jsonld import JsonObject
 from bootstrap.wiring import Services
 from store.models import VerificationEvent
 from tests.factories import issue, make_course, make_org
+from tests.issuer.test_dlc import grant
 from tests.other_issuer import ISSUED, OtherIssuer, rsa_key
 from tests.verifier.remote import RemoteIssuer
 from tests.verifier.test_other_issuers import outcomes, post
+from tests.verifier.test_summary_pdf_pages import pdf_text
 
 FORGER_KEY = Ed25519PrivateKey.from_private_bytes(bytes([66]) * 32)
 FORGER_PEM = FORGER_KEY.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
@@ -213,3 +218,63 @@ def test_a_forgery_bearing_a_members_credential_id_is_not_counted_as_its_verific
     assert counted(svc) == 0
     post(client, json=json.loads(client.get(f"/credentials/{credential_id}.json").data))
     assert counted(svc) == 1
+
+
+# --- 4. a presented document never vouches for its issuer's membership, its id or its picture -----------
+
+def test_an_ob2_assertion_naming_a_certified_member_as_its_issuer_gets_no_club_status(
+        fetching_app: Flask, fetching_client: FlaskClient, remote: RemoteIssuer) -> None:
+    svc = fetching_app.extensions["badges"]
+    org, _ = make_org(svc, "acme")
+    genuine = json.loads(fetching_client.get(f"/credentials/{issue(svc, org, make_course(svc, org))}.json").data)
+    grant(svc, "acme")
+    assert post(fetching_client, json=genuine)["digitalLeadersClub"]["certified"] is True
+    assertion = remote.issuer.ob2_assertion()
+    assertion["issuer"] = org.did  # the presenter's own words, beside what the issuer hosts
+    remote.issuer.publish(assertion["id"], assertion)
+    report = post(fetching_client, json=assertion)
+    assert report["verdict"] == "valid", report["checks"]
+    assert "digitalLeadersClub" not in report and report["summary"]["registeredMember"] is False
+
+
+def test_a_document_signed_by_a_stranger_with_a_members_credential_id_does_not_lead_to_that_badge(
+        client: FlaskClient, svc: Services, tmp_path: Path) -> None:
+    org, _ = make_org(svc, "hanbit")
+    credential_id = issue(svc, org, make_course(svc, org))
+    document = json.loads(client.get(f"/credentials/{credential_id}.json").data)
+    landing = f"http://badges.test/v/{credential_id}"
+    pdf = client.post("/api/v1/verify?lang=en", json=document, headers={"Accept": "application/pdf"}).data
+    assert landing in pdf_text(pdf, tmp_path)
+    forged = signed_by_a_stranger(document)
+    assert post(client, json=forged)["verdict"] == "valid"  # a genuine badge of its own (did:key) issuer
+    pdf = client.post("/api/v1/verify?lang=en", json=forged, headers={"Accept": "application/pdf"}).data
+    assert landing not in pdf_text(pdf, tmp_path)
+    page = client.post("/verify?lang=en", data={"credential": json.dumps(forged)}).get_data(as_text=True)
+    assert f"/v/{credential_id}" not in page
+
+
+def test_an_ob2_hosted_assertion_is_shown_as_the_issuers_hosted_copy_says_not_as_presented(
+        fetching_client: FlaskClient, remote: RemoteIssuer) -> None:
+    genuine = dict(remote.issuer.ob2_assertion(), image="https://legacy.example/ob2/assertions/1.png")
+    remote.issuer.publish(genuine["id"], genuine)
+    presented = dict(genuine, image="https://forger.example/senior-architect.png",
+                     badge=dict(embedded_badge(remote.issuer), name="Senior Cloud Architect"))
+    report = post(fetching_client, json={"credential": presented})
+    assert report["verdict"] == "valid", report["checks"]
+    assert (report["summary"]["image"], report["summary"]["achievementName"]) == (genuine["image"], "웹 개발 기초")
+    page = fetching_client.post("/verify?lang=en", data={"credential": json.dumps(presented)}).get_data(as_text=True)
+    picture = re.search(r'<img id="badge-image"[^>]* src="([^"]*)"', page)
+    assert 'data-trusted="true"' in page and picture is not None and picture[1] == genuine["image"]
+
+
+def test_an_ob2_hosted_assertion_withdrawn_with_410_shows_what_it_says_only_as_its_claim(
+        fetching_client: FlaskClient, remote: RemoteIssuer, tmp_path: Path) -> None:
+    assertion = remote.issuer.ob2_assertion()
+    remote.issuer.publish(assertion["id"], {}, 410)
+    assertion["badge"] = dict(embedded_badge(remote.issuer), name="AWS Solutions Architect Professional")
+    assert post(fetching_client, json={"credential": assertion})["verdict"] == "revoked"
+    page = fetching_client.post("/verify?lang=en", data={"credential": json.dumps(assertion)}).get_data(as_text=True)
+    assert 'data-trusted="false"' in page and '<h1 id="achievement-name">' not in page
+    pdf = fetching_client.post("/api/v1/verify?lang=en", json={"credential": assertion},
+                               headers={"Accept": "application/pdf"}).data
+    assert "What the document claims (not verified)" in pdf_text(pdf, tmp_path)
