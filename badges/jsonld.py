@@ -60,7 +60,7 @@ class BundledLoader:
         for a dataset over the limits of quads and blank nodes (badges.bounds)."""
         bounds.check_shape(doc, bounds.DOCUMENT)
         with _pyld_failures():
-            dataset = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped).to_rdf(doc, self._options())
+            dataset = SafeProcessor().to_rdf(doc, self._options())
         bounds.check_dataset(dataset)
         return dataset
 
@@ -116,6 +116,71 @@ def canonical_nquads(doc: JsonObject, *, loader: BundledLoader = BUNDLED) -> byt
 def _refuse_dropped(term: str | None) -> None:
     raise jsonld.JsonLdError(f"The property {term!r} is not defined by the document's contexts, so it "
                              "could not be signed or checked.", "jsonld.SafeModeError")
+
+
+class SafeProcessor(jsonld.JsonLdProcessor):
+    """pyld's processor in the reference's safe mode, for expansion and for RDF: a property no context defines,
+    and a statement pyld would leave out of the RDF dataset, are refused with a JsonLdError naming the value.
+
+    pyld's to_rdf silently skips every statement whose subject, predicate, object or graph is not an absolute IRI
+    by its test (`^([A-Za-z][A-Za-z0-9+-.]*|_):[^\\s]*$`: an evidence id holding a space has none), and statements
+    with a blank node as predicate. Such a statement is not in the canonical N-Quads, so no proof covers it: it
+    could be changed after signing and the credential would still verify. The JavaScript reference (jsonld.js
+    safe mode: "relative subject/predicate/object/graph reference", "blank node predicate") refuses the same
+    documents. It also refuses an IRI holding a character N-Quads' IRIREF may not hold (rdfc.IRI_ESCAPED: controls,
+    space, < > " { } | ^ ` and backslash), which pyld would write as it is, making lines that are not N-Quads and
+    that RDFC-1.0 writes otherwise. badges.rdfc only fills a template with IRIs that pass both tests and leaves any
+    other document to pyld, so the fast path and pyld refuse the same documents, here.
+
+    pyld has no hook at those skip points, so this overrides the private methods that hold them
+    (`_create_node_map`, `_graph_to_rdf`, `_object_to_rdf`) as they are in pyld 3.3: pyproject pins pyld to 3.3.x,
+    and tests/badges/test_jsonld.py fails if a skip point moves.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(on_property_dropped=_refuse_dropped)
+
+    def _create_node_map(self, input_: Any, graph_map: Any, active_graph: str, *args: Any, **kwargs: Any) -> None:
+        if active_graph != "@default":
+            _require_iri(active_graph, "graph name")
+        super()._create_node_map(input_, graph_map, active_graph, *args, **kwargs)
+
+    def _graph_to_rdf(self, graph: dict[str, Any], issuer: Any, options: Any) -> list[Any]:
+        for subject, node in graph.items():
+            for prop, items in node.items():
+                if not items or (prop != "@type" and jsonld._is_keyword(prop)):
+                    continue  # pyld makes no statement of these
+                _require_iri(subject, "subject")
+                if prop != "@type":
+                    if prop.startswith("_:"):  # named as the document names it, not as pyld relabelled it
+                        given = next((old for old, new in issuer.existing.items() if new == prop), prop)
+                        raise jsonld.JsonLdError(f"The property {given!r} is a blank node, which RDF cannot use as "
+                                                 "a property, so it could not be signed or checked.",
+                                                 "jsonld.SafeModeError")
+                    _require_iri(prop, "property")
+        return super()._graph_to_rdf(graph, issuer, options)
+
+    def _object_to_rdf(self, item: Any, issuer: Any, triples: Any, options: Any) -> dict[str, Any] | None:
+        term = super()._object_to_rdf(item, issuer, triples, options)
+        if term is None:  # pyld's answer for an IRI that is not absolute
+            _require_iri(item["@id"] if isinstance(item, dict) else item, "value")
+        elif term["type"] == "IRI":
+            _require_iri(term["value"], "value")
+        elif term["type"] == "literal" and "datatype" in term:
+            _require_iri(term["datatype"], "datatype")
+        return term
+
+
+def _require_iri(value: str, role: str) -> None:
+    """JsonLdError unless `value` is a blank node label or an absolute IRI that pyld keeps and N-Quads can hold."""
+    if value.startswith("_:") and jsonld._is_absolute_iri(value):
+        return
+    if not jsonld._is_absolute_iri(value) or rdfc.IRI_ESCAPED.search(value):
+        raise jsonld.JsonLdError(
+            f"The {role} {value!r} is not an absolute IRI: it needs a scheme (such as https:) and may not hold "
+            "spaces, control characters or any of <>\"{}|^`\\, so the statements using it could not be signed "
+            "or checked.",
+            "jsonld.SafeModeError", {"iri": value})
 
 
 def error_message(error: jsonld.JsonLdError) -> str:

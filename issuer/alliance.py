@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from badges import text
 from badges.errors import Conflict, InvalidInput, NotFound
-from badges.model import checked_email
+from badges.model import checked_email, checked_web_address
 from issuer import audit, invitations, service
 from issuer.service import Issuing
 from store import tallies
@@ -38,7 +38,6 @@ GOAL = 1_000_000  # people the alliance means to train
 LIMITS = {"name_ko": 200, "name_en": 200, "website": 500, "contact_name": 200, "contact_email": 320, "note": 2000}
 REASON_MAX = 500
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
-_WEBSITE = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +71,7 @@ def submit(session: Session, form: ApplicationIn, *, now: datetime) -> Applicati
         raise InvalidInput("alliance.role_invalid", "Choose training or hiring.", path="/role")
     if form.kind not in set(MemberKind):
         raise InvalidInput("alliance.kind_invalid", f"The kind must be one of {', '.join(MemberKind)}.", path="/kind")
-    if not _WEBSITE.fullmatch(values["website"]):
-        raise InvalidInput("alliance.website_invalid", "The website must start with https:// or http://.",
-                           path="/website")
+    checked_web_address(values["website"], code="alliance.website_invalid", path="/website")  # the org's url
     email = checked_email(values["contact_email"], code="alliance.email_invalid", path="/contact_email")
     application = Application(name_ko=values["name_ko"], name_en=values["name_en"], role=form.role, kind=form.kind,
                               website=values["website"], contact_name=values["contact_name"], contact_email=email,

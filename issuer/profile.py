@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from urllib.parse import urlsplit
 
 from badges import images, text
 from badges.errors import InvalidInput
-from badges.model import checked_email
+from badges.model import checked_email, checked_web_address
 from store.models import Org
 
 
@@ -35,10 +34,8 @@ def update_profile(org: Org, data: ProfileIn) -> list[str]:
         if not clean[name]:
             raise InvalidInput("org.name_missing", "The organisation needs a name in Korean and in English.",
                                path=f"/{name}")
-    url = urlsplit(clean["url"])
-    if clean["url"] and (url.scheme not in ("https", "http") or not url.hostname or " " in clean["url"]):
-        raise InvalidInput("org.url_invalid", f"{clean['url']!r} is not a web address; it starts with "
-                           "https://.", path="/url")
+    if clean["url"]:  # the issuer Profile's url in every credential the organisation issues
+        checked_web_address(clean["url"], code="org.url_invalid", path="/url")
     if clean["email"]:
         clean["email"] = checked_email(clean["email"], code="org.email_invalid")
     values: dict[str, str | None] = {**clean, "url": clean["url"] or None, "email": clean["email"] or None}

@@ -217,6 +217,8 @@ def test_optional_ob3_content_is_embedded_and_shown_on_the_public_page(client: F
 @pytest.mark.parametrize("body, code", [
     ({"evidence": [{"name": "링크 없음"}]}, "credential.evidence_empty"),
     ({"evidence": [{"url": "ftp://x"}]}, "request.schema"),
+    ({"evidence": [{"url": "https://example.com/my portfolio"}]}, "credential.evidence_url_invalid"),
+    ({"evidence": [{"url": "https://example.com/a<b>{c}|d"}]}, "credential.evidence_url_invalid"),
     ({"creditsEarned": 0}, "request.schema")])
 def test_bad_evidence_or_credits_are_refused(client: FlaskClient, acme: Any, body: dict[str, Any],
                                               code: str) -> None:
@@ -225,3 +227,27 @@ def test_bad_evidence_or_credits_are_refused(client: FlaskClient, acme: Any, bod
                            headers={"Authorization": f"Bearer {token}"},
                            json={"recipient": {"name": "이서준", "email": "seojun@example.com"}, **body})
     assert response.status_code == 422 and response.get_json()["code"] == code
+
+
+def test_evidence_links_with_korean_letters_are_issued_as_typed_and_verify(client: FlaskClient, acme: Any) -> None:
+    _, token, made = acme
+    url = "https://example.com/포트폴리오/이서준"
+    document = client.post(f"/api/v1/achievements/{made['both'].public_id}/credentials",
+                           headers={"Authorization": f"Bearer {token}"}, json={
+                               "recipient": {"name": "이서준", "email": "seojun@example.com"},
+                               "evidence": [{"url": url}]}).get_json()
+    assert document["evidence"] == [{"type": ["Evidence"], "id": url}]
+    assert client.post("/api/v1/verify", json={"credential": document}).get_json()["verified"] is True
+
+
+@pytest.mark.parametrize("url", ["https://example.com/my portfolio", "https://example.com/a<b>{c}|d"])
+def test_the_console_issue_form_refuses_an_evidence_link_no_credential_could_sign(
+        client: FlaskClient, svc: Services, acme: Any, url: str) -> None:
+    org, _, made = acme
+    enter_as(client, svc, org, email="lee@acme.example", role="issuer")
+    response = console_post(client, "/console/acme/issue", {
+        "course": made["both"].public_id, "name": "Alex Kim", "email": "alex@example.com", "completed": "2026-02-27",
+        "evidence_url": url}, headers={"Accept-Language": "ko"})
+    assert response.status_code == 422
+    assert "공백(%20으로 쓰세요)" in response.get_data(as_text=True)
+    assert list(stored(svc)) == []

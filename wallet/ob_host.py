@@ -51,7 +51,8 @@ def profile(learner: Learner) -> dict[str, Any]:
     if addresses:
         document["email"] = addresses[0]
     if addresses[1:]:
-        document["otherIdentifier"] = [{"type": ["IdentifierEntry"], "identifier": a, "identifierType": "emailAddress"}
+        # the official Profile schema's IdentifierEntry `type` is the string "IdentifierEntry", never an array
+        document["otherIdentifier"] = [{"type": "IdentifierEntry", "identifier": a, "identifierType": "emailAddress"}
                                        for a in addresses[1:]]
     return document
 

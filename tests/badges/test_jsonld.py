@@ -9,7 +9,7 @@ from pyld.jsonld import JsonLdError
 
 import schemas
 from badges.errors import InvalidInput
-from badges.jsonld import BUNDLED, BundledLoader, canonicalize, context_urls, require_bundled
+from badges.jsonld import BUNDLED, BundledLoader, canonicalize, context_urls, error_message, require_bundled
 from badges.model import CREDENTIAL_CONTEXT, OB_V3, VC_V2
 
 UNKNOWN = "https://contexts.example/unknown/v1"
@@ -106,3 +106,47 @@ def test_canonicalize_gives_n_quads_for_a_document_with_bundled_contexts() -> No
         "<https://www.w3.org/2018/credentials#VerifiableCredential> .\n"
         "<urn:uuid:1> <https://www.w3.org/2018/credentials#credentialSubject> <did:example:subject> .\n"
         "<urn:uuid:1> <https://www.w3.org/2018/credentials#issuer> <did:example:issuer> .\n")
+
+
+def credential_with(**extra: object) -> dict[str, object]:
+    return {"@context": [VC_V2, OB_V3], "id": "urn:uuid:1", "type": ["VerifiableCredential"],
+            "issuer": "did:example:issuer", "credentialSubject": {"id": "did:example:subject"}, **extra}
+
+
+EVIDENCE = {"type": ["Evidence"], "narrative": "포트폴리오"}
+# each place where pyld 3.3's to_rdf skips a statement (and the JavaScript reference's safe mode refuses it), and
+# IRIs that pyld keeps though N-Quads cannot hold them
+UNSIGNABLE = {
+    "subject with a space": (credential_with(evidence=[{"id": "https://example.com/my portfolio", **EVIDENCE}]),
+                             "https://example.com/my portfolio"),
+    "object with a space": (credential_with(evidence=[{"id": "https://example.com/my portfolio"}]),
+                            "https://example.com/my portfolio"),
+    "type with a space": (credential_with(evidence=[{"type": ["Evidence", "My Evidence"]}]),
+                          "http://example.org/base/My Evidence"),  # pyld's base for a document without one
+    "graph name with a space": ({"@context": [VC_V2, OB_V3], "@id": "https://example.com/a graph",
+                                 "@graph": [credential_with()]}, "https://example.com/a graph"),
+    "blank node property": (credential_with(odd="x", **{"@context": [VC_V2, OB_V3, {"odd": "_:odd"}]}), "_:odd"),
+    "datatype with braces": (credential_with(odd="x", **{"@context": [VC_V2, OB_V3, {"odd": {
+        "@id": "https://example.com/odd", "@type": "https://example.com/{t}"}}]}), "https://example.com/{t}"),
+    "object in a list": (credential_with(odd=[{"id": "https://example.com/a b"}], **{"@context": [VC_V2, OB_V3, {
+        "odd": {"@id": "https://example.com/odd", "@container": "@list"}}]}), "https://example.com/a b"),
+    **{f"IRI holding {iri[19:]!r}": (credential_with(evidence=[{"id": iri, **EVIDENCE}]), iri)
+       for iri in ("https://example.com/a<b>", "https://example.com/a\"b", "https://example.com/{a}|b^c`d\\e",
+                   "https://example.com/\x01", "https://example.com/x\n")},
+}
+
+
+@pytest.mark.parametrize(("doc", "iri"), UNSIGNABLE.values(), ids=UNSIGNABLE.keys())
+def test_canonicalize_refuses_a_document_whose_statements_pyld_would_leave_out_naming_the_iri(
+        doc: dict[str, object], iri: str) -> None:
+    with pytest.raises(JsonLdError) as caught:
+        canonicalize(doc)  # type: ignore[arg-type]
+    assert repr(iri) in error_message(caught.value)
+    assert "not an absolute IRI" in error_message(caught.value) or "blank node" in error_message(caught.value)
+
+
+@pytest.mark.parametrize("iri", ["https://example.com/포트폴리오/김민준", "https://example.com/%ED%8F%AC?q=1#x",
+                                 "urn:uuid:5f0e7c1a-3b2d-4e8f-9a6b-0c1d2e3f4a5b", "did:web:example.com"])
+def test_canonicalize_signs_evidence_whose_id_is_an_absolute_iri_korean_letters_included(iri: str) -> None:
+    assert f"<{iri}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>" in canonicalize(
+        credential_with(evidence=[{"id": iri, **EVIDENCE}]))  # type: ignore[arg-type]

@@ -162,6 +162,14 @@ def change_achievement_name(issuer: Issuer) -> bytes:
     return as_bytes(signed)
 
 
+def add_evidence_whose_url_holds_a_space(issuer: Issuer) -> bytes:
+    # pyld leaves a node whose id is not an absolute IRI out of the canonical N-Quads: signed with it or without
+    # it, the proof was the same, so this evidence could be added or changed at will unless it is refused
+    signed = issuer.sign(issuer.credential())
+    signed["evidence"] = [{"id": "https://example.com/my portfolio", "type": ["Evidence"], "narrative": "가짜 증거"}]
+    return as_bytes(signed)
+
+
 def flip_a_proof_value_character(issuer: Issuer) -> bytes:
     signed = issuer.sign(issuer.credential())
     value = signed["proof"]["proofValue"]
@@ -225,6 +233,8 @@ def name_the_recipient_with_a_lone_surrogate(issuer: Issuer) -> bytes:  # JSON, 
 HALTING_FAILURES = {
     "achievement name changed": (change_achievement_name, CheckId.PROOF, "proof.signature_mismatch"),
     "proofValue character flipped": (flip_a_proof_value_character, CheckId.PROOF, "proof.signature_mismatch"),
+    "evidence with a space in its URL added": (add_evidence_whose_url_holds_a_space, CheckId.PROOF,
+                                               "proof.canonicalization_failed"),
     "signed by another did:key": (sign_with_another_did_key, CheckId.ISSUER_KEY, "issuer_key.not_issuers_key"),
     "issuer changed after signing": (name_another_issuer_after_signing, CheckId.ISSUER_KEY,
                                      "issuer_key.not_issuers_key"),

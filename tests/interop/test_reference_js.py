@@ -126,6 +126,20 @@ def test_we_reject_a_credential_that_gained_a_term_no_context_defines_as_the_ref
     assert "favouriteColour" in failed.value.problem.detail
 
 
+def test_a_credential_that_gained_evidence_whose_url_holds_a_space_is_rejected_by_us_as_by_the_reference(
+        reference: Reference, bundled_contexts: dict[str, JsonObject]) -> None:
+    # pyld (and jsonld.js) leave such a node out of the canonical N-Quads: only safe mode stops it riding along
+    added = signed_by_us(unsigned_credential())
+    added["evidence"] = [{"id": "https://example.com/my portfolio", "type": ["Evidence"], "narrative": "증거"}]
+    answer = reference({"mode": "verify", "credential": added, "documents": bundled_contexts,
+                        "now": CHECKED_AT, "statusUnrevoked": True})
+    assert answer == {"verified": False, "error": "Safe mode validation error."}
+    with pytest.raises(CheckFailed) as failed:
+        proofs.verify_proof(added, public_key=KEY.public_key())
+    assert failed.value.problem.code == "proof.canonicalization_failed"
+    assert "'https://example.com/my portfolio'" in failed.value.problem.detail
+
+
 CONTROL_CHARACTERS = "".join(chr(c) for c in (*range(1, 0x20), 0x7F))
 
 

@@ -130,6 +130,8 @@ def test_a_declined_application_is_told_why_and_creates_nothing(
     ({"role": "sponsor"}, "role", "인재양성 기관 또는 활용기관"),
     ({"kind": "club"}, "kind", "기관 유형을 선택하세요"),
     ({"website": "javascript:alert(1)"}, "website", "https:// 또는 http://"),
+    ({"website": "https://hanbit-cloud.example/a<b>{c}|d"}, "website", "공백(%20으로 쓰세요)"),
+    ({"website": "https://hanbit-cloud.example/our courses"}, "website", "공백(%20으로 쓰세요)"),
     ({"contact_email": "not-an-address"}, "contact_email", "올바른 이메일 주소가 아닙니다"),
     ({"contact_name": "a\u0000b"}, "contact_name", ""),
 ])

@@ -78,6 +78,8 @@ def test_a_course_image_is_sent_as_a_data_url_and_sanitised(client: FlaskClient,
     ({"hours": -1}, 422, "request.schema"),
     ({"tags": ["x" * 61]}, 422, "request.schema"),
     ({"alignments": [{"targetName": "NCS", "targetUrl": "ncs.go.kr"}]}, 422, "request.schema"),
+    ({"alignments": [{"targetName": "NCS", "targetUrl": "https://ncs.go.kr/a<b>{c}|d"}]}, 422,
+     "course.alignment_url_invalid"),
     ({"achievementType": "Trophy"}, 422, "achievement.type_unknown"),
     ({"image": "data:image/png;base64,AAAA"}, 422, "image.unsupported"),  # the bytes decide, not the label
 ])

@@ -79,7 +79,9 @@ def test_owner_edits_the_profile_and_new_credentials_carry_it(client: FlaskClien
 
 @pytest.mark.parametrize("field, value, message", [
     ("name_en", "  ", "기관명을 한국어와 영어로 모두 입력하세요"),
-    ("url", "acme.example", "https://로 시작하는 웹 주소를 입력하세요"),
+    ("url", "acme.example", "https://로 시작하는 전체 웹 주소를 입력하세요"),
+    ("url", "https://acme.example/a<b>{c}|d", "https://로 시작하는 전체 웹 주소를 입력하세요. 공백"),
+    ("url", "https://acme.example/our courses", "https://로 시작하는 전체 웹 주소를 입력하세요. 공백"),
     ("email", "hello at acme", "올바른 이메일 주소가 아닙니다"),
     ("name_ko", "에이크미\r\n아카데미", "줄바꿈이나 탭 같은 제어 문자가 들어 있습니다"),
     ("description_en", "Cloud training\x00", "줄바꿈이나 탭 같은 제어 문자가 들어 있습니다"),
@@ -94,6 +96,14 @@ def test_a_profile_mistake_is_explained_next_to_its_field_and_nothing_typed_is_l
     with transaction(svc.sessions) as session:
         assert session.get_one(Org, acme.id).description_ko == ""
     assert audit_log(svc, acme) == []
+
+
+def test_a_website_with_korean_letters_is_saved_as_typed_and_new_credentials_carry_it(
+        client: FlaskClient, svc: Services, acme: Org) -> None:
+    url = "https://에이크미.한국/교육과정"
+    assert post(client, "/console/acme/profile", {**PROFILE, "url": url}).status_code == 302
+    credential = json.loads(client.get(f"/credentials/{issue(svc, acme, make_course(svc, acme))}.json").data)
+    assert credential["issuer"]["url"] == url
 
 
 def test_viewers_see_the_profile_but_cannot_change_it(client: FlaskClient, svc: Services) -> None:

@@ -193,6 +193,8 @@ def test_staff_create_a_course_in_the_console_with_every_field(client: FlaskClie
     ("hours", "forty", "hours-error"),
     ("valid_months", "0", "valid_months-error"),
     ("alignment-0-target_url", "ncs.go.kr", None),
+    ("alignment-0-target_url", "https://www.ncs.go.kr/my unit", None),
+    ("alignment-0-target_url", "https://www.ncs.go.kr/a<b>{c}|d", None),
     ("name_ko", "", "name_ko-error"),
 ])
 def test_a_bad_course_form_shows_the_error_by_the_field_and_keeps_the_input(

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from bootstrap.wiring import Services
 from store.db import transaction
 from store.oauth import OAuthToken
+from store.wallet import Learner, LearnerEmail
 from tests.wallet.ob_client import ALL_SCOPES, PASSWORD, REDIRECT_URI, REGISTRATION, make_learner, problems
 from tests.wallet.people import post
+from web.http import utcnow
 
 EMAIL = "minji.kim@example.com"
 API = "/ims/ob/v3p0"
@@ -161,3 +163,24 @@ def test_an_apps_hostile_upserts_are_refused_as_imsx_and_keep_nothing(app: Flask
         assert problems(refused.json, "imsx_statusinfo") == []
     listed = client.get(f"{API}/credentials", headers={"Authorization": f"Bearer {token}"})
     assert listed.status_code == 200 and listed.headers["X-Total-Count"] == "0"
+
+
+def test_the_profile_of_a_learner_with_two_addresses_conforms_to_the_official_profile_schema(
+        app: Flask, svc: Services, client: FlaskClient) -> None:
+    client_id, secret = register(client)
+    signed_in(app, svc, client)
+    with transaction(svc.sessions) as session:
+        learner = session.scalars(select(Learner)).one()
+        session.add(LearnerEmail(learner_id=learner.id, address="minji@work.example", created_at=utcnow(),
+                                 verified_address="minji@work.example", verified_at=utcnow()))
+    url = authorize(client_id, code_challenge=challenge("v" * 50), code_challenge_method="S256")
+    code = returned(post(client, url, {"decision": "allow"}).headers["Location"])["code"]
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+    token = client.post(f"{API}/oauth/token", headers=auth, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+        "code_verifier": "v" * 50}).json["access_token"]  # type: ignore[index]
+    profile = client.get(f"{API}/profile", headers={"Authorization": f"Bearer {token}"})
+    assert profile.status_code == 200 and problems(profile.json, "profile") == []
+    assert profile.json["email"] == EMAIL  # type: ignore[index]
+    assert profile.json["otherIdentifier"] == [  # type: ignore[index]
+        {"type": "IdentifierEntry", "identifier": "minji@work.example", "identifierType": "emailAddress"}]
