@@ -99,6 +99,15 @@ def checked_web_address(url: str, *, code: str, path: str) -> str:
     return url
 
 
+def is_web_address(url: str) -> bool:
+    """Whether checked_web_address accepts `url`."""
+    try:
+        checked_web_address(url, code="", path="")
+    except InvalidInput:
+        return False
+    return True
+
+
 def email_matches(email: str, identity: JsonObject) -> bool:
     """True when `email` hashes (with the identity's salt) to the identity's `identityHash`."""
     expected = identity.get("identityHash", "")
@@ -215,7 +224,10 @@ def achievement_credential(*, credential_id: str, issuer: JsonObject, achievemen
 
 def profile(*, did: str, name: str, url: str | None = None, email: str | None = None,
             description: str | None = None, image: str | None = None) -> JsonObject:
-    """OB 3.0 issuer Profile whose `id` is the issuer's DID."""
+    """OB 3.0 issuer Profile whose `id` is the issuer's DID. A website saved before web addresses were checked
+    (checked_web_address) that is not one is left out, rather than make every credential of its issuer unsignable."""
+    if url and not is_web_address(url):
+        url = None
     doc: JsonObject = {"id": did, "type": ["Profile"], "name": name}
     for key, value in (("url", url), ("email", email), ("description", description)):
         if value:

@@ -50,3 +50,16 @@ def test_evidence_and_alignments_refuse_an_address_no_credential_could_sign(url:
     with pytest.raises(InvalidInput) as alignment:
         model.Alignment(target_name="NCS", target_url=url)
     assert alignment.value.code == "course.alignment_url_invalid"
+
+
+def test_a_website_saved_before_addresses_were_checked_is_left_out_of_the_issuers_profile() -> None:
+    bad = model.profile(did="did:web:badges.test:orgs:acme", name="Acme", url="https://acme.example/a<b>{c}|d")
+    assert "url" not in bad
+    canonicalize({"@context": [model.VC_V2, model.OB_V3], "id": "urn:uuid:6b3c1a52-8c35-4d7e-9e0f-3f1a2b4c5d6e",
+                  "type": ["VerifiableCredential", "OpenBadgeCredential"], "issuer": bad,
+                  "validFrom": "2026-12-01T00:00:00Z",
+                  "credentialSubject": {"type": ["AchievementSubject"], "achievement": {
+                      "id": "https://badges.test/achievements/1", "type": ["Achievement"], "name": "과정",
+                      "description": "설명", "criteria": {"narrative": "수료"}}}})  # signable: no refusal
+    good = model.profile(did="did:web:badges.test:orgs:acme", name="Acme", url="https://acme.example/교육")
+    assert good["url"] == "https://acme.example/교육"
