@@ -21,6 +21,7 @@ from badges.report import STATUS_RETRIEVAL, CheckUndecided
 from badges.resolve import HttpResolver
 
 LOOPBACK = FetchPolicy(allow_http=True, allow_private=True)
+ONE_SMALL_ENTRY = resolve.ENTRY_BYTES + 100  # what a resolver's cache needs to keep one small document
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
@@ -398,12 +399,21 @@ def test_resolver_keeps_a_document_no_longer_than_its_max_age(server: LocalServe
 
 
 def test_resolver_forgets_the_oldest_entry_when_its_cache_is_full(server: LocalServer, clock: Clock) -> None:
-    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_entries=1, clock=clock)
+    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_bytes=ONE_SMALL_ENTRY, clock=clock)
     server.routes["/status/1"] = respond_json({"n": 1})
     server.routes["/status/2"] = respond_json({"n": 2})
     for path in ("/status/1", "/status/2", "/status/1"):
         resolver.status_list(server.url(path))
     assert server.hits == Counter({"/status/1": 2, "/status/2": 1})
+
+
+def test_resolver_keeps_documents_up_to_a_number_of_bytes_not_of_entries(server: LocalServer, clock: Clock) -> None:
+    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_bytes=100_000, clock=clock)
+    server.routes["/large"] = respond_json({"padding": "x" * 120_000})  # within the fetch's cap, over the cache's
+    server.routes["/small"] = respond_json({"n": 1})
+    for path in ("/large", "/small", "/large", "/small"):
+        resolver.document(server.url(path))
+    assert server.hits == Counter({"/large": 2, "/small": 1})
 
 
 def test_resolver_does_not_keep_a_document_its_server_says_not_to_store(server: LocalServer,
@@ -418,7 +428,7 @@ def test_resolver_cache_stays_whole_whenever_another_thread_runs_in_between(serv
                                                                           clock: Clock) -> None:
     """Before every line the resolver runs for this thread, another thread resolves another URL in full: the
     schedules that unguarded threads meet now and then, all met deterministically."""
-    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_entries=1, clock=clock)
+    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_bytes=ONE_SMALL_ENTRY, clock=clock)
     for n in range(100):
         server.routes[f"/doc/{n}"] = respond_json({"n": n})
     turn, done, results = threading.Event(), threading.Event(), []
