@@ -2,6 +2,7 @@
 short-lived cache shared by the threads of a process."""
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from cachetools import TLRUCache
 
 from badges import dids
 from badges.errors import BadgeError
-from badges.fetch import FetchPolicy, Gone, fetch
+from badges.fetch import FetchBudget, FetchPolicy, Gone, fetch
 from badges.jsonld import JsonObject
 from badges.jsontext import from_json
 from badges.report import STATUS_RETRIEVAL, CheckUndecided
@@ -39,6 +40,15 @@ class HttpResolver:
         self._cache: TLRUCache[str, tuple[float, JsonObject, int]] = TLRUCache(
             max_bytes, _expiry, timer=clock, getsizeof=lambda entry: entry[2])
         self._lock = threading.Lock()
+        self.budget: FetchBudget | None = None  # what every fetch is charged to (see spending)
+
+    def spending(self) -> HttpResolver:
+        """This resolver for one verification: the same cache, and every fetch charged to one new budget of the
+        policy's (FetchPolicy.budget), so that all the documents one verification asks for, status lists,
+        did:web documents, OB 2.0 documents and a CLR's credentials alike, cost a bounded time in all."""
+        view = copy.copy(self)  # the cache and its lock are shared
+        view.budget = self.policy.budget()
+        return view
 
     def did_document(self, did: str) -> JsonObject:
         """The DID document of a did:web, or CheckUndecided saying why it could not be had."""
@@ -71,7 +81,7 @@ class HttpResolver:
             cached = self._cache.get(url)
         if cached is not None:
             return cached[1]
-        fetched = fetch(url, policy=self.policy, accept=accept)  # not under the lock: other URLs need not wait
+        fetched = fetch(url, policy=self.policy, accept=accept, budget=self.budget)  # not under the lock: other URLs need not wait
         try:
             document = from_json(fetched.body)
         except (ValueError, RecursionError):
