@@ -1,13 +1,15 @@
 """The checks of a W3C Verifiable Credential (VC 2.0 or 1.1), each raising CheckFailed / CheckUndecided."""
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from functools import lru_cache
 from types import ModuleType
 from typing import Protocol, TypedDict
 
+from cachetools import LRUCache, cached
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -27,6 +29,23 @@ from badges.report import (
     CheckNotApplicable,
     CheckUndecided,
 )
+
+# What a process remembers of the documents verifications read. Each memory is bounded by the bytes it holds, never
+# only by its number of entries: anyone can sign a status list with a did:key, and 22 KB of GZIP expands to the
+# 16 MiB status.decode_list allows (512 of them once kept 8 GiB). Documents are remembered by their SHA-256, so a
+# key never holds a document itself.
+BITS_KEPT = 32 * 1024 * 1024  # decoded status lists: 2,048 lists of the spec's 16 KiB, or two of the largest we read
+PROOFS_KEPT = 4_096  # verified status list proofs and issuers' keys: a digest and a small value each
+MAX_STATUS_ENTRIES = 4  # one per status purpose Bitstring Status List v1.0 names (an OB 3.0 credential has one)
+
+
+def _digest(*parts: bytes | str) -> bytes:
+    """The SHA-256 of `parts` (each length-prefixed, so no two lists of parts share one)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.digest()
 
 
 class Resolver(Protocol):
@@ -123,7 +142,8 @@ def method_key(method: str, issuer: str, resolve: Resolver, *, rsa: bool = False
     return _assertion_key(to_json(document), method, rsa)  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=1024)
+@cached(LRUCache(maxsize=PROOFS_KEPT), key=lambda document, method, rsa=False: (_digest(document, method), rsa),
+        lock=threading.Lock())
 def _assertion_key(document: bytes, method: str, rsa: bool = False) -> Ed25519PublicKey | RSAPublicKey:
     """dids.assertion_key for a DID document (its JSON text), remembered once found: every credential of an
     issuer and its status lists name the same key, and a changed document is read afresh."""
@@ -196,6 +216,12 @@ def check_status(doc: JsonObject, resolve: Resolver, now: datetime, skew: timede
     names for its type (called with the entry and the credential); other types are undecided. Then a state the
     issuer's own service keeps (HeldStatus: suspension)."""
     entries = doc.get("credentialStatus") or []
+    if isinstance(entries, list) and len(entries) > MAX_STATUS_ENTRIES:
+        # each entry may name another list to fetch, verify and expand: a credential naming 40 made one
+        # verification expand 40 lists of 16 MiB
+        raise CheckUndecided(STATUS_VERIFICATION, "status.too_many_entries", f"The credential has {len(entries)} "
+                             f"status entries; at most {MAX_STATUS_ENTRIES} (one per status purpose) are checked.",
+                             path="/credentialStatus")
     for entry in entries if isinstance(entries, list) else [entries]:
         if methods and entry.get("type") in methods:
             methods[entry["type"]](entry, doc, resolve, now, skew)
@@ -276,17 +302,18 @@ def _verify_status_list_credential(doc: JsonObject, resolve: Resolver, now: date
 
 
 def _list_bits(encoded: object) -> bytes:
-    """status.decode_list, remembered for the lists seen last (many credentials share one list; an alliance of 257
-    members publishes two lists each, 16 KiB apiece once decoded: 8 MiB at most)."""
+    """status.decode_list, remembered for the lists seen last up to BITS_KEPT bytes (many credentials share one
+    list; an alliance of 257 members publishes two lists each, 16 KiB apiece once decoded: 8 MiB)."""
     return _cached_bits(encoded) if isinstance(encoded, str) else bytes(status.decode_list(encoded))  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=512)
+@cached(LRUCache(maxsize=BITS_KEPT, getsizeof=len), key=_digest, lock=threading.Lock())
 def _cached_bits(encoded: str) -> bytes:
     return bytes(status.decode_list(encoded))
 
 
-@lru_cache(maxsize=1024)
+@cached(LRUCache(maxsize=PROOFS_KEPT), key=lambda document, public_key: _digest(document, public_key),
+        lock=threading.Lock())
 def _status_list_proof(document: bytes, public_key: bytes) -> tuple[datetime | None, datetime | None]:
     """check_proof for a status list credential (its JSON text) and raw key, remembered once it holds, with its
     validity period: every credential on the list names the same list, so one verification serves them all

@@ -39,9 +39,17 @@ def did_web(base_url: str, *path: str) -> str:
     return "did:web:" + ":".join(segments)
 
 
-@lru_cache(maxsize=1024)  # issuers recur in every verification
+MAX_REMEMBERED_DID = 512  # characters: a did:web of a real issuer is far shorter
+
+
 def did_web_url(did: str, *, scheme: str = "https") -> str:
     """did:web §3.2.2 Read: the URL of the DID document for `did`; InvalidInput if it is not a did:web."""
+    # issuers recur in every verification, so their URLs are remembered; a DID is any credential's text, up to
+    # 1 MB, so only ones of a real issuer's length are (1,024 of 1 MB each would keep 2 GB)
+    return _remembered_url(did, scheme) if len(did) <= MAX_REMEMBERED_DID else _did_web_url(did, scheme)
+
+
+def _did_web_url(did: str, scheme: str) -> str:
     if not did.startswith("did:web:") or "#" in did or "/" in did:
         raise InvalidInput("did.web_malformed", f"{did!r} is not a did:web identifier.")
     host, *path = did.removeprefix("did:web:").split(":")
@@ -50,6 +58,9 @@ def did_web_url(did: str, *, scheme: str = "https") -> str:
         raise InvalidInput("did.web_malformed", f"{did!r} does not name a host.")
     path_part = "/".join(unquote(p) for p in path) + "/did.json" if path else ".well-known/did.json"
     return f"{scheme}://{host}/{path_part}"
+
+
+_remembered_url = lru_cache(maxsize=1024)(_did_web_url)
 
 
 def did_document(did: str, public_keys: list[tuple[str, str]]) -> JsonObject:

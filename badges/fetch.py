@@ -7,10 +7,17 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from badges.errors import TooLarge, Unavailable
+
+# A credential needs its issuer's DID document and a status list or two; an OB 2.0 assertion, endorsements and a
+# CLR's credentials a few more. Without a total, each status entry or inner credential could make one more fetch of
+# up to the policy's timeout (6 status lists served slowly held one request 27 s).
+VERIFICATION_FETCHES = 16
+VERIFICATION_S = 10.0
 
 
 class Gone(Unavailable):
@@ -19,13 +26,43 @@ class Gone(Unavailable):
 
 @dataclass(frozen=True, slots=True)
 class FetchPolicy:
-    """Limits for one fetch; `allow_private` and `allow_http` exist for tests on loopback only."""
+    """Limits for one fetch, and for all the fetches of one verification together (a FetchBudget:
+    `verification_fetches`, `verification_s`); `allow_private` and `allow_http` exist for tests on loopback only."""
 
     timeout_s: float = 5.0
     max_bytes: int = 512_000
     max_redirects: int = 3
     allow_http: bool = False
     allow_private: bool = False
+    verification_fetches: int = VERIFICATION_FETCHES
+    verification_s: float = VERIFICATION_S
+
+    def budget(self) -> FetchBudget:
+        """A new budget of this policy's limits, for one verification."""
+        return FetchBudget(fetches=self.verification_fetches, seconds=self.verification_s)
+
+
+class FetchBudget:
+    """What one verification may still fetch, however many documents its checks ask for: `fetches` fetches,
+    all ended within `seconds` of the first. Not shared between threads: one verification runs in one."""
+
+    def __init__(self, *, fetches: int, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.fetches = fetches  # left to make
+        self.seconds = seconds
+        self._clock = clock
+        self._deadline: float | None = None
+
+    def spend(self, url: str) -> float:
+        """Charge one fetch of `url`: the instant (of time.monotonic) it must end by; Unavailable
+        (fetch.budget_spent) once no fetch or no time is left, before anything is sent."""
+        now = self._clock()
+        if self._deadline is None:
+            self._deadline = now + self.seconds
+        if self.fetches <= 0 or now >= self._deadline:
+            raise Unavailable("fetch.budget_spent", f"{url} was not fetched: this verification has used what it may "
+                              "fetch in all (documents, or seconds of waiting for other servers).")
+        self.fetches -= 1
+        return self._deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +75,13 @@ class Fetched:
     no_store: bool = False  # Cache-Control: no-store (RFC 9111 §5.2.2.5): not to be kept by any cache
 
 
-def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") -> Fetched:
-    """GET `url` under `policy`; raises Unavailable (unreachable, refused, not 200) or TooLarge."""
+def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json",
+          budget: FetchBudget | None = None) -> Fetched:
+    """GET `url` under `policy`, charged to `budget` when given (its deadline may come before the policy's
+    timeout); raises Unavailable (unreachable, refused, not 200, budget spent) or TooLarge."""
     deadline = time.monotonic() + policy.timeout_s
+    if budget is not None:
+        deadline = min(deadline, budget.spend(url))
     for _ in range(policy.max_redirects + 1):
         parts = urlsplit(url)
         if parts.scheme != "https" and not (policy.allow_http and parts.scheme == "http"):
@@ -51,7 +92,7 @@ def fetch(url: str, *, policy: FetchPolicy, accept: str = "application/json") ->
                                   allow_private=policy.allow_private)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise Unavailable("fetch.failed", f"{url} could not be fetched within {policy.timeout_s} s.")
+            raise Unavailable("fetch.failed", f"{url} could not be fetched in the time left to it.")
         conn = _connection(parts.scheme, parts.hostname, address, parts.port, remaining)
         # The socket timeout bounds each read; the watchdog bounds the whole exchange, so a server trickling
         # its status line and headers a byte at a time cannot hold the caller either.

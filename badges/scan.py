@@ -14,6 +14,10 @@ from badges.errors import InvalidInput, TooLarge
 
 MAX_PHOTO_BYTES = 12 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel phone camera; more is refused before any pixel is decoded
+# Only a JPEG is decoded at a reduced scale (Image.draft); a PNG, WebP, GIF or BMP is decoded whole before it is
+# shrunk (a 7071×7071 PNG: 0.8 s and 200 MB), so they may have fewer pixels: a 5K screen's screenshot, or a
+# 12-megapixel photo saved as PNG.
+MAX_PIXELS_DECODED_WHOLE = 16_000_000
 DECODE_EDGE = 2000  # longest side the decoder sees: plenty for a QR code, bounded work for any photo
 MAX_TEXT = 4096
 MAX_PDF_BYTES = 10 * 1024 * 1024
@@ -33,6 +37,10 @@ def read_qr(photo: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> str:
         raise TooLarge("scan.photo_too_large", f"The photo is {image.width}×{image.height} pixels; the limit is "
                        f"{MAX_PIXELS // 1_000_000} megapixels.")
     image.draft("L", (DECODE_EDGE, DECODE_EDGE))  # JPEG: decode at a reduced scale directly, cheaply
+    if image.format != "JPEG" and image.width * image.height > MAX_PIXELS_DECODED_WHOLE:
+        raise TooLarge("scan.photo_too_large", f"The {image.format} image is {image.width}×{image.height} pixels; "
+                       f"the limit is {MAX_PIXELS_DECODED_WHOLE // 1_000_000} megapixels ({MAX_PIXELS // 1_000_000} "
+                       "for a JPEG photo). Send a JPEG, or a smaller picture of the code.")
     try:
         image = image.convert("L")
     except (OSError, ValueError, Image.DecompressionBombError):

@@ -610,7 +610,7 @@ def _database_exists(url: str) -> bool:
 def _verify(args: argparse.Namespace, resolver: LocalResolver | HttpResolver, skew: timedelta,
             policy: FetchPolicy) -> int:
     data = args.file.read_bytes()
-    reading = resolver.reading() if isinstance(resolver, LocalResolver) else nullcontext(resolver)
+    reading = resolver.reading() if isinstance(resolver, LocalResolver) else nullcontext(resolver.spending())
     with reading as resolve:
         report = verify_upload(data, resolve=resolve, now=_now(), skew=skew, holder=args.email, policy=policy)
     if args.json:

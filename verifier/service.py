@@ -17,6 +17,7 @@ from badges.errors import BadgeError, InvalidInput, NotFound
 from badges.fetch import FetchPolicy, Gone, fetch
 from badges.jsonld import JsonObject
 from badges.report import STATUS_RETRIEVAL, CheckId, CheckUndecided, Outcome, VerificationReport
+from badges.resolve import HttpResolver
 from badges.verify import Resolver, issuer_id, verify_credential
 from store import orgs
 from store.db import fits_id
@@ -41,7 +42,7 @@ class LocalResolver:
     (store.freshness): a revocation committed by any process is seen within its POLL_SECONDS, at once here when
     this process made it. Documents it hands out are shared: callers never change them."""
 
-    def __init__(self, factory: sessionmaker[Session], links: Links, remote: Resolver) -> None:
+    def __init__(self, factory: sessionmaker[Session], links: Links, remote: HttpResolver) -> None:
         self._factory = factory
         self.links = links
         self._remote = remote
@@ -127,10 +128,12 @@ class LocalResolver:
 
 class Reading:
     """LocalResolver within one verification (see LocalResolver.reading): our own documents come from the
-    process's memory or one read session, opened at the first thing not remembered."""
+    process's memory or one read session, opened at the first thing not remembered; other issuers' documents
+    are fetched under one budget for the whole verification (HttpResolver.spending), whatever asks for them."""
 
     def __init__(self, resolver: LocalResolver) -> None:
         self._resolver = resolver
+        self._remote = resolver._remote.spending()
         self._session: Session | None = None
         self._looked = False
 
@@ -158,12 +161,12 @@ class Reading:
 
     def did_document(self, did: str) -> JsonObject:
         document = self._remember(("did", did), lambda: self._resolver._did_document(self.session(), did))
-        return document if document is not None else self._resolver._remote.did_document(did)
+        return document if document is not None else self._remote.did_document(did)
 
     def status_list(self, url: str) -> JsonObject:
         ours = self._resolver.links.parse_status_list(url)
         if ours is None:
-            return self._resolver._remote.status_list(url)
+            return self._remote.status_list(url)
         slug, list_id = ours
         document = None if not fits_id(list_id) else self._remember(
             ("status", slug, list_id), lambda: self._resolver._status_list(self.session(), slug, list_id))
@@ -172,7 +175,8 @@ class Reading:
         return document
 
     def document(self, url: str) -> JsonObject:
-        return self._resolver.document(url)
+        """Other issuers' documents (OB 2.0); this service publishes none of its own."""
+        return self._remote.document(url)
 
     def held_status(self, credential_id: str, issuer: str) -> str | None:
         return self._remember(("held", credential_id, issuer),

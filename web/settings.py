@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import keys
-from badges import status
+from badges import fetch, status
 from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
 from keys.hsm import TokenConfig
@@ -43,6 +43,8 @@ class Settings:
     max_request_bytes: int = 1_000_000
     fetch_timeout_s: float = FETCH_TIMEOUT_S
     fetch_max_bytes: int = FETCH_MAX_BYTES
+    verification_fetches: int = fetch.VERIFICATION_FETCHES  # other issuers' documents one verification fetches
+    verification_fetch_s: float = fetch.VERIFICATION_S  # ... and the seconds all its fetches may take
     clock_skew: timedelta = CLOCK_SKEW
     insecure_fetch: bool = False  # http:// and loopback addresses allowed: local development and tests
     locales: tuple[str, ...] = ("ko", "en")
@@ -67,7 +69,9 @@ class Settings:
         """The safe-fetch rules for other issuers' documents (`max_bytes` for a caller with its own cap):
         https and public addresses only, unless insecure_fetch (development and tests)."""
         return FetchPolicy(timeout_s=self.fetch_timeout_s, max_bytes=max_bytes or self.fetch_max_bytes,
-                           allow_http=self.insecure_fetch, allow_private=self.insecure_fetch)
+                           allow_http=self.insecure_fetch, allow_private=self.insecure_fetch,
+                           verification_fetches=self.verification_fetches,
+                           verification_s=self.verification_fetch_s)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, instance_dir: Path) -> Settings:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,18 @@ def test_did_key_document_refuses_a_did_key_that_is_not_an_ed25519_key(did: str)
 ], ids=["domain", "path", "port and path (spec example)", "port and path"])
 def test_did_web_url_follows_the_did_web_read_rules(did: str, url: str) -> None:
     assert dids.did_web_url(did) == url
+
+
+def test_did_web_url_does_not_remember_dids_longer_than_any_issuers() -> None:
+    """A DID is text from a credential (up to 1 MB): 20 of 100 KB leave nothing of that size behind."""
+    tracemalloc.start()
+    try:
+        for n in range(20):
+            dids.did_web_url(f"did:web:issuer{n}.example:" + "a" * 100_000)
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 100_000
 
 
 def test_did_web_url_uses_the_scheme_it_is_given_for_tests_on_loopback() -> None:

@@ -7,6 +7,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Self
@@ -16,11 +17,12 @@ import pytest
 
 from badges import dids, resolve
 from badges.errors import TooLarge, Unavailable
-from badges.fetch import FetchPolicy, fetch
+from badges.fetch import FetchBudget, FetchPolicy, fetch
 from badges.report import STATUS_RETRIEVAL, CheckUndecided
 from badges.resolve import HttpResolver
 
 LOOPBACK = FetchPolicy(allow_http=True, allow_private=True)
+ONE_SMALL_ENTRY = resolve.ENTRY_BYTES + 100  # what a resolver's cache needs to keep one small document
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
@@ -285,6 +287,34 @@ def test_fetch_reports_a_closed_port_as_unavailable() -> None:
     assert caught.value.code == "fetch.failed"
 
 
+# --- fetch: one budget for many fetches ------------------------------------------------------------
+
+def test_fetches_charged_to_one_budget_stop_once_its_fetches_are_spent(server: LocalServer) -> None:
+    server.routes["/doc"] = respond_json({})
+    budget = FetchBudget(fetches=2, seconds=60)
+    for _ in range(2):
+        fetch(server.url("/doc"), policy=LOOPBACK, budget=budget)
+    with pytest.raises(Unavailable) as caught:
+        fetch(server.url("/doc"), policy=LOOPBACK, budget=budget)
+    assert caught.value.code == "fetch.budget_spent"
+    assert server.hits["/doc"] == 2
+
+
+def test_a_budget_ends_a_slow_fetch_and_refuses_the_next_once_its_time_is_spent(server: LocalServer) -> None:
+    """Each fetch would be allowed the policy's 5 s; the budget's 0.3 s for all of them ends the first and sends
+    nothing for the second."""
+    server.routes["/slow"] = hold_back(server)
+    budget = FetchBudget(fetches=10, seconds=0.3)
+    codes = []
+    for _ in range(2):
+        with pytest.raises(Unavailable) as caught:
+            fetch(server.url("/slow"), policy=FetchPolicy(allow_http=True, allow_private=True, timeout_s=5),
+                  budget=budget)
+        codes.append(caught.value.code)
+    assert codes == ["fetch.failed", "fetch.budget_spent"]
+    assert server.hits["/slow"] == 1
+
+
 # --- fetch: redirects and status codes --------------------------------------------------------------
 
 def test_fetch_follows_a_few_redirects_to_the_document(server: LocalServer) -> None:
@@ -398,12 +428,39 @@ def test_resolver_keeps_a_document_no_longer_than_its_max_age(server: LocalServe
 
 
 def test_resolver_forgets_the_oldest_entry_when_its_cache_is_full(server: LocalServer, clock: Clock) -> None:
-    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_entries=1, clock=clock)
+    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_bytes=ONE_SMALL_ENTRY, clock=clock)
     server.routes["/status/1"] = respond_json({"n": 1})
     server.routes["/status/2"] = respond_json({"n": 2})
     for path in ("/status/1", "/status/2", "/status/1"):
         resolver.status_list(server.url(path))
     assert server.hits == Counter({"/status/1": 2, "/status/2": 1})
+
+
+def test_resolver_keeps_documents_up_to_a_number_of_bytes_not_of_entries(server: LocalServer, clock: Clock) -> None:
+    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_bytes=100_000, clock=clock)
+    server.routes["/large"] = respond_json({"padding": "x" * 120_000})  # within the fetch's cap, over the cache's
+    server.routes["/small"] = respond_json({"n": 1})
+    for path in ("/large", "/small", "/large", "/small"):
+        resolver.document(server.url(path))
+    assert server.hits == Counter({"/large": 2, "/small": 1})
+
+
+def test_a_resolver_for_one_verification_shares_the_cache_and_has_a_budget_of_its_own(
+        server: LocalServer, clock: Clock) -> None:
+    resolver = HttpResolver(replace(LOOPBACK, verification_fetches=2), did_web_scheme="http", clock=clock)
+    for n in range(3):
+        server.routes[f"/status/{n}"] = respond_json({"n": n})
+    first = resolver.spending()
+    first.status_list(server.url("/status/0"))
+    first.status_list(server.url("/status/1"))
+    with pytest.raises(CheckUndecided) as caught:
+        first.status_list(server.url("/status/2"))
+    assert (caught.value.problem.code, "was not fetched" in caught.value.problem.detail) == (
+        "status.unreachable", True)
+    second = resolver.spending()
+    for n in (0, 1, 2, 0):  # two from the cache the first filled, one fetched: within its own budget of 2
+        second.status_list(server.url(f"/status/{n}"))
+    assert server.hits == Counter({"/status/0": 1, "/status/1": 1, "/status/2": 1})
 
 
 def test_resolver_does_not_keep_a_document_its_server_says_not_to_store(server: LocalServer,
@@ -418,7 +475,7 @@ def test_resolver_cache_stays_whole_whenever_another_thread_runs_in_between(serv
                                                                           clock: Clock) -> None:
     """Before every line the resolver runs for this thread, another thread resolves another URL in full: the
     schedules that unguarded threads meet now and then, all met deterministically."""
-    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_entries=1, clock=clock)
+    resolver = HttpResolver(LOOPBACK, did_web_scheme="http", max_bytes=ONE_SMALL_ENTRY, clock=clock)
     for n in range(100):
         server.routes[f"/doc/{n}"] = respond_json({"n": n})
     turn, done, results = threading.Event(), threading.Event(), []

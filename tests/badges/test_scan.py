@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
 
-from badges import qr, scan
+from badges import baking, qr, scan
 from badges.errors import InvalidInput, TooLarge
-from tests.verifier.corpus import pixel_bomb, png
+from tests.verifier.corpus import chunk, pixel_bomb, png
 
 URL = "https://badges.example.kr/v/3f1c1d9e-6a43-4c55-9a2b-2d9d7c1e0a11"
 
@@ -34,6 +36,18 @@ def test_read_qr_refuses_a_photo_that_claims_billions_of_pixels_before_decoding_
     with pytest.raises(TooLarge) as caught:
         scan.read_qr(pixel_bomb())
     assert caught.value.code == "scan.photo_too_large"
+
+
+def test_read_qr_refuses_a_png_it_would_have_to_decode_whole_before_decoding_it() -> None:
+    """Under the 50 megapixels a JPEG may have (it is decoded at a reduced scale), over what a PNG may: only the
+    header is read, so an image data stream cut short is never reached."""
+    width = height = 7071
+    header = scan.MAX_PIXELS_DECODED_WHOLE < width * height < scan.MAX_PIXELS
+    image = baking.PNG_SIGNATURE + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b"")
+    with pytest.raises(TooLarge) as caught:
+        scan.read_qr(image)
+    assert (header, caught.value.code) == (True, "scan.photo_too_large")
 
 
 def test_read_qr_refuses_a_file_over_its_byte_cap() -> None:

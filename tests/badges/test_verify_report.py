@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from badges import bounds, dids, model, proofs, status
+from badges import bounds, checks, dids, model, proofs, status
 from badges.jsonld import JsonObject
 from badges.report import STATUS_RETRIEVAL, CheckId, CheckUndecided, Outcome, VerificationReport
 from badges.verify import verify_credential
@@ -424,12 +425,18 @@ def status_list_for_another_purpose(issuer: Issuer) -> bytes:
     return as_bytes(issuer.sign(issuer.credential()))
 
 
+def more_status_entries_than_purposes(issuer: Issuer) -> bytes:
+    entries = [status.status_entry(list_url=LIST_URL, index=i) for i in range(checks.MAX_STATUS_ENTRIES + 1)]
+    return as_bytes(issuer.sign(issuer.credential(credential_status=entries)))  # type: ignore[arg-type]
+
+
 UNDECIDED_STATUS = {
     "unknown status type": (unknown_status_type, "status.type_unsupported"),
     "status list unreachable": (status_list_unreachable, "status.unreachable"),
     "status list with a broken proof": (status_list_with_a_broken_proof, "status.list_unverifiable"),
     "status list signed by another key": (status_list_signed_by_someone_else, "status.list_unverifiable"),
     "status list for another purpose": (status_list_for_another_purpose, "status.purpose_mismatch"),
+    "more status entries than purposes": (more_status_entries_than_purposes, "status.too_many_entries"),
 }
 
 
@@ -466,6 +473,56 @@ def test_a_status_list_verified_once_is_not_trusted_once_changed(issuer: Issuer)
 
     assert report.check(CheckId.STATUS).outcome is Outcome.UNKNOWN
     assert report.check(CheckId.STATUS).problem.code == "status.list_unverifiable"
+
+
+def test_a_credential_with_more_status_entries_than_purposes_makes_no_status_list_be_read(issuer: Issuer) -> None:
+    asked: list[str] = []
+    read = issuer.resolver.status_list
+    issuer.resolver.status_list = lambda url: asked.append(url) or read(url)  # type: ignore[method-assign]
+    report = verify(issuer, more_status_entries_than_purposes(issuer))
+    assert report.check(CheckId.STATUS).problem.code == "status.too_many_entries"
+    assert asked == []
+
+
+def test_a_credential_with_a_revocation_and_a_suspension_entry_verifies(issuer: Issuer) -> None:
+    issuer.publish_list()
+    suspension_url = LIST_URL + "-suspension"
+    unsigned = {k: v for k, v in issuer.resolver.status_lists[LIST_URL].items() if k != "proof"}
+    unsigned["id"] = suspension_url
+    unsigned["credentialSubject"] = status.status_list_subject(list_url=suspension_url, purpose="suspension",
+                                                               bits=status.new_list())
+    issuer.resolver.status_lists[suspension_url] = issuer.sign(unsigned)
+    entries = [status.status_entry(list_url=LIST_URL, index=INDEX),
+               status.status_entry(list_url=suspension_url, index=INDEX, purpose="suspension")]
+    report = verify(issuer, as_bytes(issuer.sign(issuer.credential(credential_status=entries))))  # type: ignore[arg-type]
+    assert report.verdict == "valid", report.checks
+
+
+def test_status_lists_a_process_remembers_are_bounded_by_their_size(issuer: Issuer) -> None:
+    """Lists that expand to the most status.decode_list allows (anyone can sign one with a did:key): the process
+    keeps no more of them than checks.BITS_KEPT bytes, however many it has read."""
+    entries = []
+    for n in range(checks.MAX_STATUS_ENTRIES):
+        url = f"{LIST_URL}/large/{n}"
+        bits = bytearray(status.MAX_LIST_BYTES)
+        bits[0] = n + 1  # a list of its own: none is remembered as another
+        unsigned = {"@context": [model.VC_V2], "id": url, "issuer": issuer.did,
+                    "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+                    "credentialSubject": status.status_list_subject(list_url=url, purpose="revocation", bits=bits)}
+        issuer.resolver.status_lists[url] = issuer.sign(unsigned)
+        entries.append(status.status_entry(list_url=url, index=INDEX))
+    raw = as_bytes(issuer.sign(issuer.credential(credential_status=entries)))  # type: ignore[arg-type]
+
+    tracemalloc.start()
+    try:
+        report = verify(issuer, raw)
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert report.verdict == "valid", report.checks
+    assert checks.MAX_STATUS_ENTRIES * status.MAX_LIST_BYTES > checks.BITS_KEPT  # the lists do not all fit
+    assert kept < checks.BITS_KEPT + 2 * 1024 * 1024
 
 
 # --- the holder ------------------------------------------------------------------------------------

@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from badges import clr
+from badges import clr, proofs, status
 from badges.jsonld import JsonObject
+from badges.report import CheckId
+from bootstrap.app import create_app
 from bootstrap.wiring import Services
 from store import orgs
 from store.db import transaction
 from store.models import Credential
 from tests import ob3
 from tests.factories import NOW, issue, make_course, make_org
+from tests.other_issuer import ISSUED
+from tests.verifier.remote import RemoteIssuer, remote  # noqa: F401 (a fixture)
+from web.settings import Settings
 
 LATER = NOW + timedelta(days=1)
 
@@ -125,3 +132,34 @@ def test_the_platform_identity_is_created_once_with_its_did_document_and_not_lis
     make_org(svc, "acme")
     home = client.get("/?lang=en").get_data(as_text=True)
     assert "Acme Academy" in home and "Digital Talent Alliance" not in home and "디지털 인재 얼라이언스" not in home
+
+
+@pytest.fixture
+def fetching_svc(settings: Settings) -> Iterator[Services]:
+    """Services that fetch other issuers' documents from 127.0.0.1, three fetches to a verification."""
+    app = create_app(replace(settings, insecure_fetch=True, verification_fetches=3))
+    yield app.extensions["badges"]
+    app.extensions["badges"].events.close()
+    app.extensions["badges"].engine.dispose()
+
+
+def test_the_badges_inside_a_clr_share_one_budget_of_fetches(fetching_svc: Services, remote: RemoteIssuer) -> None:
+    """Five badges of another issuer, each naming a status list of its own: the issuer's DID document and two
+    lists spend the CLR's three fetches, and the other badges' status is unknown, never fetched."""
+    badges = []
+    for n in range(5):
+        url = f"{remote.url}/status/clr/{n}"
+        unsigned_list = {**remote.issuer.publish_list(), "id": url, "credentialSubject": status.status_list_subject(
+            list_url=url, purpose="revocation", bits=status.new_list())}
+        del unsigned_list["proof"]
+        remote.issuer.publish(url, proofs.sign(unsigned_list, signer=remote.issuer.signer, created=ISSUED))
+        unsigned = remote.issuer.credential()
+        unsigned["id"] = f"urn:uuid:0b6d0f5e-2f1a-4c9b-8e3d-7a1c2b3d4e5{n}"
+        unsigned["credentialStatus"] = status.status_entry(list_url=url, index=7)
+        badges.append(proofs.sign(unsigned, signer=remote.issuer.signer, created=ISSUED))
+
+    report = verify(fetching_svc, signed_clr(fetching_svc, badges))
+
+    assert [r.verdict for r in report.inner] == ["valid", "valid", "unknown", "unknown", "unknown"]
+    assert report.inner[2].check(CheckId.STATUS).problem.code == "status.unreachable"
+    assert sum(remote.hits[f"/status/clr/{n}"] for n in range(5)) == 2

@@ -141,13 +141,28 @@ def test_the_failed_rows_csv_makes_header_cells_inert_too(cell: str) -> None:
     assert rows[0][1] == rows[1][1] == "'" + cell
 
 
-def with_sheet_xml(data: bytes, change: Callable[[bytes], bytes]) -> bytes:
-    """The workbook with its first sheet's XML changed (hostile files are made by hand, not by Excel)."""
+def with_sheet_xml(data: bytes, change: Callable[[bytes], bytes], part: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """The workbook with its first sheet's XML (or another `part`) changed (hostile files are made by hand, not by
+    Excel)."""
     source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             body = source.read(item.filename)
-            target.writestr(item, change(body) if item.filename == "xl/worksheets/sheet1.xml" else body)
+            target.writestr(item, change(body) if item.filename == part else body)
+    return out.getvalue()
+
+
+def with_shared_strings(data: bytes, table: bytes) -> bytes:
+    """The workbook with a shared strings part holding `table` (openpyxl itself writes strings inline)."""
+    data = with_sheet_xml(data, lambda xml: xml.replace(b"</Relationships>", b'<Relationship Id="rIdStrings" Type="'
+                          b'http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                          b'Target="sharedStrings.xml"/></Relationships>'), part="xl/_rels/workbook.xml.rels")
+    data = with_sheet_xml(data, lambda xml: xml.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" '
+                          b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings'
+                          b'+xml"/></Types>'), part="[Content_Types].xml")
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/sharedStrings.xml", table)
     return out.getvalue()
 
 
@@ -179,6 +194,44 @@ def test_a_sheet_written_far_below_the_cohort_is_refused_with_what_to_do() -> No
     with pytest.raises(TooLarge) as error:
         cohorts.read_table(data)
     assert error.value.code == "cohort.sheet_too_long"
+
+
+def test_a_workbook_with_one_row_of_more_cells_than_a_cohort_has_is_refused_before_it_is_parsed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl parses a whole row before dropping the cells past MAX_XLSX_COLUMNS (2.4 M cells in 71 KB: 1.2 GB)."""
+    row = b'<row r="3">' + b"<c><v>1</v></c>" * (cohorts.MAX_XLSX_CELLS + 1) + b"</row></sheetData>"
+    data = with_sheet_xml(xlsx([["이름", "이메일"], ["김민지", "minji@example.com"]]),
+                          lambda xml: xml.replace(b"</sheetData>", row))
+    assert len(data) < 100_000
+    opened = []
+    monkeypatch.setattr(cohorts, "load_workbook", lambda *args, **kwargs: opened.append(1))
+    with pytest.raises(TooLarge) as error:
+        cohorts.read_table(data)
+    assert (error.value.code, opened) == ("cohort.too_many_cells", [])
+
+
+def test_a_workbook_of_more_shared_strings_than_a_cohort_has_is_refused_before_it_is_parsed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl reads every shared string when it opens a workbook (2.3 M in 97 KB: 17 s), whatever it declares."""
+    strings = b"<si><t>a</t></si>" * (cohorts.MAX_XLSX_STRINGS + 1)
+    data = with_shared_strings(xlsx([["이름", "이메일"], ["김민지", "minji@example.com"]]),
+                               b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" '
+                               b'uniqueCount="2">' + strings + b"</sst>")
+    opened = []
+    monkeypatch.setattr(cohorts, "load_workbook", lambda *args, **kwargs: opened.append(1))
+    with pytest.raises(TooLarge) as error:
+        cohorts.read_table(data)
+    assert (error.value.code, opened) == ("cohort.too_many_cells", [])
+
+
+def test_a_workbook_cells_are_counted_across_the_pieces_it_is_read_in() -> None:
+    """Prefixed tags (<x:c>) count, and a tag cut by a piece's end is counted once: just within the limit is read."""
+    cells = b"<x:c/>" * (cohorts.MAX_XLSX_CELLS - 10)
+    data = with_sheet_xml(xlsx([["이름", "이메일"], ["김민지", "minji@example.com"]]),
+                          lambda xml: xml.replace(b"</worksheet>", b"<!--" + cells + b"--></worksheet>"))
+    assert not cohorts._too_many_tags(data)
+    data = with_sheet_xml(data, lambda xml: xml.replace(b"<!--", b"<!--" + b"<x:c/>" * 20))
+    assert cohorts._too_many_tags(data)
 
 
 @pytest.mark.parametrize("change", [

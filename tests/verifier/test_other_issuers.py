@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 
-from badges import baking, proofs
+from badges import baking, proofs, status
+from bootstrap.app import create_app
 from bootstrap.wiring import Services
 from tests.factories import issue, make_course, make_org
 from tests.other_issuer import EMAIL, ISSUED
 from tests.verifier.corpus import chunk, png
-from tests.verifier.remote import RemoteIssuer
+from tests.verifier.remote import RemoteIssuer, Route, send
+from web.settings import Settings
 
 
 def outcomes(report: dict) -> dict[str, str]:  # type: ignore[type-arg]
@@ -175,3 +181,44 @@ def test_the_verify_page_reads_an_open_badges_2_svg_upload(fetching_client: Flas
                                     content_type="multipart/form-data")
     assert response.status_code == 200
     assert "웹 개발 기초" in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def short_budget_client(settings: Settings) -> Iterator[FlaskClient]:
+    """A fetching app whose verifications may wait 1 s in all for other servers (each fetch alone may take 3 s)."""
+    app = create_app(replace(settings, insecure_fetch=True, fetch_timeout_s=3.0, verification_fetch_s=1.0))
+    yield app.test_client()
+    app.extensions["badges"].events.close()
+    app.extensions["badges"].engine.dispose()
+
+
+def test_one_verification_waits_for_slow_status_lists_no_longer_than_its_budget(short_budget_client: FlaskClient,
+                                                                               remote: RemoteIssuer) -> None:
+    """Three status lists, each answered after 0.6 s (well within a fetch's 3 s): the second fetch is ended when
+    the verification's 1 s is spent, and the third is never asked for (the audit's 6 such lists held one request
+    27 s)."""
+    urls = [f"{remote.url}/status/slow/{n}" for n in range(3)]
+    for url in urls:
+        unsigned_list = {**remote.issuer.publish_list(), "id": url, "credentialSubject": status.status_list_subject(
+            list_url=url, purpose="revocation", bits=status.new_list())}
+        del unsigned_list["proof"]
+        remote.issuer.publish(url, proofs.sign(unsigned_list, signer=remote.issuer.signer, created=ISSUED))
+        remote.routes[urlsplit(url).path] = after(remote, 0.6)
+    unsigned = remote.issuer.credential()
+    unsigned["credentialStatus"] = [status.status_entry(list_url=url, index=7) for url in urls]
+    credential = proofs.sign(unsigned, signer=remote.issuer.signer, created=ISSUED)
+
+    report = post(short_budget_client, json=credential)
+
+    assert (report["verdict"], outcomes(report)["status"]) == ("unknown", "unknown")
+    assert sum(remote.hits[urlsplit(url).path] for url in urls) <= 2
+
+
+def after(remote: RemoteIssuer, seconds: float) -> Route:
+    """The issuer's document at the path, answered `seconds` late."""
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        remote.release.wait(seconds)
+        status_code, body = next(answer for url, answer in remote.issuer.documents.items()
+                                 if urlsplit(url).path == urlsplit(handler.path).path)
+        send(handler, status_code, body, "application/json")
+    return route
