@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from badges import clr
 from badges.jsonld import JsonObject
 from bootstrap.wiring import Services
+from issuer import dlc
 from store import orgs
 from store.db import transaction
 from store.models import Credential
@@ -57,6 +58,31 @@ def test_a_clr_of_three_badges_from_two_organisations_is_valid_and_verifies(svc:
     report = verify(svc, doc)
     assert report.verified and report.verdict == "valid"
     assert [r.verdict for r in report.inner] == ["valid"] * 3
+
+
+def test_a_clr_of_twenty_badges_of_a_certified_issuer_is_signed_and_verifies_within_the_bounds(
+        svc: Services) -> None:
+    """Twenty copies of the Digital Leaders Club endorsement (one in each badge's issuer): labelling their tied
+    blank nodes takes 1,222 steps, within the budget of a document of that size (badges.bounds)."""
+    acme, _ = make_org(svc, "acme", member=True)
+    now = datetime.now(UTC)
+    with transaction(svc.sessions) as session:
+        dlc.grant(session, svc.issuing, svc.platform.identity, slug="acme", valid_until=now + timedelta(days=365),
+                  now=now)
+    course = make_course(svc, acme)
+    ids = [issue(svc, acme, course, now=now) for _ in range(20)]
+    with transaction(svc.sessions) as session:
+        badges = [json.loads(session.get_one(Credential, i).document) for i in ids]
+    assert all(len(b["issuer"]["endorsement"]) == 1 for b in badges)
+    profile, signer = svc.platform.attester()
+    unsigned = clr.clr_credential(included=[clr.Included(b, now) for b in badges], issuer=profile,
+                                  learner_id="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+                                  name="성적증명서 / Transcript", description="test", issued=now)
+    doc = clr.sign_clr(unsigned, signer=signer, created=now)
+    with svc.resolver.reading() as resolve:
+        report = clr.verify_clr(json.dumps(doc, ensure_ascii=False), resolve=resolve, now=now)
+    assert report.verdict == "valid", report.as_json()
+    assert len(report.inner) == 20
 
 
 def tampered_clr(svc: Services) -> tuple[JsonObject, str]:

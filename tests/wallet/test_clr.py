@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from badges import clr
+from badges.presentations import verify_presentation
 from bootstrap.wiring import Services
-from issuer import service
+from issuer import dlc, service
 from store import orgs
 from store.credentials import get_credential
 from store.db import transaction
@@ -59,6 +61,31 @@ def test_the_wallet_downloads_a_platform_signed_clr_of_the_chosen_badges(
     assert {vc["id"]: vc for vc in doc["credentialSubject"]["verifiableCredential"]} == exported  # as issued
     assert len(doc["credentialSubject"]["identifier"]) == 3  # each badge's hashed e-mail of the learner
     assert len(doc["evidence"]) == 3 and all("verified" in e["description"] for e in doc["evidence"])
+
+
+def test_badges_of_a_certified_issuer_go_in_a_transcript_and_a_presentation_that_verify(
+        client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
+    """Each badge of a Digital Leaders Club member embeds the same endorsement: the copies' blank nodes tie, which
+    RDFC-1.0 labels at a cost the canonicalizer's budget must not mistake for a poison graph."""
+    acme, _ = make_org(svc, "acme", member=True)
+    now = datetime.now(UTC)
+    with transaction(svc.sessions) as session:
+        dlc.grant(session, svc.issuing, svc.platform.identity, slug="acme", valid_until=now + timedelta(days=365),
+                  now=now)
+    for name in ("Cloud Basics", "Data Engineering", "Security Basics"):
+        issue(svc, acme, make_course(svc, acme, name_ko=name, name_en=name), email=ADDRESS, now=now)
+    sign_up(client, mailbox, address=ADDRESS)
+    items = [c["walletId"] for c in client.get("/wallet/export.json").get_json()["credentials"]]
+    transcript = post(client, "/wallet/export/clr", {"item": items})
+    assert transcript.status_code == 200, transcript.get_data(as_text=True)
+    report = verified(svc, transcript.data)
+    assert report.verified and len(report.inner) == 3, report.as_json()
+    assert all("endorsement" in vc["issuer"] for vc in report.outer.credential["credentialSubject"]
+               ["verifiableCredential"])
+    presentation = post(client, "/wallet/export/presentation", {"item": items})
+    assert presentation.status_code == 200, presentation.get_data(as_text=True)
+    presented = verify_presentation(presentation.data, resolve=svc.resolver, now=utcnow())
+    assert presented.verified and [r.verdict for r in presented.credentials] == ["valid"] * 3
 
 
 def test_a_revoked_badge_cannot_go_in_a_transcript(client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
