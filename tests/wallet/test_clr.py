@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from badges import clr
+from badges import clr, proofs
 from badges.presentations import verify_presentation
 from bootstrap.wiring import Services
 from issuer import dlc, service
@@ -20,6 +20,7 @@ from store.db import transaction
 from store.models import Org
 from tests.factories import NOW, issue, make_course, make_org
 from tests.test_layering import imported_after
+from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
 from web.http import utcnow
 
@@ -98,6 +99,26 @@ def test_a_revoked_badge_cannot_go_in_a_transcript(client: FlaskClient, svc: Ser
     response = post(client, "/wallet/export/clr", {"item": list(items.values())})
     assert response.status_code == 422
     assert "확인된(폐기되지 않은) Open Badges 3.0 배지만" in response.get_data(as_text=True)
+
+
+def test_a_badge_naming_no_email_of_the_learner_cannot_go_in_a_transcript(
+        client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
+    """A verifier matches each badge inside to the transcript's learner by the badge's IdentityObject: a badge whose
+    subject names no e-mail (only a DID of its own) would read as someone else's, so it is refused up front."""
+    items = three_badges_in_wallet(client, svc, mailbox)
+    with foreign_issuer() as busan:
+        unsigned = busan.credential(email=ADDRESS, name="김민지", title="Python 데이터 분석")
+        del unsigned["proof"]
+        unsigned["credentialSubject"] = {**unsigned["credentialSubject"], "id": "did:example:minji"}
+        del unsigned["credentialSubject"]["identifier"]
+        signed = proofs.sign(unsigned, signer=busan.signer, created=NOW)
+        post(client, "/wallet/import", {"credential": json.dumps(signed, ensure_ascii=False)})
+        chosen = [c["walletId"] for c in client.get("/wallet/export.json").get_json()["credentials"]]
+        assert len(chosen) == 4
+        refused = post(client, "/wallet/export/clr", {"item": chosen})
+        assert refused.status_code == 422
+        assert "확인된 내 이메일로 발급되지 않은 배지가 있어" in refused.get_data(as_text=True)
+        assert post(client, "/wallet/export/clr", {"item": list(items.values())}).status_code == 200
 
 
 def test_a_clr_attached_to_a_share_link_is_offered_on_its_page(
