@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from badges import bounds, model, proofs
+from badges.errors import Problem
 from badges.jsonld import JsonObject
-from badges.report import CheckId, Outcome, VerificationReport
+from badges.report import MALFORMED, CheckFailed, CheckId, Outcome, VerificationReport
 from badges.verify import Resolver, verify_credential
 
 CLR_V2 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
@@ -96,48 +97,113 @@ def sign_clr(doc: JsonObject, *, signer: proofs.Signer, created: datetime) -> Js
 
 
 @dataclass(frozen=True, slots=True)
+class LearnerCheck:
+    """The check a credential inside gets beside badges.verify's: it is about the transcript's learner."""
+
+    outcome: Outcome
+    problem: Problem | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The check as JSON for the API, shaped as badges.report.Check's."""
+        out: dict[str, Any] = {"id": "learner", "outcome": str(self.outcome), "required": True}
+        if self.problem:
+            out["problem"] = self.problem.as_json()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class ClrReport:
-    """The CLR's own verification (its proof by its issuer) and one report per credential inside."""
+    """The CLR's own verification (its proof by its issuer), one report per credential inside (with the recipient
+    check when an e-mail was given) and, for each, whether it is about the transcript's learner."""
 
     outer: VerificationReport
     inner: tuple[VerificationReport, ...]
+    learner: tuple[LearnerCheck, ...] = ()  # in the order of `inner`
+
+    @property
+    def verdicts(self) -> tuple[str, ...]:
+        """Each credential's verdict inside this transcript: its own, or "not_learner" for a genuine, current
+        credential about someone else (a badge of another person is no part of this learner's record)."""
+        return tuple("not_learner" if r.verdict in ("valid", "not_recipient") and check.outcome is Outcome.FAILED
+                     else r.verdict for r, check in zip(self.inner, self.learner, strict=True))
 
     @property
     def verified(self) -> bool:
-        """True when the CLR's proof holds and every credential inside verifies."""
-        return self.outer.verified and bool(self.inner) and all(r.verified for r in self.inner)
+        """True when the CLR's proof holds and every credential inside verifies and is about its learner."""
+        return self.outer.verified and bool(self.inner) and all(v == "valid" for v in self.verdicts)
 
     @property
     def failed(self) -> list[int]:
         """Positions (from 0) of the inner credentials that did not verify."""
-        return [n for n, r in enumerate(self.inner) if not r.verified]
+        return [n for n, v in enumerate(self.verdicts) if v != "valid"]
 
     @property
     def verdict(self) -> str:
-        """valid, the CLR's own verdict when its proof does not hold, or "contains_invalid" when it holds but a
-        credential inside does not verify."""
+        """valid; the CLR's own verdict when its proof does not hold; "not_recipient" when every credential inside
+        holds but not all were issued to the e-mail given (as a single badge); else "contains_invalid"."""
         if not self.outer.verified:
             return self.outer.verdict
-        return "valid" if self.verified else "contains_invalid"
+        if self.verified:
+            return "valid"
+        return "not_recipient" if set(self.verdicts) <= {"valid", "not_recipient"} else "contains_invalid"
 
     def as_json(self) -> dict[str, Any]:
         return {"verified": self.verified, "verdict": self.verdict, "format": "clr",
                 "checkedAt": self.outer.as_json()["checkedAt"], "checks": self.outer.as_json()["checks"],
-                "credentials": [{"id": (r.credential or {}).get("id"), "name": (r.credential or {}).get("name"),
-                                 **r.as_json()} for r in self.inner]}
+                "credentials": [_inner_json(r, check, verdict)
+                                for r, check, verdict in zip(self.inner, self.learner, self.verdicts, strict=True)]}
+
+
+def _inner_json(report: VerificationReport, learner: LearnerCheck, verdict: str) -> dict[str, Any]:
+    body = report.as_json()
+    return {"id": (report.credential or {}).get("id"), "name": (report.credential or {}).get("name"), **body,
+            "verified": verdict == "valid", "verdict": verdict, "checks": [*body["checks"], learner.as_json()]}
 
 
 def verify_clr(raw: bytes | str, *, resolve: Resolver, now: datetime,
-               skew: timedelta = timedelta(minutes=5)) -> ClrReport:
+               skew: timedelta = timedelta(minutes=5), holder: str | None = None) -> ClrReport:
     """Check the CLR as a credential of its own (shape within LIMITS, contexts, the ClrCredential shape, its
     issuer's key and proof, validity); then, when it is genuine, verify every credential inside as if it had
-    been handed in alone. Never raises for a bad document."""
+    been handed in alone (issued to `holder`, an e-mail, when given), and check that it is about the CLR's
+    learner. Never raises for a bad document."""
     outer = verify_credential(raw, resolve=resolve, now=now, skew=skew, schema="clr-credential", limits=LIMITS,
                               max_bytes=MAX_CLR_BYTES)
     genuine = all(outer.check(c).outcome is Outcome.PASSED for c in (CheckId.SCHEMA, CheckId.PROOF))
     if not genuine or outer.credential is None:
         return ClrReport(outer, ())
-    enclosed = outer.credential["credentialSubject"]["verifiableCredential"]
-    inner = tuple(verify_credential(json.dumps(vc, ensure_ascii=False), resolve=resolve, now=now, skew=skew)
+    subject = outer.credential["credentialSubject"]
+    enclosed = subject["verifiableCredential"]
+    inner = tuple(verify_credential(json.dumps(vc, ensure_ascii=False), resolve=resolve, now=now, skew=skew,
+                                    holder=holder)
                   for vc in (enclosed if isinstance(enclosed, list) else [enclosed]))
-    return ClrReport(outer, inner)
+    return ClrReport(outer, inner, tuple(check_learner(r, subject) for r in inner))
+
+
+def check_learner(report: VerificationReport, learner: JsonObject) -> LearnerCheck:
+    """Whether the credential of `report` is about the ClrSubject `learner`: CLR 2.0 identifies the learner by
+    its id or its identifiers (IdentityObjects), and the subject of each credential inside must share one (the
+    wallet's CLR carries the learner's did:key and each badge's IdentityObject of the learner's e-mail). Skipped
+    for a credential whose proof does not hold: what it says about its subject is no evidence."""
+    if report.check(CheckId.PROOF).outcome is not Outcome.PASSED or report.credential is None:
+        return LearnerCheck(Outcome.SKIPPED)
+    subject = report.credential.get("credentialSubject")
+    subjects = subject if isinstance(subject, list) else [subject]
+    if any(isinstance(s, dict) and _same_learner(s, learner) for s in subjects):
+        return LearnerCheck(Outcome.PASSED)
+    return LearnerCheck(Outcome.FAILED, CheckFailed(
+        MALFORMED, "learner.mismatch", "The credential is about someone other than the transcript's learner: its "
+        "subject shares neither id nor identifier with the transcript's subject.", path="/credentialSubject").problem)
+
+
+def _same_learner(subject: JsonObject, learner: JsonObject) -> bool:
+    if isinstance(subject.get("id"), str) and subject.get("id") == learner.get("id"):
+        return True
+    return bool(_identities(subject) & _identities(learner))
+
+
+def _identities(subject: JsonObject) -> set[tuple[str, str]]:
+    """The (identityType, identityHash) of each IdentityObject in the subject's `identifier`."""
+    given = subject.get("identifier")
+    return {(i["identityType"], i["identityHash"]) for i in (given if isinstance(given, list) else [given])
+            if isinstance(i, dict) and isinstance(i.get("identityType"), str)
+            and isinstance(i.get("identityHash"), str)}

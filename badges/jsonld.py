@@ -68,7 +68,8 @@ class BundledLoader:
         """pyld's normalize (URDNA2015, N-Quads), as its steps: the dataset, then labelling under a work budget."""
         dataset = self._to_rdf(doc)
         with _pyld_failures():
-            return bounds.BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
+            return bounds.BoundedURDNA2015(bounds.labelling_budget(dataset)).main(
+                dataset, {"format": "application/n-quads"})
 
 
 @contextmanager

@@ -22,13 +22,15 @@ Translate = Callable[[str], str]
 VERDICT_COLOURS = {"valid": colors.HexColor("#047857"), "unknown": colors.HexColor("#b45309"),
                    "not_recipient": colors.HexColor("#334155")}  # a genuine badge, not confirmed for that address
 BAD = colors.HexColor("#b91c1c")
+CLR_VERDICTS = ("valid", "contains_invalid", "not_recipient")  # a transcript's own words (clr.verdict.*)
 
 
 def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, lang: str,
                 landing_url: str | None = None, state_note: StateNote | None = None,
-                club: ClubStatus | None = None) -> bytes:
+                club: ClubStatus | None = None, transcript_verdict: str | None = None) -> bytes:
     """The summary as PDF bytes, in `lang` through `t` (Hangul drawn with badges.artwork.pdf_fonts); with
-    `state_note`, when and why the issuer revoked or suspended the badge, under the verdict."""
+    `state_note`, when and why the issuer revoked or suspended the badge, under the verdict. For a CLR, `report`
+    is the transcript's own and `transcript_verdict` the verdict over the badges inside too (badges.clr)."""
     regular, bold = artwork.pdf_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor=colors.HexColor("#475569"))
@@ -43,8 +45,10 @@ def summary_pdf(report: VerificationReport, summary: Summary, *, t: Translate, l
     else:
         story.extend(head)
     story.append(Spacer(1, 4 * mm))
-    banner = Table([[Paragraph(escape(t(f"verdict.{report.verdict}")), verdict)]], colWidths=[166 * mm])
-    banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), VERDICT_COLOURS.get(report.verdict, BAD)),
+    shown = transcript_verdict or report.verdict
+    text = t(f"clr.verdict.{shown}") if transcript_verdict in CLR_VERDICTS else t(f"verdict.{shown}")
+    banner = Table([[Paragraph(escape(text), verdict)]], colWidths=[166 * mm])
+    banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), VERDICT_COLOURS.get(shown, BAD)),
                                 ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6),
                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
     story += [banner, Spacer(1, 2 * mm)]

@@ -84,7 +84,7 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
         source, own = from_url(link)
         credential_id = credential_id or own
     if clr.looks_like_clr(source):
-        return _verify_clr(source, channel=channel, now=now)
+        return _verify_clr(source, holder=(holder or "").strip() or None, channel=channel, now=now)
     with svc.resolver.reading() as resolve:
         report = verify_credential(source, resolve=resolve, now=now, skew=svc.settings.clock_skew,
                                    holder=(holder or "").strip() or None)
@@ -144,11 +144,12 @@ def _verified_issuer(report: VerificationReport) -> str | None:
     return issuer_id(report.credential)
 
 
-def _verify_clr(source: bytes, *, channel: str, now: datetime) -> Verified:
-    """A CLR: its own proof, then every credential inside through the same pipeline (clr.verify_clr)."""
+def _verify_clr(source: bytes, *, holder: str | None, channel: str, now: datetime) -> Verified:
+    """A CLR: its own proof, then every credential inside through the same pipeline (clr.verify_clr), each checked
+    as issued to `holder` when given, as a badge handed in alone would be."""
     svc = services()
     with svc.resolver.reading() as resolve:
-        found = clr.verify_clr(source, resolve=resolve, now=now, skew=svc.settings.clock_skew)
+        found = clr.verify_clr(source, resolve=resolve, now=now, skew=svc.settings.clock_skew, holder=holder)
         for inner in found.inner:
             service.record(inner, resolver=svc.resolver, reading=resolve, events=svc.events, channel=channel,
                            now=now)
@@ -171,4 +172,5 @@ def summary_pdf(verified: Verified, *, lang: str) -> bytes:
     """The printable summary of `verified` in `lang`, with a QR code of the landing page for our own badges."""
     landing = services().issuing.links.verify(verified.credential_id) if verified.credential_id else None
     return pdf.summary_pdf(verified.report, verified.summary, t=lambda key: translate(key, lang), lang=lang,
-                           landing_url=landing, state_note=verified.state_note, club=verified.club)
+                           landing_url=landing, state_note=verified.state_note, club=verified.club,
+                           transcript_verdict=verified.clr.verdict if verified.clr is not None else None)

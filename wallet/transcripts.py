@@ -53,7 +53,8 @@ def wanted(learner: Learner, chosen: Sequence[Entry]) -> Wanted:
 
 def transcript(ctx: WalletContext, wanted: Wanted, *, now: datetime) -> bytes:
     """The signed CLR as JSON bytes, each badge verified again now (call with no transaction open);
-    InvalidInput naming a badge that no longer verifies."""
+    InvalidInput naming a badge that no longer verifies, or that names none of the learner's confirmed addresses
+    (the CLR identifies its learner by the badges' IdentityObjects: a verifier would take it for someone else's)."""
     if ctx.attest is None:
         raise Unavailable("wallet.clr_unavailable", "Transcripts cannot be signed here.")
     included: list[clr.Included] = []
@@ -64,9 +65,11 @@ def transcript(ctx: WalletContext, wanted: Wanted, *, now: datetime) -> bytes:
         if not report.verified:
             raise InvalidInput("wallet.clr_not_verified", f"{title!r} does not verify now ({report.verdict}); "
                                "leave it out.")
-        if report.check(CheckId.RECIPIENT).outcome is Outcome.PASSED:  # issued to one of the learner's addresses
-            for identity in document.get("credentialSubject", {}).get("identifier", []):
-                identifiers.setdefault(json.dumps(identity, sort_keys=True), identity)
+        if report.check(CheckId.RECIPIENT).outcome is not Outcome.PASSED:  # e.g. a badge naming no e-mail at all
+            raise InvalidInput("wallet.clr_not_yours", f"{title!r} names none of your confirmed e-mail addresses, "
+                               "so a transcript cannot show it is yours (badges.clr.check_learner); leave it out.")
+        for identity in document.get("credentialSubject", {}).get("identifier", []):  # the learner's, hashed
+            identifiers.setdefault(json.dumps(identity, sort_keys=True), identity)
         included.append(clr.Included(document, now))
     profile, signer = ctx.attest()
     unsigned = clr.clr_credential(

@@ -134,6 +134,28 @@ def test_labelling_tied_blank_nodes_of_a_real_document_stays_well_within_the_bud
     assert labelling.calls == 20 and 0 < labelling.spent < bounds.LABELLING_BUDGET // 4
 
 
+def test_a_node_named_in_several_quads_of_another_is_one_order_to_try_not_a_factorial() -> None:
+    """A proof node is related to its proof graph six times: pyld's permuter yields that list once."""
+    assert bounds.arrangements(["_:g"] * 6, cap=10**6) == 1
+    assert bounds.arrangements(["_:a", "_:a", "_:b"], cap=10**6) == 3
+    assert bounds.arrangements([f"_:b{i}" for i in range(7)], cap=10**6) == 5040
+    assert bounds.arrangements([f"_:b{i}" for i in range(30)], cap=1000) == 1001
+
+
+def test_labelling_copies_of_a_signed_credential_stays_within_a_budget_growing_with_the_document() -> None:
+    """Copies of one embedded signed credential (as the Digital Leaders Club endorsement in every badge of a
+    member): their proof graphs tie, and each copy costs a few steps, not 6! for its proof's six quads."""
+    endorsement = {"@context": [model.VC_V2], "type": ["VerifiableCredential"], "id": "urn:uuid:e", "proof": {
+        "type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "created": "2026-01-01T00:00:00Z",
+        "verificationMethod": "did:key:z6Mk#z6Mk", "proofPurpose": "assertionMethod", "proofValue": "z5j"}}
+    doc = {"@context": [model.VC_V2], "id": "urn:uuid:1", "type": ["VerifiablePresentation"],
+           "verifiableCredential": [endorsement] * 20}
+    dataset = jsonld.BUNDLED._to_rdf(doc)
+    labelling = CountingLabelling(bounds.labelling_budget(dataset))
+    labelling.main(dataset, {"format": "application/n-quads"})
+    assert labelling.calls >= 20 and labelling.spent < bounds.labelling_budget(dataset)
+
+
 def test_values_of_one_property_under_several_spellings_are_counted_together() -> None:
     context = {"ex": "https://example.org/", **{f"t{i}": TAG for i in range(4)}}
     doc = {"@context": [model.VC_V2, context], KNOWS: {"t0": ["a"] * 30, "t1": ["b"] * 30, "ex:tag": ["c"] * 30}}

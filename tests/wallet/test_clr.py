@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from badges import clr
+from badges import clr, proofs
+from badges.presentations import verify_presentation
 from bootstrap.wiring import Services
-from issuer import service
+from issuer import dlc, service
 from store import orgs
 from store.credentials import get_credential
 from store.db import transaction
 from store.models import Org
 from tests.factories import NOW, issue, make_course, make_org
 from tests.test_layering import imported_after
+from tests.wallet.foreign import foreign_issuer
 from tests.wallet.people import Mailbox, post, sign_up
 from web.http import utcnow
 
@@ -61,6 +64,31 @@ def test_the_wallet_downloads_a_platform_signed_clr_of_the_chosen_badges(
     assert len(doc["evidence"]) == 3 and all("verified" in e["description"] for e in doc["evidence"])
 
 
+def test_badges_of_a_certified_issuer_go_in_a_transcript_and_a_presentation_that_verify(
+        client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
+    """Each badge of a Digital Leaders Club member embeds the same endorsement: the copies' blank nodes tie, which
+    RDFC-1.0 labels at a cost the canonicalizer's budget must not mistake for a poison graph."""
+    acme, _ = make_org(svc, "acme", member=True)
+    now = datetime.now(UTC)
+    with transaction(svc.sessions) as session:
+        dlc.grant(session, svc.issuing, svc.platform.identity, slug="acme", valid_until=now + timedelta(days=365),
+                  now=now)
+    for name in ("Cloud Basics", "Data Engineering", "Security Basics"):
+        issue(svc, acme, make_course(svc, acme, name_ko=name, name_en=name), email=ADDRESS, now=now)
+    sign_up(client, mailbox, address=ADDRESS)
+    items = [c["walletId"] for c in client.get("/wallet/export.json").get_json()["credentials"]]
+    transcript = post(client, "/wallet/export/clr", {"item": items})
+    assert transcript.status_code == 200, transcript.get_data(as_text=True)
+    report = verified(svc, transcript.data)
+    assert report.verified and len(report.inner) == 3, report.as_json()
+    assert all("endorsement" in vc["issuer"] for vc in report.outer.credential["credentialSubject"]
+               ["verifiableCredential"])
+    presentation = post(client, "/wallet/export/presentation", {"item": items})
+    assert presentation.status_code == 200, presentation.get_data(as_text=True)
+    presented = verify_presentation(presentation.data, resolve=svc.resolver, now=utcnow())
+    assert presented.verified and [r.verdict for r in presented.credentials] == ["valid"] * 3
+
+
 def test_a_revoked_badge_cannot_go_in_a_transcript(client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
     items = three_badges_in_wallet(client, svc, mailbox)
     revoked = next(iter(items)).rsplit("/", 1)[-1]
@@ -71,6 +99,26 @@ def test_a_revoked_badge_cannot_go_in_a_transcript(client: FlaskClient, svc: Ser
     response = post(client, "/wallet/export/clr", {"item": list(items.values())})
     assert response.status_code == 422
     assert "확인된(폐기되지 않은) Open Badges 3.0 배지만" in response.get_data(as_text=True)
+
+
+def test_a_badge_naming_no_email_of_the_learner_cannot_go_in_a_transcript(
+        client: FlaskClient, svc: Services, mailbox: Mailbox) -> None:
+    """A verifier matches each badge inside to the transcript's learner by the badge's IdentityObject: a badge whose
+    subject names no e-mail (only a DID of its own) would read as someone else's, so it is refused up front."""
+    items = three_badges_in_wallet(client, svc, mailbox)
+    with foreign_issuer() as busan:
+        unsigned = busan.credential(email=ADDRESS, name="김민지", title="Python 데이터 분석")
+        del unsigned["proof"]
+        unsigned["credentialSubject"] = {**unsigned["credentialSubject"], "id": "did:example:minji"}
+        del unsigned["credentialSubject"]["identifier"]
+        signed = proofs.sign(unsigned, signer=busan.signer, created=NOW)
+        post(client, "/wallet/import", {"credential": json.dumps(signed, ensure_ascii=False)})
+        chosen = [c["walletId"] for c in client.get("/wallet/export.json").get_json()["credentials"]]
+        assert len(chosen) == 4
+        refused = post(client, "/wallet/export/clr", {"item": chosen})
+        assert refused.status_code == 422
+        assert "확인된 내 이메일로 발급되지 않은 배지가 있어" in refused.get_data(as_text=True)
+        assert post(client, "/wallet/export/clr", {"item": list(items.values())}).status_code == 200
 
 
 def test_a_clr_attached_to_a_share_link_is_offered_on_its_page(
