@@ -39,13 +39,9 @@ PROOFS_KEPT = 4_096  # verified status list proofs and issuers' keys: a digest a
 MAX_STATUS_ENTRIES = 4  # one per status purpose Bitstring Status List v1.0 names (an OB 3.0 credential has one)
 
 
-def _digest(*parts: bytes | str) -> bytes:
-    """The SHA-256 of `parts` (each length-prefixed, so no two lists of parts share one)."""
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "big") + data)
-    return h.digest()
+def _digest(document: bytes | str) -> bytes:
+    """The SHA-256 of `document` (text as UTF-8): what a memory keeps in its place."""
+    return hashlib.sha256(document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document).digest()
 
 
 class Resolver(Protocol):
@@ -142,7 +138,7 @@ def method_key(method: str, issuer: str, resolve: Resolver, *, rsa: bool = False
     return _assertion_key(to_json(document), method, rsa)  # type: ignore[return-value]
 
 
-@cached(LRUCache(maxsize=PROOFS_KEPT), key=lambda document, method, rsa=False: (_digest(document, method), rsa),
+@cached(LRUCache(maxsize=PROOFS_KEPT), key=lambda document, method, rsa=False: (_digest(document), method, rsa),
         lock=threading.Lock())
 def _assertion_key(document: bytes, method: str, rsa: bool = False) -> Ed25519PublicKey | RSAPublicKey:
     """dids.assertion_key for a DID document (its JSON text), remembered once found: every credential of an
@@ -312,7 +308,7 @@ def _cached_bits(encoded: str) -> bytes:
     return bytes(status.decode_list(encoded))
 
 
-@cached(LRUCache(maxsize=PROOFS_KEPT), key=lambda document, public_key: _digest(document, public_key),
+@cached(LRUCache(maxsize=PROOFS_KEPT), key=lambda document, public_key: (_digest(document), public_key),
         lock=threading.Lock())
 def _status_list_proof(document: bytes, public_key: bytes) -> tuple[datetime | None, datetime | None]:
     """check_proof for a status list credential (its JSON text) and raw key, remembered once it holds, with its

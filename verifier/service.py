@@ -133,9 +133,15 @@ class Reading:
 
     def __init__(self, resolver: LocalResolver) -> None:
         self._resolver = resolver
-        self._remote = resolver._remote.spending()
+        self._fetching: HttpResolver | None = None  # made at the first fetch: most verifications are of our badges
         self._session: Session | None = None
         self._looked = False
+
+    @property
+    def _remote(self) -> HttpResolver:
+        if self._fetching is None:
+            self._fetching = self._resolver._remote.spending()
+        return self._fetching
 
     def session(self) -> Session:
         """The read session, the stamp looked at first."""

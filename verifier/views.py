@@ -91,7 +91,7 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
         endorsements = verify_endorsements(report, resolve=resolve, now=now, skew=svc.settings.clock_skew)
         certified = _club(report, resolve=resolve, now=now)
         if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
-            credential_id = _own_credential(report, resolve)
+            credential_id = _own_credential(report, source, resolve)
         summary = _summarise(report, resolve)
         note = (service.state_note(resolve.session(), credential_id)
                 if credential_id and report.verdict in STOPPED else None)
@@ -100,19 +100,20 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
     return Verified(report, summary, source, credential_id, endorsements, note, certified)
 
 
-def _own_credential(report: VerificationReport, resolve: service.Reading) -> str | None:
+def _own_credential(report: VerificationReport, source: bytes, resolve: service.Reading) -> str | None:
     """Our credential's id when `report` is of that credential exactly as issued here, or None. Anyone may sign a
     document (with a did:key of their own) whose id is one of our credential URLs: it must not lead to that badge's
-    landing page, PDF link or revocation note."""
+    landing page, PDF link or revocation note. The bytes as issued are compared first (what a scan or a download
+    hands in), then the JSON (the same document written otherwise)."""
     document = report.credential or {}
     credential_id = service.own_credential_id(str(document.get("id", "")), services().issuing.links)
     if credential_id is None:
         return None
     try:
-        stored = from_json(resolve.stored_document(credential_id))
+        stored = resolve.stored_document(credential_id)
     except NotFound:
         return None
-    return credential_id if stored == document else None
+    return credential_id if stored == source or from_json(stored) == document else None
 
 
 def _club(report: VerificationReport, *, resolve: Resolver, now: datetime) -> club.ClubStatus | None:
