@@ -51,6 +51,16 @@ def challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
+def access_token(client: FlaskClient, client_id: str, secret: str) -> str:
+    """The signed-in learner allows the app, which exchanges the code (with its PKCE verifier) for a token."""
+    url = authorize(client_id, code_challenge=challenge("v" * 50), code_challenge_method="S256")
+    code = returned(post(client, url, {"decision": "allow"}).headers["Location"])["code"]
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+    return str(client.post(f"{API}/oauth/token", headers=auth, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+        "code_verifier": "v" * 50}).json["access_token"])  # type: ignore[index]
+
+
 def test_the_discovery_document_is_valid_openapi_with_the_ob_security_scheme(client: FlaskClient) -> None:
     document = client.get(f"{API}/discovery").json
     assert document is not None
@@ -148,12 +158,7 @@ def test_an_apps_hostile_upserts_are_refused_as_imsx_and_keep_nothing(app: Flask
                                                                       client: FlaskClient) -> None:
     client_id, secret = register(client)
     signed_in(app, svc, client)
-    url = authorize(client_id, code_challenge=challenge("v" * 50), code_challenge_method="S256")
-    code = returned(post(client, url, {"decision": "allow"}).headers["Location"])["code"]
-    auth = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
-    token = client.post(f"{API}/oauth/token", headers=auth, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-        "code_verifier": "v" * 50}).json["access_token"]  # type: ignore[index]
+    token = access_token(client, client_id, secret)
     bearer = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for body in (b'{"a": "' + b"x" * 2_000_001 + b'"}',  # over the import's size limit
                  b"[" * 100_000 + b"]" * 100_000,  # nested past any parser's patience
@@ -173,12 +178,7 @@ def test_the_profile_of_a_learner_with_two_addresses_conforms_to_the_official_pr
         learner = session.scalars(select(Learner)).one()
         session.add(LearnerEmail(learner_id=learner.id, address="minji@work.example", created_at=utcnow(),
                                  verified_address="minji@work.example", verified_at=utcnow()))
-    url = authorize(client_id, code_challenge=challenge("v" * 50), code_challenge_method="S256")
-    code = returned(post(client, url, {"decision": "allow"}).headers["Location"])["code"]
-    auth = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
-    token = client.post(f"{API}/oauth/token", headers=auth, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-        "code_verifier": "v" * 50}).json["access_token"]  # type: ignore[index]
+    token = access_token(client, client_id, secret)
     profile = client.get(f"{API}/profile", headers={"Authorization": f"Bearer {token}"})
     assert profile.status_code == 200 and problems(profile.json, "profile") == []
     assert profile.json["email"] == EMAIL  # type: ignore[index]
