@@ -8,9 +8,8 @@ from datetime import datetime
 from badges import clr
 from badges.checks import Resolver, issuer_id
 from badges.endorsements import Endorsements, verify_endorsements
-from badges.errors import InvalidInput, NotFound
+from badges.errors import InvalidInput
 from badges.fetch import FetchPolicy
-from badges.jsontext import from_json
 from badges.report import CheckId, CredentialFormat, Outcome, VerificationReport
 from badges.verify import verify_credential
 from verifier import club, pdf, service
@@ -90,8 +89,8 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
                                    holder=(holder or "").strip() or None)
         endorsements = verify_endorsements(report, resolve=resolve, now=now, skew=svc.settings.clock_skew)
         certified = _club(report, resolve=resolve, now=now)
-        if credential_id is None and report.check(CheckId.PROOF).outcome is Outcome.PASSED:
-            credential_id = _own_credential(report, source, resolve)
+        if credential_id is None:
+            credential_id = _own_credential(report, resolve)
         summary = _summarise(report, resolve)
         note = (service.state_note(resolve.session(), credential_id)
                 if credential_id and report.verdict in STOPPED else None)
@@ -100,20 +99,18 @@ def verify(data: bytes, *, holder: str | None, channel: str, credential_id: str 
     return Verified(report, summary, source, credential_id, endorsements, note, certified)
 
 
-def _own_credential(report: VerificationReport, source: bytes, resolve: service.Reading) -> str | None:
-    """Our credential's id when `report` is of that credential exactly as issued here, or None. Anyone may sign a
-    document (with a did:key of their own) whose id is one of our credential URLs: it must not lead to that badge's
-    landing page, PDF link or revocation note. The bytes as issued are compared first (what a scan or a download
-    hands in), then the JSON (the same document written otherwise)."""
-    document = report.credential or {}
-    credential_id = service.own_credential_id(str(document.get("id", "")), services().issuing.links)
-    if credential_id is None:
+def _own_credential(report: VerificationReport, resolve: service.Reading) -> str | None:
+    """Our credential's id when `report` is of a document signed under that id by the organisation it belongs to,
+    or None. Anyone may sign a document (with a did:key of their own) whose id is one of our credential URLs: it
+    must not lead to that badge's landing page, PDF link or revocation note. The checks bound the proof's key to
+    the issuer (_verified_issuer); the organisation comes from the row the suspension check read (no read of its
+    own: a badge's first verification reads its row once)."""
+    issuer = _verified_issuer(report)
+    if issuer is None:
         return None
-    try:
-        stored = resolve.stored_document(credential_id)
-    except NotFound:
-        return None
-    return credential_id if stored == source or from_json(stored) == document else None
+    credential_id = service.own_credential_id(str((report.credential or {}).get("id", "")), services().issuing.links)
+    found = resolve.issued_by(credential_id) if credential_id is not None else None
+    return credential_id if found is not None and found[1] == issuer else None
 
 
 def _club(report: VerificationReport, *, resolve: Resolver, now: datetime) -> club.ClubStatus | None:
