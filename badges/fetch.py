@@ -160,6 +160,18 @@ def _hang_up(conn: http.client.HTTPConnection, timed_out: threading.Event) -> No
             pass  # already closed
 
 
+# IPv6 ranges that carry an IPv4 address inside (IPv4-compatible, NAT64, 6to4, Teredo) or were deprecated as
+# site-local: `is_global` takes some of them for public, yet on a network that routes them they reach whatever
+# IPv4 address they embed, loopback and private ones included.
+_EMBEDDING = tuple(ipaddress.ip_network(net) for net in (
+    "::/96", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32", "fec0::/10"))
+
+
+def _fetchable(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A public address that leads to itself (not one that embeds another)."""
+    return ip.is_global and not (ip.version == 6 and any(ip in net for net in _EMBEDDING))
+
+
 def _public_address(host: str, port: int, *, allow_private: bool) -> str:
     """Resolve `host` once and return an address that is safe to connect to (no DNS rebinding)."""
     try:
@@ -168,7 +180,7 @@ def _public_address(host: str, port: int, *, allow_private: bool) -> str:
         raise Unavailable("fetch.dns_failed", f"The host {host} could not be resolved.") from None
     for *_, sockaddr in infos:
         ip = ipaddress.ip_address(sockaddr[0])
-        if allow_private or ip.is_global:
+        if allow_private or _fetchable(ip):
             return str(ip)
     raise Unavailable("fetch.private_address", f"{host} resolves to a private or local address; "
                       "it is not fetched.")

@@ -166,7 +166,10 @@ def test_fetch_refuses_a_loopback_address_under_the_default_policy(server: Local
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "10.0.0.1", "192.168.1.1", "172.16.0.1",
-                                  "169.254.169.254", "100.64.0.1", "0.0.0.0", "[::1]", "[fd00::1]"])
+                                  "169.254.169.254", "100.64.0.1", "0.0.0.0", "[::1]", "[fd00::1]",
+                                  # IPv6 addresses that carry an IPv4 one (IPv4-compatible, NAT64, 6to4), and the old
+                                  # site-local range: Python's is_global takes these for public
+                                  "[::127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::1]", "[fec0::1]"])
 def test_fetch_refuses_private_and_local_addresses_even_when_http_is_allowed(host: str) -> None:
     with pytest.raises(Unavailable) as caught:
         fetch(f"http://{host}:9/", policy=FetchPolicy(allow_http=True))
